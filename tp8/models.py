@@ -1,0 +1,431 @@
+"""Pretrained ImageNet classifiers that take RGB images in [0, 1].
+
+:func:`load_model` builds any torchvision classification network by name and wraps it in a
+:class:`Classifier`: a frozen module in evaluation mode that normalises its input itself and
+knows the names of its 1000 classes. Pixel space therefore stays explicit everywhere else in
+tp8: images are ``(N, 3, H, W)`` tensors in ``[0, 1]``; normalisation lives with the model.
+
+Where the weights come from, in order (see :func:`load_model`):
+
+1. ``weights=<file or directory>``: a state dict saved with ``torch.save``;
+2. ``weights="DEFAULT"`` and the environment variable ``TP8_WEIGHTS_DIR`` names a directory
+   holding ``<name>.pth``: that file;
+3. torchvision's weights API, which downloads once into ``$TORCH_HOME/hub/checkpoints``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import urllib.error
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+import torchvision
+from torch import Tensor, nn
+
+from .errors import InputError, UnknownClassError, UnknownModelError, WeightsError
+
+__all__ = [
+    "IMAGENET_MEAN",
+    "IMAGENET_STD",
+    "Classifier",
+    "Target",
+    "available_models",
+    "load_model",
+    "load_optional_model",
+    "resolve_device",
+]
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+WEIGHTS_DIR_ENV = "TP8_WEIGHTS_DIR"
+REQUIRE_WEIGHTS_ENV = "TP8_REQUIRE_WEIGHTS"
+
+#: A class given by index or by name, or one per image.
+Target = int | str | Sequence[int | str] | Tensor
+
+
+def _normalise_name(name: str) -> str:
+    return " ".join(name.replace("_", " ").split()).casefold()
+
+
+class Classifier(nn.Module):
+    """A frozen image classifier that takes RGB images in ``[0, 1]``.
+
+    ``forward(x)`` returns the raw class scores ỹ = f(x) (logits, before the softmax) of a
+    batch ``x`` shaped ``(N, 3, H, W)``; the ImageNet normalisation happens inside, so
+    gradients with respect to ``x`` are gradients in pixel space.
+
+    Attributes:
+        net: the wrapped torchvision network (expects normalised input).
+        name: the torchvision builder name, e.g. ``"squeezenet1_1"``.
+        categories: the class names, in the order of the network's outputs.
+        weights_source: where the parameters came from, in words.
+        pretrained: False only for random initialisation.
+    """
+
+    def __init__(
+        self,
+        net: nn.Module,
+        categories: Sequence[str],
+        *,
+        name: str = "model",
+        weights_source: str = "unknown",
+        pretrained: bool = True,
+        mean: Sequence[float] = IMAGENET_MEAN,
+        std: Sequence[float] = IMAGENET_STD,
+    ) -> None:
+        super().__init__()
+        self.net = net
+        self.name = name
+        self.categories: tuple[str, ...] = tuple(categories)
+        self.weights_source = weights_source
+        self.pretrained = pretrained
+        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1))
+        self._index: dict[str, list[int]] = {}
+        for i, category in enumerate(self.categories):
+            self._index.setdefault(_normalise_name(category), []).append(i)
+        self.eval()
+        self.requires_grad_(False)
+
+    # -- pixel space <-> the network's normalised space -------------------------------
+    def normalize(self, x: Tensor) -> Tensor:
+        """Pixels in ``[0, 1]`` → the network's input space, ``(x − mean) / std``."""
+        return (x - self.mean) / self.std
+
+    def denormalize(self, z: Tensor) -> Tensor:
+        """The network's input space → pixels (not clamped)."""
+        return z * self.std + self.mean
+
+    def forward_normalized(self, z: Tensor) -> Tensor:
+        """Class scores of an already normalised batch."""
+        return self.net(z)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Class scores ỹ (logits) of a batch of RGB images in ``[0, 1]``."""
+        if x.ndim != 4 or x.shape[1] != 3:
+            raise InputError(
+                f"expected a batch of RGB images shaped (N, 3, H, W), got {tuple(x.shape)}; "
+                "use images.unsqueeze(0) for a single image"
+            )
+        return self.net(self.normalize(x))
+
+    def train(self, mode: bool = True) -> Classifier:
+        # The study never trains the network: keep batch norm and dropout in eval mode.
+        return super().train(False)
+
+    @property
+    def device(self) -> torch.device:
+        return self.mean.device
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.categories)
+
+    # -- class names ----------------------------------------------------------------
+    def class_name(self, index: int) -> str:
+        """The name of class ``index``."""
+        return self.categories[self.class_index(index)]
+
+    def class_index(self, target: int | str) -> int:
+        """The index of a class given by name (case-insensitive) or by index.
+
+        Raises:
+            UnknownClassError: unknown or ambiguous name (the message lists the closest
+                names), or an index out of range.
+        """
+        if isinstance(target, Tensor):
+            target = int(target.item())
+        if isinstance(target, bool):
+            raise UnknownClassError(f"a class is a name or an index, not {target!r}")
+        if isinstance(target, int):
+            if not 0 <= target < self.num_classes:
+                raise UnknownClassError(
+                    f"class index {target} is out of range: {self.name} has classes 0–{self.num_classes - 1}"
+                )
+            return target
+        if isinstance(target, str):
+            key = _normalise_name(target)
+            if key.isdigit():
+                return self.class_index(int(key))
+            hits = self._index.get(key)
+            if hits and len(hits) == 1:
+                return hits[0]
+            if hits:
+                listing = ", ".join(str(i) for i in hits)
+                raise UnknownClassError(
+                    f"class name {target!r} is ambiguous: it names classes {listing}; pass the index instead"
+                )
+            close = difflib.get_close_matches(key, list(self._index), n=5, cutoff=0.6)
+            if not close:  # fall back to names that contain the words typed
+                close = [k for k in self._index if key in k][:5]
+            hint = (
+                "closest: " + ", ".join(repr(self.categories[self._index[c][0]]) for c in close)
+                if close
+                else "see model.categories for the list"
+            )
+            raise UnknownClassError(f"unknown class {target!r} for {self.name}; {hint}")
+        raise UnknownClassError(f"a class is a name or an index, not {type(target).__name__}")
+
+    def class_indices(self, target: Target, n: int) -> Tensor:
+        """One class index per image: a single class is repeated ``n`` times."""
+        if isinstance(target, Tensor):
+            target = target.tolist() if target.ndim else int(target.item())
+        if isinstance(target, (int, str)):
+            indices = [self.class_index(target)] * n
+        else:
+            indices = [self.class_index(t) for t in target]
+            if len(indices) != n:
+                raise InputError(f"got {len(indices)} targets for {n} images; give one class, or one per image")
+        return torch.tensor(indices, dtype=torch.long, device=self.device)
+
+    # -- predictions ----------------------------------------------------------------
+    @torch.no_grad()
+    def probabilities(self, images: Tensor) -> Tensor:
+        """Softmax probabilities ŷ, shaped ``(N, num_classes)``."""
+        return self(images.to(self.device)).softmax(dim=1)
+
+    @torch.no_grad()
+    def predict(self, images: Tensor, k: int = 5) -> list[list[tuple[str, float]]]:
+        """Top-``k`` (class name, probability) pairs for each image of a batch."""
+        if images.ndim == 3:
+            images = images.unsqueeze(0)
+        probs, idx = self.probabilities(images).topk(k, dim=1)
+        return [
+            [(self.categories[i], p) for i, p in zip(row_i.tolist(), row_p.tolist())]
+            for row_i, row_p in zip(idx, probs)
+        ]
+
+    def extra_repr(self) -> str:
+        return f"name={self.name!r}, weights={self.weights_source!r}, classes={self.num_classes}"
+
+
+def available_models() -> list[str]:
+    """Names of torchvision's image classification builders (``squeezenet1_1``, ``vgg16``, …)."""
+    return sorted(torchvision.models.list_models(module=torchvision.models))
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """``None`` → CPU; ``"cuda"`` or ``"mps"`` only when PyTorch can use them here."""
+    if device is None:
+        return torch.device("cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise InputError(f"unknown device {device!r}; use 'cpu', 'cuda', 'cuda:1' or 'mps'") from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise InputError("device 'cuda' was requested but PyTorch sees no CUDA GPU here; use --device cpu")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise InputError("device 'mps' was requested but the MPS backend is not available here; use --device cpu")
+    return dev
+
+
+def _weights_enum(name: str):
+    try:
+        return torchvision.models.get_model_weights(name)
+    except (ValueError, KeyError):
+        return None
+
+
+def _categories(name: str, num_classes: int) -> list[str]:
+    enum = _weights_enum(name)
+    if enum is not None:
+        for member in enum:
+            cats = member.meta.get("categories")
+            if cats and len(cats) == num_classes:
+                return list(cats)
+    return [f"class {i}" for i in range(num_classes)]
+
+
+def _read_state_dict(path: Path, name: str) -> dict[str, Tensor]:
+    """``torch.load(..., weights_only=True)`` with errors a user can act on."""
+    if not path.is_file():
+        raise WeightsError(f"weights file {path} does not exist")
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # corrupt zip, truncated pickle, arbitrary objects…
+        raise WeightsError(
+            f"cannot read weights file {path}: it is corrupt or not a PyTorch state dict "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else 'no detail'}); "
+            f"save one with torch.save(model.state_dict(), '{name}.pth')"
+        ) from None
+    for key in ("state_dict", "model", "model_state_dict"):  # common checkpoint wrappers
+        if isinstance(obj, dict) and isinstance(obj.get(key), dict):
+            obj = obj[key]
+    if not isinstance(obj, dict) or not obj or not all(isinstance(v, Tensor) for v in obj.values()):
+        raise WeightsError(
+            f"weights file {path} does not hold a state dict (a dict of tensors); "
+            f"save one with torch.save(model.state_dict(), '{name}.pth')"
+        )
+    return {k.removeprefix("module."): v for k, v in obj.items()}
+
+
+_DENSENET_KEY = re.compile(
+    r"^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var))$"
+)
+
+
+def _fix_legacy_keys(name: str, state: dict[str, Tensor]) -> dict[str, Tensor]:
+    # torchvision's DenseNet checkpoints predate the module names ("norm.1" → "norm1").
+    if not name.startswith("densenet"):
+        return state
+    fixed = {}
+    for key, value in state.items():
+        m = _DENSENET_KEY.match(key)
+        fixed[m.group(1) + m.group(2) if m else key] = value
+    return fixed
+
+
+def _load_into(net: nn.Module, state: dict[str, Tensor], name: str, origin: str) -> None:
+    state = _fix_legacy_keys(name, state)
+    own = net.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    wrong = sorted(k for k in set(own) & set(state) if own[k].shape != state[k].shape)
+    if missing or unexpected or wrong:
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} missing (e.g. {missing[0]})")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected (e.g. {unexpected[0]})")
+        if wrong:
+            k = wrong[0]
+            parts.append(f"{len(wrong)} of the wrong shape (e.g. {k}: {tuple(state[k].shape)} ≠ {tuple(own[k].shape)})")
+        raise WeightsError(f"{origin} does not match the architecture {name}: keys {'; '.join(parts)}")
+    net.load_state_dict(state)
+
+
+def _download(name: str, weights, progress: bool) -> tuple[dict[str, Tensor], str]:
+    hub = Path(torch.hub.get_dir()) / "checkpoints"
+    file_name = os.path.basename(weights.url)
+    try:
+        state = weights.get_state_dict(progress=progress, check_hash=True, weights_only=True)
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise WeightsError(
+            f"pretrained weights for {name} are not available offline and could not be downloaded "
+            f"({reason}). Either put a state dict at $TP8_WEIGHTS_DIR/{name}.pth and set "
+            f"{WEIGHTS_DIR_ENV} to that directory, pass weights='path/to/{name}.pth', or put "
+            f"torchvision's file {file_name} into {hub}"
+        ) from None
+    except RuntimeError as exc:
+        if "hash" in str(exc).lower():
+            raise WeightsError(
+                f"the cached download {hub / file_name} is corrupt (its hash does not match); delete it and retry"
+            ) from None
+        raise WeightsError(f"cannot load torchvision's weights for {name}: {str(exc).splitlines()[0]}") from None
+    except Exception as exc:  # e.g. an unpickling error on a damaged cache file
+        raise WeightsError(
+            f"the cached download {hub / file_name} cannot be read ({type(exc).__name__}); delete it and retry"
+        ) from None
+    return state, f"torchvision {type(weights).__name__}.{weights.name}"
+
+
+def load_model(
+    name: str = "squeezenet1_1",
+    weights: str | os.PathLike[str] | None = "DEFAULT",
+    *,
+    device: str | torch.device | None = None,
+    progress: bool = True,
+) -> Classifier:
+    """Build torchvision's classifier ``name`` with pretrained ImageNet weights.
+
+    Args:
+        name: any torchvision classification builder: ``"squeezenet1_1"`` (the lab's
+            network, Iandola et al. 2016), ``"squeezenet1_0"``, ``"vgg16"``, ``"resnet18"``…
+        weights: ``"DEFAULT"`` — the file ``$TP8_WEIGHTS_DIR/<name>.pth`` when that variable
+            names a directory holding it, else torchvision's default weights (downloaded once
+            into ``$TORCH_HOME/hub/checkpoints``); the name of another torchvision weights
+            entry (``"IMAGENET1K_V1"``); a path to a state dict file, or to a directory
+            holding ``<name>.pth``; or ``None`` for random initialisation (tests only: it
+            warns).
+        device: ``"cpu"`` (default), ``"cuda"`` or ``"mps"``.
+        progress: show the download progress bar.
+
+    Returns:
+        A :class:`Classifier` in eval mode with frozen parameters.
+
+    Raises:
+        UnknownModelError: ``name`` is not a torchvision classifier.
+        WeightsError: weights unavailable offline, corrupt, or not matching the network.
+    """
+    models = available_models()
+    if name not in models:
+        close = difflib.get_close_matches(name, models, n=5)
+        hint = f"closest: {', '.join(close)}" if close else "see tp8.available_models()"
+        raise UnknownModelError(f"unknown model {name!r}: not a torchvision classifier; {hint}")
+    dev = resolve_device(device)
+    builder = torchvision.models.get_model_builder(name)
+    net = builder(weights=None)
+    categories = _categories(name, _num_outputs(net))
+
+    state: dict[str, Tensor] | None = None
+    source = "random initialisation"
+    if weights is None:
+        warnings.warn(
+            f"{name} has random weights (weights=None): its predictions and visualisations mean nothing; "
+            "use it for tests only",
+            UserWarning,
+            stacklevel=2,
+        )
+    elif (
+        isinstance(weights, str)
+        and _weights_enum(name) is not None
+        and (weights == "DEFAULT" or weights in _weights_enum(name).__members__)
+    ):
+        env_dir = os.environ.get(WEIGHTS_DIR_ENV)
+        env_file = Path(env_dir) / f"{name}.pth" if env_dir else None
+        if env_dir and not Path(env_dir).is_dir():
+            raise WeightsError(
+                f"{WEIGHTS_DIR_ENV}={env_dir} is not a directory; point it at a folder of <name>.pth files"
+            )
+        if weights == "DEFAULT" and env_file is not None and env_file.is_file():
+            state, source = _read_state_dict(env_file, name), str(env_file)
+        else:
+            state, source = _download(name, _weights_enum(name)[weights], progress)
+    elif isinstance(weights, str) and weights == "DEFAULT":
+        raise WeightsError(f"torchvision has no pretrained weights for {name}; pass weights='path/to/{name}.pth'")
+    else:
+        path = Path(weights)
+        if path.is_dir():
+            path = path / f"{name}.pth"
+        if not path.is_file():
+            raise WeightsError(
+                f"weights file {path} does not exist; pass an existing .pth file, a directory holding "
+                f"{name}.pth, 'DEFAULT' or None"
+            )
+        state, source = _read_state_dict(path, name), str(path)
+
+    if state is not None:
+        _load_into(net, state, name, source)
+    model = Classifier(net, categories, name=name, weights_source=source, pretrained=state is not None)
+    return model.to(dev)
+
+
+def load_optional_model(name: str, **kwargs) -> Classifier | None:
+    """Like :func:`load_model`, but ``None`` when the pretrained weights cannot be had.
+
+    For course pages that show a bonus network where it exists: the page says the network is
+    missing instead of failing. With the environment variable ``TP8_REQUIRE_WEIGHTS=1``
+    (used when the site is published) the error is raised instead.
+    """
+    try:
+        return load_model(name, **kwargs)
+    except WeightsError:
+        if os.environ.get(REQUIRE_WEIGHTS_ENV, "").strip() not in ("", "0", "false", "no"):
+            raise
+        return None
+
+
+def _num_outputs(net: nn.Module) -> int:
+    for attr in ("num_classes",):
+        if isinstance(getattr(net, attr, None), int):
+            return getattr(net, attr)
+    last = [m for m in net.modules() if isinstance(m, (nn.Linear, nn.Conv2d))][-1]
+    return last.out_features if isinstance(last, nn.Linear) else last.out_channels
