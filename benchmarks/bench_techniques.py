@@ -83,7 +83,9 @@ def main() -> None:
     # 1. saliency vs one bare forward+backward of the same batch
     bare = best_of(lambda: bare_forward_backward(model, x), args.repeat)
     sal = best_of(lambda: tp8.saliency_map(model, x), args.repeat)
-    print(f"saliency / bare fwd+bwd           : {sal / bare:5.2f}   (goal ≤ 1.05; {sal * 1e3:.0f} ms vs {bare * 1e3:.0f} ms)")
+    print(
+        f"saliency / bare fwd+bwd           : {sal / bare:5.2f}   (goal ≤ 1.05; {sal * 1e3:.0f} ms vs {bare * 1e3:.0f} ms)"
+    )
 
     # 2. batched fooling vs the same images one at a time
     batched = best_of(lambda: tp8.fooling_image(model, x, targets, progress=False), max(1, args.repeat // 2))
@@ -91,7 +93,9 @@ def main() -> None:
         lambda: [tp8.fooling_image(model, x[k], int(targets[k]), progress=False) for k in range(len(x))],
         max(1, args.repeat // 2),
     )
-    print(f"fooling: one at a time / batched  : {single / batched:5.2f}×  (goal ≥ 1.3; {batched:.2f} s vs {single:.2f} s)")
+    print(
+        f"fooling: one at a time / batched  : {single / batched:5.2f}×  (goal ≥ 1.3; {batched:.2f} s vs {single:.2f} s)"
+    )
 
     # 3. class visualisation per iteration vs one bare forward+backward (same batch size)
     n_iter = 20

@@ -22,7 +22,7 @@ def attacked(trained_cnn):
 
 
 def test_fooling_reaches_its_target_even_after_8bit_rounding(trained_cnn, attacked):
-    images, targets, result = attacked
+    _, targets, result = attacked
     assert bool(result.success.all()), result.rows()
     assert _on_8bit_grid(result.images)
     # An independent check of what a saved PNG holds: the network says "target".

@@ -53,7 +53,9 @@ def test_images_are_valid_pixels_seeded_and_batched(trained_cnn):
 
 
 def test_visualisation_raises_the_class_on_a_trained_cnn(trained_cnn):
-    result = tp8.class_visualization(trained_cnn, ["red", "green", "blue"], num_iterations=60, image_size=16, progress=False)
+    result = tp8.class_visualization(
+        trained_cnn, ["red", "green", "blue"], num_iterations=60, image_size=16, progress=False
+    )
     assert bool((result.final_probability > 0.9).all()), result.final_probability
     # The red class is made by reddening the image: its red channel ends up above the others.
     red = result.images[0]

@@ -66,7 +66,20 @@ def test_fool_writes_an_8bit_png_that_fools_the_network(workdir, capsys):
     assert model(x[None]).argmax(1).item() == model.class_index(second)
     assert run(workdir, *args) == 2  # exists: refused before any work
     assert "already exists" in capsys.readouterr().err
-    assert run(workdir, "fool", str(workdir / "b.jpg"), "--target", "0", "-o", str(workdir / "b-fail.png"), "--max-iter", "0") == 1
+    assert (
+        run(
+            workdir,
+            "fool",
+            str(workdir / "b.jpg"),
+            "--target",
+            "0",
+            "-o",
+            str(workdir / "b-fail.png"),
+            "--max-iter",
+            "0",
+        )
+        == 1
+    )
     assert capsys.readouterr().out.startswith("NOT fooled")
 
 
@@ -106,12 +119,18 @@ def test_corrupt_weights_file(workdir, capsys, tmp_path):
 
 
 def test_python_dash_m_tp8_runs_without_traceback(workdir):
-    ok = subprocess.run(
-        [sys.executable, "-m", "tp8", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=120
-    )
+    ok = subprocess.run([sys.executable, "-m", "tp8", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert ok.returncode == 0 and "saliency" in ok.stdout and "classviz" in ok.stdout
     bad = subprocess.run(
-        [sys.executable, "-m", "tp8", "predict", str(workdir / "nothing.png"), "--weights", str(workdir / "squeezenet1_1.pth")],
+        [
+            sys.executable,
+            "-m",
+            "tp8",
+            "predict",
+            str(workdir / "nothing.png"),
+            "--weights",
+            str(workdir / "squeezenet1_1.pth"),
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,

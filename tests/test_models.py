@@ -167,7 +167,7 @@ def test_class_names_indices_and_errors(no_env):
         model.class_index("tarantual")
     assert model.class_index("crane") == 517 and model.class_index("crane bird") == 134
     twins = tp8.Classifier(torch.nn.Flatten(), ["crane", "crane", "heron"])
-    with pytest.raises(tp8.UnknownClassError, match="ambiguous.*0, 1"):
+    with pytest.raises(tp8.UnknownClassError, match=r"ambiguous.*0, 1"):
         twins.class_index("Crane")
     with pytest.raises(tp8.UnknownClassError, match="out of range"):
         model.class_index(1000)

@@ -27,11 +27,13 @@ def test_top1_accuracy_matches_the_reference(photos):
 
 
 def test_saliency_on_real_photos(squeezenet, photos):
-    images, labels, predicted = photos
+    images, _, predicted = photos
     x = images[:8]
     maps = tp8.saliency_map(squeezenet, x)
     assert maps.shape == (8, 224, 224)
-    assert bool(torch.isfinite(maps).all()) and float(maps.min()) >= 0 and bool((maps.flatten(1).max(1).values > 0).all())
+    assert (
+        bool(torch.isfinite(maps).all()) and float(maps.min()) >= 0 and bool((maps.flatten(1).max(1).values > 0).all())
+    )
     # The map of the predicted class is not the map of an unrelated class.
     other = tp8.saliency_map(squeezenet, x, (predicted[:8] + 500) % 1000)
     assert not torch.allclose(maps, other)
