@@ -98,7 +98,7 @@ def main() -> None:
     )
 
     # 3. class visualisation per iteration vs one bare forward+backward (same batch size)
-    n_iter = 20
+    n_iter = 50
     classes = targets.tolist()
     z = torch.randn(len(classes), 3, 224, 224)
     bare_z = best_of(lambda: bare_forward_backward_normalized(model, z, targets), args.repeat)
