@@ -14,6 +14,7 @@ Images are RGB tensors in [0, 1]; :func:`load_model` returns a network that norm
 
 __version__ = "0.1.0"
 
+from . import course
 from .adversarial import AttackResult, fgsm, fooling_image, pgd_attack
 from .class_visualization import ClassVisualization, class_visualization, gaussian_blur, jitter
 from .errors import ImageLoadError, InputError, Tp8Error, UnknownClassError, UnknownModelError, WeightsError
@@ -37,6 +38,7 @@ __all__ = [
     "available_models",
     "check_images",
     "class_visualization",
+    "course",
     "fgsm",
     "fooling_image",
     "gaussian_blur",

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 
-from tqdm.auto import tqdm
+try:  # widgets in Jupyter when ipywidgets is there; text bars otherwise (no "IProgress not found" warning)
+    import ipywidgets  # noqa: F401
+    from tqdm.auto import tqdm
+except ImportError:
+    from tqdm import tqdm
 
 
 def progress_bar(total: int, desc: str, enabled: bool):

@@ -15,7 +15,9 @@ Where the weights come from, in order (see :func:`load_model`):
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import io
 import os
 import re
 import urllib.error
@@ -305,7 +307,10 @@ def _download(name: str, weights, progress: bool) -> tuple[dict[str, Tensor], st
     hub = Path(torch.hub.get_dir()) / "checkpoints"
     file_name = os.path.basename(weights.url)
     try:
-        state = weights.get_state_dict(progress=progress, check_hash=True, weights_only=True)
+        # torch.hub announces "Downloading: …" on stderr even without a progress bar.
+        quiet = contextlib.nullcontext() if progress else contextlib.redirect_stderr(io.StringIO())
+        with quiet:
+            state = weights.get_state_dict(progress=progress, check_hash=True, weights_only=True)
     except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise WeightsError(
