@@ -307,8 +307,8 @@ def _download(name: str, weights, progress: bool) -> tuple[dict[str, Tensor], st
     hub = Path(torch.hub.get_dir()) / "checkpoints"
     file_name = os.path.basename(weights.url)
     try:
-        # torch.hub announces "Downloading: …" on stderr even without a progress bar.
-        quiet = contextlib.nullcontext() if progress else contextlib.redirect_stderr(io.StringIO())
+        # torch.hub announces "Downloading: …" on stdout even without a progress bar.
+        quiet = contextlib.nullcontext() if progress else contextlib.redirect_stdout(io.StringIO())
         with quiet:
             state = weights.get_state_dict(progress=progress, check_hash=True, weights_only=True)
     except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
