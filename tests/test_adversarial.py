@@ -97,6 +97,14 @@ def test_pgd_stays_in_its_linf_budget_and_fgsm_takes_one_step(trained_cnn):
     assert float(fast.linf.max()) <= eps + 1e-6
 
 
+def test_selecting_some_results(attacked):
+    _, targets, result = attacked
+    assert len(result) == 12 and len(result[:3]) == 3 and len(result[5]) == 1
+    picked = result[[0, 2]]
+    assert torch.equal(picked.images, result.images[[0, 2]]) and torch.equal(picked.target, targets[[0, 2]])
+    assert len(result[result.success]) == int(result.success.sum())
+
+
 def test_rows_give_names_and_figures(trained_cnn, attacked):
     _, _, result = attacked
     rows = result.rows(trained_cnn)

@@ -13,7 +13,7 @@ images leave the batch), keep pixels in [0, 1], and judge success on the image *
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn.functional as F
@@ -50,6 +50,16 @@ class AttackResult:
     iterations: Tensor
     target_prob: Tensor
     method: str = "fooling"
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+    def __getitem__(self, index) -> AttackResult:
+        """The results of some images only: ``result[:3]``, ``result[[0, 2]]``, ``result[result.success]``."""
+        if isinstance(index, int):
+            index = [index]
+        fields = ("images", "original", "target", "original_class", "predicted", "success", "iterations", "target_prob")
+        return replace(self, **{f: getattr(self, f)[index] for f in fields})
 
     @property
     def perturbation(self) -> Tensor:
