@@ -1,0 +1,195 @@
+"""Browser tests of the built site: Playwright for Python driving the system's Chromium.
+
+The browser comes from ``TP8_CHROMIUM`` (default ``/usr/bin/chromium``, Debian's package); Playwright
+never downloads one. The site is served from ``site/`` on 127.0.0.1 (a free port) by a thread of the
+test session. Every request to another host is blocked and recorded, so that a page that would
+reach a third party fails its test while still being checked as a student would see it offline.
+
+Without Chromium these tests fail, saying how to install it; set ``TP8_SKIP_E2E=1`` to skip them
+on a machine without a browser (CI never does).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+from urllib.parse import urlsplit
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import sitekit
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+def chromium_path() -> str:
+    return os.environ.get("TP8_CHROMIUM", "").strip() or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def e2e_enabled() -> str:
+    """The browser executable; skips (TP8_SKIP_E2E=1) or fails loudly when there is none."""
+    if sitekit.env_flag("TP8_SKIP_E2E"):
+        pytest.skip("browser tests skipped: TP8_SKIP_E2E is set")
+    path = chromium_path()
+    found = path if Path(path).is_file() else shutil.which(path)
+    if not found or not os.access(found, os.X_OK):
+        pytest.fail(
+            f"no Chromium at {path!r} for the browser tests: install it (`apt-get install chromium`), or point "
+            "TP8_CHROMIUM at a Chromium/Chrome executable; TP8_SKIP_E2E=1 skips these tests on a machine "
+            "without a browser",
+            pytrace=False,
+        )
+    return found
+
+
+@pytest.fixture(scope="session")
+def site(e2e_enabled) -> Path:
+    return sitekit.ensure_site()
+
+
+class SiteHandler(SimpleHTTPRequestHandler):
+    """Serves ``site/`` at the path of its public address (``site_url``), as GitHub Pages will.
+
+    Material's instant navigation only follows links listed in ``sitemap.xml``, whose addresses it
+    compares with the page's after copying the page's protocol and host name (not its port) onto
+    them; so the sitemap is served with the local origin in place of the public one, which is what
+    a reader of the published site gets.
+    """
+
+    extensions_map: ClassVar[dict[str, str]] = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".js": "text/javascript",
+        ".mjs": "text/javascript",
+        ".json": "application/json",
+        ".svg": "image/svg+xml",
+        ".woff": "font/woff",
+        ".woff2": "font/woff2",
+        ".ipynb": "application/x-ipynb+json",
+    }
+    prefix = "/"  # path of the site's root
+    public_root = ""  # site_url, e.g. https://owner.github.io/repo/
+    local_root = ""  # http://127.0.0.1:PORT/repo/
+
+    def translate_path(self, path):
+        path = urlsplit(path).path
+        if not path.startswith(self.prefix):
+            return str(Path(self.directory) / "__outside_the_site__")
+        return super().translate_path("/" + path[len(self.prefix) :])
+
+    def do_GET(self):
+        if urlsplit(self.path).path == self.prefix + "sitemap.xml" and self.public_root:
+            body = (Path(self.directory) / "sitemap.xml").read_bytes()
+            body = body.replace(self.public_root.encode(), self.local_root.encode())
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(site) -> str:
+    """``http://127.0.0.1:PORT/<site_url's path>``, serving ``site/`` for the whole session."""
+    public = sitekit.site_url_prefix(site)
+    handler = type("Handler", (SiteHandler,), {"prefix": public[1] if public else "/"})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
+    server.daemon_threads = True
+    root = f"http://127.0.0.1:{server.server_address[1]}{handler.prefix}"
+    if public:
+        handler.public_root, handler.local_root = "".join(public), root
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    yield root
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser(e2e_enabled):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=e2e_enabled, args=CHROMIUM_ARGS, timeout=120_000)
+        yield browser
+        browser.close()
+
+
+class Guard:
+    """A browser context that blocks and records third-party requests, console errors, HTTP errors."""
+
+    def __init__(self, browser, **options):
+        self.blocked: list[str] = []
+        self.console_errors: list[str] = []
+        self.page_errors: list[str] = []
+        self.http_errors: list[str] = []
+        self.context = browser.new_context(
+            viewport=VIEWPORT, locale="fr-FR", color_scheme="light", service_workers="block", **options
+        )
+        self.context.set_default_timeout(30_000)
+        self.context.route("**/*", self._route)
+
+    def _route(self, route):
+        url = route.request.url
+        if urlsplit(url).scheme in ("data", "blob") or urlsplit(url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort("blockedbyclient")
+
+    def new_page(self):
+        page = self.context.new_page()
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        page.on("response", lambda r: r.status >= 400 and self.http_errors.append(f"HTTP {r.status} {r.url}"))
+        return page
+
+    def _console(self, message):
+        if message.type == "error":
+            where = message.location.get("url", "") if message.location else ""
+            self.console_errors.append(f"{message.text} [{where}]")
+
+    def problems(self) -> list[str]:
+        return (
+            [f"console error: {e}" for e in self.console_errors]
+            + [f"page error: {e}" for e in self.page_errors]
+            + self.http_errors
+            + [f"third-party request blocked: {u}" for u in self.blocked]
+        )
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture(scope="session")
+def make_guard(browser):
+    """``make_guard()``: a new guarded browser context (close it when done)."""
+    return functools.partial(Guard, browser)
+
+
+@pytest.fixture
+def guard(make_guard):
+    guard = make_guard()
+    yield guard
+    guard.close()

@@ -1,0 +1,205 @@
+"""What the site tests (tests/site, tests/e2e) share: the built site, and what each page should hold.
+
+The site is built once per test session, with the project's own command (`mkdocs build --strict`
+in the repository root), unless ``site/`` is already newer than everything it is made from. The
+environment variable ``TP8_REUSE_SITE`` overrides that: ``1`` tests ``site/`` as it is (CI builds
+it in an earlier step), ``0`` always rebuilds. The build keeps its own cache, so an unchanged
+rebuild is quick.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+SITE = ROOT / "site"
+SCREENSHOTS = ROOT / "site-screenshots"
+#: What the site is made from: a change in any of them makes ``site/`` stale.
+SOURCES = ["mkdocs.yml", "docs", "tp8", "tools", "overrides", "hooks"]
+IGNORED_SOURCES = re.compile(r"(\.ipynb|\.pyc)$|(^|/)(__pycache__|\.ipynb_checkpoints)(/|$)")
+BUILD_TIMEOUT_S = 20 * 60
+#: Settings of the tests themselves, never passed to the build.
+TEST_ONLY_ENV = {"TP8_REUSE_SITE", "TP8_SKIP_E2E", "TP8_CHROMIUM"}
+
+#: Where each lab question is answered (docs/<page>.py, anchor ``qN``).
+QUESTION_PAGES = {
+    **{n: "partie-1-saillance" for n in (1, 2, 3, 4)},
+    **{n: "partie-2-adversaires" for n in (5, 6, 7)},
+    **{n: "partie-3-visualisation" for n in (8, 9, 10, 11)},
+}
+#: Pages that must show typeset equations (the lab's equations 1 to 4 are explained there).
+MATHS_PAGES = ["partie-1-saillance", "partie-2-adversaires", "partie-3-visualisation"]
+
+
+def env_flag(name: str) -> bool | None:
+    value = os.environ.get(name, "").strip().lower()
+    if value in ("", "auto"):
+        return None
+    return value not in ("0", "false", "no", "off")
+
+
+# --- the built site ----------------------------------------------------------------------------
+
+
+def newest_source() -> tuple[float, str]:
+    newest, which = 0.0, ""
+    for name in SOURCES:
+        path = ROOT / name
+        files = [path] if path.is_file() else (p for p in path.rglob("*") if p.is_file()) if path.is_dir() else []
+        for file in files:
+            rel = file.relative_to(ROOT).as_posix()
+            if IGNORED_SOURCES.search(rel):
+                continue
+            mtime = file.stat().st_mtime
+            if mtime > newest:
+                newest, which = mtime, rel
+    return newest, which
+
+
+def site_is_fresh() -> bool:
+    index = SITE / "index.html"
+    return index.is_file() and index.stat().st_mtime > newest_source()[0]
+
+
+_BUILD: dict[str, object] = {}
+
+
+def ensure_site() -> Path:
+    """Return ``site/``, building it first when needed (once per test session)."""
+    if "error" in _BUILD:
+        pytest.fail(str(_BUILD["error"]), pytrace=False)
+    if "site" in _BUILD:
+        return SITE
+    reuse = env_flag("TP8_REUSE_SITE")
+    if reuse or (reuse is None and site_is_fresh()):
+        if not (SITE / "index.html").is_file():
+            _BUILD["error"] = "TP8_REUSE_SITE=1 but site/index.html does not exist: build the site first (make site)"
+            pytest.fail(str(_BUILD["error"]), pytrace=False)
+        _BUILD["site"] = SITE
+        return SITE
+    # The build's notebook cache keys on the TP8_* environment: leave out the variables of the tests,
+    # so that this build shares its cache with `make site`.
+    env = {k: v for k, v in os.environ.items() if k not in TEST_ONLY_ENV}
+    env.setdefault("TP8_PROGRESS", "0")
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=BUILD_TIMEOUT_S,
+            check=False,
+        )
+        failed = proc.returncode != 0
+        output = proc.stdout + proc.stderr
+    except subprocess.TimeoutExpired as exc:
+        failed, output = True, f"timed out after {BUILD_TIMEOUT_S} s\n{exc.stdout or ''}{exc.stderr or ''}"
+    if failed:
+        # A failed strict build may leave a complete-looking site/: make sure it is not reused.
+        (SITE / "index.html").unlink(missing_ok=True)
+        _BUILD["error"] = f"`mkdocs build --strict` failed:\n{output[-6000:]}"
+        pytest.fail(str(_BUILD["error"]), pytrace=False)
+    print(f"\n[site built in {time.monotonic() - start:.0f} s]", file=sys.stderr)
+    _BUILD["site"] = SITE
+    return SITE
+
+
+# --- the pages -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotebookPage:
+    """A notebook page: ``docs/<name>.py`` in jupytext percent format."""
+
+    name: str
+    source: Path
+    header: dict
+
+    @property
+    def min_figures(self) -> int | None:
+        value = ((self.header.get("jupyter") or {}).get("tp8") or {}).get("min_figures")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    @property
+    def url(self) -> str:
+        """Path of the page in the site, relative to its root ('' for the home page)."""
+        return "" if self.name == "index" else f"{self.name}/"
+
+    def html_path(self, site: Path) -> Path:
+        return page_file(site, self.url)
+
+
+def jupytext_header(path: Path) -> dict | None:
+    """The YAML header of a jupytext percent-format file (``# ---`` … ``# ---``), or None."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if not lines or lines[0].strip() != "# ---":
+        return None
+    body = []
+    for line in lines[1:]:
+        if line.strip() == "# ---":
+            data = yaml.safe_load("\n".join(body)) or {}
+            return data if isinstance(data, dict) and "jupyter" in data else None
+        body.append(line[2:] if line.startswith("# ") else line.lstrip("#"))
+    return None
+
+
+@cache
+def notebook_pages() -> tuple[NotebookPage, ...]:
+    pages = []
+    for path in sorted(DOCS.rglob("*.py")):
+        header = jupytext_header(path)
+        if header is not None:
+            name = path.relative_to(DOCS).with_suffix("").as_posix()
+            pages.append(NotebookPage(name, path, header))
+    return tuple(pages)
+
+
+def page_file(site: Path, url: str) -> Path:
+    """The HTML file serving the site-relative ``url`` ('' or 'a/b/' or 'a/b.html')."""
+    path = site / unquote(url)
+    if url == "" or url.endswith("/") or path.is_dir():
+        return path / "index.html"
+    return path
+
+
+def html_pages(site: Path) -> list[str]:
+    """Site-relative URLs of every page of the site (not the 404 page, not vendored files)."""
+    urls = []
+    for path in sorted(site.rglob("*.html")):
+        rel = path.relative_to(site).as_posix()
+        if rel == "404.html" or rel.startswith("assets/"):
+            continue
+        urls.append(rel[: -len("index.html")] if path.name == "index.html" else rel)
+    return urls
+
+
+def site_url_prefix(site: Path) -> tuple[str, str] | None:
+    """(scheme://host, path prefix) of the site's public address, from the home page's canonical link."""
+    match = re.search(
+        r"""<link\s[^>]*rel=["']?canonical["']?[^>]*href=["']([^"']+)["']""",
+        (site / "index.html").read_text(encoding="utf-8", errors="replace"),
+    )
+    if not match:
+        return None
+    parts = urlsplit(match.group(1))
+    if not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}", parts.path if parts.path.endswith("/") else parts.path + "/"
+
+
+def slug(url: str) -> str:
+    return re.sub(r"[^\w.-]+", "_", url.strip("/")) or "index"
