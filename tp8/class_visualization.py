@@ -2,7 +2,8 @@
 
 Starting from noise (or a photo), gradient ascent changes the *input* to raise one class
 score, with regularisers that keep the image natural-looking (Simonyan, Vedaldi & Zisserman
-2014, §2; Yosinski, Clune, Nguyen, Fuchs & Lipson 2015, §3).
+2014, §2; Yosinski, Clune, Nguyen, Fuchs & Lipson 2015, §3; the random jitter of DeepDream,
+Mordvintsev, Olah & Tyka 2015).
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ __all__ = ["ClassVisualization", "class_visualization", "gaussian_blur", "jitter
 def jitter(images: Tensor, dx: int, dy: int) -> Tensor:
     """Translate a batch by (dx, dy) pixels, wrapping around: ``jitter(jitter(x, a, b), -a, -b) == x``.
 
-    The random translation of Yosinski et al. (2015): a pattern only survives the ascent if it
-    raises the score wherever it lands, which removes high-frequency, position-locked noise.
+    The random translation popularised by DeepDream (Mordvintsev, Olah & Tyka 2015) and used with
+    Yosinski et al.'s (2015) regularisers in CS231n: a pattern only survives the ascent if it raises
+    the score wherever it lands, which removes high-frequency, position-locked noise.
     """
     return torch.roll(images, shifts=(dy, dx), dims=(-2, -1))
 
@@ -100,9 +102,10 @@ def class_visualization(
     """Regularised gradient ascent on a class score (Simonyan 2014; Yosinski 2015; lab eqs. 3–4).
 
     Maximises the lab's eq. 3,  L(x) = ỹ_c(x) − λ R(x),  by the plain gradient step of eq. 4,
-    x ← x + η ∇ₓL, interleaved with Yosinski's implicit regularisers: before each step the image
-    is translated by a random (dx, dy) with |dx|, |dy| ≤ ``max_jitter`` and translated back after
-    it; every ``blur_every`` steps it is blurred; after every step it is clamped to valid pixels.
+    x ← x + η ∇ₓL, interleaved with implicit regularisers: before each step the image is
+    translated by a random (dx, dy) with |dx|, |dy| ≤ ``max_jitter`` and translated back after it
+    (DeepDream's jitter); every ``blur_every`` steps it is blurred (Yosinski et al.); after every
+    step it is clamped to valid pixels.
 
     The ascent runs in the network's normalised space z = (x − mean) / std, where the origin is
     the mean image of ImageNet: the L2 penalty pulls toward that mean image, as in Simonyan et al.
