@@ -6,12 +6,274 @@
 #     display_name: Python 3
 #     language: python
 #     name: python3
+#   tp8:
+#     min_figures: 1
 # ---
 
 # %% [markdown]
-# # index (en cours d'écriture)
+# # Regarder à l'intérieur d'un classifieur d'images
+#
+# Un réseau de neurones entraîné sur ImageNet sait reconnaître un chat, une tasse d'espresso ou une
+# fusée. Mais *sur quoi* fonde-t-il sa réponse ? Se laisse-t-il
+# berner facilement ? Et qu'a-t-il retenu, au juste, de ce qu'est « un chat » ? Ce cours répond
+# à ces trois questions par l'expérience, avec un réseau réel, des images réelles et des figures
+# calculées au moment où le site a été construit.
+#
+# ## À quoi sert ce cours, et pour qui
+#
+# Il accompagne le **TP 8 « Visualisation des réseaux de neurones »** d'un module d'apprentissage
+# profond. Il s'adresse à des étudiantes et étudiants qui savent ce qu'est un réseau convolutif,
+# une fonction de perte et la rétropropagation, et qui ont déjà manipulé des tenseurs PyTorch.
+# Aucun entraînement n'est au programme : on prend un réseau déjà appris, on **fige ses poids**,
+# et l'on agit sur la seule chose qui reste modifiable, **l'image d'entrée**. Le réseau devient
+# alors un objet d'étude, que l'on interroge comme on interrogerait un instrument de mesure.
+#
+# Les calculs eux-mêmes tiennent en quelques lignes et sont rassemblés dans la petite bibliothèque
+# Python `tp8` ; les pages du cours les appellent, montrent ce qu'ils produisent, expliquent
+# pourquoi, et répondent à chacune des onze questions du TP en s'appuyant sur les résultats
+# affichés juste au-dessus. Les enseignants trouveront de quoi modifier ou republier le cours dans
+# [Pour les enseignants](enseignants/).
+
+# %% [markdown]
+# ## Une seule idée, trois usages
+#
+# Un classifieur est une fonction $f$ qui associe à une image $x$ (un tableau de
+# $h \times w \times 3$ valeurs de pixels) un vecteur de scores $\tilde{y} = f(x) \in \mathbb{R}^K$,
+# un score par classe ($K = 1000$ pour ImageNet). La fonction softmax transforme ces scores en
+# probabilités $\hat{y} = \mathrm{softmax}(\tilde{y})$.
+#
+# Pendant l'apprentissage, on dérive la perte par rapport aux **poids**. Ici, on dérive le score
+# d'une classe $c$ par rapport aux **pixels** :
+#
+# $$ g = \frac{\partial \tilde{y}_c}{\partial x}, $$
+#
+# un tableau de même taille que l'image, qui dit dans quel sens pousser chaque pixel pour faire
+# monter le score de la classe $c$. La rétropropagation le calcule pour le prix d'une passe avant
+# et d'une passe arrière. Ce même gradient sert trois fois :
+#
+# | | Question posée au réseau | Ce que l'on fait de $g$ | D'après |
+# |---|---|---|---|
+# | [Partie 1 — Cartes de saillance](partie-1-saillance/) | Quels pixels comptent pour la classe prédite ? | on **regarde** $\lvert g \rvert$, pixel par pixel | Simonyan et al. (2014) |
+# | [Partie 2 — Exemples adversaires](partie-2-adversaires/) | Peut-on changer sa réponse sans que l'œil voie la différence ? | on **suit** le gradient d'une autre classe, à petits pas | Szegedy et al. (2014) |
+# | [Partie 3 — Visualisation de classes](partie-3-visualisation/) | À quoi ressemble, pour lui, une image typique d'une classe ? | on **remonte** le gradient pendant de nombreux pas, en partant d'un bruit, avec des régularisations | Simonyan et al. (2014), Yosinski et al. (2015) |
+#
+# Le réseau étudié est **SqueezeNet 1.1** (Iandola et al., 2016), appris sur ImageNet. Il a été conçu
+# pour être compact (ses auteurs annoncent la précision d'AlexNet avec cinquante fois moins de
+# paramètres) et il est assez rapide pour que tout le cours s'exécute sur un simple processeur. Les
+# questions bonus reprennent les expériences avec un second réseau. Les articles cités sont réunis
+# dans les [Références](references/).
+
+# %% [markdown]
+# ## Figure 1 — les trois approches sur une même photo
+#
+# Le sujet du TP annonce une « figure 1 » qui illustre ses trois parties ; voici la nôtre, calculée
+# sur une photo d'espresso libre de droits (fournie avec scikit-image). Tout le code nécessaire tient
+# dans la cellule suivante : chaque approche est **un appel** à `tp8`.
+
+# %% tags=["remove-cell"]
+# Build-only setup: no progress bars, and no tqdm warning about missing ipywidgets in the page.
+import os
+import warnings
+
+warnings.filterwarnings("ignore", message="IProgress not found")
+_ = os.environ.setdefault("TP8_PROGRESS", "0")
 
 # %%
+import torch
+
 import tp8
 
-print(tp8.__version__)
+torch.manual_seed(0)
+model = tp8.load_model()  # SqueezeNet 1.1, poids figés
+photo = tp8.sample_images(["coffee"])[0].image  # (3, 224, 224), dans [0, 1]
+classe, proba = model.predict(photo, k=1)[0][0]  # la classe prédite
+
+# 1. Carte de saillance : quels pixels comptent ?
+carte = tp8.saliency_map(model, photo)
+# 2. Exemple adversaire : lui faire voir un flamant rose
+leurre = tp8.fooling_image(model, photo, target="flamingo")
+# 3. Visualisation de classe : son image « idéale » de cette classe
+reve = tp8.class_visualization(model, classe, seed=0)
+
+print(f"Classe prédite pour la photo : {classe} (probabilité {proba:.0%})")
+
+# %% tags=["hide-input"]
+# Figure 1, composed from the three results above.
+import matplotlib.pyplot as plt
+import numpy as np
+
+MAGNIFY = 20  # the difference is multiplied by this factor to be seen
+
+
+def pct(p):
+    """A probability written the French way: 0.523 → '52 %' (with a no-break space)."""
+    return f"{100 * float(p):.0f}\u00a0%"
+
+
+def q(name):
+    """A class name between French quotation marks, kept on one line: « espresso »."""
+    return f"«\u00a0{name}\u00a0»"
+
+
+def panel(ax, image, title, **kwargs):
+    ax.imshow(image, **kwargs)
+    ax.set_title(title, fontsize=10)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+row = leurre.rows(model)[0]
+seen_class, seen_prob = model.predict(leurre.images[0], k=1)[0][0]  # on the 8-bit adversarial image
+delta = (leurre.images[0] - leurre.original[0]).movedim(0, -1).numpy()
+smap = carte.detach().cpu().numpy()
+viz_prob = float(reve.final_probability[0])
+
+start = reve.snapshots[0][1][0]  # the random image the ascent started from
+
+fig = plt.figure(figsize=(8.4, 6.4), facecolor="white", layout="constrained")
+columns = fig.subfigures(1, 3, wspace=0.03)
+headings = ["① Carte de saillance", "② Exemple adversaire", "③ Visualisation de classe"]
+for column, heading in zip(columns, headings):
+    column.set_facecolor("white")
+    column.set_edgecolor("#9fa8da")
+    column.set_linewidth(1.5)
+    column.suptitle(heading, fontsize=12, fontweight="bold")
+
+top, bottom = columns[0].subplots(2, 1)
+panel(top, tp8.to_numpy(photo), f"Photo : {q(classe)}\n(probabilité {pct(proba)})")
+panel(
+    bottom,
+    smap,
+    "Saillance : clair = pixel\ndont la variation compte",
+    cmap="hot",
+    vmin=0,
+    vmax=float(np.percentile(smap, 99.5)),
+)
+
+top, bottom = columns[1].subplots(2, 1)
+panel(top, tp8.to_numpy(leurre.images[0]), f"Photo retouchée : {q(seen_class)}\n(probabilité {pct(seen_prob)})")
+panel(
+    bottom,
+    np.clip(0.5 + MAGNIFY * delta, 0, 1),
+    f"Retouche × {MAGNIFY} (gris = 0) ;\nau plus {row['Linf (/255)']:.0f}/255 par pixel",
+)
+
+top, bottom = columns[2].subplots(2, 1)
+panel(top, tp8.to_numpy(start), "Point de départ :\nbruit aléatoire")
+panel(
+    bottom,
+    tp8.to_numpy(reve.images[0]),
+    f"Après {reve.probabilities.shape[0] - 1} itérations :\n{q(classe)} ({pct(viz_prob)})",
+)
+plt.show()
+
+# %% tags=["hide-input"]
+from IPython.display import Markdown
+
+target = model.class_name(int(leurre.target[0]))
+steps = reve.probabilities.shape[0] - 1
+if row["success"]:
+    fooled = (
+        f"la photo retouchée, arrondie à 256 niveaux par canal comme dans un vrai fichier PNG, est "
+        f"classée {q(seen_class)} avec une probabilité de {pct(seen_prob)}, alors qu'aucun pixel n'a "
+        f"bougé de plus de {row['Linf (/255)']:.0f} niveaux sur 255 : la retouche ne se voit qu'une "
+        f"fois multipliée par {MAGNIFY}."
+    )
+else:
+    fooled = f"le réseau voit encore {q(seen_class)} : la méthode naïve a échoué sur cette photo."
+Markdown(
+    f"**Figure 1.** Les trois approches appliquées à la même photo avec le réseau `{model.name}`, "
+    f"calculées lors de la construction de cette page. "
+    f"**①** Le réseau reconnaît {q(classe)} avec une probabilité de {pct(proba)} ; la carte de "
+    f"saillance montre, pour chaque pixel, à quel point une petite variation de sa valeur ferait "
+    f"bouger le score de cette classe. "
+    f"**②** Après {row['iterations']} pas de gradient vers la classe {q(target)}, {fooled} "
+    f"**③** En partant d'un bruit aléatoire (en haut) et en faisant monter le score de la classe "
+    f"{q(classe)} pendant {steps} itérations, on obtient une image que le réseau classe {q(classe)} "
+    f"avec une probabilité de {pct(viz_prob)} : des fragments typiques de la classe, répétés et "
+    f"juxtaposés, plutôt qu'un objet unique et cohérent. Chacune de ces images est étudiée en "
+    f"détail, limites comprises, dans la partie correspondante."
+)
+
+# %% [markdown]
+# ## Comment lire ce cours
+#
+# **Dans l'ordre.** Les trois parties suivent celles du TP et se lisent de préférence dans l'ordre,
+# car chacune réutilise des idées de la précédente :
+#
+# 1. [Partie 1 — Cartes de saillance](partie-1-saillance/) : l'approximation linéaire du réseau
+#    autour d'une image, et ce que dit (ou ne dit pas) la taille du gradient ; questions Q1 à Q4.
+# 2. [Partie 2 — Exemples adversaires](partie-2-adversaires/) : la montée de gradient vers une
+#    autre classe, la taille réelle des retouches, les conséquences pratiques, et des attaques plus
+#    efficaces que la méthode naïve ; questions Q5 à Q7.
+# 3. [Partie 3 — Visualisation de classes](partie-3-visualisation/) : générer l'image qui maximise
+#    un score, et le rôle des régularisations ; questions Q8 à Q11.
+#
+# **Les réponses aux questions.** Chaque question du TP a sa section, intitulée « Q5 — … »,
+# placée juste après les figures et les nombres sur lesquels elle s'appuie. La page
+# [Questions](questions/) les récapitule toutes, avec un lien vers chaque réponse.
+#
+# **Les symboles.** Dans la page [Questions](questions/), ★ signale les questions étoilées du TP
+# (Q1, Q5 et Q8), dont la réponse est attendue dans le compte rendu du soir même, et **Bonus** les
+# questions facultatives (Q4, Q7 et Q11). Les encadrés colorés signalent ce qui sort du fil
+# principal :
+#
+# <div class="admonition note"><p class="admonition-title">Remarque</p>
+# <p>Un complément ou une précision, que l'on peut sauter en première lecture.</p></div>
+#
+# <div class="admonition warning"><p class="admonition-title">Attention</p>
+# <p>Une condition d'exécution différente de celle du TP. Par exemple, si les poids de VGG16 n'étaient
+# pas disponibles sur la machine qui a construit le site, les questions bonus le disent dans un tel
+# encadré et montrent les résultats d'un autre réseau réellement entraîné.</p></div>
+#
+# **Les nombres.** Toutes les figures et tous les nombres des pages sont produits par le code de la
+# page, exécuté à chaque construction du site ; ils peuvent varier légèrement d'une exécution ou
+# d'une machine à l'autre. Les noms de classes restent ceux d'ImageNet, en anglais
+# (« Egyptian cat », « espresso », « flamingo »…), tels que les renvoie le réseau.
+
+# %% [markdown]
+# ## Comment l'exécuter
+#
+# ### Dans un notebook
+#
+# Chaque partie est un notebook Jupyter, tout comme cette page. En haut de chacune, deux boutons
+# permettent de **télécharger le notebook** (un fichier `.ipynb` sans résultats, à exécuter
+# soi-même) ou de l'**ouvrir dans Google Colab** (ce lien suppose que le dépôt du cours soit public).
+# La première cellule de ces notebooks installe `tp8` ; au premier appel, torchvision télécharge les
+# poids pré-entraînés du réseau (quelques mégaoctets pour SqueezeNet). Sur Colab, un GPU n'est pas
+# nécessaire, mais il accélère nettement la partie 3 (`tp8.load_model(device="cuda")`).
+#
+# ### Sur sa machine
+#
+# Après avoir cloné le dépôt (lien en haut à droite de chaque page), deux commandes suffisent ;
+# elles créent au besoin l'environnement virtuel `.venv` et y installent tout le nécessaire :
+#
+# ```bash
+# make site   # construit le site exécuté dans site/
+# make serve  # aperçu local, mis à jour à chaque modification
+# ```
+#
+# La seconde affiche l'adresse de l'aperçu, en général `http://127.0.0.1:8000`.
+#
+# Sur une machine sans accès à Internet, placez les fichiers de poids (`squeezenet1_1.pth`…) dans
+# un dossier et indiquez-le par la variable d'environnement `TP8_WEIGHTS_DIR`.
+#
+# ### En ligne de commande
+#
+# La bibliothèque installe aussi une commande `tp8`, pratique pour essayer vos propres photos sans
+# ouvrir de notebook :
+#
+# ```bash
+# # les cinq classes les plus probables
+# tp8 predict photo.jpg
+# # carte de saillance de la classe prédite
+# tp8 saliency photo.jpg -o cartes/
+# # exemple adversaire, et la figure qui le montre
+# tp8 fool photo.jpg --target "flamingo" --figure fig.png
+# # visualisation de deux classes
+# tp8 classviz tarantula flamingo -o classes/
+# ```
+#
+# Toutes les sous-commandes acceptent `--model` (par exemple `--model vgg16`) et
+# `--device cuda` ; `tp8 COMMANDE --help` détaille les autres options. Pour l'utiliser depuis
+# Python, la page [API](api/) documente chaque fonction.
