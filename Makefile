@@ -13,7 +13,7 @@ TORCH_INDEX ?=
 TP8_WEIGHTS_DIR ?= $(abspath $(wildcard ../shared/weights))
 export TP8_WEIGHTS_DIR
 
-.PHONY: install test lint format site serve bench clean
+.PHONY: install test lint format site serve notebooks notebooks-check vendor bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,11 +34,32 @@ format: $(STAMP)
 test: lint
 	$(PY) -m pytest
 
+# The site (mkdocs.yml, tools/site_hooks.py): every notebook page of docs/ is executed, in parallel,
+# with a cache in .cache/notebooks keyed on the page, tp8 and the weights (nothing changed: nothing
+# runs); MathJax and the fonts come from npm once (.cache/vendor) and are served by the site itself;
+# notebooks/ (the students' .ipynb, opened by Colab from GitHub) is refreshed — commit it with the pages.
+# TP8_SITE_WORKERS / TP8_SITE_CELL_TIMEOUT override the parallelism and the per-cell timeout.
+NO_MKDOCS_2_WARNING ?= 1
+export NO_MKDOCS_2_WARNING
+SERVE_ADDR ?= 127.0.0.1:8000
+
 site: $(STAMP)
 	$(PY) -m mkdocs build --strict
 
+# Live preview: pages, tp8 and the site's assets are watched; a changed page is re-executed alone.
 serve: $(STAMP)
-	$(PY) -m mkdocs serve
+	$(PY) -m mkdocs serve --livereload --dev-addr $(SERVE_ADDR)
+
+# Rewrite notebooks/ from docs/*.py (the build does it too), or check that it is up to date.
+notebooks: $(STAMP)
+	$(PY) tools/site_notebooks.py sync
+
+notebooks-check: $(STAMP)
+	$(PY) tools/site_notebooks.py check
+
+# Fetch MathJax and the Roboto fonts with npm into .cache/vendor (the build does it when missing).
+vendor: $(STAMP)
+	$(PY) tools/site_assets.py vendor
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_techniques.py

@@ -1,0 +1,71 @@
+// MathJax 3, served by the site itself (assets/vendor/mathjax, see tools/site_assets.py).
+//
+// Two sources of maths:
+//  - Markdown pages: pymdownx.arithmatex (generic) wraps $…$ / $$…$$ in .arithmatex elements
+//    as \(…\) / \[…\];
+//  - notebook pages (mkdocs-jupyter/nbconvert): raw $…$ / $$…$$ left in the rendered Markdown
+//    cells (.jp-RenderedMarkdown), Markdown outputs and LaTeX outputs (.jp-RenderedLatex).
+//    HTML outputs (.jp-RenderedHTML: tables, tp8.course.notice boxes) may hold maths as well.
+// MathJax only typesets those elements and the table of contents (never the rest of the
+// navigation, nor code), on the first load and after every instant navigation (document$ emits
+// for each new page).
+window.MathJax = {
+  tex: {
+    inlineMath: [["\\(", "\\)"], ["$", "$"]],
+    displayMath: [["\\[", "\\]"], ["$$", "$$"]],
+    processEscapes: true,
+    processEnvironments: true,
+    tags: "ams",
+  },
+  options: {
+    ignoreHtmlClass: "tex2jax_ignore",
+    processHtmlClass: "tex2jax_process",
+  },
+  chtml: {
+    // The font files sit next to the script (assets/vendor/mathjax/output/chtml/fonts/woff-v2).
+    matchFontHeight: false,
+  },
+  startup: {
+    typeset: false,
+    ready() {
+      MathJax.startup.defaultReady();
+      MathJax.startup.promise.then(() => tp8Typeset());
+    },
+  },
+};
+
+// Also the table of contents: a notebook heading such as "Pas d'apprentissage $\eta$" shows there.
+const TP8_MATH_SELECTOR = [
+  ".arithmatex",
+  ".jp-RenderedMarkdown",
+  ".jp-RenderedLatex",
+  ".jp-RenderedHTML",
+  ".md-nav--secondary .md-nav__link",
+].join(", ");
+
+function tp8Typeset() {
+  // MathJax not loaded yet: startup.ready() will call us once it is.
+  if (!window.MathJax || !MathJax.startup || typeof MathJax.typesetPromise !== "function") return;
+  // One typesetting at a time (the first page load asks twice: MathJax ready, document$), and
+  // each element once: a second pass over an element still being typeset would duplicate it.
+  MathJax.startup.promise = MathJax.startup.promise
+    .then(() => {
+      const nodes = Array.from(document.querySelectorAll(TP8_MATH_SELECTOR)).filter(
+        (node) => !node.hasAttribute("data-tp8-math"),
+      );
+      if (nodes.length === 0) return undefined;
+      nodes.forEach((node) => node.setAttribute("data-tp8-math", ""));
+      // After an instant navigation the previous page's maths are gone: forget them.
+      MathJax.startup.output.clearCache();
+      MathJax.typesetClear();
+      MathJax.texReset();
+      return MathJax.typesetPromise(nodes);
+    })
+    .catch((err) => console.warn("MathJax :", err));
+}
+
+if (typeof document$ !== "undefined") {
+  document$.subscribe(() => tp8Typeset());
+} else {
+  document.addEventListener("DOMContentLoaded", () => tp8Typeset());
+}

@@ -1,0 +1,270 @@
+"""MkDocs hooks of the course site (declared under ``hooks:`` in ``mkdocs.yml``).
+
+* Repository links: ``repo_url`` comes from ``mkdocs.yml``, overridden by ``TP8_REPO_URL`` or, on
+  GitHub Actions, by ``GITHUB_REPOSITORY``; edit links, the Colab links and the install cell of the
+  student notebooks all derive from it.
+* Notebook pages: executed by ``site_notebooks`` with a cache keyed on the page *and* on ``tp8``
+  (mkdocs-jupyter's own cache keys on the page only), several at a time, with a per-cell timeout;
+  a failing cell stops the build with the notebook, the cell and the error. mkdocs-jupyter then
+  renders the executed copy (matched by ``execute_ignore: ["*.executed.ipynb"]``, so it is not
+  executed twice).
+* Student notebooks: each page offers its output-free ``.ipynb`` (first cell: install ``tp8``) and
+  an "Ouvrir dans Colab" link; ``notebooks/`` in the repository is kept in sync (Colab opens
+  notebooks from GitHub only).
+* Notebook pages are made lighter: their inlined figures become files (``assets/figures/``) and
+  the ~600 kB of JupyterLab CSS mkdocs-jupyter inlines in each is served once (``assets/notebook/``).
+* Third-party assets: MathJax and the fonts are added to the site from ``.cache/vendor`` (see
+  ``site_assets``); notebook pages lose the MathJax 2 / mermaid loaders nbconvert puts in them
+  (``docs/javascripts/mathjax.js`` typesets every page); after the build, any reference to another
+  host that a browser would fetch fails the (strict) build.
+
+Settings live in ``mkdocs.yml`` under ``extra: tp8_build:`` (``cell_timeout``, ``workers``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import os
+import re
+from pathlib import Path
+
+import site_assets
+import site_notebooks
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.utils import get_relative_url
+
+log = logging.getLogger("mkdocs.hooks.tp8")
+
+_state: dict = {}
+
+
+def _jupyter_plugin(config):
+    plugin = config.plugins.get("mkdocs-jupyter")
+    if plugin is None:
+        raise PluginError("tp8 : le greffon mkdocs-jupyter doit être déclaré dans mkdocs.yml.")
+    return plugin
+
+
+def _root(config) -> Path:
+    return Path(config.config_file_path).resolve().parent
+
+
+def _cache_dir(config) -> Path:
+    return _root(config) / ".cache"
+
+
+def _site_url(repo_url: str, configured: str | None) -> str | None:
+    """Where GitHub Pages publishes the site: ``TP8_SITE_URL``, else derived from the repository
+    when it was set from the environment (a fork), else ``site_url`` from ``mkdocs.yml``.
+    Material's instant loading needs it (it reads the sitemap)."""
+    explicit = os.environ.get("TP8_SITE_URL", "").strip()
+    if explicit:
+        return explicit.rstrip("/") + "/"
+    from_env = os.environ.get("TP8_REPO_URL", "").strip() or os.environ.get("GITHUB_REPOSITORY", "").strip()
+    match = re.match(r"^https://github\.com/([^/]+)/([^/]+?)/?$", repo_url)
+    if from_env and match:
+        owner, name = match.groups()
+        if name.lower() == f"{owner.lower()}.github.io":
+            return f"https://{owner.lower()}.github.io/"
+        return f"https://{owner.lower()}.github.io/{name}/"
+    return configured
+
+
+def on_config(config):
+    repo = site_notebooks.resolve_repo(config.repo_url, config.edit_uri)
+    config.repo_url = repo.url
+    config.repo_name = repo.name
+    config.site_url = _site_url(repo.url, config.site_url)
+    _state["repo"] = repo
+    build = dict(config.extra.get("tp8_build") or {})
+    jupyter = _jupyter_plugin(config).config
+    _state["settings"] = site_notebooks.ExecSettings(
+        kernel_name=jupyter.get("kernel_name") or "python3",
+        timeout=int(os.environ.get("TP8_SITE_CELL_TIMEOUT") or build.get("cell_timeout", 600)),
+        allow_errors=bool(jupyter.get("allow_errors", False)),
+        workers=int(os.environ.get("TP8_SITE_WORKERS") or build.get("workers", 2)),
+    )
+    _state["execute"] = bool(jupyter.get("execute", False))
+    try:
+        _state["vendor"] = site_assets.ensure_assets(_cache_dir(config), log=log.info)
+    except site_assets.AssetError as exc:
+        raise PluginError(f"tp8 : {exc}") from exc
+    return config
+
+
+def on_pre_build(config):
+    _state["notebook_css"] = {}
+
+
+def _is_notebook(file, plugin) -> bool:
+    return file.abs_src_path is not None and file.src_uri.endswith(".py") and plugin.should_include(file)
+
+
+def on_files(files: Files, config):
+    root = _root(config)
+    docs_dir = Path(config.docs_dir)
+    plugin = _jupyter_plugin(config)
+    repo = _state["repo"]
+    settings = _state["settings"]
+
+    # 1. MathJax and fonts, served by the site itself.
+    vendor_root = _state["vendor"]
+    for rel in site_assets.asset_files(vendor_root):
+        files.append(
+            File(rel, str(vendor_root), config.site_dir, config.use_directory_urls, inclusion=InclusionLevel.INCLUDED)
+        )
+
+    notebooks = [f for f in files if _is_notebook(f, plugin)]
+
+    # 2. Execute the notebook pages that changed (or whose tp8/environment changed).
+    executed_dir = _cache_dir(config) / "notebooks" / "executed"
+    env = site_notebooks.kernel_environment()
+    facts = site_notebooks.environment_facts(env)
+    env_print = site_notebooks.fingerprint(facts)
+    facts_file = _cache_dir(config) / "notebooks" / "facts.json"
+    pages, jobs = {}, []
+    for file in notebooks:
+        source = Path(file.abs_src_path)
+        key = site_notebooks.cache_key(source, env_print, settings)
+        stem = file.src_uri[: -len(".py")].replace("/", "__")
+        output = executed_dir / f"{stem}.{key[:24]}.executed.ipynb"
+        pages[file.src_uri] = (file, source, output)
+        if _state["execute"] and not output.exists():
+            jobs.append(site_notebooks.Job(source, output, f"{Path(config.docs_dir).name}/{file.src_uri}"))
+    if jobs:
+        try:
+            previous = json.loads(facts_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            previous = None
+        reasons = site_notebooks.describe_changes(previous, facts)
+        old_runs = {p.name.split(".")[0] for p in executed_dir.glob("*.executed.ipynb")}
+        edited = [j.label for j in jobs if j.output.name.split(".")[0] in old_runs]
+        if edited and not reasons:
+            if previous is None:
+                reasons.append("environnement d'exécution inconnu (cache d'une autre version des outils)")
+            else:
+                reasons.append("page(s) modifiée(s) : " + ", ".join(edited))
+        log.info("tp8 : notebooks à exécuter — " + ("; ".join(reasons) if reasons else "pas encore en cache"))
+    failures = site_notebooks.execute_all(
+        jobs, settings, cwd=docs_dir, env=env, cache_dir=_cache_dir(config) / "notebooks", log=log.info
+    )
+    if failures:
+        text = "\n\n".join(f.message() for f in failures)
+        raise PluginError(f"tp8 : {len(failures)} notebook(s) en échec, le site n'est pas construit.\n\n{text}")
+    if jobs:
+        facts_file.parent.mkdir(parents=True, exist_ok=True)
+        facts_file.write_text(json.dumps(facts, indent=1, sort_keys=True), encoding="utf-8")
+    if _state["execute"]:
+        _evict(executed_dir, {output for _, _, output in pages.values()})
+        for file, _source, output in pages.values():
+            # mkdocs-jupyter reads the page from abs_src_path: hand it the executed copy.
+            file.abs_src_path = str(output)
+
+    # 3. Student notebooks: downloads in the site, committed copies for Colab.
+    contents, info = {}, {}
+    for src_uri, (_file, source, _output) in pages.items():
+        rel = site_notebooks.student_path(docs_dir, source)
+        text = site_notebooks.student_notebook(source, repo)
+        contents[rel] = text
+        files.append(File.generated(config, rel, content=text, inclusion=InclusionLevel.INCLUDED))
+        info[src_uri] = {"download": rel, "colab": repo.colab_url(rel), "filename": rel.rsplit("/", 1)[-1]}
+    _state["notebook_info"] = info
+    mode = site_notebooks.sync_mode()
+    if mode != "off" and pages:
+        changed, stale = site_notebooks.sync_student_notebooks(root, docs_dir, repo, mode, contents)
+        if mode == "write":
+            for rel in changed:
+                log.info(f"tp8 : {rel} régénéré (à committer avec la page)")
+            for rel in stale:
+                log.info(f"tp8 : {rel} supprimé (plus de page correspondante)")
+        elif changed or stale:
+            log.warning(
+                "tp8 : notebooks/ n'est pas à jour (%s) ; lancez `make notebooks` puis committez-le.",
+                ", ".join(changed + stale),
+            )
+    return files
+
+
+def _evict(executed_dir: Path, used: set[Path], keep: int = 3) -> None:
+    """Keep, per page, the copies in use and the most recent others (switching back is free)."""
+    by_page: dict[str, list[Path]] = {}
+    for path in executed_dir.glob("*.executed.ipynb"):
+        by_page.setdefault(path.name.split(".")[0], []).append(path)
+    for runs in by_page.values():
+        runs.sort(key=lambda p: (p in used, p.stat().st_mtime), reverse=True)
+        for old in runs[keep:]:
+            old.unlink(missing_ok=True)
+
+
+def on_page_context(context, page, config, nav):
+    info = _state.get("notebook_info", {}).get(page.file.src_uri)
+    if info is not None:
+        page.meta["tp8_notebook"] = info
+    return context
+
+
+# nbconvert's page header loads MathJax 2 from a CDN (or an empty src) and configures it with the
+# v2 API; mermaid is imported from a CDN too. Our MathJax 3 (docs/javascripts/mathjax.js) typesets
+# notebook pages, so these blocks go.
+_MATHJAX2 = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.DOTALL)
+_MERMAID = re.compile(r'<script type="module">(?:(?!</script>).)*?mermaid(?:(?!</script>).)*</script>', re.DOTALL)
+# mkdocs-jupyter appends the Python repr of the pygments CSS list after an .ipynb page.
+_CSS_LIST = re.compile(r"\s*<style>\s*\[(?:(?!</style>).)*\]\s*</style>\s*$", re.DOTALL)
+# nbconvert's heading anchors become Material's (styled alike, and left out of search titles).
+_ANCHOR = re.compile(r'<a class="anchor-link" href="(#[^"]*)">¶</a>')
+
+
+# mkdocs-jupyter inlines ~600 kB of JupyterLab CSS in every notebook page: served once instead.
+_NB_STYLE = re.compile(r'<style type="text/css">(.*?)</style>', re.DOTALL)
+_WRAPPER = '<div class="jupyter-wrapper">'
+
+
+# Figures are inlined as base64 PNGs (a part can weigh 20 MB of HTML, fetched whole by instant
+# navigation): each becomes a file named by its content under assets/figures/.
+_DATA_IMG = re.compile(r'(<img\b[^>]*?\bsrc=")data:image/(png|jpeg|gif|webp);base64,([A-Za-z0-9+/=\s]+)(")')
+
+
+def _figure_file(match, page, config) -> str:
+    data = base64.b64decode(match.group(3))
+    ext = "jpg" if match.group(2) == "jpeg" else match.group(2)
+    name = f"assets/figures/{hashlib.sha256(data).hexdigest()[:20]}.{ext}"
+    target = Path(config.site_dir) / name
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    return match.group(1) + get_relative_url(name, page.url) + match.group(4)
+
+
+def on_page_content(html, page, config, files):
+    if page.file.src_uri not in _state.get("notebook_info", {}):
+        return html
+    html = _MATHJAX2.sub("", html)
+    html = _MERMAID.sub("", html)
+    html = _CSS_LIST.sub("", html)
+    html = _ANCHOR.sub(r'<a class="headerlink" href="\1" title="Lien vers cette section">¶</a>', html)
+    html = _DATA_IMG.sub(lambda m: _figure_file(m, page, config), html)
+    head, sep, body = html.partition(_WRAPPER)
+    styles = _NB_STYLE.findall(head) if sep else []
+    if styles:
+        css = "\n".join(style.strip() for style in styles) + "\n"
+        name = f"assets/notebook/notebook.{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
+        _state["notebook_css"][name] = css
+        href = get_relative_url(name, page.url)
+        html = _NB_STYLE.sub("", head) + f'<link rel="stylesheet" href="{href}">\n' + sep + body
+    return html
+
+
+def on_post_build(config):
+    for name, css in _state.get("notebook_css", {}).items():
+        target = Path(config.site_dir) / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(css, encoding="utf-8")
+    bad = site_assets.external_requests(Path(config.site_dir))
+    for rel, url in bad:
+        log.warning(f"tp8 : {rel} charge une ressource d'un autre hôte : {url}")
