@@ -127,7 +127,8 @@ def class_visualization(
         blur_sigma: standard deviation of the Gaussian blur, in pixels.
         max_jitter: largest random translation, in pixels (0 disables the jitter).
         init_img: start from these RGB images in [0, 1] (``(3, H, W)`` or one per target)
-            instead of random noise.
+            instead of random noise. The L2 penalty pulls toward the mean image and so fades
+            the photo: use a small or zero ``l2_reg`` to keep it recognisable.
         image_size: side of the generated images when starting from noise.
         clip_norm_percentile: Yosinski's "clipping pixels with small norm": after each step,
             pixels whose norm (over channels, from the mean) is below this percentile are reset
