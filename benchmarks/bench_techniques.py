@@ -87,6 +87,13 @@ def main() -> None:
         f"saliency / bare fwd+bwd           : {sal / bare:5.2f}   (goal ≤ 1.05; {sal * 1e3:.0f} ms vs {bare * 1e3:.0f} ms)"
     )
 
+    # What batching can gain at best on this machine: one fwd+bwd of the batch vs that many single ones.
+    one = best_of(lambda: bare_forward_backward(model, x[:1]), args.repeat * 2)
+    print(
+        f"batching: fwd+bwd of {len(x)} / {len(x)} × one : {bare / (len(x) * one):5.2f}   "
+        f"(so batching alone can speed things up {len(x) * one / bare:.2f}× at most)"
+    )
+
     # 2. batched fooling vs the same images one at a time
     batched = best_of(lambda: tp8.fooling_image(model, x, targets, progress=False), max(1, args.repeat // 2))
     single = best_of(

@@ -93,6 +93,8 @@ class Classifier(nn.Module):
         self._index: dict[str, list[int]] = {}
         for i, category in enumerate(self.categories):
             self._index.setdefault(_normalise_name(category), []).append(i)
+        # Channels-last ("NHWC") layout: oneDNN's convolutions run about 1.5× faster on CPU this way.
+        self.net.to(memory_format=torch.channels_last)
         self.eval()
         self.requires_grad_(False)
 
@@ -107,7 +109,7 @@ class Classifier(nn.Module):
 
     def forward_normalized(self, z: Tensor) -> Tensor:
         """Class scores of an already normalised batch."""
-        return self.net(z)
+        return self.net(z.contiguous(memory_format=torch.channels_last))
 
     def forward(self, x: Tensor) -> Tensor:
         """Class scores ỹ (logits) of a batch of RGB images in ``[0, 1]``."""
@@ -116,7 +118,7 @@ class Classifier(nn.Module):
                 f"expected a batch of RGB images shaped (N, 3, H, W), got {tuple(x.shape)}; "
                 "use images.unsqueeze(0) for a single image"
             )
-        return self.net(self.normalize(x))
+        return self.forward_normalized(self.normalize(x))
 
     def train(self, mode: bool = True) -> Classifier:
         # The study never trains the network: keep batch norm and dropout in eval mode.
