@@ -385,6 +385,7 @@ def execute_all(
     def run(job: Job) -> tuple[Job, Failure | None, float]:
         start = time.monotonic()
         report = job.output.with_name(job.output.name + ".error.json")
+        report.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no cache yet
         report.unlink(missing_ok=True)
         cmd = [
             sys.executable,
