@@ -8,11 +8,10 @@ results, and the choice of a second network for the bonus questions.
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .models import REQUIRE_WEIGHTS_ENV, Classifier, load_optional_model
+from .models import Classifier, load_optional_model
 
 __all__ = ["Notice", "SecondNetwork", "notice", "second_network", "table"]
 
@@ -77,7 +76,7 @@ def second_network(preferred: str = "vgg16", fallback: str | None = "squeezenet1
     model = load_optional_model(preferred, progress=False, **kwargs)
     if model is not None:
         return SecondNetwork(model, preferred, None)
-    strict = os.environ.get(REQUIRE_WEIGHTS_ENV, "").strip() not in ("", "0", "false", "no")
+    # Reaching here means TP8_REQUIRE_WEIGHTS is off: load_optional_model raises when it is on.
     substitute = load_optional_model(fallback, progress=False, **kwargs) if fallback else None
     if substitute is not None:
         return SecondNetwork(
@@ -92,8 +91,6 @@ def second_network(preferred: str = "vgg16", fallback: str | None = "squeezenet1
                 kind="warning",
             ),
         )
-    if strict:  # pragma: no cover - load_optional_model already raised
-        raise RuntimeError(f"no weights for {preferred}")
     return SecondNetwork(
         None,
         preferred,
