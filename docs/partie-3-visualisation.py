@@ -398,21 +398,28 @@ md(
 # règle aussi la décroissance $1 - 2\eta\lambda$ : augmenter $\eta$ à $\lambda$ fixé renforce à la
 # fois la poussée du gradient et le rappel vers l'image moyenne.
 
+
 # %%
+def balayage(reglage, valeurs, symbole):
+    """Visualise CIBLE pour chaque valeur d'un réglage (les autres aux défauts), affiche la grille."""
+    images = torch.cat(
+        [
+            reference
+            if v == DEFAUTS[reglage]
+            else tp8.class_visualization(model, CIBLE, **{**DEFAUTS, reglage: v}, seed=0, progress=False).images
+            for v in valeurs
+        ]
+    )
+    titres, mesures = legende(
+        images, [f"{symbole} = {fr(v, 'g')}" + (" (défaut)" if v == DEFAUTS[reglage] else "") for v in valeurs]
+    )
+    tp8.image_grid(images, titres, ncols=4, size=2.7)
+    plt.show()
+    return mesures
+
+
 PAS = [0.5, 5.0, 20.0, 50.0]
-images_lr = torch.cat(
-    [
-        reference
-        if lr == DEFAUTS["lr"]
-        else tp8.class_visualization(model, CIBLE, **{**DEFAUTS, "lr": lr}, seed=0, progress=False).images
-        for lr in PAS
-    ]
-)
-titres_lr, m_lr = legende(
-    images_lr, [f"η = {fr(lr, 'g')}" + (" (défaut)" if lr == DEFAUTS["lr"] else "") for lr in PAS]
-)
-tp8.image_grid(images_lr, titres_lr, ncols=4, size=2.7)
-plt.show()
+m_lr = balayage("lr", PAS, "η")
 
 # %% tags=["hide-input"]
 i_def = PAS.index(DEFAUTS["lr"])
@@ -437,19 +444,7 @@ md(
 
 # %%
 LAMBDAS = [0.0, 1e-3, 1e-2, 3e-2]
-images_l2 = torch.cat(
-    [
-        reference
-        if lam == DEFAUTS["l2_reg"]
-        else tp8.class_visualization(model, CIBLE, **{**DEFAUTS, "l2_reg": lam}, seed=0, progress=False).images
-        for lam in LAMBDAS
-    ]
-)
-titres_l2, m_l2 = legende(
-    images_l2, [f"λ = {fr(lam, 'g')}" + (" (défaut)" if lam == DEFAUTS["l2_reg"] else "") for lam in LAMBDAS]
-)
-tp8.image_grid(images_l2, titres_l2, ncols=4, size=2.7)
-plt.show()
+m_l2 = balayage("l2_reg", LAMBDAS, "λ")
 
 # %% tags=["hide-input"]
 p_fort = float(m_l2["proba"][-1])
