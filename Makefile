@@ -13,7 +13,7 @@ TORCH_INDEX ?=
 TP8_WEIGHTS_DIR ?= $(abspath $(wildcard ../shared/weights))
 export TP8_WEIGHTS_DIR
 
-.PHONY: install test lint format site serve notebooks notebooks-check vendor bench clean
+.PHONY: install system-deps test lint format site serve notebooks notebooks-check vendor bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,12 @@ format: $(STAMP)
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-test: lint
+# System programs: npm for the site's assets, Chromium for the browser tests (installed from Debian's
+# packages when root or passwordless sudo allows, else one line says what to run).
+system-deps:
+	@tools/system_deps.sh npm chromium
+
+test: system-deps lint
 	$(PY) -m pytest
 
 # The site (mkdocs.yml, tools/site_hooks.py): every notebook page of docs/ is executed, in parallel,
@@ -44,6 +49,7 @@ export NO_MKDOCS_2_WARNING
 SERVE_ADDR ?= 127.0.0.1:8000
 
 site: $(STAMP)
+	@tools/system_deps.sh npm
 	$(PY) -m mkdocs build --strict
 
 # Live preview: pages, tp8 and the site's assets are watched; a changed page is re-executed alone.
@@ -61,8 +67,9 @@ notebooks-check: $(STAMP)
 vendor: $(STAMP)
 	$(PY) tools/site_assets.py vendor
 
+# Every benchmarks/bench_*.py in turn (speed ratios measured in the same run; see each file's docstring).
 bench: $(STAMP)
-	$(PY) benchmarks/bench_techniques.py
+	@set -e; for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script; done
 
 clean:
 	rm -rf site site-screenshots .pytest_cache .ruff_cache

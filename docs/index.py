@@ -71,12 +71,10 @@
 # dans la cellule suivante : chaque approche est **un appel** à `tp8`.
 
 # %% tags=["remove-cell"]
-# Build-only setup: no progress bars, and no tqdm warning about missing ipywidgets in the page.
-import os
-import warnings
+# Réglages de la page (barres de progression coupées, figures en français), hors de la vue du lecteur.
+import tp8.course
 
-warnings.filterwarnings("ignore", message="IProgress not found")
-_ = os.environ.setdefault("TP8_PROGRESS", "0")
+tp8.course.setup()
 
 # %%
 import torch
@@ -95,104 +93,89 @@ leurre = tp8.fooling_image(model, photo, target="flamingo")
 # 3. Visualisation de classe : son image « idéale » de cette classe
 reve = tp8.class_visualization(model, classe, seed=0)
 
-print(f"Classe prédite pour la photo : {classe} (probabilité {proba:.0%})")
+print(f"Classe prédite pour la photo : {classe} (probabilité {tp8.course.pct(proba)})")
+print(f"Réseau : {tp8.course.provenance(model)}")
 
 # %% tags=["hide-input"]
-# Figure 1, composed from the three results above.
-import matplotlib.pyplot as plt
+# Figure 1, composed from the three results above: two images per approach, pixel for pixel.
 import numpy as np
 
+from tp8.course import num, pct, quote
+
 MAGNIFY = 20  # the difference is multiplied by this factor to be seen
-
-
-def pct(p):
-    """A probability written the French way: 0.523 → '52 %' (with a no-break space)."""
-    return f"{100 * float(p):.0f}\u00a0%"
-
-
-def q(name):
-    """A class name between French quotation marks, kept on one line: « espresso »."""
-    return f"«\u00a0{name}\u00a0»"
-
-
-def panel(ax, image, title, **kwargs):
-    ax.imshow(image, **kwargs)
-    ax.set_title(title, fontsize=10)
-    ax.set_xticks([])
-    ax.set_yticks([])
-
 
 row = leurre.rows(model)[0]
 seen_class, seen_prob = model.predict(leurre.images[0], k=1)[0][0]  # on the 8-bit adversarial image
 delta = (leurre.images[0] - leurre.original[0]).movedim(0, -1).numpy()
 smap = carte.detach().cpu().numpy()
 viz_prob = float(reve.final_probability[0])
-
 start = reve.snapshots[0][1][0]  # the random image the ascent started from
+steps = reve.probabilities.shape[0] - 1
+psnr = float(20 * np.log10(255 / (leurre.l2_255[0] / delta.size**0.5)))
 
-fig = plt.figure(figsize=(8.4, 6.4), facecolor="white", layout="constrained")
-columns = fig.subfigures(1, 3, wspace=0.03)
-headings = ["① Carte de saillance", "② Exemple adversaire", "③ Visualisation de classe"]
-for column, heading in zip(columns, headings):
-    column.set_facecolor("white")
-    column.set_edgecolor("#9fa8da")
-    column.set_linewidth(1.5)
-    column.suptitle(heading, fontsize=12, fontweight="bold")
-
-top, bottom = columns[0].subplots(2, 1)
-panel(top, tp8.to_numpy(photo), f"Photo : {q(classe)}\n(probabilité {pct(proba)})")
-panel(
-    bottom,
+fig, axes = tp8.plotting.tile_figure(2, 3, title_lines=3, fontsize=9, gap=14)
+show = tp8.plotting.show_tile  # an image in its tile, pixel for pixel
+show(axes[0, 0], tp8.to_numpy(photo), f"① Carte de saillance\nphoto : {quote(classe)}\n(probabilité {pct(proba)})")
+show(
+    axes[1, 0],
     smap,
-    "Saillance : clair = pixel\ndont la variation compte",
+    "clair = pixel dont une petite\nvariation fait bouger le score",
     cmap="hot",
     vmin=0,
     vmax=float(np.percentile(smap, 99.5)),
 )
-
-top, bottom = columns[1].subplots(2, 1)
-panel(top, tp8.to_numpy(leurre.images[0]), f"Photo retouchée : {q(seen_class)}\n(probabilité {pct(seen_prob)})")
-panel(
-    bottom,
+show(
+    axes[0, 1],
+    tp8.to_numpy(leurre.images[0]),
+    f"② Exemple adversaire\nphoto retouchée : {quote(seen_class)}\n(probabilité {pct(seen_prob)})",
+)
+show(
+    axes[1, 1],
     np.clip(0.5 + MAGNIFY * delta, 0, 1),
-    f"Retouche × {MAGNIFY} (gris = 0) ;\nau plus {row['Linf (/255)']:.0f}/255 par pixel",
+    f"retouche × {MAGNIFY} (gris = 0) ;\nau plus {num(row['Linf (/255)'], 0)}/255 par valeur",
 )
-
-top, bottom = columns[2].subplots(2, 1)
-panel(top, tp8.to_numpy(start), "Point de départ :\nbruit aléatoire")
-panel(
-    bottom,
-    tp8.to_numpy(reve.images[0]),
-    f"Après {reve.probabilities.shape[0] - 1} itérations :\n{q(classe)} ({pct(viz_prob)})",
+show(axes[0, 2], tp8.to_numpy(start), "③ Visualisation de classe\npoint de départ :\nbruit aléatoire")
+show(axes[1, 2], tp8.to_numpy(reve.images[0]), f"après {steps} itérations :\n{quote(classe)} ({pct(viz_prob)})")
+tp8.course.show(
+    fig,
+    alt=f"Figure 1, en trois colonnes. À gauche, la photo d'une tasse d'espresso, classée {classe}, et sa "
+    f"carte de saillance, des points clairs sur fond noir. Au milieu, la même photo retouchée, classée "
+    f"{seen_class}, identique à l'œil, et sa retouche multipliée par {MAGNIFY}, une fine texture colorée sur "
+    f"fond gris. À droite, le bruit aléatoire de départ et l'image obtenue après {steps} itérations pour la "
+    f"classe {classe}, couverte de motifs bruns et crème.",
 )
-plt.show()
 
 # %% tags=["hide-input"]
 from IPython.display import Markdown
 
+from tp8.course import claim
+
 target = model.class_name(int(leurre.target[0]))
-steps = reve.probabilities.shape[0] - 1
 if row["success"]:
     fooled = (
         f"la photo retouchée, arrondie à 256 niveaux par canal comme dans un vrai fichier PNG, est "
-        f"classée {q(seen_class)} avec une probabilité de {pct(seen_prob)}, alors qu'aucun pixel n'a "
-        f"bougé de plus de {row['Linf (/255)']:.0f} niveaux sur 255 : la retouche ne se voit qu'une "
-        f"fois multipliée par {MAGNIFY}."
+        f"classée {quote(seen_class)} avec une probabilité de {pct(seen_prob)}, alors qu'aucune valeur de "
+        f"pixel n'a bougé de plus de {num(row['Linf (/255)'], 0)} niveaux sur 255 "
+        f"(PSNR de {num(psnr, 0)} dB) : "
+        + claim(psnr > 35, "la retouche ne se voit qu'une fois amplifiée")
+        + f", ici multipliée par {MAGNIFY}."
     )
 else:
-    fooled = f"le réseau voit encore {q(seen_class)} : la méthode naïve a échoué sur cette photo."
+    fooled = f"le réseau voit encore {quote(seen_class)} : la méthode naïve a échoué sur cette photo."
 Markdown(
     f"**Figure 1.** Les trois approches appliquées à la même photo avec le réseau `{model.name}`, "
     f"calculées lors de la construction de cette page. "
-    f"**①** Le réseau reconnaît {q(classe)} avec une probabilité de {pct(proba)} ; la carte de "
+    f"**①** Le réseau reconnaît {quote(classe)} avec une probabilité de {pct(proba)} ; la carte de "
     f"saillance montre, pour chaque pixel, à quel point une petite variation de sa valeur ferait "
     f"bouger le score de cette classe. "
-    f"**②** Après {row['iterations']} pas de gradient vers la classe {q(target)}, {fooled} "
+    f"**②** Après {row['iterations']} pas de gradient vers la classe {quote(target)}, {fooled} "
     f"**③** En partant d'un bruit aléatoire (en haut) et en faisant monter le score de la classe "
-    f"{q(classe)} pendant {steps} itérations, on obtient une image que le réseau classe {q(classe)} "
-    f"avec une probabilité de {pct(viz_prob)} : des fragments typiques de la classe, répétés et "
-    f"juxtaposés, plutôt qu'un objet unique et cohérent. Chacune de ces images est étudiée en "
-    f"détail, limites comprises, dans la partie correspondante."
+    f"{quote(classe)} pendant {steps} itérations, on obtient une image que le réseau classe {quote(classe)} "
+    f"avec une probabilité de {pct(viz_prob)} : "
+    + claim(viz_prob > proba, "le réseau en est plus sûr que de la vraie photo")
+    + f" ({pct(proba)}), alors que l'image ne montre aucune tasse entière, seulement des fragments de "
+    "textures et de couleurs de la classe. "
+    + "Chacune de ces images est étudiée en détail, limites comprises, dans la partie correspondante."
 )
 
 # %% [markdown]

@@ -67,11 +67,13 @@
 # étant indépendantes, la somme de leurs scores se dérive en **une seule** passe arrière, qui donne à
 # chaque image le gradient de son propre score.
 
-# %%
-import contextlib
-import io
-import warnings
+# %% tags=["remove-cell"]
+# Réglages de la page (barres de progression coupées, figures en français), hors de la vue du lecteur.
+import tp8.course
 
+tp8.course.setup()
+
+# %%
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -80,23 +82,11 @@ from matplotlib.patches import Rectangle
 from scipy.stats import spearmanr
 from skimage import color, filters, measure, segmentation
 
-warnings.filterwarnings("ignore", message="IProgress not found")  # barre de progression de tqdm
-
 import tp8
-import tp8.course
+from tp8.course import claim, num, pct, quote, show
+from tp8.plotting import show_tile, tile_figure
 
 torch.manual_seed(0)
-plt.rcParams["figure.facecolor"] = "white"
-
-
-def fr(x, digits=2, sign=False):
-    """Un nombre à la française (virgule décimale) pour le texte de la page."""
-    return f"{x:{'+' if sign else ''}.{digits}f}".replace(".", ",").replace("-", "−")
-
-
-def pc(x):
-    """Une proportion en pourcentage, à la française."""
-    return f"{100 * x:.0f}\u00a0%"
 
 
 # %% [markdown]
@@ -110,7 +100,7 @@ def pc(x):
 
 # %%
 model = tp8.load_model()  # SqueezeNet 1.1, figé, en mode évaluation
-print(f"{model.name} — poids : {model.weights_source}")
+print(tp8.course.provenance(model))
 
 samples = tp8.sample_images()
 images = torch.stack([s.image for s in samples])  # (8, 3, 224, 224), pixels dans [0, 1]
@@ -122,9 +112,9 @@ tp8.course.table(
     [
         {
             "photo": s.name,
-            "1re classe": f"{t[0][0]} ({t[0][1]:.0%})",
-            "2e classe": f"{t[1][0]} ({t[1][1]:.0%})",
-            "3e classe": f"{t[2][0]} ({t[2][1]:.0%})",
+            "1re classe": f"{t[0][0]} ({pct(t[0][1])})",
+            "2e classe": f"{t[1][0]} ({pct(t[1][1])})",
+            "3e classe": f"{t[2][0]} ({pct(t[2][1])})",
             "licence": s.licence,
             "source": s.source,
         }
@@ -138,6 +128,18 @@ tp8.course.table(
 # chat, dont la bonne (*tabby*). Pour les photos sans classe ImageNet, le réseau choisit ce qui ressemble
 # le plus à ce qu'il connaît. Les cartes ci-dessous expliquent chaque fois **la classe prédite**, juste ou
 # fausse.
+
+# %% tags=["remove-cell"]
+top_of = {s.name: [c for c, _ in t] for s, t in zip(samples, top3)}
+CAT_BREEDS = {"tabby", "tiger cat", "Egyptian cat", "Persian cat", "Siamese cat", "lynx"}
+claim(top_of["coffee"][0] == "espresso", "La prédiction est juste pour le café (espresso)")
+claim(top_of["motorcycle"][0] == "moped", "moped (cyclomoteur) est la plus proche")
+claim(
+    set(top_of["chelsea"]) <= CAT_BREEDS and "tabby" in top_of["chelsea"],
+    "pour le chat, les trois premières classes sont des races de chat, dont la bonne (tabby)",
+)
+
+# %% [markdown]
 #
 # ## Les cartes de saillance
 #
@@ -146,14 +148,25 @@ tp8.course.table(
 
 # %%
 maps = tp8.saliency_map(model, images)  # (8, 224, 224) : une passe avant, une passe arrière
-titles = [f"{s.name}\n→ {t[0][0]} ({t[0][1]:.0%})" for s, t in zip(samples, top3)]
+titles = [f"{s.name}\n→ {t[0][0]} ({pct(t[0][1])})" for s, t in zip(samples, top3)]
 
-tp8.plot_saliency(images[:4], maps[:4], titles[:4])
-plt.show()
+
+def described(k):
+    return f"{names[k]}, classée {top3[k][0][0]}"
+
+
+show(
+    tp8.plot_saliency(images[:4], maps[:4], titles[:4]),
+    alt="Quatre photos en haut (" + ", ".join(described(k) for k in range(4)) + ") et, en dessous, leur carte "
+    "de saillance : des points clairs sur fond noir, une barre de couleur sous chaque carte donnant son échelle.",
+)
 
 # %%
-tp8.plot_saliency(images[4:], maps[4:], titles[4:])
-plt.show()
+show(
+    tp8.plot_saliency(images[4:], maps[4:], titles[4:]),
+    alt="Les quatre autres photos (" + ", ".join(described(k) for k in range(4, 8)) + ") et leur carte de "
+    "saillance en dessous, points clairs sur fond noir, chacune avec sa barre de couleur.",
+)
 
 # %% [markdown]
 # <a id="q1"></a>
@@ -165,6 +178,9 @@ plt.show()
 # régions ci-dessous sont des boîtes tracées à la main sur les photos 224 × 224 (pas de vérité terrain
 # ici) ; le chat remplit tout le cadre et la classe prédite pour l'astronaute (*red wine*) n'a pas d'objet
 # correspondant, ces deux photos n'ont donc pas de boîte.
+
+# %% tags=["remove-cell"]
+claim(top_of["astronaut"][0] == "red wine", "la classe prédite pour l'astronaute (red wine)")
 
 # %%
 # Boîtes (x0, y0, x1, y1) en pixels, tracées à la main ; une région peut compter plusieurs boîtes.
@@ -199,21 +215,22 @@ smoothed = np.stack([smooth(m) for m in maps_np])
 photos = tp8.to_numpy(images)
 
 
-def overlay(ax, photo, saliency):
+def overlay(photo, saliency):
     """La photo assombrie, et par-dessus la carte : plus la saillance est forte, plus elle est opaque."""
     level = np.clip((saliency - saliency.min()) / (np.percentile(saliency, 99.5) - saliency.min()), 0, 1)
-    heat = plt.cm.inferno(level)
-    heat[..., 3] = 0.9 * level
-    ax.imshow(0.55 * photo)
-    ax.imshow(heat)
+    heat = plt.cm.inferno(level)[..., :3]
+    alpha = 0.9 * level[..., None]
+    return (1 - alpha) * 0.55 * photo + alpha * heat
 
 
-fig, axes = plt.subplots(2, 4, figsize=(11, 6), layout="constrained")
+fig, axes = tile_figure(
+    2, 4, title_lines=2, suptitle="Cartes lissées (σ = 4 px) superposées aux photos ; boîtes tracées à la main"
+)
 for k, ax in enumerate(axes.ravel()):
-    overlay(ax, photos[k], smoothed[k])
+    show_tile(ax, overlay(photos[k], smoothed[k]), titles[k])
     for region, colour in zip(REGIONS.get(names[k], {}), ("cyan", "lime")):
         for x0, y0, x1, y1 in REGIONS[names[k]][region]:
-            ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec=colour, lw=1.5))
+            ax.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False, ec=colour, lw=1.5))
         x0, y0, x1, y1 = REGIONS[names[k]][region][0]
         ty = y0 + 12 if y1 - y0 > 80 else y1 + 12  # sous les petites boîtes
         ax.text(
@@ -225,10 +242,12 @@ for k, ax in enumerate(axes.ravel()):
             weight="bold",
             bbox={"facecolor": "black", "alpha": 0.6, "pad": 1, "linewidth": 0},
         )
-    ax.set_title(titles[k].replace("\n", " "), fontsize=9)
-    ax.set_axis_off()
-fig.suptitle("Cartes lissées (σ = 4 px) superposées aux photos ; boîtes tracées à la main", fontsize=10)
-plt.show()
+show(
+    fig,
+    alt="Les huit photos assombries, chacune recouverte de sa carte de saillance lissée en couleurs chaudes "
+    "(plus c'est clair et opaque, plus la saillance est forte), avec les boîtes tracées à la main : tasse et "
+    "café, fusée et pylônes, moto, pagode, fleur, nœud papillon et visage.",
+)
 
 # %%
 rows, q1 = [], {}
@@ -244,44 +263,47 @@ for k, name in enumerate(names):
                 "photo": name,
                 "classe prédite": model.class_name(int(predicted[k])),
                 "région": region,
-                "aire de la région": f"{area:.0%}",
-                "part de la saillance": f"{share:.0%}",
+                "aire de la région": pct(area),
+                "part de la saillance": pct(share),
                 "concentration (part / aire)": share / area,
                 "pic de la carte lissée dedans": "oui" if mask[peak] else "non",
             }
         )
-tp8.course.table(rows, floatfmt="{:.2f}")
+tp8.course.table(rows, digits=2)
 
 # %% tags=["hide-input"]
 edges = [rank_corr(maps_np[k], filters.sobel(color.rgb2gray(photos[k]))) for k in range(len(names))]
 top5 = [np.sort(m.ravel())[::-1][: m.size // 20].sum() / m.sum() for m in maps_np]
 big = [q1[key] for key in [("coffee", "tasse"), ("motorcycle", "moto"), ("china", "pagode"), ("flower", "fleur")]]
+pred = {name: model.class_name(int(predicted[k])) for k, name in enumerate(names)}
 display(
     Markdown(
         f"""
 **Lecture.** Une concentration de 1 signifie « pas plus de saillance dans la région qu'ailleurs ». Pour
-les grandes boîtes (tasse, moto, pagode, fleur), elle ne va que de {fr(min(big))} à {fr(max(big))} :
-**la carte brute de SqueezeNet est très diffuse**. Les 5 % de pixels les plus saillants ne portent que
-{pc(np.median(top5))} de la masse totale (médiane sur les huit photos), et la corrélation de rang entre la
-carte et le module du gradient de l'image (filtre de Sobel, qui répond aux contours) reste entre
-{fr(min(edges), sign=True)} et {fr(max(edges), sign=True)} : ce n'est pas non plus un détecteur de contours.
+les grandes boîtes (tasse, moto, pagode, fleur), elle ne va que de {num(min(big))} à {num(max(big))} :
+**{claim(max(big) < 1.5, "la carte brute de SqueezeNet est très diffuse")}**. Les 5 % de pixels les plus
+saillants ne portent que {pct(np.median(top5))} de la masse totale (médiane sur les huit photos), et la
+corrélation de rang entre la carte et le module du gradient de l'image (filtre de Sobel, qui répond aux
+contours) reste entre {num(min(edges), sign=True)} et {num(max(edges), sign=True)} :
+{claim(max(map(abs, edges)) < 0.4, "ce n'est pas non plus un détecteur de contours")}.
 
 La carte **lissée**, elle, raconte une histoire cohérente avec la classe prédite, et c'est là l'essentiel
 de l'interprétation :
 
-- *espresso* : la saillance est {fr(q1["coffee", "café"], 1)} fois plus dense que la moyenne sur la
-  surface du café, contre {fr(q1["coffee", "tasse"], 1)} sur l'ensemble de la tasse : c'est le liquide
-  (sa couleur, sa mousse), plus que la porcelaine, qui fait l'*espresso* ;
-- *bow tie* pour Grace Hopper : densité {fr(q1["grace_hopper", "nœud papillon"], 1)} fois la moyenne sur
-  le nœud papillon, {fr(q1["grace_hopper", "visage"], 1)} sur le visage. Le réseau a bien « regardé »
-  l'objet qu'il nomme, alors qu'un humain dirait « portrait d'une officière » ;
-- *mosque* pour la fusée : densité {fr(q1["rocket", "pylônes"], 1)} fois la moyenne sur les deux pylônes,
-  {fr(q1["rocket", "fusée"], 1)} sur la fusée elle-même. Deux tours fines et verticales de part et d'autre
-  d'un édifice : pour un réseau entraîné sur ImageNet, ce sont des **minarets**. La carte explique
-  l'erreur ;
-- *honeycomb* pour le dahlia : la fleur n'est pas plus saillante que le fond (concentration
-  {fr(q1["flower", "fleur"])}) ; aucune forme ne ressort, ce qui suggère que c'est la **texture**
-  régulière des pétales, semblable à des alvéoles, qui décide.
+- *{pred["coffee"]}* : la saillance est {num(q1["coffee", "café"], 1)} fois plus dense que la moyenne sur la
+  surface du café, contre {num(q1["coffee", "tasse"], 1)} sur l'ensemble de la tasse :
+  {claim(q1["coffee", "café"] > q1["coffee", "tasse"] > 1, "c'est le liquide (sa couleur, sa mousse), plus que la porcelaine, qui fait la classe")} ;
+- *{pred["grace_hopper"]}* pour Grace Hopper : densité {num(q1["grace_hopper", "nœud papillon"], 1)} fois la
+  moyenne sur le nœud papillon, {num(q1["grace_hopper", "visage"], 1)} sur le visage.
+  {claim(pred["grace_hopper"] == "bow tie" and q1["grace_hopper", "nœud papillon"] > max(1, q1["grace_hopper", "visage"]), "Le réseau a bien « regardé » l'objet qu'il nomme")},
+  alors qu'un humain dirait « portrait d'une officière » ;
+- *{pred["rocket"]}* pour la fusée : densité {num(q1["rocket", "pylônes"], 1)} fois la moyenne sur les deux
+  pylônes, {num(q1["rocket", "fusée"], 1)} sur la fusée elle-même. Deux tours fines et verticales de part et
+  d'autre d'un édifice : pour un réseau entraîné sur ImageNet,
+  {claim(pred["rocket"] == "mosque" and q1["rocket", "pylônes"] > max(1, q1["rocket", "fusée"]), "ce sont des minarets. La carte explique l'erreur")} ;
+- *{pred["flower"]}* pour le dahlia : {claim(q1["flower", "fleur"] < 1.1, "la fleur n'est pas plus saillante que le fond")}
+  (concentration {num(q1["flower", "fleur"])}) ; aucune forme ne ressort, ce qui suggère que c'est la
+  **texture** régulière des pétales, {claim(pred["flower"] == "honeycomb", "semblable à des alvéoles")}, qui décide.
 
 Autrement dit, la carte de saillance répond à « qu'est-ce qui, *dans cette image*, fait monter le score
 de *cette* classe ? », et cette question est souvent plus instructive quand le réseau se trompe.
@@ -324,16 +346,20 @@ noise_rows = [
     for k, name in enumerate(names)
 ]
 baseline = np.mean([rank_corr(maps_np[k], maps_np[(k + 1) % len(names)]) for k in range(len(names))])
-tp8.course.table(noise_rows, floatfmt="{:.2f}")
+tp8.course.table(noise_rows, digits=2)
 
 # %%
 pick = [names.index("coffee"), names.index("motorcycle")]
-tp8.plot_saliency(
-    torch.stack([t for k in pick for t in (images[k], noisy[k])]),
-    torch.from_numpy(np.stack([m for k in pick for m in (maps_np[k], maps_noisy[k])])),
-    [t for k in pick for t in (f"{names[k]} (originale)", f"{names[k]} + bruit σ = 1/255")],
+show(
+    tp8.plot_saliency(
+        torch.stack([t for k in pick for t in (images[k], noisy[k])]),
+        torch.from_numpy(np.stack([m for k in pick for m in (maps_np[k], maps_noisy[k])])),
+        [t for k in pick for t in (f"{names[k]} (originale)", f"{names[k]} + bruit σ = 1/255")],
+    ),
+    alt="La tasse de café et la moto, chacune deux fois : la photo originale puis la même photo avec un bruit "
+    "de 1/255, identiques à l'œil ; sous chacune, sa carte de saillance, dont le grain fin change d'une "
+    "version à l'autre.",
 )
-plt.show()
 
 # %% tags=["hide-input"]
 rho_raw = [r["ρ (cartes brutes)"] for r in noise_rows]
@@ -342,13 +368,15 @@ overlap = [r["top 5 % communs"] for r in noise_rows]
 display(
     Markdown(
         f"""
-La classe prédite est inchangée pour {pc(same_class)} des images bruitées, et pourtant la corrélation de
-rang entre la carte originale et la carte bruitée n'est que de {fr(min(rho_raw), 2)} à {fr(max(rho_raw), 2)}.
+La classe prédite est inchangée pour {pct(same_class)} des images bruitées
+({claim(same_class == 1, "sans effet sur la prédiction")}, comme annoncé), et pourtant la corrélation de
+rang entre la carte originale et la carte bruitée n'est que de {num(min(rho_raw))} à {num(max(rho_raw))}.
 Pour situer ce chiffre : deux cartes de **photos différentes** ont déjà une corrélation moyenne de
-{fr(baseline)} (en partie à cause du motif en damier décrit plus bas, commun à toutes les cartes). Surtout, parmi les 5 % de pixels les plus
-saillants, seuls {pc(np.mean(overlap))} en moyenne le restent après le bruit : le détail fin de la carte
-est en bonne partie du bruit de gradient. Après lissage, la corrélation remonte à
-{fr(min(rho_smooth), 2)}–{fr(max(rho_smooth), 2)} : seule la structure grossière est fiable. C'est l'idée de
+{num(baseline)} (en partie à cause du motif en damier décrit plus bas, commun à toutes les cartes). Surtout,
+parmi les 5 % de pixels les plus saillants, seuls {pct(np.mean(overlap))} en moyenne le restent après le
+bruit : {claim(np.mean(overlap) < 0.7, "le détail fin de la carte est en bonne partie du bruit de gradient")}.
+Après lissage, la corrélation remonte à {num(min(rho_smooth))}–{num(max(rho_smooth))} :
+{claim(min(rho_smooth) > max(rho_raw), "seule la structure grossière est fiable")}. C'est l'idée de
 *SmoothGrad* (Smilkov et al., 2017), qui moyenne les cartes de plusieurs copies bruitées de l'image.
 """
     )
@@ -383,22 +411,24 @@ class_rows = [
     }
     for k, name in enumerate(names)
 ]
-tp8.course.table(class_rows, floatfmt="{:.2f}")
+tp8.course.table(class_rows, digits=2)
 
 # %%
 pick = [names.index("coffee"), names.index("grace_hopper")]
 sets = [(maps_np, predicted.tolist()), (maps_second, second.tolist()), (maps_goldfish, [goldfish] * n)]
-fig, axes = plt.subplots(len(pick), 4, figsize=(10, 5.4), layout="constrained")
+fig, axes = tile_figure(len(pick), 4, title_lines=2)
 for row, k in zip(axes, pick):
-    row[0].imshow(photos[k])
-    row[0].set_title(names[k], fontsize=9)
+    show_tile(row[0], photos[k], names[k])
     for ax, (mm, classes) in zip(row[1:], sets):
-        ax.imshow(mm[k], cmap="hot", vmin=0, vmax=np.percentile(mm[k], 99.5))
         c = classes[k]
-        ax.set_title(f"carte de « {model.class_name(c)} »\nlogit {fr(float(logits[k, c]), 1)}", fontsize=9)
-for ax in axes.ravel():
-    ax.set_axis_off()
-plt.show()
+        title = f"carte de {quote(model.class_name(c))}\nlogit {num(logits[k, c], 1)}"
+        show_tile(ax, mm[k], title, cmap="hot", vmin=0, vmax=np.percentile(mm[k], 99.5))
+show(
+    fig,
+    alt="Deux rangées, la tasse de café puis Grace Hopper : la photo, puis trois cartes de saillance, pour la "
+    "classe prédite, pour la deuxième classe et pour « goldfish » ; les trois cartes d'une même photo se "
+    "ressemblent beaucoup.",
+)
 
 # %% tags=["hide-input"]
 r2 = [r["ρ (prédite, 2e)"] for r in class_rows]
@@ -407,9 +437,11 @@ gap = np.mean([r["logit prédite"] - r["logit goldfish"] for r in class_rows])
 display(
     Markdown(
         f"""
-La carte de la 2ᵉ classe ressemble fortement à celle de la classe prédite (ρ entre {fr(min(r2), 2)} et
-{fr(max(r2), 2)}), et même celle de *goldfish*, dont le logit est en moyenne {fr(gap, 0)} points plus bas, reste
-corrélée à {fr(min(rg), 2)}–{fr(max(rg), 2)}, bien au-dessus des {fr(baseline, 2)} de deux photos différentes.
+{claim(min(r2) > 0.5, "La carte de la 2ᵉ classe ressemble fortement à celle de la classe prédite")} (ρ
+entre {num(min(r2))} et {num(max(r2))}), et même celle de *goldfish*, dont le logit est en moyenne
+{num(gap, 0)} points plus bas, reste corrélée à {num(min(rg))}–{num(max(rg))} :
+{claim(min(rg) > baseline + 0.1, "c'est bien plus que la corrélation de deux photos différentes")}
+({num(baseline)}).
 Une bonne part de la carte décrit donc **l'image et le réseau** (les pixels auxquels le réseau est
 sensible en général) plutôt que **la classe** : des textures contrastées, des zones riches en détails
 font monter le gradient de presque tous les logits. Une carte seule ne prouve pas que le réseau « a
@@ -442,7 +474,11 @@ ax2.set(xlabel="α (image = α · photo)", ylabel="probabilité", title="Probabi
 for ax in (ax1, ax2):
     ax.grid(alpha=0.3)
 fig.legend(loc="outside right center", fontsize=8)
-plt.show()
+show(
+    fig,
+    alt="Deux graphiques en fonction de α, de 0 (image noire) à 1 (la photo), une courbe par photo : à gauche le "
+    "logit de la classe prédite, qui monte vite puis s'aplatit ; à droite sa probabilité.",
+)
 
 # %% tags=["hide-input"]
 gain = path_logit[-1] - path_logit[0]
@@ -453,7 +489,7 @@ peak_at = path_prob.argmax(axis=0)
 falling = [k for k in range(n) if drop[k] > 0.05 and path_logit[-1, k] > path_logit[peak_at[k], k]]
 prob_sentence = (
     f"pour {', '.join(names[k] for k in falling)}, la probabilité atteint son maximum avant $\\alpha = 1$ puis "
-    f"**redescend** (jusqu'à {100 * max(drop[k] for k in falling):.0f} points de pourcentage), alors que le "
+    f"**redescend** (jusqu'à {num(100 * max(drop[k] for k in falling), 0)} points de pourcentage), alors que le "
     "logit est plus élevé en $\\alpha = 1$ qu'à ce maximum : d'autres classes ont monté plus vite que la "
     "classe prédite"
     if falling
@@ -462,9 +498,10 @@ prob_sentence = (
 display(
     Markdown(
         f"""
-Le logit monte vite puis plafonne : dès $\\alpha = 0{{,}}3$, {pc(np.median(early))} (médiane) du gain total
-$\\tilde y_c(x) - \\tilde y_c(0)$ est acquis, et en $\\alpha = 1$ la pente ne vaut plus que
-{fr(np.median(end_slope), 2)} fois la pente moyenne du chemin. C'est la **saturation** : les motifs qui
+{claim(np.median(early) > 0.5 and np.median(end_slope) < 0.5, "Le logit monte vite puis plafonne")} : dès
+$\\alpha = 0{{,}}3$, {pct(np.median(early))} (médiane) du gain total $\\tilde y_c(x) - \\tilde y_c(0)$ est
+acquis, et en $\\alpha = 1$ la pente ne vaut plus que {num(np.median(end_slope))} fois la pente moyenne du
+chemin. C'est la **saturation** : les motifs qui
 fondent la décision sont déjà « allumés » au maximum, les renforcer ne change plus grand-chose, donc le
 gradient en $x$ — donc la carte — les sous-estime. Une carte de gradient mesure une *sensibilité*, pas
 une *contribution* ; les *gradients intégrés* (Sundararajan et al., 2017) corrigent ce défaut en
@@ -496,40 +533,50 @@ def phase_profile(saliency_maps, period=4):
 profile = phase_profile(maps_np)
 k = names.index("coffee")
 crop = (slice(40, 80), slice(40, 80))  # 40 × 40 px ; 40 est un multiple de 4
-fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.6), layout="constrained")
+fig, axes = tile_figure(1, 3, (40, 40), scale=6, title_lines=3, gap=16)
 for ax, m, title in (
-    (axes[0], maps_np[k], "coffee, zoom 40 × 40 px"),
-    (axes[1], maps_noisy[k], "même zone, image + bruit σ = 1/255"),
+    (axes[0, 0], maps_np[k], "coffee, zoom 40 × 40 px ×6 ;\nrepères : lignes et colonnes\n≡ 3 (mod 4)"),
+    (axes[0, 1], maps_noisy[k], "même zone,\nimage + bruit σ = 1/255"),
 ):
-    ax.imshow(m[crop], cmap="hot", vmin=0, vmax=np.percentile(maps_np[k][crop], 99), interpolation="nearest")
-    ax.set_title(title, fontsize=9)
+    show_tile(ax, m[crop], title, cmap="hot", vmin=0, vmax=np.percentile(maps_np[k][crop], 99))
     ax.set_xticks(range(3, 40, 4), labels=[])  # repères : lignes et colonnes ≡ 3 (mod 4)
     ax.set_yticks(range(3, 40, 4), labels=[])
     ax.tick_params(length=4, color="0.3")
-axes[0].set_xlabel("repères : colonnes j ≡ 3 (mod 4)", fontsize=8)
-axes[0].set_ylabel("lignes i ≡ 3 (mod 4)", fontsize=8)
-im = axes[2].imshow(profile, cmap="viridis", interpolation="nearest")
+show_tile(axes[0, 2], profile, "saillance moyenne selon\n(i mod 4, j mod 4),\n÷ moyenne globale", cmap="viridis")
 for (i, j), v in np.ndenumerate(profile):
-    axes[2].text(j, i, fr(v), ha="center", va="center", fontsize=8, color="white" if v < 1 else "black")
-axes[2].set_title("saillance moyenne selon (i mod 4, j mod 4)", fontsize=9)
-axes[2].set(xlabel="j mod 4", ylabel="i mod 4", xticks=range(4), yticks=range(4))
-fig.colorbar(im, ax=axes[2], fraction=0.046, label="÷ moyenne globale")
-plt.show()
+    axes[0, 2].text(j, i, num(v), ha="center", va="center", fontsize=9, color="white" if v < 1 else "black")
+show(
+    fig,
+    alt="À gauche, un zoom de 40 × 40 pixels sur la carte de saillance de la tasse, agrandi six fois, où l'on voit "
+    "une grille régulière de lignes et de colonnes sombres tous les 4 pixels ; au milieu, la même zone pour "
+    "l'image bruitée, avec la même grille ; à droite, un tableau 4 × 4 de la saillance moyenne selon la "
+    "position modulo 4, dont les cases varient du simple au quadruple.",
+)
 
 # %% tags=["hide-input"]
+per_image = np.stack([phase_profile(m[None]).ravel() for m in maps_np])
+alike = np.corrcoef(per_image).min()  # the least similar pair of per-image profiles
+weakest = {int(p.argmin()) for p in per_image}
+same_phase = alike > 0.9 and len(weakest) == 1 and (per_image.max(1) / per_image.min(1)).min() > 1.5
 display(
     Markdown(
         f"""
-Le motif ne dépend pas de l'image : en moyenne sur les huit cartes, la position la plus favorisée reçoit
-{fr(profile.max() / profile.min(), 1)} fois plus de saillance que la moins favorisée. Ce damier, visible
-dans les zooms (lignes et colonnes sombres en face des repères), est un effet du **pas des convolutions et des poolings** (voir Odena et al., 2016, pour le
-même phénomène dans les déconvolutions), et n'a rien à voir avec le contenu de la photo. C'est aussi
-pourquoi deux cartes de photos différentes sont corrélées à {fr(baseline, 2)}.
+{claim(same_phase, "Le motif ne dépend pas de l'image")} : le profil selon la position modulo 4 est presque
+le même pour les huit cartes (corrélation d'au moins {num(alike)} entre deux d'entre elles, et la même
+position est toujours la moins favorisée), et en moyenne la position la plus favorisée reçoit
+{num(profile.max() / profile.min(), 1)} fois plus de saillance que la moins favorisée. Ce damier, visible
+dans les zooms (lignes et colonnes sombres en face des repères), est un effet du **pas des convolutions et
+des poolings** (voir Odena et al., 2016, pour le même phénomène dans les déconvolutions), et n'a rien à voir
+avec le contenu de la photo. C'est aussi pourquoi deux cartes de photos différentes sont corrélées à
+{num(baseline)}.
 
 **En résumé**, la carte de saillance est une dérivée : locale (elle ignore la saturation), bruitée (un
 changement invisible la redessine), peu spécifique de la classe, et marquée par l'architecture. Elle ne
 dit pas non plus *comment* une zone est utilisée (couleur ? forme ? texture ?), ni ce qui se passerait si
-on la retirait vraiment — ce que mesurent les méthodes par occultation.
+on la retirait vraiment — ce que mesurent les méthodes par occultation. La page
+[Au-delà du gradient](../au-dela-du-gradient/) reprend ces défauts un par un avec les successeurs de cette
+carte (SmoothGrad contre le bruit, les gradients intégrés contre la saturation, Grad-CAM), vérifie qu'elles
+dépendent bien du réseau et mesure ce qui arrive quand on retire vraiment les pixels qu'elles désignent.
 """
     )
 )
@@ -548,7 +595,9 @@ on la retirait vraiment — ce que mesurent les méthodes par occultation.
 # 4. prendre sa boîte englobante (`regionprops`).
 #
 # On compare la boîte obtenue aux boîtes tracées à la main en [Q1](#q1) par l'IoU (aire de
-# l'intersection sur aire de l'union).
+# l'intersection sur aire de l'union). Grad-CAM, dont les auteurs ont fait une méthode de localisation
+# faiblement supervisée, donne d'emblée une carte lisse de la même photo : voir
+# [Au-delà du gradient](../au-dela-du-gradient/).
 
 
 # %%
@@ -570,18 +619,25 @@ def iou(a, b):
 
 
 loc_rows = []
-fig, axes = plt.subplots(2, 4, figsize=(11, 6), layout="constrained")
+fig, axes = tile_figure(
+    2,
+    4,
+    title_lines=2,
+    suptitle="Jaune : boîte tirée de la saillance ; cyan : composante retenue ; pointillés : boîte à la main",
+)
 for k, ax in enumerate(axes.ravel()):
     mask, box = localise(maps_np[k])
-    ax.imshow(photos[k])
+    show_tile(ax, photos[k])
     ax.contour(mask, [0.5], colors="cyan", linewidths=1)
-    ax.add_patch(Rectangle(box[:2], box[2] - box[0], box[3] - box[1], fill=False, ec="yellow", lw=2))
+    ax.add_patch(
+        Rectangle((box[0] - 0.5, box[1] - 0.5), box[2] - box[0], box[3] - box[1], fill=False, ec="yellow", lw=2)
+    )
     candidates = [(iou(box, b), region, b) for region, boxes in REGIONS.get(names[k], {}).items() for b in boxes]
     label = "\n(pas de boîte à la main)"
     if candidates:
         score, region, (x0, y0, x1, y1) = max(candidates)
-        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="white", lw=1.5, ls="--"))
-        label = f"\nIoU = {fr(score)} ({region})"
+        ax.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False, ec="white", lw=1.5, ls="--"))
+        label = f"\nIoU = {num(score)} ({region})"
         loc_rows.append(
             {
                 "photo": names[k],
@@ -590,12 +646,13 @@ for k, ax in enumerate(axes.ravel()):
                 "IoU": score,
             }
         )
-    ax.set_title(f"{names[k]} → {model.class_name(int(predicted[k]))}{label}", fontsize=9)
-    ax.set_axis_off()
-fig.suptitle(
-    "Jaune : boîte tirée de la saillance ; cyan : composante retenue ; pointillés : boîte à la main", fontsize=10
+    ax.set_title(f"{names[k]} → {model.class_name(int(predicted[k]))}{label}", fontsize=9, pad=3)
+show(
+    fig,
+    alt="Les huit photos, chacune avec la boîte jaune tirée de sa carte de saillance, le contour cyan de la zone "
+    "retenue et, en pointillés blancs, la boîte tracée à la main qui la recouvre le mieux ; le titre donne "
+    "l'IoU entre les deux boîtes.",
 )
-plt.show()
 
 # %% [markdown]
 # Une boîte est un résumé grossier. En s'appuyant sur les couleurs de l'image, on obtient une
@@ -605,23 +662,27 @@ plt.show()
 
 # %%
 seg_pick = [names.index(p) for p in ("coffee", "rocket", "motorcycle", "grace_hopper")]
-fig, axes = plt.subplots(1, 4, figsize=(11, 3.2), layout="constrained")
-for ax, k in zip(axes, seg_pick):
+fig, axes = tile_figure(1, 4, title_lines=2)
+for ax, k in zip(axes.ravel(), seg_pick):
     superpixels = segmentation.slic(photos[k], n_segments=120, compactness=10, start_label=0)
     s = smooth(maps_np[k], 2.0)
     mean_per_sp = np.bincount(superpixels.ravel(), s.ravel()) / np.bincount(superpixels.ravel())
     mask = (mean_per_sp > np.quantile(s, 0.8))[superpixels]
-    ax.imshow(photos[k] * (0.35 + 0.65 * mask[..., None]))
+    title = f"{names[k]} → {model.class_name(int(predicted[k]))}\n{pct(mask.mean())} de l'image gardés"
+    show_tile(ax, photos[k] * (0.35 + 0.65 * mask[..., None]), title)
     ax.contour(mask, [0.5], colors="yellow", linewidths=1)
-    ax.set_title(f"{names[k]} → {model.class_name(int(predicted[k]))}\n{mask.mean():.0%} de l'image gardés", fontsize=9)
-    ax.set_axis_off()
-plt.show()
+show(
+    fig,
+    alt="La tasse, la fusée, la moto et Grace Hopper : les super-pixels les plus saillants restent en couleurs "
+    "et sont entourés de jaune, le reste de la photo est assombri.",
+)
 
 # %% tags=["hide-input"]
 good = [r for r in loc_rows if r["IoU"] >= 0.5]
 fair = [r for r in loc_rows if r["IoU"] >= 0.3]
 iou_of = {r["photo"]: r["IoU"] for r in loc_rows}
-display(tp8.course.table(loc_rows, floatfmt="{:.2f}"))
+region_of = {r["photo"]: r["région la plus recouverte"] for r in loc_rows}
+display(tp8.course.table(loc_rows, digits=2))
 display(
     Markdown(
         f"""
@@ -629,11 +690,13 @@ Avec une seule carte de gradient et quelques lignes de traitement d'image, {len(
 {len(loc_rows)} atteignent une IoU d'au moins 0,5 avec une boîte tracée à la main (le seuil usuel pour
 compter une détection comme correcte), et {len(fair)} sur {len(loc_rows)} dépassent 0,3. Surtout, la
 boîte trouvée désigne **ce qui a motivé la classe prédite**, pas forcément l'objet principal : pour la
-fusée, elle se pose sur un pylône (le « minaret » de *mosque*) ; pour le dahlia, dont la décision ne
-repose sur aucune zone précise, elle tombe sur le fond (IoU {fr(iou_of["flower"])}). La localisation
-hérite des erreurs et des raccourcis du classifieur. La segmentation par super-pixels épouse mieux les
-contours (la surface du café, le réservoir rouge de la moto) mais garde des fragments de fond. Ce n'est
-pas un détecteur d'objets ; c'est un détecteur *gratuit*, obtenu sans aucune annotation de position.
+fusée, {claim(region_of["rocket"] == "pylônes" and pred["rocket"] == "mosque", "elle se pose sur un pylône")}
+(le « minaret » de *mosque*) ; pour le dahlia, dont la décision ne repose sur aucune zone précise,
+{claim(iou_of["flower"] < 0.3, "elle tombe sur le fond")} (IoU {num(iou_of["flower"])}). La localisation
+hérite des erreurs et des raccourcis du classifieur. La segmentation par super-pixels suit les contours de
+couleur de la photo, si bien que les zones gardées épousent mieux les objets qu'une boîte ; elle garde aussi
+les fragments de fond qui sont saillants. Ce n'est pas un détecteur d'objets ; c'est un détecteur *gratuit*,
+obtenu sans aucune annotation de position.
 
 D'autres usages, au-delà de l'interprétation :
 
@@ -660,34 +723,30 @@ D'autres usages, au-delà de l'interprétation :
 # être chargé, un avertissement ci-dessous le dit et indique le réseau qui le remplace.
 
 # %%
-quiet = io.StringIO()  # taire le message de la tentative de téléchargement (hors ligne)
-with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
-    net2 = tp8.course.second_network()
+net2 = tp8.course.second_network()
 if net2.message is not None:
     display(net2.message)
 
 # %%
 if net2.model is not None:
     model2 = net2.model
-    print(f"{model2.name} — poids : {model2.weights_source}")
+    print(tp8.course.provenance(model2))
     maps2 = tp8.saliency_map(model2, images).numpy()
     top2 = model2.predict(images, k=1)
     smoothed2 = np.stack([smooth(m) for m in maps2])
-    show = [names.index(p) for p in ("chelsea", "coffee", "rocket", "motorcycle", "flower", "grace_hopper")]
-    fig, axes = plt.subplots(3, len(show), figsize=(11.4, 6.4), layout="constrained")
-    for col, k in enumerate(show):
-        axes[0, col].imshow(photos[k])
-        axes[0, col].set_title(names[k], fontsize=9)
-        for row, (mm, top) in enumerate(((maps_np, top3), (maps2, top2)), start=1):
-            axes[row, col].imshow(mm[k], cmap="hot", vmin=0, vmax=np.percentile(mm[k], 99.5))
-            axes[row, col].set_title(f"{top[k][0][0]} ({top[k][0][1]:.0%})", fontsize=8)
-    for ax in axes.ravel():
-        ax.set_xticks([])
-        ax.set_yticks([])
-    axes[0, 0].set_ylabel("photo", fontsize=9)
-    axes[1, 0].set_ylabel(model.name, fontsize=9)
-    axes[2, 0].set_ylabel(model2.name, fontsize=9)
-    plt.show()
+    shown = [names.index(p) for p in ("chelsea", "coffee", "rocket", "motorcycle", "flower", "grace_hopper")]
+    fig, axes = tile_figure(len(shown), 3, title_lines=1)
+    for row, k in enumerate(shown):
+        show_tile(axes[row, 0], photos[k], names[k])
+        for col, (net, mm, top) in enumerate(((model, maps_np, top3), (model2, maps2, top2)), start=1):
+            title = f"{net.name} : {top[k][0][0]} ({pct(top[k][0][1])})"
+            show_tile(axes[row, col], mm[k], title, fontsize=8, cmap="hot", vmin=0, vmax=np.percentile(mm[k], 99.5))
+    show(
+        fig,
+        alt=f"Six rangées, une par photo (chelsea, coffee, rocket, motorcycle, flower, grace_hopper) : la photo, "
+        f"sa carte de saillance pour {model.name}, puis pour {model2.name}, chacune titrée de la classe prédite "
+        "par le réseau ; les grandes zones claires se retrouvent en partie d'un réseau à l'autre, pas le grain fin.",
+    )
 
 # %%
 if net2.model is not None:
@@ -702,7 +761,7 @@ if net2.model is not None:
         for k, name in enumerate(names)
     ]
     cross = np.mean([rank_corr(smoothed[k], smoothed2[(k + 1) % n]) for k in range(n)])
-    display(tp8.course.table(pairs, floatfmt="{:.2f}"))
+    display(tp8.course.table(pairs, digits=2))
 
 # %% tags=["hide-input"]
 if net2.model is not None:
@@ -750,17 +809,17 @@ if net2.model is not None:
     display(
         Markdown(
             f"""
-Le second réseau est {describe} ({fr(n_params, 2 if n_params < 10 else 0)} M de paramètres contre
-{fr(ref_params)} M pour {model.name} ; première convolution {first_conv.kernel_size[0]} ×
+Le second réseau est {describe} ({num(n_params, 2 if n_params < 10 else 0)} M de paramètres contre
+{num(ref_params)} M pour {model.name} ; première convolution {first_conv.kernel_size[0]} ×
 {first_conv.kernel_size[1]} de pas {first_conv.stride[0]}). Les deux réseaux donnent la même classe pour
 {agree} photo(s) sur {n}.
 
 **Au niveau du pixel, les cartes des deux réseaux {pixel_verdict}** : corrélation de rang brute entre
-{fr(min(raw))} et {fr(max(raw))} (médiane {fr(np.median(raw))}). Le grain fin dépend de l'architecture —
-le damier de {model2.name} (rapport max/min de {fr(checker2, 1)} selon la position modulo 4) est
-{checker_verdict} celui de {model.name} ({fr(profile.max() / profile.min(), 1)}) — et du bruit de
-gradient vu en Q2. Après **lissage**, la corrélation vaut {fr(min(smo))} à {fr(max(smo))} (médiane
-{fr(np.median(smo))}), à comparer aux {fr(cross)} obtenus en associant des photos différentes :
+{num(min(raw))} et {num(max(raw))} (médiane {num(np.median(raw))}). Le grain fin dépend de l'architecture —
+le damier de {model2.name} (rapport max/min de {num(checker2, 1)} selon la position modulo 4) est
+{checker_verdict} celui de {model.name} ({num(profile.max() / profile.min(), 1)}) — et du bruit de
+gradient vu en Q2. Après **lissage**, la corrélation vaut {num(min(smo))} à {num(max(smo))} (médiane
+{num(np.median(smo))}), à comparer aux {num(cross)} obtenus en associant des photos différentes :
 {smooth_verdict}. Sur les régions tracées en Q1, le sens de la concentration (au-dessus ou au-dessous
 de la moyenne) est le même pour les deux réseaux dans {len(same_story)} région(s) sur {len(conc2)}.
 

@@ -81,9 +81,14 @@
 #   sert d'estimation « *straight-through* »). Toutes les images et toutes les mesures de cette page sont donc
 #   celles d'un fichier PNG réel.
 
+# %% tags=["remove-cell"]
+# Réglages de la page (barres de progression coupées, figures en français), hors de la vue du lecteur.
+import tp8.course
+
+tp8.course.setup()
+
 # %%
 import io
-from dataclasses import fields, replace
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -92,30 +97,12 @@ from IPython.display import Markdown, display
 from PIL import Image
 
 import tp8
-import tp8.course
+from tp8.course import claim, num, pct, sci, show
 
 torch.manual_seed(0)
 model = tp8.load_model("squeezenet1_1")
 n_params = sum(p.numel() for p in model.parameters())
-print(f"{model.name} : {n_params / 1e6:.2f} M paramètres, poids figés")
-
-
-# %% tags=["hide-input"]
-# Numbers quoted in the text are printed by the code, the French way.
-def num(x, digits=1):
-    """A number written the French way (decimal comma)."""
-    return f"{float(x):.{digits}f}".replace(".", ",")
-
-
-def pct(x, digits=0):
-    """A fraction written as a French percentage."""
-    return f"{100 * float(x):.{digits}f}\u202f%".replace(".", ",")
-
-
-def sci(x):
-    """A small positive number in scientific notation, as LaTeX ($2{,}2 \\times 10^{-10}$)."""
-    mantissa, exponent = f"{float(x):.1e}".split("e")
-    return f"${mantissa.replace('.', '{,}')} \\times 10^{{{int(exponent)}}}$"
+print(f"{tp8.course.provenance(model)} : {num(n_params / 1e6, 1)} M paramètres, poids figés")
 
 
 # %% [markdown]
@@ -137,7 +124,7 @@ photos = torch.stack([s.image for s in samples])
 top1 = model.predict(photos, k=1)
 tp8.course.table(
     [
-        {"photo": sample.name, "prédiction de SqueezeNet 1.1": pred[0][0], "probabilité": pred[0][1]}
+        {"photo": sample.name, "prédiction de SqueezeNet 1.1": pred[0][0], "probabilité": pct(pred[0][1])}
         for sample, pred in zip(samples, top1)
     ]
 )
@@ -160,17 +147,13 @@ print(f"{int(naive.success.sum())}/{len(targets)} attaques réussies")
 
 
 # %%
-def subset(result, idx):
-    """The attacks ``idx`` of an AttackResult (every per-image tensor indexed)."""
-    return replace(
-        result,
-        **{f.name: getattr(result, f.name)[idx] for f in fields(result) if torch.is_tensor(getattr(result, f.name))},
-    )
-
-
 first = torch.arange(0, len(targets), 2)  # the first target of each photo
-tp8.plot_attack(subset(naive, first), model, magnify=10)
-plt.show()
+show(
+    tp8.plot_attack(naive[first], model, magnify=10),
+    alt="Cinq rangées, une par photo (chelsea, coffee, motorcycle, china, grace_hopper) : la photo originale avec "
+    "sa classe, l'image adversaire, identique à l'œil, avec la classe cible qu'y voit le réseau, la différence "
+    "à sa vraie échelle, un gris uniforme, puis la différence multipliée par 10, une fine texture colorée.",
+)
 
 # %% [markdown]
 # Le tableau donne les dix attaques : nombre d'itérations, normes $L_2$ et $L_\infty$ de la perturbation en
@@ -193,9 +176,7 @@ def results_table(result):
     rows = [
         {"photo": name, **{fr: row[en] for en, fr in COLUMNS.items()}} for name, row in zip(names, result.rows(model))
     ]
-    for row in rows:
-        row["succès"] = "oui" if row["succès"] else "non"
-    return tp8.course.table(rows)
+    return tp8.course.table(rows, digits={"‖δ‖₂ (/255)": 0, "‖δ‖∞ (/255)": 0, "p(cible)": 2})
 
 
 results_table(naive)
@@ -209,7 +190,7 @@ results_table(naive)
 
 # %% tags=["hide-input"]
 n_values = images[0].numel()
-n_str = f"{n_values:,}".replace(",", "\u202f")  # 150 528, with a French thin space
+n_str = num(n_values, 0)  # 150 528, with a French narrow space
 ratio = naive.l2 / naive.original.flatten(1).norm(dim=1)
 rmse = naive.l2_255 / n_values**0.5
 psnr = 20 * torch.log10(255 / rmse)
@@ -221,24 +202,29 @@ walk = (1 / naive.iterations.clamp_min(1).float().sqrt()).median()
 display(
     Markdown(
         f"- **Peu d'itérations.** Il a fallu entre {int(it.min())} et {int(it.max())} pas (médiane "
-        f"{it.median():.0f}) pour que chaque image arrondie soit classée dans sa cible ; "
+        f"{num(it.median(), 0)}) pour que chaque image arrondie soit classée dans sa cible ; "
         f"{int(naive.success.sum())} attaques sur {len(targets)} ont réussi.\n"
         f"- **De petits écarts par valeur.** L'écart quadratique moyen par valeur ne va que de "
         f"{num(rmse.min(), 2)} à {num(rmse.max(), 2)} niveau de gris sur 255. Quelques valeurs isolées bougent "
-        f"bien plus (médiane de $\\|\\delta\\|_\\infty$ : {naive.linf_255.median():.0f} niveaux, maximum "
-        f"{naive.linf_255.max():.0f}) : c'est rare, mais rien dans la méthode ne l'interdit (voir Q7).\n"
+        f"bien plus (médiane de $\\|\\delta\\|_\\infty$ : {num(naive.linf_255.median(), 0)} niveaux, maximum "
+        f"{num(naive.linf_255.max(), 0)}) : c'est rare, mais rien dans la méthode ne l'interdit (voir Q7).\n"
         f"- **Petites devant l'image.** $\\|\\delta\\|_2/\\|x\\|_2$ vaut entre {pct(ratio.min(), 2)} et "
-        f"{pct(ratio.max(), 2)} (médiane {pct(ratio.median(), 2)}) ; le PSNR va de {num(psnr.min())} à "
-        f"{num(psnr.max())} dB.\n"
+        f"{pct(ratio.max(), 2)} (médiane {pct(ratio.median(), 2)}) ; le PSNR va de {num(psnr.min(), 1)} à "
+        f"{num(psnr.max(), 1)} dB.\n"
         f"- **Diffuses.** Une fois arrondie, la perturbation modifie en médiane {pct(changed.median())} des "
-        f"{n_str} valeurs de l'image, d'un ou deux niveaux pour la plupart : rien de localisé.\n"
+        f"{n_str} valeurs de l'image, d'un ou deux niveaux pour la plupart : "
+        + claim(changed.median() > 0.2, "rien de localisé")
+        + ".\n"
         f"- **Un chemin cohérent.** $\\|\\delta\\|_2$ atteint en médiane {pct(straight.median())} de la borne "
         f"$\\eta\\,T$ ; des pas de directions indépendantes n'en atteindraient que $1/\\sqrt{{T}}$, soit "
-        f"{pct(walk)} ici. Les pas successifs vont donc en grande partie dans la même direction, comme le "
-        f"prévoit un modèle localement linéaire.\n"
+        f"{pct(walk)} ici. "
+        + claim(straight.median() > 1.5 * walk, "Les pas successifs vont donc en grande partie dans la même direction")
+        + ", comme le prévoit un modèle localement linéaire.\n"
         f"- **Des probabilités modestes.** La cible l'emporte avec une probabilité comprise entre "
         f"{pct(naive.target_prob.min())} et {pct(naive.target_prob.max())} (médiane "
-        f"{pct(naive.target_prob.median())}) : l'attaque s'arrête dès que la cible passe en tête."
+        f"{pct(naive.target_prob.median())}) : "
+        + claim(naive.target_prob.median() < 0.8, "l'attaque s'arrête dès que la cible passe en tête")
+        + "."
     )
 )
 
@@ -248,10 +234,33 @@ display(
 # partout, plus dense là où l'image est elle-même texturée ou contrastée (la tasse, le moteur, le temple) et plus
 # faible dans les aplats comme le ciel : le gradient est le plus fort là où le réseau trouve de l'information.
 # Elle ne dessine ni poisson, ni tarentule, ni fleur. Regardons-la de près et mesurons sa répartition en
-# fréquences : à gauche, un détail de $48\times48$ pixels (l'œil du chat de la première attaque) de l'original,
-# de l'image adversaire et de $\delta$ amplifiée ; à droite, la densité spectrale de puissance moyenne (moyenne
-# radiale du module au carré de la transformée de Fourier 2D) des photos et des perturbations, chacune
-# normalisée par son énergie totale.
+# fréquences : d'abord un détail de $48\times48$ pixels (l'œil du chat de la première attaque), agrandi quatre
+# fois, de l'original, de l'image adversaire et de $\delta$ amplifiée ; puis la densité spectrale de puissance
+# moyenne (moyenne radiale du module au carré de la transformée de Fourier 2D) des photos et des perturbations,
+# chacune normalisée par son énergie totale.
+
+# %% tags=["remove-cell"]
+from scipy.stats import spearmanr
+from skimage.color import rgb2gray
+from skimage.filters import gaussian, sobel
+
+claim(
+    float(psnr.min()) > 40,
+    "Sur la figure, $\\delta$ à sa vraie échelle est un gris uniforme : la perturbation est invisible",
+)
+# Where δ is strong versus where the photo has edges and texture (both smoothed over a few pixels).
+densite = [
+    spearmanr(
+        gaussian(naive.perturbation[k].abs().sum(0).numpy(), 3).ravel(),
+        gaussian(sobel(rgb2gray(tp8.to_numpy(naive.original[k]))), 3).ravel(),
+    )[0]
+    for k in range(len(naive))
+]
+claim(
+    np.median(densite) > 0.3,
+    "plus dense là où l'image est elle-même texturée ou contrastée (la tasse, le moteur, le temple) et plus "
+    "faible dans les aplats comme le ciel",
+)
 
 
 # %% tags=["hide-input"]
@@ -282,42 +291,57 @@ _, spec_d, high_d, _ = radial_power(naive.perturbation)
 
 k, (r0, c0) = 0, (60, 45)  # the cat's left eye
 crop = (slice(None), slice(r0, r0 + 48), slice(c0, c0 + 48))
-fig = plt.figure(figsize=(11, 3.4), facecolor="white", layout="constrained")
-axes = fig.subplots(1, 4, width_ratios=[1, 1, 1, 1.5])
+attack = f"{model.categories[int(naive.original_class[k])]} → {model.categories[int(naive.target[k])]}"
+fig, axes = tp8.plotting.tile_figure(1, 3, (48, 48), scale=4, title_lines=2)
 panels = [
-    (naive.original[k][crop], "original (détail)"),
-    (naive.images[k][crop], "adversaire (détail)"),
-    ((0.5 + 10 * naive.perturbation[k][crop]).clamp(0, 1), "0,5 + 10 δ (détail)"),
+    (naive.original[k][crop], "originale\n(détail ×4)"),
+    (naive.images[k][crop], "adversaire\n(détail ×4)"),
+    ((0.5 + 10 * naive.perturbation[k][crop]).clamp(0, 1), "0,5 + 10 δ\n(détail ×4)"),
 ]
-for ax, (img, title) in zip(axes, panels):
-    ax.imshow(tp8.to_numpy(img), interpolation="nearest")
-    ax.set_title(title, fontsize=9)
-    ax.set_xticks([])
-    ax.set_yticks([])
-ax = axes[3]
+for ax, (img, title) in zip(axes.ravel(), panels):
+    tp8.plotting.show_tile(ax, tp8.to_numpy(img), title)
+show(
+    fig,
+    alt=f"Attaque {attack}, détail de 48 × 48 pixels autour de l'œil du chat, agrandi quatre fois : l'original "
+    "et l'image adversaire, indiscernables, puis la perturbation multipliée par 10, un semis de points colorés "
+    "de un ou deux pixels.",
+)
+
+band = (freq > 0.02) & (freq < 0.4)  # fit the slope of log power against log frequency there
+slope_x = float(np.polyfit(np.log(freq[band]), np.log(spec_x[band]), 1)[0])
+slope_d = float(np.polyfit(np.log(freq[band]), np.log(spec_d[band]), 1)[0])
+fig, ax = plt.subplots(figsize=(6.2, 3.4), layout="constrained")
 ax.semilogy(freq, spec_x, "o-", ms=3, label="photos $x$")
 ax.semilogy(freq, spec_d, "s-", ms=3, label="perturbations $\\delta$")
 ax.axhline(1 / images[0, 0].numel(), color="grey", lw=0.8, ls="--", label="bruit blanc")
 ax.axvline(0.25, color="grey", lw=0.8, ls=":")
 ax.set_xlabel("fréquence spatiale (cycles / pixel)")
 ax.set_ylabel("puissance relative")
-ax.set_title("spectre radial moyen", fontsize=9)
+ax.set_title("Spectre radial moyen des photos et des perturbations", fontsize=10)
 ax.legend(fontsize=8)
-fig.suptitle(
-    f"Attaque {model.categories[int(naive.original_class[k])]} → {model.categories[int(naive.target[k])]} : "
-    "détail de 48 × 48 pixels",
-    fontsize=10,
+show(
+    fig,
+    alt="Spectre de puissance en fonction de la fréquence spatiale, en échelle logarithmique : la courbe des "
+    "photos descend de plusieurs ordres de grandeur, celle des perturbations reste presque plate, près de la "
+    "ligne du bruit blanc.",
 )
-plt.show()
 
 display(
     Markdown(
-        f"Le spectre des photos décroît très vite avec la fréquence (environ en $1/f^2$, comme celui de toutes "
-        f"les images naturelles), celui des perturbations est presque plat, proche d'un **bruit blanc**. Au-delà "
+        "Le spectre des photos décroît très vite avec la fréquence ("
+        + claim(-3 < slope_x < -1.5, "environ en $1/f^2$")
+        + f" : la pente de la courbe en échelle log-log vaut {num(slope_x, 1)}, comme pour toutes les images "
+        f"naturelles), "
+        + claim(slope_d > -0.7, "celui des perturbations est presque plat, proche d'un **bruit blanc**")
+        + f" (pente {num(slope_d, 1)}). Au-delà "
         f"de 0,25 cycle/pixel (motifs de moins de 4 pixels de période, ligne pointillée), on trouve en médiane "
         f"{pct(np.median(high_d))} de l'énergie des perturbations (un bruit blanc en aurait "
-        f"{pct(high_white)}), contre {pct(np.median(high_x), 1)} seulement de celle des photos : rapportée à "
-        f"l'image, $\\delta$ est dominée par les **hautes fréquences**."
+        f"{pct(high_white)}), contre {pct(np.median(high_x), 1)} seulement de celle des photos : "
+        + claim(
+            np.median(high_d) > 10 * np.median(high_x),
+            "rapportée à l'image, $\\delta$ est dominée par les **hautes fréquences**",
+        )
+        + "."
     )
 )
 
@@ -344,13 +368,15 @@ linear = gap / grad_gap.flatten(1).norm(dim=1).cpu()
 factor = naive.l2 / linear
 display(
     Markdown(
-        f"Sur nos dix attaques, l'avance $d$ de la classe d'origine sur la cible vaut entre {num(gap.min())} et "
-        f"{num(gap.max())} (en unités de score), et l'estimation linéaire $d/\\|\\nabla d\\|_2$ donne une distance "
-        f"médiane de {255 * linear.median():.0f}/255, pour une perturbation réellement trouvée de "
-        f"{naive.l2_255.median():.0f}/255 : l'estimation linéaire sous-estime la distance d'un facteur médian de "
-        f"{num(factor.median())}, car le réseau n'est linéaire que localement et la classe dominante change en "
-        f"chemin. Le bon ordre de grandeur est pourtant là : l'approximation linéaire explique pourquoi la "
-        f"frontière de décision est si proche."
+        f"Sur nos dix attaques, l'avance $d$ de la classe d'origine sur la cible vaut entre {num(gap.min(), 1)} et "
+        f"{num(gap.max(), 1)} (en unités de score), et l'estimation linéaire $d/\\|\\nabla d\\|_2$ donne une distance "
+        f"médiane de {num(255 * linear.median(), 0)}/255, pour une perturbation réellement trouvée de "
+        f"{num(naive.l2_255.median(), 0)}/255 : "
+        + claim(factor.median() > 1, "l'estimation linéaire sous-estime la distance")
+        + f" d'un facteur médian de {num(factor.median(), 1)}, car le réseau n'est linéaire que localement et la "
+        "classe dominante change en chemin. "
+        + claim(factor.median() < 10, "Le bon ordre de grandeur est pourtant là")
+        + " : l'approximation linéaire explique pourquoi la frontière de décision est si proche."
     )
 )
 
@@ -393,7 +419,9 @@ if net2.message is not None:
     display(net2.message)
 second = net2.model
 if second is not None:
-    print(f"second réseau : {second.name}, {sum(p.numel() for p in second.parameters()) / 1e6:.1f} M paramètres")
+    print(
+        f"second réseau : {tp8.course.provenance(second)}, {num(sum(p.numel() for p in second.parameters()) / 1e6, 1)} M paramètres"
+    )
 
 # %% tags=["hide-input"]
 if second is not None:
@@ -405,8 +433,8 @@ if second is not None:
         return {
             f"{second.name} sur l'original": second.categories[int(p_orig[k].argmax())],
             f"{second.name} sur l'adversaire": second.categories[int(p_adv[k].argmax())],
-            "p(cible) original": float(p_orig[k, naive.target[k]]),
-            "p(cible) adversaire": float(p_adv[k, naive.target[k]]),
+            "p(cible) original": tp8.course.prob(p_orig[k, naive.target[k]]),
+            "p(cible) adversaire": tp8.course.prob(p_adv[k, naive.target[k]]),
         }
 
     display(
@@ -439,8 +467,8 @@ if second is not None:
         Markdown(
             f"Sur `{second.name}`, **{hits} dans la cible** visée pour SqueezeNet 1.1, et la prédiction change "
             f"par rapport à l'original pour {changed2} image{'s' * (changed2 > 1)} sur {len(targets)}. La "
-            f"probabilité de la cible passe d'une médiane de {sci(t_orig.median())} sur les originaux à "
-            f"{sci(t_adv.median())} sur les images adversaires (rapport médian × {num(gain)}). {verdict}."
+            f"probabilité de la cible passe d'une médiane de ${sci(t_orig.median(), tex=True)}$ sur les originaux à "
+            f"${sci(t_adv.median(), tex=True)}$ sur les images adversaires (rapport médian × {num(gain, 1)}). {verdict}."
         )
     )
 
@@ -511,18 +539,16 @@ def runner_up_margin(result):
 summary = [
     {
         "méthode": label,
-        "succès": f"{r.success_rate:.0%}",
-        "itérations (médiane)": f"{r.iterations.float().median():.0f}",
-        "‖δ‖₂ /255 (médiane)": f"{r.l2_255.median():.0f}",
-        "‖δ‖∞ /255 (max)": f"{r.linf_255.max():.0f}",
-        "p(cible) (médiane)": float(r.target_prob.median()),
-        "marge sur la 2ᵉ classe (médiane)": float(runner_up_margin(r)[r.success].median())
-        if r.success.any()
-        else float("nan"),
+        "succès": f"{pct(r.success_rate, 0)}",
+        "itérations (médiane)": f"{num(r.iterations.float().median(), 0)}",
+        "‖δ‖₂ /255 (médiane)": f"{num(r.l2_255.median(), 0)}",
+        "‖δ‖∞ /255 (max)": f"{num(r.linf_255.max(), 0)}",
+        "p(cible) (médiane)": pct(r.target_prob.median()),
+        "marge sur la 2ᵉ classe (médiane)": num(runner_up_margin(r)[r.success].median()) if r.success.any() else "—",
     }
     for label, r in METHODS.items()
 ]
-tp8.course.table(summary, floatfmt="{:.2g}")
+tp8.course.table(summary)
 
 # %% tags=["hide-input"]
 left = (fast.predicted != fast.original_class).float().mean()
@@ -530,27 +556,41 @@ margins = {label: runner_up_margin(r)[r.success] for label, r in METHODS.items()
 higher = naive_big.target_prob.median() > naive.target_prob.median()
 display(
     Markdown(
-        f"- **FGSM** ne réussit que {pct(fast.success_rate)} des attaques ciblées : un seul pas linéaire de "
-        f"4/255 ne suffit pas à atteindre une cible lointaine, alors même que sa perturbation est la plus grande "
-        f"en norme $L_2$ (toutes les valeurs bougent de $\\pm\\varepsilon$). Il fait en revanche quitter sa "
-        f"classe d'origine à {pct(left)} des images : en non ciblé, il suffit de s'éloigner de la classe "
+        f"- **FGSM** ne réussit que {pct(fast.success_rate)} des attaques ciblées : "
+        + claim(fast.success_rate < 0.5, "un seul pas linéaire de 4/255 ne suffit pas à atteindre une cible lointaine")
+        + ", alors même que "
+        + claim(
+            fast.l2_255.median() >= max(r.l2_255.median() for r in METHODS.values()),
+            "sa perturbation est la plus grande en norme $L_2$",
+        )
+        + " (toutes les valeurs bougent de $\\pm\\varepsilon$). "
+        + claim(left > fast.success_rate, "Il fait en revanche quitter sa classe d'origine")
+        + f" à {pct(left)} des images : en non ciblé, il suffit de s'éloigner de la classe "
         f"d'origine, ce qu'un pas linéaire fait bien.\n"
-        f"- **PGD** réussit {pct(pgd.success_rate)} des attaques en {pgd.iterations.float().median():.0f} pas "
-        f"(médiane) avec au plus {pgd.linf_255.max():.0f}/255 par valeur, contre "
-        f"{naive.linf_255.max():.0f}/255 pour la méthode naïve. La garantie $L_\\infty$ a un prix en norme "
-        f"$L_2$ (médiane {pgd.l2_255.median():.0f}/255 contre {naive.l2_255.median():.0f}/255), car chaque pas "
+        f"- **PGD** réussit {pct(pgd.success_rate)} des attaques en {num(pgd.iterations.float().median(), 0)} pas "
+        f"(médiane) avec au plus {num(pgd.linf_255.max(), 0)}/255 par valeur, contre "
+        f"{num(naive.linf_255.max(), 0)}/255 pour la méthode naïve. "
+        + claim(pgd.l2_255.median() > naive.l2_255.median(), "La garantie $L_\\infty$ a un prix en norme $L_2$")
+        + f" (médiane {num(pgd.l2_255.median(), 0)}/255 contre {num(naive.l2_255.median(), 0)}/255), car chaque pas "
         f"signé modifie presque toutes les valeurs.\n"
-        f"- **Le pas naïf** $\\eta = 1$ réussit en {naive_big.iterations.float().median():.0f} pas (médiane) au "
-        f"lieu de {naive.iterations.float().median():.0f}, mais laisse une perturbation plus grande "
-        f"($\\|\\delta\\|_2$ médiane {naive_big.l2_255.median():.0f}/255, $\\|\\delta\\|_\\infty$ jusqu'à "
-        f"{naive_big.linf_255.max():.0f}/255)"
+        f"- **Le pas naïf** $\\eta = 1$ réussit en {num(naive_big.iterations.float().median(), 0)} pas (médiane) au "
+        f"lieu de {num(naive.iterations.float().median(), 0)}, mais "
+        + claim(naive_big.l2_255.median() > naive.l2_255.median(), "laisse une perturbation plus grande")
+        + " "
+        f"($\\|\\delta\\|_2$ médiane {num(naive_big.l2_255.median(), 0)}/255, $\\|\\delta\\|_\\infty$ jusqu'à "
+        f"{num(naive_big.linf_255.max(), 0)}/255)"
         + (
             f" et atteint une probabilité médiane plus élevée ({pct(naive_big.target_prob.median())} contre "
             f"{pct(naive.target_prob.median())}) : son dernier pas dépasse la frontière.\n"
             if higher
             else " sans gagner en probabilité.\n"
         )
-        + f"- Toutes ces attaques s'arrêtent dès le basculement : la marge médiane de la cible sur la deuxième "
+        + "- "
+        + claim(
+            max(float(m.median()) for m in margins.values() if len(m)) < 0.5,
+            "Toutes ces attaques s'arrêtent dès le basculement",
+        )
+        + f" : la marge médiane de la cible sur la deuxième "
         f"classe n'est que de {num(margins['naïve, η = 0,2'].median(), 2)} en probabilité pour la méthode naïve "
         f"et de {num(margins['PGD, ε = 4/255'].median(), 2)} pour PGD."
     )
@@ -578,7 +618,12 @@ ax.set_xlabel("|δ| en niveaux de gris (sur 255)")
 ax.set_ylabel("fraction des valeurs")
 ax.set_title("Distribution des écarts par valeur (10 images adversaires)", fontsize=10)
 ax.legend(fontsize=8)
-plt.show()
+show(
+    fig,
+    alt="Histogramme en échelle logarithmique de l'écart de chaque valeur de pixel, en niveaux de gris, pour la "
+    "méthode naïve avec deux pas et pour PGD : la méthode naïve a une longue traîne au-delà de 4 niveaux, PGD "
+    "s'arrête exactement à 4, marqué par une ligne pointillée.",
+)
 
 
 def share(r, test):
@@ -589,9 +634,11 @@ display(
     Markdown(
         f"La méthode naïve (pas de longueur fixe en norme $L_2$) laisse {share(naive, lambda d: d == 0)} des "
         f"valeurs intactes, mais en pousse {share(naive, lambda d: d > 4)} au-delà de 4 niveaux de gris, jusqu'à "
-        f"{naive.linf_255.max():.0f} : rien ne l'empêche de concentrer l'effort là où le gradient est fort. PGD "
+        f"{num(naive.linf_255.max(), 0)} : rien ne l'empêche de concentrer l'effort là où le gradient est fort. PGD "
         f"(contrainte $L_\\infty$) ne laisse que {share(pgd, lambda d: d == 0)} des valeurs intactes, en place "
-        f"{share(pgd, lambda d: d == 4)} exactement sur la borne $\\varepsilon = 4/255$ et n'en dépasse aucune."
+        f"{share(pgd, lambda d: d == 4)} exactement sur la borne $\\varepsilon = 4/255$ et "
+        + claim(float(pgd.linf_255.max()) <= 4 + 1e-6, "n'en dépasse aucune")
+        + "."
     )
 )
 
@@ -600,8 +647,22 @@ display(
 # dix fois est plus uniforme, sans zones où elle se concentre.
 
 # %%
-tp8.plot_attack(subset(pgd, first), model, magnify=10)
-plt.show()
+show(
+    tp8.plot_attack(pgd[first], model, magnify=10),
+    alt="Les cinq mêmes photos attaquées par PGD avec ε = 4/255 : l'original, l'image adversaire, la différence "
+    "à sa vraie échelle, puis multipliée par 10, une texture colorée qui couvre toute l'image avec la même "
+    "intensité.",
+)
+
+
+# %% tags=["remove-cell"]
+def unevenness(result):
+    """How concentrated a perturbation is: coefficient of variation of |δ| smoothed over 8-pixel blocks."""
+    local = torch.nn.functional.avg_pool2d(result.perturbation.abs().sum(1, keepdim=True), 8).flatten(1)
+    return (local.std(dim=1) / local.mean(dim=1)).median()
+
+
+claim(unevenness(pgd[first]) < unevenness(naive[first]), "plus uniforme, sans zones où elle se concentre")
 
 # %% [markdown]
 # **Fragilité.** Une image adversaire diffusée sur le web sera recompressée, redimensionnée, parfois floutée.
@@ -657,9 +718,10 @@ rows = []
 for label, r in fragility.items():
     row = {"images adversaires": label}
     for n, t in TRANSFORMS.items():
-        row[f"{n} : reste dans la cible"], row[f"{n} : revient à l'origine"] = survival(r, t)
+        stays, back = survival(r, t)
+        row[f"{n} : reste dans la cible"], row[f"{n} : revient à l'origine"] = pct(stays), pct(back)
     rows.append(row)
-tp8.course.table(rows, floatfmt="{:.0%}")
+tp8.course.table(rows)
 
 # %% tags=["hide-input"]
 jpeg_naive, back_naive = survival(naive, jpeg)
@@ -667,9 +729,10 @@ jpeg_pgd, back_pgd = survival(pgd, jpeg)
 blur = {label: survival(r, TRANSFORMS["flou σ = 0,5"])[0] for label, r in fragility.items()}
 display(
     Markdown(
-        f"Le tableau donne, parmi les attaques réussies, la part d'images encore classées dans leur cible après la "
-        f"transformation, et la part ramenée à leur classe d'origine. Les photos d'origine, elles, gardent leur "
-        f"classe ({pct(control['JPEG q = 75'])} après JPEG, {pct(control['flou σ = 0,5'])} après flou"
+        "Le tableau donne, parmi les attaques réussies, la part d'images encore classées dans leur cible après la "
+        "transformation, et la part ramenée à leur classe d'origine. "
+        + claim(min(control.values()) >= 0.6, "Les photos d'origine, elles, gardent leur classe")
+        + f" ({pct(control['JPEG q = 75'])} après JPEG, {pct(control['flou σ = 0,5'])} après flou"
         + (f" ; exception{'s' * (len(flipped) > 1)} : {' ; '.join(flipped)}" if flipped else "")
         + "). Après une "
         f"simple compression JPEG, il ne reste que {pct(jpeg_naive)} des images naïves et {pct(jpeg_pgd)} des "
@@ -689,6 +752,9 @@ display(
 # moindre transformation. C'est pourquoi de tels prétraitements ont été proposés comme défenses (Dziugaite et
 # al., 2016 ; Guo et al., 2018) — et pourquoi ils ne résistent pas à un attaquant qui les connaît et les intègre
 # à son optimisation (Athalye, Carlini & Wagner, 2018).
+
+# %% tags=["remove-cell"]
+claim(max(jpeg_naive, jpeg_pgd) < 0.5, "Changer de norme ne suffit pas")
 
 # %% [markdown]
 # **D'autres alternatives et extensions**, pour aller plus loin :
@@ -726,7 +792,18 @@ display(
 # - La méthode naïve ne contrôle pas $\|\delta\|_\infty$ et s'arrête au ras de la frontière, d'où sa fragilité
 #   (JPEG, flou). PGD fixe un budget $L_\infty$ garanti ; les marges (C&W), l'EOT et l'entraînement adversaire
 #   vont plus loin.
-#
+
+# %% tags=["remove-cell"]
+success_all = bool(naive.success.all())
+claim(
+    success_all and float(psnr.min()) > 40, "suffisent à faire classer une photo dans n'importe quelle classe choisie"
+)
+claim(
+    second is None or hit <= len(targets) // 5,
+    "même si nos perturbations minimales transfèrent mal d'un réseau à l'autre",
+)
+
+# %% [markdown]
 # La [partie 3](../partie-3-visualisation/) retourne la même montée de gradient sur l'entrée dans l'autre sens :
 # au lieu de partir d'une photo pour la faire mal classer, on part de presque rien pour faire **apparaître** ce
 # qu'une classe représente pour le réseau.

@@ -203,3 +203,88 @@ def site_url_prefix(site: Path) -> tuple[str, str] | None:
 
 def slug(url: str) -> str:
     return re.sub(r"[^\w.-]+", "_", url.strip("/")) or "index"
+
+
+# --- scratch sites -----------------------------------------------------------------------------
+
+#: Never linked into a scratch copy: outputs, caches, the pages themselves.
+NOT_LINKED = {"docs", "site", "site-screenshots", ".cache", ".git", ".venv", "notebooks", "mkdocs.yml"}
+
+PAGE_HEADER = """\
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+"""
+
+
+class ScratchSite:
+    """A copy of the project's site configuration around pages of a test's own, built in ``tmp``.
+
+    The project's ``mkdocs.yml`` is inherited (with a ``nav`` of the test's pages), its non-page
+    documentation files (theme overrides, scripts, styles) are copied, its other top-level folders
+    (``tools/``, ``tp8/``…) are linked, and the vendored third-party assets are shared with the
+    project's cache rather than fetched again. :meth:`build` runs ``mkdocs build --strict``.
+    """
+
+    def __init__(self, tmp: Path, pages: dict[str, str]):
+        self.root = Path(tmp)
+        for entry in ROOT.iterdir():
+            if entry.name not in NOT_LINKED and not entry.name.startswith("."):
+                (self.root / entry.name).symlink_to(entry)
+        (ROOT / ".cache" / "vendor").mkdir(parents=True, exist_ok=True)
+        (self.root / ".cache").mkdir()
+        (self.root / ".cache" / "vendor").symlink_to(ROOT / ".cache" / "vendor")
+        self.docs = self.root / "docs"
+        self.docs.mkdir()
+        for path in DOCS.rglob("*"):
+            rel = path.relative_to(DOCS)
+            if path.is_dir() or "__pycache__" in rel.parts or ".ipynb_checkpoints" in rel.parts:
+                continue
+            if len(rel.parts) == 1 and path.suffix in (".py", ".md", ".ipynb"):
+                continue  # the project's pages
+            (self.docs / rel).parent.mkdir(parents=True, exist_ok=True)
+            (self.docs / rel).write_bytes(path.read_bytes())
+        self.pages = list(pages)
+        for name, text in pages.items():
+            self.write(name, text)
+        (self.root / "mkdocs.project.yml").write_bytes((ROOT / "mkdocs.yml").read_bytes())
+        nav = "".join(f"  - {name}\n" for name in self.pages)
+        (self.root / "mkdocs.yml").write_text(f"INHERIT: mkdocs.project.yml\nnav:\n{nav}", encoding="utf-8")
+
+    def write(self, name: str, text: str) -> None:
+        (self.docs / name).write_text(text, encoding="utf-8")
+
+    def read(self, name: str) -> str:
+        return (self.docs / name).read_text(encoding="utf-8")
+
+    def build(self, timeout: int = 600) -> subprocess.CompletedProcess:
+        env = {k: v for k, v in os.environ.items() if k not in TEST_ONLY_ENV}
+        env.update({"TP8_PROGRESS": "0", "TP8_NOTEBOOKS_SYNC": "off", "NO_COLOR": "1", "NO_MKDOCS_2_WARNING": "1"})
+        proc = subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(self.root / "mkdocs.yml")],
+            cwd=self.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        proc.output = proc.stdout + proc.stderr
+        return proc
+
+    def last_build(self) -> dict:
+        """What the build executed, per page (``.cache/notebooks/last-build.json``)."""
+        import json
+
+        return json.loads((self.root / ".cache" / "notebooks" / "last-build.json").read_text(encoding="utf-8"))
+
+    def html(self, page: str) -> str:
+        stem = page.rsplit(".", 1)[0]
+        path = self.root / "site" / ("index.html" if stem == "index" else f"{stem}/index.html")
+        return path.read_text(encoding="utf-8")

@@ -23,7 +23,6 @@ Settings live in ``mkdocs.yml`` under ``extra: tp8_build:`` (``cell_timeout``, `
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import logging
@@ -32,8 +31,10 @@ import re
 from pathlib import Path
 
 import site_assets
+import site_figures
 import site_notebooks
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.utils import get_relative_url
 
@@ -120,37 +121,42 @@ def on_files(files: Files, config):
 
     notebooks = [f for f in files if _is_notebook(f, plugin)]
 
-    # 2. Execute the notebook pages that changed (or whose tp8/environment changed).
-    executed_dir = _cache_dir(config) / "notebooks" / "executed"
+    # 2. Execute the notebook pages whose code changed (or whose tp8/environment changed); a page
+    #    whose Markdown alone changed is not run again: its last outputs are put under its new text.
+    notebooks_cache = _cache_dir(config) / "notebooks"
+    executed_dir = notebooks_cache / "executed"
+    rendered_dir = notebooks_cache / "pages"
     env = site_notebooks.kernel_environment()
     facts = site_notebooks.environment_facts(env)
     env_print = site_notebooks.fingerprint(facts)
-    facts_file = _cache_dir(config) / "notebooks" / "facts.json"
-    pages, jobs = {}, []
+    facts_file = notebooks_cache / "facts.json"
+    record_file = notebooks_cache / "pages.json"
+    record = _read_json(record_file) or {}
+    pages, jobs, why = {}, [], {}
     for file in notebooks:
         source = Path(file.abs_src_path)
-        key = site_notebooks.cache_key(source, env_print, settings)
+        label = f"{Path(config.docs_dir).name}/{file.src_uri}"
+        nb = site_notebooks.read_notebook(source)
+        key = site_notebooks.cache_key(nb, env_print, settings)
         stem = file.src_uri[: -len(".py")].replace("/", "__")
-        output = executed_dir / f"{stem}.{key[:24]}.executed.ipynb"
-        pages[file.src_uri] = (file, source, output)
-        if _state["execute"] and not output.exists():
-            jobs.append(site_notebooks.Job(source, output, f"{Path(config.docs_dir).name}/{file.src_uri}"))
+        executed = executed_dir / f"{stem}.{key[:24]}.executed.ipynb"
+        shown = site_notebooks.fingerprint({"code": key, "display": site_notebooks.display_key(nb)})
+        rendered = rendered_dir / f"{stem}.{shown[:24]}.executed.ipynb"
+        pages[file.src_uri] = (file, source, nb, executed, rendered, label)
+        if _state["execute"] and not executed.exists():
+            jobs.append(site_notebooks.Job(source, executed, label))
+            old = (record.get(label) or {}).get("code_cells")
+            why[label] = site_notebooks.describe_code_changes(old, nb, source)
     if jobs:
-        try:
-            previous = json.loads(facts_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            previous = None
+        previous = _read_json(facts_file)
         reasons = site_notebooks.describe_changes(previous, facts)
-        old_runs = {p.name.split(".")[0] for p in executed_dir.glob("*.executed.ipynb")}
-        edited = [j.label for j in jobs if j.output.name.split(".")[0] in old_runs]
-        if edited and not reasons:
-            if previous is None:
-                reasons.append("environnement d'exécution inconnu (cache d'une autre version des outils)")
-            else:
-                reasons.append("page(s) modifiée(s) : " + ", ".join(edited))
-        log.info("tp8 : notebooks à exécuter — " + ("; ".join(reasons) if reasons else "pas encore en cache"))
+        if reasons:
+            log.info("tp8 : notebooks à exécuter — " + "; ".join(reasons))
+        else:
+            for job in jobs:
+                log.info(f"tp8 : {job.label} à exécuter — {why[job.label]}")
     failures = site_notebooks.execute_all(
-        jobs, settings, cwd=docs_dir, env=env, cache_dir=_cache_dir(config) / "notebooks", log=log.info
+        jobs, settings, cwd=docs_dir, env=env, cache_dir=notebooks_cache, log=log.info
     )
     if failures:
         text = "\n\n".join(f.message() for f in failures)
@@ -158,15 +164,40 @@ def on_files(files: Files, config):
     if jobs:
         facts_file.parent.mkdir(parents=True, exist_ok=True)
         facts_file.write_text(json.dumps(facts, indent=1, sort_keys=True), encoding="utf-8")
+    build = {"executed": [j.label for j in jobs], "text_only": [], "unchanged": []}
     if _state["execute"]:
-        _evict(executed_dir, {output for _, _, output in pages.values()})
-        for file, _source, output in pages.values():
+        import nbformat
+
+        ran = {j.label for j in jobs}
+        for file, _source, nb, executed, rendered, label in pages.values():
+            if not rendered.exists():
+                merged = site_notebooks.merge_outputs(nb, nbformat.read(executed, as_version=4))
+                rendered.parent.mkdir(parents=True, exist_ok=True)
+                _atomic_write(rendered, nbformat.writes(merged))
+                if label not in ran:
+                    build["text_only"].append(label)
+                    log.info(f"tp8 : {label} — texte modifié, pas de ré-exécution")
+            elif label not in ran:
+                build["unchanged"].append(label)
+            shown = nbformat.read(rendered, as_version=4)
+            missing = site_notebooks.unstated_claims(shown)
+            if missing:
+                listing = "\n".join(f"  « {m} »" for m in missing)
+                raise PluginError(
+                    f"tp8 : {label} vérifie par tp8.course.claim() des phrases que la page ne contient plus :\n"
+                    f"{listing}\nMettez la phrase du texte et celle de claim() d'accord."
+                )
+            record[label] = {"code_cells": [fp for _, fp in site_notebooks.code_cells(nb)]}
             # mkdocs-jupyter reads the page from abs_src_path: hand it the executed copy.
-            file.abs_src_path = str(output)
+            file.abs_src_path = str(rendered)
+        _evict(executed_dir, {p[3] for p in pages.values()})
+        _evict(rendered_dir, {p[4] for p in pages.values()})
+        _atomic_write(record_file, json.dumps(record, indent=1, sort_keys=True))
+    _atomic_write(notebooks_cache / "last-build.json", json.dumps(build, indent=1))
 
     # 3. Student notebooks: downloads in the site, committed copies for Colab.
     contents, info = {}, {}
-    for src_uri, (_file, source, _output) in pages.items():
+    for src_uri, (_file, source, *_rest) in pages.items():
         rel = site_notebooks.student_path(docs_dir, source)
         text = site_notebooks.student_notebook(source, repo)
         contents[rel] = text
@@ -187,6 +218,21 @@ def on_files(files: Files, config):
                 ", ".join(changed + stale),
             )
     return files
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _evict(executed_dir: Path, used: set[Path], keep: int = 3) -> None:
@@ -223,24 +269,9 @@ _NB_STYLE = re.compile(r'<style type="text/css">(.*?)</style>', re.DOTALL)
 _WRAPPER = '<div class="jupyter-wrapper">'
 
 
-# Figures are inlined as base64 PNGs (a part can weigh 20 MB of HTML, fetched whole by instant
-# navigation): each becomes a file named by its content under assets/figures/.
-_DATA_IMG = re.compile(r'(<img\b[^>]*?\bsrc=")data:image/(png|jpeg|gif|webp);base64,([A-Za-z0-9+/=\s]+)(")')
-
-
-def _figure_file(match, page, config) -> str:
-    data = base64.b64decode(match.group(3))
-    ext = "jpg" if match.group(2) == "jpeg" else match.group(2)
-    name = f"assets/figures/{hashlib.sha256(data).hexdigest()[:20]}.{ext}"
-    target = Path(config.site_dir) / name
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-    return match.group(1) + get_relative_url(name, page.url) + match.group(4)
-
-
+# Before mkdocs-glightbox (priority 0), which links each <img> to its src: the figures must be
+# files by then, or each link would repeat the image's data URI.
+@event_priority(50)
 def on_page_content(html, page, config, files):
     if page.file.src_uri not in _state.get("notebook_info", {}):
         return html
@@ -248,7 +279,9 @@ def on_page_content(html, page, config, files):
     html = _MERMAID.sub("", html)
     html = _CSS_LIST.sub("", html)
     html = _ANCHOR.sub(r'<a class="headerlink" href="\1" title="Lien vers cette section">¶</a>', html)
-    html = _DATA_IMG.sub(lambda m: _figure_file(m, page, config), html)
+    html, _figures = site_figures.rewrite_images(
+        html, lambda name: get_relative_url(name, page.url), Path(config.site_dir), _cache_dir(config)
+    )
     head, sep, body = html.partition(_WRAPPER)
     styles = _NB_STYLE.findall(head) if sep else []
     if styles:

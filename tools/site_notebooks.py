@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Bump when the executed notebooks must be regenerated whatever else changed.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 DEFAULT_REPO_URL = "https://github.com/tp8-course/tp8"
 #: Folder (relative to the repository root) holding the committed student notebooks.
@@ -205,12 +205,136 @@ class ExecSettings:
         return f"kernel={self.kernel_name};allow_errors={self.allow_errors}"
 
 
-def cache_key(source: Path, env_fingerprint: str, settings: ExecSettings) -> str:
+#: Cell tags that change how a cell *runs* (the others, e.g. hide-input, only change how it shows).
+EXECUTION_TAGS = {"raises-exception", "skip-execution"}
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def code_cells(nb) -> list[tuple[int, str]]:
+    """``(index among all cells, fingerprint)`` of each code cell, in order.
+
+    The fingerprint is the cell's source and its execution tags: everything of a cell that can
+    change what the kernel computes. Markdown cells, and metadata that only affects display, are
+    left out — editing them re-renders the page without running it.
+    """
+    out = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        tags = sorted(set(cell.get("metadata", {}).get("tags", [])) & EXECUTION_TAGS)
+        out.append((index, _digest(json.dumps([cell.source, tags]))))
+    return out
+
+
+def cache_key(nb, env_fingerprint: str, settings: ExecSettings) -> str:
+    """Key of a page's *execution*: its code cells (source and order), the kernel's environment
+    (``tp8``'s files, versions, weights: :func:`environment_facts`) and the execution settings."""
     hasher = hashlib.sha256()
-    hasher.update(Path(source).read_bytes())
-    hasher.update(env_fingerprint.encode())
-    hasher.update(settings.key_part().encode())
+    hasher.update(f"format={FORMAT_VERSION};{settings.key_part()};{env_fingerprint}".encode())
+    hasher.update(json.dumps([fp for _, fp in code_cells(nb)]).encode())
+    hasher.update(json.dumps(nb.metadata.get("kernelspec", {}), sort_keys=True).encode())
     return hasher.hexdigest()
+
+
+def display_key(nb) -> str:
+    """Key of what a page *shows* beyond its outputs: every cell's source and metadata, in order."""
+    cells = [[c.cell_type, c.source, c.get("metadata", {})] for c in nb.cells]
+    return _digest(json.dumps([cells, nb.metadata], sort_keys=True, default=str))
+
+
+def merge_outputs(current, executed):
+    """The page as it is now, with the outputs of an execution of the same code cells.
+
+    ``current`` is the notebook read from the page; ``executed`` an executed notebook whose code
+    cells have the same sources in the same order (same :func:`cache_key`). Markdown cells and
+    cell metadata come from ``current``; outputs and execution counts from ``executed``.
+    """
+    import copy
+
+    ran = [c for c in executed.cells if c.cell_type == "code"]
+    mine = [c for c in current.cells if c.cell_type == "code"]
+    if [c.source for c in ran] != [c.source for c in mine]:
+        raise ValueError("merge_outputs: the code cells differ; the page must be executed again")
+    merged = copy.deepcopy(current)
+    runs = iter(ran)
+    for cell in merged.cells:
+        if cell.cell_type == "code":
+            done = next(runs)
+            cell.outputs = copy.deepcopy(done.get("outputs", []))
+            cell.execution_count = done.get("execution_count")
+    merged.metadata = copy.deepcopy(current.metadata)
+    for key in ("language_info", "tp8_build"):
+        if key in executed.metadata:
+            merged.metadata[key] = copy.deepcopy(executed.metadata[key])
+    return merged
+
+
+def describe_code_changes(old: list | None, nb, source: Path) -> str:
+    """In words, which code cells changed since the page last ran (for the build log)."""
+    new = [fp for _, fp in code_cells(nb)]
+    if old is None:
+        return "première exécution"
+    lines = _marker_lines(source)
+    cells = code_cells(nb)
+
+    def where(rank: int) -> str:
+        index = cells[rank][0]
+        line = lines[index] if len(lines) == len(nb.cells) else None
+        return f"n° {rank + 1}" + (f" (ligne {line})" if line else "")
+
+    if sorted(old) == sorted(new) and old != new:
+        return "cellules de code déplacées"
+    added = [i for i, fp in enumerate(new) if fp not in old]
+    removed = len([fp for fp in old if fp not in new])
+    parts = []
+    if len(new) == len(old) and added:
+        parts.append("cellule de code " + ", ".join(where(i) for i in added) + " modifiée" + "s" * (len(added) > 1))
+    else:
+        if added:
+            parts.append("cellule de code " + ", ".join(where(i) for i in added) + " ajoutée ou modifiée")
+        if removed:
+            parts.append(f"{removed} cellule(s) de code supprimée(s) ou modifiée(s)")
+    return "; ".join(parts) or "exécution à refaire"
+
+
+# --- claims -----------------------------------------------------------------------------------
+
+_TAGS = re.compile(r"<[^>]+>")
+_EMPHASIS = re.compile(r"[*_`]")
+
+
+def _normalise_text(text: str) -> str:
+    import html as _html
+
+    text = _html.unescape(_TAGS.sub(" ", text))
+    text = _EMPHASIS.sub("", text).replace("\u2019", "'").replace("\u00a0", " ").replace("\u202f", " ")
+    return " ".join(text.split()).casefold()
+
+
+def page_text(nb) -> str:
+    """What a reader reads on a page: its Markdown cells and its Markdown/HTML/text outputs."""
+    parts = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            parts.append(cell.source)
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            for mime in ("text/markdown", "text/html"):
+                if mime in data:
+                    value = data[mime]
+                    parts.append("".join(value) if isinstance(value, list) else value)
+                    break
+    return "\n".join(parts)
+
+
+def unstated_claims(nb) -> list[str]:
+    """The sentences the page claimed (``tp8.course.claim``) that its text no longer contains."""
+    claimed = (nb.metadata.get("tp8_build") or {}).get("claims", [])
+    text = _normalise_text(page_text(nb))
+    return [sentence for sentence in claimed if _normalise_text(sentence) not in text]
 
 
 # --- executing --------------------------------------------------------------------------------
@@ -292,10 +416,14 @@ def execute_notebook(source: Path, output: Path, settings: ExecSettings, cwd: Pa
     Returns None on success, else a :class:`Failure` (and ``output`` is not written).
     """
     import nbformat
+    import nbformat.v4
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     nb = read_notebook(source)
+    page_cells = len(nb.cells)
+    # One more cell, run last and removed afterwards: the sentences the page claimed (tp8.course.claim).
+    nb.cells.append(nbformat.v4.new_code_cell(_REPORT_CELL))
     current = {"index": None}
 
     def on_cell_start(cell, cell_index):
@@ -325,6 +453,8 @@ def execute_notebook(source: Path, output: Path, settings: ExecSettings, cwd: Pa
         failure = Failure(label, ename=type(exc).__name__, evalue=str(exc))
     if failure is not None:
         index = current["index"]
+        if index is not None and index >= page_cells:
+            index = None
         if index is not None:
             failure.cell_index = index
             failure.cell_source = nb.cells[index].source
@@ -337,6 +467,8 @@ def execute_notebook(source: Path, output: Path, settings: ExecSettings, cwd: Pa
         if failure.timeout:
             failure.evalue = f"plus de {settings.timeout} s"
         return failure
+    report = nb.cells.pop()
+    nb.metadata["tp8_build"] = _read_report(report)
     nb.metadata.pop("widgets", None)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -345,6 +477,22 @@ def execute_notebook(source: Path, output: Path, settings: ExecSettings, cwd: Pa
         nbformat.write(nb, handle)
     os.replace(tmp, output)
     return None
+
+
+_REPORT_MARK = "TP8-BUILD-REPORT "
+_REPORT_CELL = f"""\
+import json as _tp8_json, sys as _tp8_sys
+_tp8_course = _tp8_sys.modules.get("tp8.course")
+print({_REPORT_MARK!r} + _tp8_json.dumps({{"claims": _tp8_course.claims() if _tp8_course else []}}))
+"""
+
+
+def _read_report(cell) -> dict:
+    for out in cell.get("outputs", []):
+        for line in out.get("text", "").splitlines():
+            if line.startswith(_REPORT_MARK):
+                return json.loads(line[len(_REPORT_MARK) :])
+    return {"claims": []}
 
 
 @dataclass

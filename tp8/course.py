@@ -1,19 +1,327 @@
-"""Small helpers for the course pages (notebooks): notices, tables, the bonus network.
+"""What the course pages (notebooks) share to *show* results: numbers, claims, figures, tables.
 
-The pages import everything they compute from tp8; this module only holds what several pages
-share to *show* it: a visible notice (styled as a Material admonition on the site), a table of
-results, and the choice of a second network for the bonus questions.
+The pages compute everything with tp8; this module holds what several of them need to present it,
+so that a page shows the technique and not the plumbing:
+
+* **Numbers the French way**, from Babel's ``fr`` locale (decimal comma, narrow no-break spaces,
+  U+2212 minus, a no-break space before "%"): :func:`num`, :func:`pct`, :func:`sci`,
+  :func:`prob`; ``tex=True`` gives the same number for a ``$…$`` formula.
+* **Guarded claims**: :func:`claim` states a sentence of the page together with the check that
+  makes it true; a false claim raises :class:`ClaimError`, which fails the site build with the
+  page and the sentence.
+* **Figures**: :func:`show` displays a matplotlib figure with its (French) alternative text, as
+  an opaque RGB image at the resolution it is laid out at; :func:`animation` an animated image.
+* **Tables**: :func:`table` (numbers formatted the French way, wide tables scroll).
+* **Provenance**: :func:`provenance` names a network's weights by what they are, never by a path.
+* :func:`setup` (progress bars off, French figure labels, matplotlib defaults) and
+  :func:`second_network` (the bonus questions' network) for the pages' first cells.
 """
 
 from __future__ import annotations
 
+import base64
 import html
+import io
+import math
+import time
+import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from .errors import InputError, Tp8Error
 from .models import Classifier, load_optional_model
 
-__all__ = ["Notice", "SecondNetwork", "notice", "second_network", "table"]
+__all__ = [
+    "ClaimError",
+    "Notice",
+    "SecondNetwork",
+    "Stopwatch",
+    "animation",
+    "claim",
+    "claims",
+    "high_frequency_share",
+    "notice",
+    "num",
+    "pct",
+    "prob",
+    "provenance",
+    "quote",
+    "sci",
+    "second_network",
+    "setup",
+    "show",
+    "table",
+]
+
+LOCALE = "fr"
+MINUS = "\u2212"
+NBSP = "\u00a0"
+NNBSP = "\u202f"
+
+
+# --- numbers ---------------------------------------------------------------------------------
+
+
+def _pattern(kind: str, digits: int):
+    """Babel's own ``fr`` pattern for decimals or percentages, with exactly ``digits`` decimals."""
+    from babel import Locale
+    from babel.numbers import parse_pattern
+
+    locale = Locale.parse(LOCALE)
+    base = locale.percent_formats[None] if kind == "percent" else locale.decimal_formats[None]
+    pattern = parse_pattern(base.pattern)
+    pattern.frac_prec = (digits, digits)
+    return pattern, locale
+
+
+def _finish(text: str, *, sign: bool, negative: bool, tex: bool) -> str:
+    text = text.replace("-", "").replace(MINUS, "")
+    if negative:
+        text = MINUS + text
+    elif sign:
+        text = "+" + text
+    if tex:
+        text = text.replace(",", "{,}").replace(NNBSP, r"\,").replace(NBSP, r"\,").replace(MINUS, "-")
+        text = text.replace("%", r"\%")
+    return text
+
+
+def _real(x) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        raise InputError(f"not a number: {x!r}") from None
+
+
+def num(x, digits: int | None = 2, *, sign: bool = False, tex: bool = False) -> str:
+    """``x`` with ``digits`` decimals, the French way: ``num(-1234.5, 1)`` → ``"−1 234,5"``.
+
+    Args:
+        x: a number (or a one-element tensor / array).
+        digits: decimals shown (rounded like Python's ``round``); ``None``: as many as the
+            shortest writing of ``x`` needs (``num(0.001, None)`` → ``"0,001"``, ``num(5.0, None)`` → ``"5"``).
+        sign: write ``+`` before positive numbers.
+        tex: for use inside ``$…$`` (``{,}`` decimal comma, ``\\,`` thin space).
+    """
+    value = _real(x)
+    if not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("−∞" if value < 0 else "∞")
+    if digits is None:
+        text = f"{value:.12g}"
+        digits = 0 if "e" in text or "." not in text else len(text.split(".")[1])
+    pattern, locale = _pattern("decimal", digits)
+    rounded = round(value, digits)
+    text = pattern.apply(abs(rounded), locale)
+    return _finish(text, sign=sign, negative=rounded < 0 and abs(rounded) > 0, tex=tex)
+
+
+def pct(p, digits: int = 0, *, sign: bool = False, tex: bool = False) -> str:
+    """A fraction as a French percentage: ``pct(0.523)`` → ``"52 %"`` (no-break space before %)."""
+    value = _real(p)
+    if not math.isfinite(value):
+        return num(value)
+    pattern, locale = _pattern("percent", digits)
+    rounded = round(100 * value, digits) / 100
+    text = pattern.apply(abs(rounded), locale)
+    return _finish(text, sign=sign, negative=rounded < 0 and abs(rounded) > 0, tex=tex)
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def sci(x, digits: int = 1, *, tex: bool = False) -> str:
+    """A power of ten: ``sci(1.23e-8)`` → ``"1,2 × 10⁻⁸"`` (``tex=True``: ``1{,}2 \\times 10^{-8}``)."""
+    value = _real(x)
+    if value == 0 or not math.isfinite(value):
+        return num(value, 0, tex=tex)
+    exponent = math.floor(math.log10(abs(value)))
+    mantissa = value / 10**exponent
+    if round(abs(mantissa), digits) >= 10:  # 9.96e-3 with one digit is 1.0e-2
+        exponent += 1
+        mantissa /= 10
+    if exponent == 0:
+        return num(mantissa, digits, tex=tex)
+    head = num(mantissa, digits, tex=tex)
+    if tex:
+        return f"{head} \\times 10^{{{exponent}}}"
+    return f"{head}{NBSP}×{NBSP}10{str(exponent).translate(_SUPERSCRIPT)}"
+
+
+def prob(p, digits: int = 2, *, tex: bool = False) -> str:
+    """A probability: decimals when ≥ 0.01 (``"0,84"``), a power of ten below (``"3,1 × 10⁻⁶"``)."""
+    value = _real(p)
+    return num(value, digits, tex=tex) if value >= 0.01 or value == 0 else sci(value, 1, tex=tex)
+
+
+def quote(text: str) -> str:
+    """French quotation marks kept on one line with the words: ``« espresso »``."""
+    return f"«{NBSP}{text}{NBSP}»"
+
+
+# --- claims ------------------------------------------------------------------------------------
+
+
+class ClaimError(Tp8Error, AssertionError):
+    """A sentence of a page that the run contradicts."""
+
+
+@dataclass
+class _Claim:
+    sentence: str
+    holds: bool
+
+
+_CLAIMS: list[_Claim] = []
+
+
+def claim(condition, sentence: str) -> str:
+    """State ``sentence`` only if ``condition`` holds; return the sentence.
+
+    A page calls it in a hidden cell right after a Markdown cell whose sentence depends on the
+    run (``claim(share_cafe > share_tasse, "c'est le liquide, plus que la porcelaine, qui fait
+    l'espresso")``), or inside computed prose (``f"… {claim(a > b, 'A est plus dense que B')} …"``).
+    When the run contradicts it, :class:`ClaimError` names the sentence, and the site build
+    stops with the page and the line. The sentence is checked against the page's text by the
+    build: it must appear there word for word (Markdown emphasis aside).
+    """
+    if not isinstance(sentence, str) or not sentence.strip():
+        raise InputError("claim() needs the sentence it guards, as a non-empty string")
+    try:
+        holds = bool(condition)
+    except Exception as exc:  # e.g. a tensor of several values
+        raise InputError(f"the condition of the claim « {sentence} » is not a single truth value ({exc})") from None
+    _CLAIMS.append(_Claim(sentence, holds))
+    if not holds:
+        raise ClaimError(f"affirmation contredite par l'exécution : « {sentence} »")
+    return sentence
+
+
+def claims() -> list[str]:
+    """The sentences claimed so far in this kernel (the site build lists them per page)."""
+    return [c.sentence for c in _CLAIMS if c.holds]
+
+
+# --- figures -----------------------------------------------------------------------------------
+
+
+#: Widest figure, in pixels, that :func:`show` renders a free-layout figure at (about twice the
+#: 616-px content column: sharp on a high-density screen, no heavier).
+MAX_WIDTH_PX = 1240
+
+
+def _french_ticks(fig) -> None:
+    """Decimal commas on the numeric axes of a figure (matplotlib writes 0.5; a French reader, 0,5)."""
+    from matplotlib.ticker import ScalarFormatter
+
+    class FrenchScalarFormatter(ScalarFormatter):
+        def __call__(self, x, pos=None):
+            return super().__call__(x, pos).replace(".", "{,}" if self._useMathText else ",")
+
+        def get_offset(self):
+            return super().get_offset().replace(".", ",")
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            old = axis.get_major_formatter()
+            if type(old) is ScalarFormatter:
+                new = FrenchScalarFormatter(useOffset=old.get_useOffset(), useMathText=old.get_useMathText())
+                new.set_powerlimits(old._powerlimits if hasattr(old, "_powerlimits") else (-5, 6))
+                axis.set_major_formatter(new)
+
+
+def _figure_png(fig, alt: str) -> tuple[bytes, tuple[int, int]]:
+    """The figure as an opaque RGB PNG carrying its alternative text (tEXt "Description")."""
+    from PIL import Image, PngImagePlugin
+
+    from .plotting import DPI
+
+    _french_ticks(fig)
+    buffer = io.BytesIO()
+    exact = getattr(fig, "_tp8_pixel_exact", False)
+    if exact:
+        fig.savefig(buffer, format="png", dpi=DPI, facecolor="white")
+    else:
+        width_in = fig.get_figwidth()
+        dpi = min(DPI, MAX_WIDTH_PX / max(width_in, 1e-6))
+        fig.savefig(buffer, format="png", dpi=dpi, facecolor="white", bbox_inches="tight", pad_inches=0.05)
+    image = Image.open(io.BytesIO(buffer.getvalue()))
+    if image.mode != "RGB":
+        background = Image.new("RGB", image.size, "white")
+        rgba = image.convert("RGBA")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        image = background
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("Description", alt)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True, pnginfo=info)
+    return out.getvalue(), image.size
+
+
+def _check_alt(alt) -> str:
+    if not isinstance(alt, str) or len(alt.strip()) < 12:
+        raise InputError(
+            "a figure needs its alternative text: what it shows (the photos, the classes, the axes), "
+            "in a sentence or two"
+        )
+    return " ".join(alt.split())
+
+
+class Figure:
+    """A rendered figure: PNG bytes and the text that describes it (displayed by Jupyter)."""
+
+    def __init__(self, png: bytes, alt: str, size: tuple[int, int]):
+        self.png, self.alt, self.size = png, alt, size
+
+    def _repr_png_(self):
+        return self.png, {"alt": self.alt, "width": self.size[0], "height": self.size[1]}
+
+    def __repr__(self) -> str:
+        return f"<figure {self.size[0]}×{self.size[1]} px: {self.alt}>"
+
+
+def show(fig=None, alt: str | None = None) -> None:
+    """Display a matplotlib figure with its alternative text, then close it.
+
+    Figures built with :func:`tp8.plotting.tile_figure` (every tp8 figure) are saved exactly as
+    laid out, one file pixel per image pixel; other figures at up to :data:`MAX_WIDTH_PX` wide,
+    cropped to their content. The image is opaque RGB; the site turns it into lossless WebP when
+    that is smaller, and uses ``alt`` as the image's ``alt`` attribute.
+
+    Args:
+        fig: the figure (default: the current one).
+        alt: what the figure shows, in French, for a reader who cannot see it.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    alt = _check_alt(alt)
+    fig = plt.gcf() if fig is None else fig
+    png, size = _figure_png(fig, alt)
+    plt.close(fig)
+    display(Figure(png, alt, size))
+
+
+def animation(path_or_bytes, alt: str, *, width: int | None = None):
+    """An animated image (WebP or GIF, e.g. from :func:`tp8.animate`) for a page, with its alt text."""
+    from IPython.display import HTML
+    from PIL import Image
+
+    alt = _check_alt(alt)
+    data = path_or_bytes if isinstance(path_or_bytes, bytes) else open(path_or_bytes, "rb").read()  # noqa: SIM115
+    image = Image.open(io.BytesIO(data))
+    kind = {"WEBP": "webp", "GIF": "gif", "PNG": "png"}.get(image.format)
+    if kind is None:
+        raise InputError(f"an animation must be WebP, GIF or PNG, not {image.format}")
+    w, h = image.size
+    shown_w = width or w
+    shown_h = round(h * shown_w / w)
+    src = f"data:image/{kind};base64,{base64.b64encode(data).decode()}"
+    return HTML(
+        f'<img class="tp8-animation" src="{src}" alt="{html.escape(alt)}" width="{shown_w}" height="{shown_h}">'
+    )
+
+
+# --- tables, notices ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -43,14 +351,96 @@ def notice(text: str, title: str = "Remarque", kind: str = "note") -> Notice:
     return Notice(kind, title, text)
 
 
-def table(rows: Iterable[dict], columns: Sequence[str] | None = None, floatfmt: str = "{:.3g}"):
-    """A pandas DataFrame of result rows (e.g. :meth:`~tp8.adversarial.AttackResult.rows`), numbers rounded."""
+def table(rows: Iterable[dict], columns: Sequence[str] | None = None, digits: int | dict[str, int] = 2):
+    """A table of result rows (e.g. :meth:`~tp8.adversarial.AttackResult.rows`), numbers the French way.
+
+    Args:
+        rows: dicts with the same keys.
+        columns: the columns to show, in order (default: all).
+        digits: decimals of the float columns, one for all or per column name; booleans are
+            shown "oui"/"non". Integers are shown without decimals.
+    """
     import pandas as pd
 
     frame = pd.DataFrame(list(rows))
     if columns is not None:
         frame = frame[list(columns)]
-    return frame.style.format({c: floatfmt.format for c in frame.select_dtypes("number").columns}).hide(axis="index")
+
+    def formatter(column):
+        d = digits.get(column, 2) if isinstance(digits, dict) else digits
+        if frame[column].dtype == bool:
+            return lambda v: "oui" if v else "non"
+        if pd.api.types.is_integer_dtype(frame[column]):
+            return lambda v: num(v, 0)
+        return lambda v: num(v, d) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+    numeric = [c for c in frame.columns if frame[c].dtype == bool or pd.api.types.is_numeric_dtype(frame[c])]
+    return frame.style.format({c: formatter(c) for c in numeric}).hide(axis="index")
+
+
+# --- measuring ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Stopwatch:
+    """``with Stopwatch() as t: …`` then ``t.seconds``: wall-clock time of a block."""
+
+    seconds: float = 0.0
+    _start: float = field(default=0.0, repr=False)
+
+    def __enter__(self) -> Stopwatch:
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds = time.perf_counter() - self._start
+
+
+def high_frequency_share(images, cutoff: float = 0.25):
+    """Share of each image's spectral energy above ``cutoff`` cycles per pixel (channel means removed).
+
+    Natural photos keep a few percent of their energy above 0.25 cycle/pixel (patterns finer than
+    4 pixels); white noise keeps about 80 %. A tensor ``(N,)`` for a batch ``(N, 3, H, W)``.
+    """
+    import torch
+
+    x = images.detach().float().cpu()
+    x = x - x.mean(dim=(-2, -1), keepdim=True)
+    power = torch.fft.fft2(x).abs().pow(2).sum(dim=1)
+    fy = torch.fft.fftfreq(x.shape[-2])[:, None]
+    fx = torch.fft.fftfreq(x.shape[-1])[None, :]
+    high = (fx**2 + fy**2).sqrt() > cutoff
+    return (power * high).flatten(1).sum(1) / power.flatten(1).sum(1).clamp_min(1e-12)
+
+
+# --- the networks ------------------------------------------------------------------------------
+
+_PRETTY = {
+    "squeezenet1_1": "SqueezeNet 1.1",
+    "squeezenet1_0": "SqueezeNet 1.0",
+    "vgg16": "VGG16",
+    "resnet18": "ResNet-18",
+    "resnet50": "ResNet-50",
+}
+
+
+def provenance(model: Classifier) -> str:
+    """What a network's weights are, in French, for a page: never a path of the build machine.
+
+    ``"SqueezeNet 1.1, poids torchvision SqueezeNet1_1_Weights.IMAGENET1K_V1 (top-1 publié sur
+    ImageNet : 58,2 %)"`` or ``"SqueezeNet 1.1, fichier de poids squeezenet1_1.pth (SHA-256
+    3a5f0c1d2e4b…)"``.
+    """
+    name = _PRETTY.get(model.name, model.name)
+    info = model.weights
+    if info.kind == "torchvision":
+        acc = f" (top-1 publié sur ImageNet : {pct(info.acc1 / 100, 1)})" if info.acc1 is not None else ""
+        return f"{name}, poids torchvision {info.name}{acc}"
+    if info.kind == "file":
+        return f"{name}, fichier de poids {info.name} (SHA-256 {info.sha256}…)"
+    if info.kind == "random":
+        return f"{name}, poids aléatoires (non entraîné)"
+    return f"{name}, poids d'origine inconnue"
 
 
 @dataclass
@@ -73,11 +463,15 @@ def second_network(preferred: str = "vgg16", fallback: str | None = "squeezenet1
     *its* real weights are there, with a warning notice saying so; never a network with random
     weights. With ``TP8_REQUIRE_WEIGHTS=1`` a missing network raises instead (publishing).
     """
-    model = load_optional_model(preferred, progress=False, **kwargs)
-    if model is not None:
-        return SecondNetwork(model, preferred, None)
-    # Reaching here means TP8_REQUIRE_WEIGHTS is off: load_optional_model raises when it is on.
-    substitute = load_optional_model(fallback, progress=False, **kwargs) if fallback else None
+    import contextlib
+
+    quiet = io.StringIO()  # torch.hub's "Downloading…" and offline messages stay out of the page
+    with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+        model = load_optional_model(preferred, progress=False, **kwargs)
+        if model is not None:
+            return SecondNetwork(model, preferred, None)
+        # Reaching here means TP8_REQUIRE_WEIGHTS is off: load_optional_model raises when it is on.
+        substitute = load_optional_model(fallback, progress=False, **kwargs) if fallback else None
     if substitute is not None:
         return SecondNetwork(
             substitute,
@@ -86,7 +480,7 @@ def second_network(preferred: str = "vgg16", fallback: str | None = "squeezenet1
                 f"Les poids pré-entraînés de <code>{preferred}</code> ne sont pas disponibles sur la machine qui a "
                 f"construit cette page (hors ligne). Les résultats ci-dessous utilisent à la place "
                 f"<code>{fallback}</code>, un autre réseau réellement entraîné sur ImageNet "
-                f"({html.escape(substitute.weights_source)}).",
+                f"({html.escape(provenance(substitute))}).",
                 title=f"{preferred} indisponible : {fallback} le remplace",
                 kind="warning",
             ),
@@ -101,3 +495,20 @@ def second_network(preferred: str = "vgg16", fallback: str | None = "squeezenet1
             kind="danger",
         ),
     )
+
+
+# --- the pages' first cell ------------------------------------------------------------------------
+
+
+def setup() -> None:
+    """Settings of a course page: no progress bars, French figure labels, white opaque figures."""
+    import os
+
+    import matplotlib.pyplot as plt
+
+    from .plotting import DPI, set_language
+
+    os.environ.setdefault("TP8_PROGRESS", "0")
+    warnings.filterwarnings("ignore", message="IProgress not found")
+    set_language("fr")
+    plt.rcParams.update({"figure.facecolor": "white", "figure.dpi": DPI, "savefig.facecolor": "white"})

@@ -9,6 +9,10 @@
 // MathJax only typesets those elements and the table of contents (never the rest of the
 // navigation, nor code), on the first load and after every instant navigation (document$ emits
 // for each new page).
+//
+// MathJax itself (1.2 MB) is loaded only by a page that holds maths: this small script is on every
+// page, looks for TeX delimiters in the elements above, and adds MathJax's script the first time it
+// finds some (also after an instant navigation from a page without maths).
 window.MathJax = {
   tex: {
     inlineMath: [["\\(", "\\)"], ["$", "$"]],
@@ -43,9 +47,32 @@ const TP8_MATH_SELECTOR = [
   ".md-nav--secondary .md-nav__link",
 ].join(", ");
 
+// Where MathJax lies: next to this script's folder, in assets/vendor/mathjax (see mkdocs.yml).
+const TP8_MATHJAX_URL = new URL(
+  "../assets/vendor/mathjax/tex-mml-chtml.js",
+  (document.currentScript && document.currentScript.src) || window.location.href,
+).href;
+const TP8_TEX = /\$|\\\(|\\\[|\\begin\{/;
+
+function tp8HasMaths() {
+  return Array.from(document.querySelectorAll(TP8_MATH_SELECTOR)).some((node) => TP8_TEX.test(node.textContent));
+}
+
+function tp8LoadMathJax() {
+  if (document.getElementById("tp8-mathjax")) return;
+  const script = document.createElement("script");
+  script.id = "tp8-mathjax";
+  script.src = TP8_MATHJAX_URL;
+  script.async = true;
+  document.head.appendChild(script);
+}
+
 function tp8Typeset() {
-  // MathJax not loaded yet: startup.ready() will call us once it is.
-  if (!window.MathJax || !MathJax.startup || typeof MathJax.typesetPromise !== "function") return;
+  // MathJax not loaded yet: load it if this page needs it; startup.ready() will call us once it is.
+  if (!window.MathJax || !MathJax.startup || typeof MathJax.typesetPromise !== "function") {
+    if (tp8HasMaths()) tp8LoadMathJax();
+    return;
+  }
   // One typesetting at a time (the first page load asks twice: MathJax ready, document$), and
   // each element once: a second pass over an element still being typeset would duplicate it.
   MathJax.startup.promise = MathJax.startup.promise

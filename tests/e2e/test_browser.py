@@ -43,7 +43,9 @@ FACTS_JS = """
 async () => {
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   const t0 = performance.now();
-  while (!(window.MathJax && MathJax.startup && MathJax.startup.promise) && performance.now() - t0 < 15000) {
+  // MathJax is loaded only by pages that hold maths (docs/javascripts/mathjax.js decides).
+  const needsMaths = typeof tp8HasMaths !== "function" || tp8HasMaths();
+  while (needsMaths && !(window.MathJax && MathJax.startup && MathJax.startup.promise) && performance.now() - t0 < 15000) {
     await sleep(100);
   }
   const mathjax = !!(window.MathJax && MathJax.startup && MathJax.startup.promise);
@@ -85,6 +87,8 @@ async () => {
     title: document.title,
     h1: (document.querySelector("article h1, .md-content h1") || {}).textContent || "",
     mathjax,
+    needsMaths,
+    mathjaxScript: !!document.querySelector("script[src*='tex-mml-chtml']"),
     mjx: document.querySelectorAll("article mjx-container, .md-content mjx-container").length,
     arithmatex: document.querySelectorAll(".arithmatex").length,
     text,
@@ -168,10 +172,13 @@ def test_notebook_page_shows_its_figures(visit, url):
 @pytest.mark.parametrize("url", PAGES, ids=lambda u: slug(u))
 def test_page_maths_are_typeset(visit, url):
     facts = visit(url).facts
-    assert facts["mathjax"], f"/{url}: MathJax is not loaded"
     expected = url.rstrip("/") in MATHS_PAGES or facts["arithmatex"] > 0
     if expected:
+        assert facts["needsMaths"], f"/{url}: its maths were not detected"
+        assert facts["mathjax"], f"/{url}: MathJax is not loaded"
         assert facts["mjx"] > 0, f"/{url}: no typeset equation (mjx-container)"
+    if not facts["needsMaths"]:
+        assert not facts["mathjaxScript"], f"/{url}: MathJax (1.2 MB) loaded on a page without maths"
     assert not raw_tex(facts["text"]), f"/{url}: raw TeX left in the text: {raw_tex(facts['text'])}"
 
 

@@ -75,7 +75,9 @@ def test_notebook_page_shows_its_figures(site, soup, page):
         else:
             assert (page.html_path(site).parent / src).is_file(), src
     expected = page.min_figures or 1
-    assert len(figures) >= expected, f"{page.name}: {len(figures)} figure(s) in the outputs, at least {expected} expected"
+    assert len(figures) >= expected, (
+        f"{page.name}: {len(figures)} figure(s) in the outputs, at least {expected} expected"
+    )
 
 
 @pytest.mark.parametrize("page", PAGES, ids=PAGE_IDS)
@@ -102,7 +104,7 @@ def test_answer_section(site, soup, n):
     name = QUESTION_PAGES[n]
     doc = soup(page_file(site, f"{name}/"))
     anchor = doc.find(id=f"q{n}")
-    assert anchor is not None, f"no element with id q{n} on {name}/ (start the answer with <a id=\"q{n}\"></a>)"
+    assert anchor is not None, f'no element with id q{n} on {name}/ (start the answer with <a id="q{n}"></a>)'
     heading = heading_after(anchor)
     text = heading.get_text(" ", strip=True) if heading is not None else ""
     assert re.match(rf"Q{n}\s*[—–-]\s*\w", text), f"the heading after #q{n} on {name}/ is {text!r}, not 'Q{n} — …'"
@@ -118,7 +120,5 @@ def test_questions_page_links_to_every_answer(site, soup):
         url = urlsplit(urljoin(base, a["href"]))
         if url.netloc == "site.invalid":
             targets.add((url.path.removesuffix("index.html"), url.fragment))
-    missing = [
-        f"Q{n} (../{name}/#q{n})" for n, name in QUESTION_PAGES.items() if (f"/{name}/", f"q{n}") not in targets
-    ]
+    missing = [f"Q{n} (../{name}/#q{n})" for n, name in QUESTION_PAGES.items() if (f"/{name}/", f"q{n}") not in targets]
     assert not missing, "the Questions page does not link to: " + ", ".join(missing)
