@@ -95,6 +95,12 @@
 #   de faible norme, ou de faible contribution au score (paramètres `clip_norm_percentile` et
 #   `clip_contribution_percentile` de `tp8.class_visualization`, non utilisés ici).
 
+# %% tags=["remove-cell"]
+# Réglages de la page (barres de progression coupées, figures en français), hors de la vue du lecteur.
+import tp8.course
+
+tp8.course.setup()
+
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
@@ -102,7 +108,7 @@ import torch
 from IPython.display import Markdown, display
 
 import tp8
-from tp8.course import second_network, table
+from tp8.course import claim, num, pct, prob, sci, second_network, show, table
 
 torch.manual_seed(0)
 model = tp8.load_model()  # SqueezeNet 1.1 (Iandola et al., 2016), pré-entraîné sur ImageNet
@@ -111,30 +117,6 @@ model = tp8.load_model()  # SqueezeNet 1.1 (Iandola et al., 2016), pré-entraîn
 def md(text: str) -> None:
     """Affiche du Markdown calculé : les nombres cités viennent de l'exécution."""
     display(Markdown(text))
-
-
-def fr(x, spec: str = ".2f") -> str:
-    """Un nombre écrit à la française (virgule décimale), pour le texte et les titres."""
-    return format(float(x), spec).replace(".", ",")
-
-
-def frm(x, spec: str = ".2f") -> str:
-    """Le même, dans une formule $…$ (où la virgule décimale s'écrit {,})."""
-    return fr(x, spec).replace(",", "{,}")
-
-
-def puissance(x) -> str:
-    """1.2e-08 → « 1,2 × 10⁻⁸ »."""
-    if float(x) == 0:
-        return "0"
-    mantisse, exposant = f"{float(x):.1e}".split("e")
-    exposant = str(int(exposant)).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
-    return f"{mantisse.replace('.', ',')} × 10{exposant}"
-
-
-def proba_txt(p) -> str:
-    """Une probabilité : « 0,84 », ou « 1,1 × 10⁻¹² » quand elle est minuscule."""
-    return fr(p) if float(p) >= 0.01 else puissance(p)
 
 
 def mesures(net, images, targets):
@@ -160,17 +142,18 @@ def mesures(net, images, targets):
 # %% tags=["hide-input"]
 DEFAUTS = dict(lr=5.0, l2_reg=1e-3, num_iterations=100, blur_every=10, blur_sigma=0.5, max_jitter=16)
 decay = 1 - 2 * DEFAUTS["lr"] * DEFAUTS["l2_reg"]
-# L'image de départ elle-même : zéro itération, même graine que plus bas.
-depart = tp8.class_visualization(model, "flamingo", **{**DEFAUTS, "num_iterations": 0}, seed=0, progress=False)
-norme_bruit = float(model.normalize(depart.images).norm())
+# L'image de départ elle-même (la première vignette d'une ascension, même graine que plus bas).
+depart = tp8.class_visualization(model, "flamingo", **{**DEFAUTS, "num_iterations": 1}, seed=0, progress=False)
+bruit_depart = depart.snapshots[0][1]
+norme_bruit = float(model.normalize(bruit_depart).norm())
 md(
-    f"Avec ces valeurs, la décroissance L2 multiplie $z$ par $1 - 2\\eta\\lambda = {frm(decay)}$ à chaque "
-    f"pas, soit par ${frm(decay)}^{{100}} \\approx {frm(decay**100)}$ en 100 pas si le gradient du score "
+    f"Avec ces valeurs, la décroissance L2 multiplie $z$ par $1 - 2\\eta\\lambda = {num(decay, tex=True)}$ à chaque "
+    f"pas, soit par ${num(decay, tex=True)}^{{100}} \\approx {num(decay**100, tex=True)}$ en 100 pas si le gradient du score "
     "ne compensait pas. L'image de départ est un bruit gaussien $z \\sim \\mathcal N(0, 1)$, ramené dans "
-    f"les pixels valides, de norme $\\|z\\|_2 \\approx {frm(norme_bruit, '.0f')}$ : sa pénalité vaut "
-    f"$\\lambda\\|z\\|_2^2 \\approx {frm(DEFAUTS['l2_reg'] * norme_bruit**2, '.0f')}$, et avec la norme non "
+    f"les pixels valides, de norme $\\|z\\|_2 \\approx {num(norme_bruit, 0, tex=True)}$ : sa pénalité vaut "
+    f"$\\lambda\\|z\\|_2^2 \\approx {num(DEFAUTS['l2_reg'] * norme_bruit**2, 0, tex=True)}$, et avec la norme non "
     "élevée au carré il faudrait "
-    f"$\\lambda' = 2\\lambda\\|z\\|_2 \\approx {frm(2 * DEFAUTS['l2_reg'] * norme_bruit)}$ "
+    f"$\\lambda' = 2\\lambda\\|z\\|_2 \\approx {num(2 * DEFAUTS['l2_reg'] * norme_bruit, tex=True)}$ "
     "pour exercer le même rappel sur cette image."
 )
 
@@ -186,25 +169,32 @@ md(
 CLASSES = ["flamingo", "tarantula", "goldfish", "king penguin", "jellyfish", "daisy", "hourglass", "volcano"]
 viz = tp8.class_visualization(model, CLASSES, snapshot_every=25, seed=0, **DEFAUTS)
 m = mesures(model, viz.images, viz.target)
-titres = [f"{c}\np = {fr(p, '.3f')}, ỹ = {fr(s, '.0f')}" for c, p, s in zip(CLASSES, m["proba"], m["score"])]
-tp8.image_grid(viz.images, titres, ncols=4, size=2.7)
-plt.show()
+titres = [f"{c}\np = {num(p, 3)}, ỹ = {num(s, 0)}" for c, p, s in zip(CLASSES, m["proba"], m["score"])]
+show(
+    tp8.image_grid(viz.images, titres, ncols=4),
+    alt="Huit images générées, une par classe (" + ", ".join(CLASSES) + "), chacune titrée de sa probabilité "
+    "et de son score : des motifs colorés répétés sur un fond gris, où l'on reconnaît des fragments de la "
+    "classe visée.",
+)
 
 # %% [markdown]
-# L'évolution de trois d'entre elles, du bruit de départ à l'itération 100 (au-dessus de chaque
-# vignette, la probabilité de la classe visée à ce moment) :
+# L'évolution de trois d'entre elles, de l'itération 25 à l'itération 100 (au-dessus de chaque
+# vignette, la probabilité de la classe visée à ce moment ; le bruit de départ est montré en Q9) :
 
 # %%
 choix = [CLASSES.index(c) for c in ("flamingo", "goldfish", "volcano")]
 extrait = tp8.ClassVisualization(
     images=viz.images[choix],
     target=viz.target[choix],
-    snapshots=[(t, imgs[choix]) for t, imgs in viz.snapshots],
+    snapshots=[(t, imgs[choix]) for t, imgs in viz.snapshots if t > 0],  # le bruit de départ est montré plus bas
     probabilities=viz.probabilities[:, choix],
     objective=viz.objective[:, choix],
 )
-tp8.plot_class_visualization(extrait, model)
-plt.show()
+show(
+    tp8.plot_class_visualization(extrait, model, max_columns=4),
+    alt="Trois rangées, flamingo, goldfish et volcano : l'image aux itérations 25, 50, 75 et 100, où les motifs de "
+    "la classe apparaissent puis se contrastent, avec la probabilité de la classe visée au-dessus de chaque vignette.",
+)
 
 # %% [markdown]
 # Et, pour les huit classes, la probabilité de la classe visée et l'objectif
@@ -222,7 +212,12 @@ ax2.set(xlabel="itération", ylabel=r"objectif $\tilde y_i - \lambda\|z\|_2^2$")
 for ax in (ax1, ax2):
     ax.grid(alpha=0.3)
 ax1.legend(fontsize=8, ncols=2, loc="lower right")
-plt.show()
+show(
+    fig,
+    alt="Deux graphiques en fonction de l'itération, une courbe par classe : à gauche la probabilité de la classe "
+    "visée, qui passe de 0 à 1 en une vingtaine d'itérations ; à droite l'objectif, qui part d'une valeur très "
+    "négative, saute vers l'itération 10 puis continue de monter.",
+)
 
 # %% [markdown]
 # <a id="q8"></a>
@@ -245,42 +240,60 @@ table(
     [
         {
             "classe visée": c,
-            "score ỹ": fr(m["score"][k], ".0f"),
-            "1 − p": puissance(m["reste"][k]),
+            "score ỹ": num(m["score"][k], 0),
+            "1 − p": sci(m["reste"][k]),
             "p dépasse 0,5 à l'itération": seuil[k],
-            "2e classe (p)": f"{deuxieme[k][0]} ({puissance(deuxieme[k][1])})",
-            "1 − p après arrondi 8 bits": puissance(m8["reste"][k]),
-            "‖z‖₂": fr(m["norme"][k], ".0f"),
+            "2e classe (p)": f"{deuxieme[k][0]} ({sci(deuxieme[k][1])})",
+            "1 − p après arrondi 8 bits": sci(m8["reste"][k]),
+            "‖z‖₂": num(m["norme"][k], 0),
         }
         for k, c in enumerate(CLASSES)
     ]
 )
 
 # %% tags=["hide-input"]
+# « Proche parente » pour le réseau : la dernière couche donne à chaque classe un vecteur de poids ;
+# on classe les 999 autres classes par similarité cosinus avec celui de la classe visée.
+last = [m_ for m_ in model.net.modules() if isinstance(m_, (torch.nn.Linear, torch.nn.Conv2d))][-1]
+w = torch.nn.functional.normalize(last.weight.detach().flatten(1), dim=1)
+similarity = w @ w.T
+rang_voisine = []
+for k in range(len(CLASSES)):
+    order = similarity[viz.target[k]].argsort(descending=True).tolist()
+    rang_voisine.append(order.index(model.class_index(deuxieme[k][0])))  # 1 = la plus semblable
+voisines = sum(r <= 20 for r in rang_voisine)
+scores_photos = float(vraies["score"].max())
+saut = viz.objective[10] - viz.objective[9]
+montee_finale = viz.objective[-1] - viz.objective[max(seuil) + 10]
 md(
     "**Le réseau est catégorique.** Pour les huit images, la probabilité laissée aux 999 autres classes "
-    f"ne dépasse pas {puissance(m['reste'].max())}, et $p$ dépasse 0,5 pour la première fois entre les "
+    f"ne dépasse pas {sci(m['reste'].max())}, et $p$ dépasse 0,5 pour la première fois entre les "
     f"itérations {min(seuil)} et {max(seuil)}. La deuxième classe du classement, malgré sa probabilité infime, "
-    "est souvent une proche parente visuelle de la classe visée : "
+    + claim(voisines >= len(CLASSES) // 2, "est souvent une proche parente de la classe visée")
+    + " : "
     + ", ".join(f"`{deuxieme[k][0]}` pour `{c}`" for k, c in enumerate(CLASSES))
-    + " : les motifs dessinés par la montée servent aussi, un peu, à ces voisines. "
-    f"Les scores finaux, de {fr(m['score'].min(), '.0f')} à {fr(m['score'].max(), '.0f')}, "
-    "dépassent de loin ceux de vraies photos : la classe en tête obtient un score de "
-    f"{fr(vraies['score'][0], '.0f')} sur la photo du chat *Chelsea* (`{top_photos[0]}`, "
-    f"$p = {frm(vraies['proba'][0])}$) et de {fr(vraies['score'][1], '.0f')} sur celle d'une tasse de café "
-    f"(`{top_photos[1]}`, $p = {frm(vraies['proba'][1])}$), deux photos reprises en Q10. Ces images sont des "
+    + f". Pour {voisines} des {len(CLASSES)} classes, elle figure parmi les 20 classes dont le vecteur de poids "
+    "de la dernière couche ressemble le plus (similarité cosinus) à celui de la classe visée : "
+    "les motifs dessinés par la montée servent aussi, un peu, à ces voisines. "
+    f"Les scores finaux, de {num(m['score'].min(), 0)} à {num(m['score'].max(), 0)}, "
+    + claim(m["score"].min() > 2 * scores_photos, "dépassent de loin ceux de vraies photos")
+    + " : la classe en tête obtient un score de "
+    f"{num(vraies['score'][0], 0)} sur la photo du chat *Chelsea* (`{top_photos[0]}`, "
+    f"$p = {num(vraies['proba'][0], tex=True)}$) et de {num(vraies['score'][1], 0)} sur celle d'une tasse de café "
+    f"(`{top_photos[1]}`, $p = {num(vraies['proba'][1], tex=True)}$), deux photos reprises en Q10. Ces images sont des "
     "*super-stimuli* : plus « flamant » que n'importe quelle photo de flamant, du point de vue du réseau. "
-    f"L'objectif, lui, part très bas (${frm(viz.objective[0].mean(), '.0f')}$ en moyenne : c'est la pénalité "
-    "du bruit initial, calculée plus haut), bondit au premier "
-    "flou (itération 10), qui efface d'un coup une grande partie du bruit, puis continue de monter bien "
-    "après que la probabilité a saturé : c'est le score qui est maximisé, pas la probabilité."
+    f"L'objectif, lui, part très bas (${num(viz.objective[0].mean(), 0, tex=True)}$ en moyenne : c'est la pénalité "
+    "du bruit initial, calculée plus haut), "
+    + claim(bool((saut > 0).all()) and float(saut.mean()) > 20, "bondit au premier flou (itération 10)")
+    + f" (de {num(saut.mean(), 0)} en moyenne), qui efface d'un coup une grande partie du bruit, puis "
+    + claim(bool((montee_finale > 0).all()), "continue de monter bien après que la probabilité a saturé")
+    + " : c'est le score qui est maximisé, pas la probabilité."
 )
 
 # %% [markdown]
 # **Des morceaux répétés, pas un objet entier.** Aucune image ne montre *un* flamant ou *une*
-# tarentule posés sur un fond. On y voit des têtes et des cous roses de flamant, des pattes
-# velues de tarentule, des têtes de manchot avec leur tache orangée, des cœurs de pâquerette
-# entourés de pétales, des cônes coiffés de points rouges pour le volcan — répétés un peu
+# tarentule posés sur un fond. On y voit des fragments de la classe — têtes et cous roses de
+# flamant, pattes velues de tarentule, têtes de manchot, cœurs de pâquerette — répétés un peu
 # partout, à plusieurs tailles et dans plusieurs orientations. Rien dans l'objectif ne demande un
 # objet unique, centré et complet : le score final de SqueezeNet est une moyenne, sur toutes les
 # positions de l'image, de détecteurs de motifs (le *pooling* global de la dernière couche).
@@ -288,16 +301,64 @@ md(
 # aléatoire favorise justement les motifs qui fonctionnent n'importe où. Le réseau a appris des
 # **parties discriminantes** (une tête, un œil, une texture de poils) plus que la forme globale de
 # l'objet et l'agencement de ses parties.
-#
-# **Les couleurs sont souvent justes** : rose pour le flamant, orange pour le poisson rouge,
-# rouge pour la lave, jaune et orange au cœur des pâquerettes. La couleur est un indice bon marché
-# et fiable pour ces classes, et le réseau s'en sert.
-#
+
+
+# %% tags=["hide-input"]
+# Chaque quart de chaque image, seul sur le gris moyen (le reste masqué), est-il encore classé dans la classe
+# visée ? Même test sur les huit photos du cours, avec leur classe prédite.
+def quarts_reconnus(images, cibles):
+    gris = torch.tensor(tp8.models.IMAGENET_MEAN).view(1, 3, 1, 1)
+    vus = []
+    for i in (0, 112):
+        for j in (0, 112):
+            masque = gris.expand_as(images).clone()
+            masque[:, :, i : i + 112, j : j + 112] = images[:, :, i : i + 112, j : j + 112]
+            with torch.no_grad():
+                vus.append(model(masque).argmax(1) == cibles)
+    return torch.stack(vus)  # (4 quarts, N images)
+
+
+vus = quarts_reconnus(viz.images, viz.target)
+photos_cours = torch.stack([s_.image for s_ in tp8.sample_images()])
+vus_photos = quarts_reconnus(photos_cours, model(photos_cours).argmax(1).detach())
+part_viz, part_photos = float(vus.float().mean()), float(vus_photos.float().mean())
+md(
+    f"Une mesure le confirme : réduites à un seul de leurs quatre quarts (le reste remplacé par le gris moyen), "
+    f"{int(vus.sum())} des {vus.numel()} vignettes restent classées dans leur classe visée, soit "
+    f"{pct(part_viz)}, contre {pct(part_photos)} pour les quarts des huit photos du cours avec leur classe "
+    "prédite : "
+    + claim(part_viz >= 0.6 and part_viz > part_photos, "les indices de la classe sont répétés un peu partout")
+    + ", alors qu'une photo en rassemble en général l'essentiel au même endroit."
+)
+
+# %% [markdown]
+# **Les couleurs restent discrètes.** Le fond reste proche du gris moyen d'où part la montée, et
+# seuls les détails les plus marqués prennent une couleur de la classe : sur ces images, les
+# détails les plus marqués du flamant, du poisson rouge et du volcan tirent vers le rouge. La
+# couleur est un indice bon marché pour ces classes, mais la méthode du TP la laisse peu
+# s'exprimer ; la section [Des images lisibles](#des-images-lisibles) montre ce qu'y change une
+# autre façon de décrire l'image.
+
+# %% tags=["remove-cell"]
+from skimage.color import rgb2hsv
+
+saturation = float(np.mean([rgb2hsv(im)[..., 1].mean() for im in tp8.to_numpy(viz.images)]))
+ecart = viz.images - torch.tensor(tp8.models.IMAGENET_MEAN).view(1, 3, 1, 1)
+force = ecart.norm(dim=1, keepdim=True)
+marques = (force >= force.flatten(1).quantile(0.9, dim=1).view(-1, 1, 1, 1)).float()  # 10 % les plus marqués
+teinte = {c: (viz.images[k] * marques[k]).sum((1, 2)) / marques[k].sum() for k, c in enumerate(CLASSES)}
+claim(saturation < 0.35, "Le fond reste proche du gris moyen d'où part la montée")
+claim(
+    all(teinte[c][0] > max(teinte[c][1], teinte[c][2]) for c in ("flamingo", "goldfish", "volcano")),
+    "les détails les plus marqués du flamant, du poisson rouge et du volcan tirent vers le rouge",
+)
+
+# %% [markdown]
 # **Le contexte fait partie de la classe.** Un réseau entraîné sur des photos apprend aussi ce qui
-# *accompagne* l'objet : sous les flamants apparaissent de longues tiges verticales (des pattes)
-# et, en bas de l'image, des reflets horizontaux qui évoquent une étendue d'eau. Une classe
-# photographiée presque toujours dans le même décor fait de ce décor un indice de la classe :
-# c'est une source classique de raccourcis, et d'erreurs, des classifieurs.
+# *accompagne* l'objet : l'eau où se tiennent les flamants, le ciel autour d'un volcan, la main
+# qui tient un objet. Une classe photographiée presque toujours dans le même décor fait de ce décor
+# un indice de la classe : c'est une source classique de raccourcis, et d'erreurs, des
+# classifieurs. Cherchez ces décors dans les images ci-dessus.
 #
 # **Une certitude sans image naturelle : le lien avec les exemples adversaires.** Le réseau
 # donne une probabilité quasi égale à 1 à des images qu'aucun humain ne prendrait pour des
@@ -308,6 +369,9 @@ md(
 # méconnaissables classées avec plus de 99 % de confiance. Les régularisations ne rendent pas le
 # réseau plus sûr ; elles orientent seulement la recherche vers des images que nous savons lire
 # (on le vérifie en Q9 en les retirant).
+
+# %% tags=["remove-cell"]
+claim(float(m8["reste"].max()) < 0.01, "cette certitude survit à l'arrondi sur 8 bits")
 
 # %% [markdown]
 # <a id="q9"></a>
@@ -334,7 +398,7 @@ def legende(images, reglages):
     """Titres « réglage / p, ỹ, ‖z‖ » d'une grille d'images du flamant, et leurs mesures."""
     mm = mesures(model, images, [idx_cible] * images.shape[0])
     titres = [
-        f"{r}\np = {fr(p, '.3f')}, ỹ = {fr(s, '.0f')}, ‖z‖ = {fr(n, '.0f')}"
+        f"{r}\np = {num(p, 3)}, ỹ = {num(s, 0)}, ‖z‖ = {num(n, 0)}"
         for r, p, s, n in zip(reglages, mm["proba"], mm["score"], mm["norme"])
     ]
     return titres, mm
@@ -347,8 +411,12 @@ def legende(images, reglages):
 montrees = [0, 10, 25, 50, 100, 200]
 images_it = torch.cat([etapes[t] for t in montrees])
 titres_it, m_it = legende(images_it, [f"itération {t}" for t in montrees])
-tp8.image_grid(images_it, titres_it, ncols=3, size=3.2)
-plt.show()
+show(
+    tp8.image_grid(images_it, titres_it, ncols=3),
+    alt="Six états de la même image de flamant, aux itérations 0, 10, 25, 50, 100 et 200 : le bruit de départ "
+    "s'efface, puis des têtes roses de flamant apparaissent et se contrastent ; sous chaque vignette, la "
+    "probabilité, le score et la norme.",
+)
 
 # %% tags=["hide-input"]
 toutes = sorted(etapes)
@@ -361,33 +429,42 @@ ax2.set(xlabel="itération", ylabel=r"$\|z\|_2$ (écart à l'image moyenne)")
 for ax in (ax1, ax2):
     ax.grid(alpha=0.3)
     ax.axvline(100, color="grey", ls=":", lw=1)
-plt.show()
+show(
+    fig,
+    alt="Deux courbes en fonction de l'itération, de 0 à 200 : à gauche le score de « flamingo », qui monte vite "
+    "puis de moins en moins ; à droite la norme de l'image, qui chute au début, touche un minimum puis remonte "
+    "en dents de scie.",
+)
 
 # %% tags=["hide-input"]
 score_t = {t: float(v) for t, v in zip(toutes, m_long["score"])}
 norme_t = {t: float(v) for t, v in zip(toutes, m_long["norme"])}
 t_min = min(norme_t, key=norme_t.get)
 p25 = float(m_it["proba"][montrees.index(25)])
+# Ressemblance des images aux itérations 100 et 200, moyennées par blocs de 8 × 8 pixels (leur composition).
+z100, z200 = (torch.nn.functional.avg_pool2d(model.normalize(etapes[t]), 8).flatten() for t in (100, 200))
+ressemblance = float(torch.nn.functional.cosine_similarity(z100, z200, dim=0))
 md(
-    f"La norme chute de {fr(norme_t[0], '.0f')} à {fr(norme_t[10], '.0f')} en 10 itérations, surtout au "
-    "premier flou : "
-    "l'essentiel du bruit de départ, qui ne sert pas la classe, disparaît. Elle touche son minimum "
-    f"({fr(norme_t[t_min], '.0f')}) vers l'itération {t_min}, puis remonte à mesure que des motifs utiles se "
-    "dessinent, en dents de scie : chaque flou la fait baisser, la montée la reconstruit. "
+    f"La norme chute de {num(norme_t[0], 0)} à {num(norme_t[10], 0)} en 10 itérations : "
+    + claim(norme_t[10] < 0.7 * norme_t[0], "l'essentiel du bruit de départ, qui ne sert pas la classe, disparaît")
+    + f". Elle touche son minimum ({num(norme_t[t_min], 0)}) vers l'itération {t_min}, puis "
+    + claim(norme_t[200] > 1.2 * norme_t[t_min], "remonte à mesure que des motifs utiles se dessinent")
+    + ", en dents de scie : chaque flou la fait baisser, la montée la reconstruit. "
     + (
-        f"À l'itération 25, le réseau est déjà convaincu ($p = {frm(p25, '.3f')}$) alors qu'on distingue à "
+        f"À l'itération 25, le réseau est déjà convaincu ($p = {num(p25, 3, tex=True)}$) alors qu'on distingue à "
         "peine quelques silhouettes : il lui faut bien moins de structure qu'à nous. "
         if p25 > 0.5
-        else f"À l'itération 25, la probabilité n'est encore que de {fr(p25, '.3f')}. "
+        else f"À l'itération 25, la probabilité n'est encore que de {num(p25, 3)}. "
     )
     + "Le score grimpe ensuite vite "
-    f"({fr(score_t[50], '.0f')} à l'itération 50, {fr(score_t[100], '.0f')} à 100), puis plafonne : "
-    "entre 100 et 200 "
-    f"itérations il ne gagne plus que {fr(100 * (score_t[200] / score_t[100] - 1), '.0f')} %, contre "
-    f"{fr(100 * (score_t[100] / score_t[50] - 1), '.0f')} % entre 50 et 100. Les motifs se contrastent et "
-    "grossissent un "
-    "peu, mais l'image ne change plus de nature : au-delà d'une centaine d'itérations, on paie surtout du "
-    "temps de calcul."
+    f"({num(score_t[50], 0)} à l'itération 50, {num(score_t[100], 0)} à 100), puis "
+    + claim(score_t[200] / score_t[100] < score_t[100] / score_t[50], "plafonne")
+    + f" : entre 100 et 200 itérations il ne gagne plus que {pct(score_t[200] / score_t[100] - 1)}, contre "
+    f"{pct(score_t[100] / score_t[50] - 1)} entre 50 et 100. Les motifs se contrastent et le détail fin continue "
+    "de bouger, mais "
+    + claim(ressemblance > 0.7, "la composition de l'image ne change plus guère")
+    + f" (moyennées par blocs de 8 × 8 pixels, les images des itérations 100 et 200 ont une similarité cosinus de "
+    f"{num(ressemblance)}) : au-delà d'une centaine d'itérations, on paie surtout du temps de calcul."
 )
 
 # %% [markdown]
@@ -411,10 +488,15 @@ def balayage(reglage, valeurs, symbole):
         ]
     )
     titres, mesures = legende(
-        images, [f"{symbole} = {fr(v, 'g')}" + (" (défaut)" if v == DEFAUTS[reglage] else "") for v in valeurs]
+        images, [f"{symbole} = {num(v, None)}" + (" (défaut)" if v == DEFAUTS[reglage] else "") for v in valeurs]
     )
-    tp8.image_grid(images, titres, ncols=4, size=2.7)
-    plt.show()
+    show(
+        tp8.image_grid(images, titres, ncols=4),
+        alt=f"Quatre images du flamant obtenues avec {symbole} = "
+        + ", ".join(num(v, None) for v in valeurs)
+        + ", les autres réglages par défaut ; sous chacune, sa probabilité, son score et sa norme.",
+    )
+    mesures["hautes fréquences"] = tp8.course.high_frequency_share(images)
     return mesures
 
 
@@ -423,18 +505,27 @@ m_lr = balayage("lr", PAS, "η")
 
 # %% tags=["hide-input"]
 i_def = PAS.index(DEFAUTS["lr"])
+hf_lr = m_lr["hautes fréquences"]
 md(
-    f"Les probabilités finales vont de {fr(m_lr['proba'].min(), '.3f')} à {fr(m_lr['proba'].max(), '.3f')} : "
-    "le pas décide moins *si* le réseau est convaincu que *quelle* image le convainc. "
-    f"Avec $\\eta = {frm(PAS[0], 'g')}$, cent petits pas ne suffisent pas à développer les motifs : les "
-    f"flamants sont à peine esquissés sur le gris moyen (norme {fr(m_lr['norme'][0], '.0f')}), ce qui "
-    f"suffit pourtant à un score de {fr(m_lr['score'][0], '.0f')}. Le réglage par défaut donne des têtes "
-    f"nettes et un score de {fr(m_lr['score'][i_def], '.0f')}. Au-delà, chaque pas est si grand que l'image "
-    f"se sature (norme {fr(m_lr['norme'][-2], '.0f')} puis {fr(m_lr['norme'][-1], '.0f')}, contre "
-    f"{fr(m_lr['norme'][i_def], '.0f')} par défaut) : des points verts et magenta envahissent le fond, les "
-    "motifs se "
-    f"morcellent et le score *retombe* ({fr(m_lr['score'][-2], '.0f')} pour $\\eta = {frm(PAS[-2], 'g')}$, "
-    f"{fr(m_lr['score'][-1], '.0f')} pour $\\eta = {frm(PAS[-1], 'g')}$), signe que l'ascension rebondit au "
+    f"Les probabilités finales vont de {num(m_lr['proba'].min(), 3)} à {num(m_lr['proba'].max(), 3)} : "
+    + claim(
+        m_lr["proba"].min() > 0.9, "le pas décide moins *si* le réseau est convaincu que *quelle* image le convainc"
+    )
+    + f". Avec $\\eta = {num(PAS[0], None, tex=True)}$, cent petits pas ne suffisent pas à développer les motifs : "
+    + claim(m_lr["norme"][0] < 0.6 * m_lr["norme"][i_def], "les flamants sont à peine esquissés sur le gris moyen")
+    + f" (norme {num(m_lr['norme'][0], 0)}), ce qui suffit pourtant à un score de {num(m_lr['score'][0], 0)}. "
+    f"Le réglage par défaut donne un score de {num(m_lr['score'][i_def], 0)}. Au-delà, "
+    + claim(
+        min(m_lr["norme"][-2:]) > m_lr["norme"][i_def] and min(hf_lr[-2:]) > hf_lr[i_def],
+        "chaque pas est si grand que l'image se sature",
+    )
+    + f" (norme {num(m_lr['norme'][-2], 0)} puis {num(m_lr['norme'][-1], 0)}, contre "
+    f"{num(m_lr['norme'][i_def], 0)} par défaut ; part de l'énergie dans les motifs de moins de 4 pixels : "
+    f"{pct(hf_lr[-2])} et {pct(hf_lr[-1])}, contre {pct(hf_lr[i_def])}) : des points isolés de couleurs vives "
+    "envahissent le fond, les motifs se morcellent et "
+    + claim(max(m_lr["score"][-2:]) < m_lr["score"][i_def], "le score *retombe*")
+    + f" ({num(m_lr['score'][-2], 0)} pour $\\eta = {num(PAS[-2], None, tex=True)}$, "
+    f"{num(m_lr['score'][-1], 0)} pour $\\eta = {num(PAS[-1], None, tex=True)}$), signe que l'ascension rebondit au "
     "lieu de monter. Comme pour l'entraînement d'un réseau, il existe une plage utile : trop petit, on "
     "n'avance pas ; trop grand, on oscille."
 )
@@ -448,17 +539,19 @@ m_l2 = balayage("l2_reg", LAMBDAS, "λ")
 
 # %% tags=["hide-input"]
 p_fort = float(m_l2["proba"][-1])
+decroit = bool((m_l2["norme"][1:] < m_l2["norme"][:-1]).all())
 md(
-    "La norme de l'image décroît quand $\\lambda$ augmente "
-    f"({', '.join(fr(v, '.0f') for v in m_l2['norme'])} pour $\\lambda$ = "
-    f"{' ; '.join(fr(v, 'g') for v in LAMBDAS)}). Sans pénalité, l'image reste lisible après 100 itérations, "
+    claim(decroit, "La norme de l'image décroît quand $\\lambda$ augmente") + " "
+    f"({', '.join(num(v, 0) for v in m_l2['norme'])} pour $\\lambda$ = "
+    f"{' ; '.join(num(v, None) for v in LAMBDAS)}). Sans pénalité, l'image reste lisible après 100 itérations, "
     "car le flou et la projection sur $[0, 1]$ régularisent déjà ; elle est seulement plus contrastée et "
     "son fond plus chargé de motifs qui ne servent guère la classe, puisque rien ne les efface. Avec "
-    f"$\\lambda = {frm(LAMBDAS[2], 'g')}$, la décroissance vaut $1 - 2\\eta\\lambda = "
-    f"{frm(1 - 2 * DEFAUTS['lr'] * LAMBDAS[2])}$ par pas : il ne reste que quelques flamants pâles sur un "
-    f"fond gris presque uniforme (score {fr(m_l2['score'][2], '.0f')}). Avec $\\lambda = {frm(LAMBDAS[-1], 'g')}$ "
-    f"(décroissance ${frm(1 - 2 * DEFAUTS['lr'] * LAMBDAS[-1])}$ par pas), la pénalité l'emporte sur le score : "
-    f"l'image redevient presque l'image moyenne et la probabilité tombe à {fr(p_fort)}"
+    f"$\\lambda = {num(LAMBDAS[2], None, tex=True)}$, la décroissance vaut $1 - 2\\eta\\lambda = "
+    f"{num(1 - 2 * DEFAUTS['lr'] * LAMBDAS[2], tex=True)}$ par pas : "
+    + claim(m_l2["norme"][2] < 0.6 * m_l2["norme"][1], "il ne reste que quelques flamants pâles")
+    + f" sur un fond gris presque uniforme (score {num(m_l2['score'][2], 0)}). Avec $\\lambda = {num(LAMBDAS[-1], None, tex=True)}$ "
+    f"(décroissance ${num(1 - 2 * DEFAUTS['lr'] * LAMBDAS[-1], tex=True)}$ par pas), la pénalité l'emporte sur le score : "
+    f"l'image redevient presque l'image moyenne et la probabilité tombe à {num(p_fort)}"
     + (" ; le réseau n'est plus convaincu. " if p_fort < 0.5 else ". ")
     + "Le poids $\\lambda$ règle donc un compromis entre sobriété (peu de contraste inutile) et force du "
     "signal (assez de contraste pour que les motifs existent)."
@@ -469,7 +562,7 @@ md(
 #
 # Que deviennent les images si l'on retire les régularisations implicites ? On garde $\eta$ et
 # $\lambda$ par défaut et l'on désactive la translation (`max_jitter=0`), puis aussi le flou
-# (`blur_every=0`). Les images sont affichées plus grandes pour que la texture fine reste visible.
+# (`blur_every=0`). Cliquez sur la figure pour l'agrandir : la texture fine compte ici.
 
 # %%
 ABLATIONS = {
@@ -486,22 +579,50 @@ images_ab = torch.cat(
     ]
 )
 titres_ab, m_ab = legende(images_ab, list(ABLATIONS))
-tp8.image_grid(images_ab, titres_ab, ncols=3, size=3.6)
-plt.show()
+show(
+    tp8.image_grid(images_ab, titres_ab, ncols=3),
+    alt="Trois images du flamant : avec tous les réglages par défaut, sans translation aléatoire, puis sans "
+    "translation ni flou ; la deuxième se couvre de points de couleurs vives, la troisième devient une texture "
+    "dense et fine.",
+)
 
 # %% tags=["hide-input"]
 sab = dict(zip(ABLATIONS, m_ab["score"].tolist()))
+hf_ab = dict(zip(ABLATIONS, tp8.course.high_frequency_share(images_ab).tolist()))
+with torch.no_grad():  # le score garde-t-il sa valeur si l'on décale l'image de 8 pixels ?
+    decale = model(torch.roll(images_ab, shifts=(8, 8), dims=(-2, -1)))[:, idx_cible]
+tenue = dict(zip(ABLATIONS, (decale / m_ab["score"]).tolist()))
 md(
     "Les trois images sont classées avec la même assurance (la probabilité laissée aux autres classes ne "
-    f"dépasse pas {puissance(m_ab['reste'].max())}) : les régularisations implicites "
-    "ne servent pas à convaincre le réseau, mais à rendre l'image lisible pour nous. Elles *coûtent* même "
-    f"du score : {fr(sab['tout (défaut)'], '.0f')} avec elles, {fr(sab['sans translation'], '.0f')} sans "
-    f"translation et {fr(sab['ni translation ni flou'], '.0f')} sans translation ni flou. Sans translation, "
-    "la montée exploite des motifs attachés à des positions précises : le fond se couvre de taches de "
-    "quelques pixels aux couleurs saturées (vert, jaune, magenta), qui ne "
-    "survivraient pas à un décalage, et les têtes de flamant se noient dans ce semis. Sans le flou en plus, "
-    f"la norme ({fr(m_ab['norme'][-1], '.0f')}) dépasse celle du bruit de départ et l'image devient une "
-    "texture dense de haute fréquence, où l'on devine encore de petites têtes roses : on se rapproche d'un "
+    f"dépasse pas {sci(m_ab['reste'].max())}) : "
+    + claim(
+        float(m_ab["reste"].max()) < 1e-3,
+        "les régularisations implicites ne servent pas à convaincre le réseau, mais à rendre l'image lisible pour nous",
+    )
+    + ". "
+    + claim(
+        sab["tout (défaut)"] < min(sab["sans translation"], sab["ni translation ni flou"]),
+        "Elles *coûtent* même du score",
+    )
+    + f" : {num(sab['tout (défaut)'], 0)} avec elles, {num(sab['sans translation'], 0)} sans "
+    f"translation et {num(sab['ni translation ni flou'], 0)} sans translation ni flou. Sans translation, "
+    + claim(
+        tenue["sans translation"] < tenue["tout (défaut)"],
+        "la montée exploite des motifs attachés à des positions précises",
+    )
+    + f" : décalée de 8 pixels, l'image ne garde que {pct(tenue['sans translation'])} de son score, contre "
+    f"{pct(tenue['tout (défaut)'])} pour l'image régularisée, et la part de son énergie dans les motifs de moins "
+    f"de 4 pixels passe de {pct(hf_ab['tout (défaut)'])} à {pct(hf_ab['sans translation'])} : le fond se couvre "
+    "de taches de quelques pixels aux couleurs saturées, et les têtes de flamant se noient dans ce semis. "
+    "Sans le flou en plus, la norme "
+    + f"({num(m_ab['norme'][-1], 0)}) "
+    + claim(m_ab["norme"][-1] > norme_bruit, "dépasse celle du bruit de départ")
+    + f" ({num(norme_bruit, 0)}) et "
+    + claim(
+        hf_ab["ni translation ni flou"] > max(hf_ab["tout (défaut)"], hf_ab["sans translation"]),
+        "l'image devient une texture dense de haute fréquence",
+    )
+    + f" ({pct(hf_ab['ni translation ni flou'])} de l'énergie dans les motifs fins) : on se rapproche d'un "
     "exemple adversaire, une image très efficace pour le réseau et peu parlante pour un humain."
 )
 
@@ -535,49 +656,87 @@ vignettes, titres_photo = [], []
 for k, cible in enumerate(cibles_photo):
     vignettes += [departs[k], reve.images[k], (0.5 + delta[k]).clamp(0, 1)]
     titres_photo += [
-        f"départ : {avant[k][0][0]} ({fr(avant[k][0][1])})\np({cible}) = {proba_txt(m_avant['proba'][k])}",
-        f"visé : {cible}, p = {fr(m_apres['proba'][k], '.3f')}\n1re classe : {apres[k][0][0]} ({fr(apres[k][0][1])})",
-        f"δ (gris = 0), RMS = {fr(rms[k], '.0f')}/255",
+        f"départ : {avant[k][0][0]} ({num(avant[k][0][1])})\np({cible}) = {prob(m_avant['proba'][k])}",
+        f"visé : {cible}, p = {num(m_apres['proba'][k], 3)}\n1re classe : {apres[k][0][0]} ({num(apres[k][0][1])})",
+        f"δ (gris = 0), RMS = {num(rms[k], 0)}/255",
     ]
-tp8.image_grid(torch.stack(vignettes), titres_photo, ncols=3, size=3.0)
-plt.show()
+show(
+    tp8.image_grid(torch.stack(vignettes), titres_photo, ncols=3),
+    alt="Quatre rangées : le chat poussé vers tabby puis vers goldfish, la tasse poussée vers espresso puis vers "
+    "volcano ; à gauche la photo de départ, au milieu l'image après 50 itérations, à droite la modification "
+    "sur fond gris, avec les probabilités avant et après.",
+)
 
 # %% tags=["hide-input"]
+from scipy.stats import spearmanr
+from skimage.filters import gaussian
+
+# Où la montée a-t-elle changé la photo ? Là où, déjà sur la photo de départ, le gradient de la classe visée
+# était fort ? Corrélation de rang entre |δ| et la carte de saillance de départ, toutes deux lissées.
+carte_depart = tp8.saliency_map(model, departs, target=reve.target).numpy()
+amplitude = delta.abs().amax(dim=1).numpy()
+prise = [
+    spearmanr(gaussian(amplitude[k], 4).ravel(), gaussian(carte_depart[k], 4).ravel())[0] for k in range(len(departs))
+]
+gardee = [float(np.corrcoef(departs[k].flatten(), reve.images[k].flatten())[0, 1]) for k in range(len(departs))]
+ascensions = ["le chat vers tabby", "le chat vers goldfish", "la tasse vers espresso", "la tasse vers volcano"]
+suit = [a for a, r in zip(ascensions, prise) if r > 0.2]
+ignore = [a for a, r in zip(ascensions, prise) if r <= 0.2]
+texte_prise = (
+    "La montée modifie-t-elle la photo là où celle-ci offrait déjà une prise à la classe visée ? On compare "
+    "l'amplitude de la modification à la carte de saillance de cette classe calculée sur la photo de départ "
+    "(corrélation de rang des deux cartes lissées : "
+    + " ; ".join(f"{num(r)} pour {a}" for a, r in zip(ascensions, prise))
+    + "). "
+    + (f"Oui pour {' et '.join(suit)} : " if suit else "")
+    + ("la modification suit alors les zones où le gradient de la classe était déjà fort. " if suit else "")
+    + (
+        f"{'Non' if suit else 'Dans aucun cas'} pour {' et '.join(ignore)} : la montée ne recycle pas seulement "
+        "ce que la photo montrait, elle peut aussi installer ses motifs ailleurs, là où la carte de départ ne "
+        "prévoyait rien — une carte de saillance, calculée en un point, ne prédit pas où mènera une longue "
+        "ascension."
+        if ignore
+        else "La montée recycle donc ce qu'elle trouve."
+    )
+)
 with torch.no_grad():
     scores_avant, scores_apres = model(departs[:1])[0], model(reve.images[:1])[0]
 chat, gagnant = int(reve.target[0]), int(scores_apres.argmax())
 if gagnant != chat:
     texte_chat = (
         f"Le chat fait exception, et c'est instructif. Le score de `{model.class_name(chat)}` a bien monté "
-        f"({fr(scores_avant[chat], '.1f')} → {fr(scores_apres[chat], '.1f')}), mais celui de "
-        f"`{model.class_name(gagnant)}` encore plus ({fr(scores_avant[gagnant], '.1f')} → "
-        f"{fr(scores_apres[gagnant], '.1f')}) : les rayures et les yeux qui font monter l'une de ces classes "
+        f"({num(scores_avant[chat], 1)} → {num(scores_apres[chat], 1)}), mais celui de "
+        f"`{model.class_name(gagnant)}` encore plus ({num(scores_avant[gagnant], 1)} → "
+        f"{num(scores_apres[gagnant], 1)}) : les rayures et les yeux qui font monter l'une de ces classes "
         f"voisines font monter l'autre. La probabilité de `{model.class_name(chat)}` *baisse* donc "
-        f"({fr(m_avant['proba'][0])} → {fr(m_apres['proba'][0], '.3f')}) alors que son score augmente : c'est "
+        f"({num(m_avant['proba'][0])} → {num(m_apres['proba'][0], 3)}) alors que son score augmente : c'est "
         "le revers de la maximisation du score annoncé plus haut, qui ne dit rien des autres classes. "
         "Maximiser la probabilité, ou le score moins celui des classes voisines, trancherait entre elles."
     )
 else:
     texte_chat = (
-        f"Le chat passe de {fr(m_avant['proba'][0])} à {fr(m_apres['proba'][0], '.3f')} pour "
+        f"Le chat passe de {num(m_avant['proba'][0])} à {num(m_apres['proba'][0], 3)} pour "
         f"`{model.class_name(chat)}`, alors que le réseau hésitait au départ entre plusieurs classes de chats."
     )
 md(
-    f"Vers sa vraie classe, la tasse passe d'une probabilité de {fr(m_avant['proba'][2])} à "
-    f"{fr(m_apres['proba'][2], '.3f')}. L'image n'est pas seulement « confirmée » : la montée **amplifie ce "
-    "que le réseau y voit déjà**. La structure de la photo reste en place, mais ses zones les plus "
-    "caractéristiques se chargent de motifs de la classe (la crème du café devient granuleuse, le pelage "
-    "se couvre de rayures plus marquées, de nouveaux yeux apparaissent). C'est le principe de *DeepDream* "
+    f"Vers sa vraie classe, la tasse passe d'une probabilité de {num(m_avant['proba'][2])} à "
+    f"{num(m_apres['proba'][2], 3)}. L'image n'est pas seulement « confirmée » : la montée **amplifie ce "
+    "que le réseau y voit déjà**. "
+    + claim(min(gardee[0], gardee[2]) > 0.7, "La structure de la photo reste en place")
+    + f" (corrélation de {num(gardee[0])} et {num(gardee[2])} entre les pixels de départ et d'arrivée), mais "
+    "elle se charge de motifs de la classe. C'est le principe de *DeepDream* "
     "(Mordvintsev et al., 2015), qui fait la même montée sur l'activité d'une couche intermédiaire plutôt "
     "que sur un score de classe. Comparer la photo et son « rêve » montre quelles structures de la photo "
     "le réseau exploite pour cette classe, un peu comme une carte de saillance (partie 1) mais rendue dans "
     "l'espace des images.\n\n" + texte_chat + "\n\n"
-    f"Vers une classe sans rapport, le réseau bascule complètement (p = {fr(m_apres['proba'][1], '.3f')} "
-    f"pour `goldfish`, {fr(m_apres['proba'][3], '.3f')} pour `volcano`, contre "
-    f"{puissance(m_avant['proba'][1])} et {puissance(m_avant['proba'][3])} au départ) et la montée recycle ce "
-    "qu'elle trouve : les yeux ronds du chat deviennent des yeux de poisson, la soucoupe accueille un cône "
-    "sombre semé de points rouges. La modification est grande (écart RMS de "
-    f"{fr(rms[1], '.0f')} et {fr(rms[3], '.0f')} niveaux sur 255) et bien visible, à l'opposé des "
+    "Vers une classe sans rapport, "
+    + claim(min(m_apres["proba"][1], m_apres["proba"][3]) > 0.99, "le réseau bascule complètement")
+    + f" (p = {num(m_apres['proba'][1], 3)} pour `goldfish`, {num(m_apres['proba'][3], 3)} pour `volcano`, contre "
+    f"{sci(m_avant['proba'][1])} et {sci(m_avant['proba'][3])} au départ). "
+    + texte_prise
+    + " "
+    + claim(min(rms[1], rms[3]) > 10, "La modification est grande")
+    + f" (écart RMS de {num(rms[1], 0)} et {num(rms[3], 0)} niveaux sur 255) et bien visible, à l'opposé des "
     "perturbations de quelques niveaux de la partie 2. C'est un changement d'avis *justifié* : l'image "
     "montre désormais, pour nous aussi, des motifs de la classe cible. La comparaison montre a contrario "
     "ce qu'a d'anormal un exemple adversaire : le même basculement, obtenu sans qu'aucun de ces motifs "
@@ -606,12 +765,14 @@ if net2.model is not None:
     viz2 = tp8.class_visualization(net, CLASSES2, seed=0, **DEFAUTS)
     m2 = mesures(net, viz2.images, viz2.target)
     titres2 = [
-        f"{net.name} : {c}\np = {fr(p, '.3f')}, ỹ = {fr(s, '.0f')}"
-        for c, p, s in zip(CLASSES2, m2["proba"], m2["score"])
+        f"{net.name} : {c}\np = {num(p, 3)}, ỹ = {num(s, 0)}" for c, p, s in zip(CLASSES2, m2["proba"], m2["score"])
     ]
     titres1 = [f"{model.name} : {titres[k]}" for k in idx2]
-    tp8.image_grid(torch.cat([viz.images[idx2], viz2.images]), titres1 + titres2, ncols=3, size=3.0)
-    plt.show()
+    show(
+        tp8.image_grid(torch.cat([viz.images[idx2], viz2.images]), titres1 + titres2, ncols=3),
+        alt=f"Deux rangées de trois images, flamingo, tarantula et king penguin : en haut celles de {model.name}, en "
+        f"bas celles de {net.name} obtenues avec les mêmes réglages, chacune avec sa probabilité et son score.",
+    )
 
 # %% tags=["hide-input"]
 if net2.model is not None:
@@ -622,10 +783,10 @@ if net2.model is not None:
             [
                 {
                     "classe": c,
-                    f"{model.name}, ses images": fr(m["proba"][idx2[k]], ".3f"),
-                    f"{net.name}, ses images": fr(m2["proba"][k], ".3f"),
-                    f"{net.name}, images de {model.name}": proba_txt(p_12[k]),
-                    f"{model.name}, images de {net.name}": proba_txt(p_21[k]),
+                    f"{model.name}, ses images": num(m["proba"][idx2[k]], 3),
+                    f"{net.name}, ses images": num(m2["proba"][k], 3),
+                    f"{net.name}, images de {model.name}": prob(p_12[k]),
+                    f"{model.name}, images de {net.name}": prob(p_21[k]),
                 }
                 for k, c in enumerate(CLASSES2)
             ]
@@ -642,22 +803,28 @@ if net2.model is not None:
 
     # Sur le bruit de départ (le même pour les deux réseaux), puis sur les images finales de chacun.
     cibles2 = viz2.target.tolist()
-    bruit = depart.images.expand(len(cibles2), -1, -1, -1)
+    bruit = bruit_depart.expand(len(cibles2), -1, -1, -1)
     g_debut = norme_gradient(net, bruit, cibles2) / norme_gradient(model, bruit, cibles2)
     g_fin = norme_gradient(net, viz2.images, cibles2) / norme_gradient(model, viz.images[idx2], cibles2)
     z1, z2 = float(m["norme"][idx2].mean()), float(m2["norme"].mean())
     rapport = float(m2["score"].mean() / m["score"][idx2].mean())
     equilibre = (
-        f"Ses scores finaux valent en moyenne {fr(rapport, '.3g')} fois ceux de `{model.name}`. Le pas $\\eta$ agit sur "
+        f"Ses scores finaux valent en moyenne {num(rapport)} fois ceux de `{model.name}`. Le pas $\\eta$ agit sur "
         f"le gradient brut, dont l'amplitude dépend du réseau : sur le bruit de départ, le gradient de `{net.name}` "
-        f"vaut {fr(g_debut, '.3g')} fois celui de `{model.name}`, et sur les images finales {fr(g_fin, '.3g')} fois. Avec les "
+        f"vaut {num(g_debut)} fois celui de `{model.name}`, et sur les images finales {num(g_fin)} fois. Avec les "
         "mêmes $\\eta$ et $\\lambda$, l'équilibre entre la poussée du gradient et la décroissance L2 s'établit "
-        f"donc à un autre contraste ($\\|z\\|_2$ moyen de {frm(z2, '.0f')} contre {frm(z1, '.0f')}) : une "
+        f"donc à un autre contraste ($\\|z\\|_2$ moyen de {num(z2, 0, tex=True)} contre {num(z1, 0, tex=True)}) : une "
         "comparaison équitable demanderait de régler $\\eta$ pour chaque réseau (Q9)."
     )
+    from skimage.color import rgb2hsv
+
+    fin1 = float(tp8.course.high_frequency_share(viz.images[idx2]).mean())
+    fin2 = float(tp8.course.high_frequency_share(viz2.images).mean())
+    sat1 = float(np.mean([rgb2hsv(im)[..., 1].mean() for im in tp8.to_numpy(viz.images[idx2])]))
+    sat2 = float(np.mean([rgb2hsv(im)[..., 1].mean() for im in tp8.to_numpy(viz2.images)]))
     if net.name == "vgg16":
         texte = (
-            f"VGG16 ({fr(millions['vgg16'], '.0f')} millions de paramètres) n'a pas de *pooling* global : sa "
+            f"VGG16 ({num(millions['vgg16'], 0)} millions de paramètres) n'a pas de *pooling* global : sa "
             "dernière carte de caractéristiques est lue par des couches entièrement connectées, qui tiennent "
             "compte de la position des motifs, et ses champs récepteurs grandissent par petites convolutions "
             "$3 \\times 3$. Comparez la taille, le nombre et la netteté des motifs avec ceux de SqueezeNet. "
@@ -665,27 +832,31 @@ if net2.model is not None:
         )
     else:
         texte = (
-            f"`{net.name}` ({fr(millions[net.name])} million de paramètres) est la première version de "
+            f"`{net.name}` ({num(millions[net.name])} million de paramètres) est la première version de "
             "SqueezeNet : mêmes modules *Fire*, mais une première convolution $7 \\times 7$ à 96 filtres (au "
             "lieu de $3 \\times 3$ à 64) et des sous-échantillonnages placés plus tard, pour environ 2,4 fois "
-            f"plus de calcul que `{model.name}` ({fr(millions[model.name])} million de paramètres). Ses "
+            f"plus de calcul que `{model.name}` ({num(millions[model.name])} million de paramètres). Ses "
             "visualisations sont de même nature — motifs répétés, parties d'objets, couleurs "
-            "caractéristiques — mais les motifs y sont plus petits et plus nombreux, et les couleurs plus "
-            "saturées. " + equilibre
+            "caractéristiques — mais "
+            + claim(sat2 > sat1, "les couleurs y sont plus saturées")
+            + f" (saturation moyenne {num(sat2)} contre {num(sat1)}), tandis que "
+            + claim(abs(fin2 - fin1) < 0.05, "la finesse des motifs est comparable")
+            + f" (part de l'énergie dans les motifs de moins de 4 pixels : {pct(fin2)} contre {pct(fin1)}). "
+            + equilibre
         )
     passe = [c for k, c in enumerate(CLASSES2) if p_12[k] > 0.5]
     bloque = [c for k, c in enumerate(CLASSES2) if p_12[k] <= 0.5]
     transfert = (
         f"\n\nLes images se transfèrent {'bien' if not bloque else 'mal' if not passe else 'inégalement'}. "
         f"Jugées par `{net.name}`, les images faites pour "
-        f"`{model.name}` gardent une probabilité moyenne de {fr(p_12.mean())} pour la bonne classe"
+        f"`{model.name}` gardent une probabilité moyenne de {num(p_12.mean())} pour la bonne classe"
         + (f" (plus de 0,5 pour {', '.join(f'`{x}`' for x in passe)}" if passe else " (jamais plus de 0,5")
         + (
-            " ; seulement " + ", ".join(f"{proba_txt(p_12[CLASSES2.index(x)])} pour `{x}`" for x in bloque) + ")"
+            " ; seulement " + ", ".join(f"{prob(p_12[CLASSES2.index(x)])} pour `{x}`" for x in bloque) + ")"
             if bloque and passe
             else ")"
         )
-        + f", et dans l'autre sens {fr(p_21.mean())}. Ce qui passe d'un réseau à l'autre correspond aux "
+        + f", et dans l'autre sens {num(p_21.mean())}. Ce qui passe d'un réseau à l'autre correspond aux "
         "indices qu'ils partagent (couleurs, parties typiques) ; le reste exploite les particularités du "
         "réseau qui a produit l'image, comme le font les exemples adversaires. Une visualisation décrit "
         "*un* réseau, pas *la* classe."
