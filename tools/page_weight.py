@@ -84,7 +84,7 @@ def measure(site: Path) -> list[dict]:
                     row["figures"] = len(figures)
                     row["figure_bytes"] = sum(s for _, s in figures)
                     row["largest_figure"] = max((s for _, s in figures), default=0)
-                    row["mathjax"] = any("mathjax" in u for u, _ in seen)
+                    row["mathjax"] = any("tex-mml-chtml" in u for u, _ in seen)
                 context.close()
             rows.append(row)
         browser.close()

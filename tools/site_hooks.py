@@ -11,6 +11,13 @@
 * Student notebooks: each page offers its output-free ``.ipynb`` (first cell: install ``tp8``) and
   an "Ouvrir dans Colab" link; ``notebooks/`` in the repository is kept in sync (Colab opens
   notebooks from GitHub only).
+* Exercises: a page with nbgrader's ``### BEGIN SOLUTION`` markers (``site_exercises``) also offers
+  its exercise ("énoncé", ``notebooks/exercices/``). The instructor's switch
+  ``extra: tp8: solutions:`` (``TP8_SOLUTIONS`` overrides it) decides whether the site shows the
+  solutions; when it is off, such a page is built from its exercise (stubs and notices, its
+  ``check`` cells not run), under a cache key of its own, and its solution notebook is neither
+  offered nor written into the site. A page whose self-check (``tp8.checks``) fails is not
+  published.
 * Notebook pages are made lighter: their inlined figures become files (``assets/figures/``) and
   the ~600 kB of JupyterLab CSS mkdocs-jupyter inlines in each is served once (``assets/notebook/``).
 * Third-party assets: MathJax and the fonts are added to the site from ``.cache/vendor`` (see
@@ -31,6 +38,7 @@ import re
 from pathlib import Path
 
 import site_assets
+import site_exercises
 import site_figures
 import site_notebooks
 from mkdocs.exceptions import PluginError
@@ -91,6 +99,14 @@ def on_config(config):
     )
     _state["execute"] = bool(jupyter.get("execute", False))
     try:
+        _state["solutions"] = site_notebooks.solutions_shown(config.extra)
+    except ValueError as exc:
+        raise PluginError(f"tp8 : {exc}") from exc
+    if not _state["solutions"]:
+        log.info(
+            "tp8 : solutions masquées (extra.tp8.solutions / TP8_SOLUTIONS) : les exercices sont publiés sans corrigé"
+        )
+    try:
         _state["vendor"] = site_assets.ensure_assets(_cache_dir(config), log=log.info)
     except site_assets.AssetError as exc:
         raise PluginError(f"tp8 : {exc}") from exc
@@ -102,6 +118,10 @@ def on_pre_build(config):
 
 
 def _is_notebook(file, plugin) -> bool:
+    # exclude_docs (e.g. a draft page): neither executed nor shown. mkdocs-jupyter wraps pages in a
+    # NotebookFile that does not carry the inclusion level: read it on the wrapped file.
+    if getattr(file, "file", file).inclusion.is_excluded():
+        return False
     return file.abs_src_path is not None and file.src_uri.endswith(".py") and plugin.should_include(file)
 
 
@@ -132,11 +152,26 @@ def on_files(files: Files, config):
     facts_file = notebooks_cache / "facts.json"
     record_file = notebooks_cache / "pages.json"
     record = _read_json(record_file) or {}
-    pages, jobs, why = {}, [], {}
+    solutions = _state["solutions"]
+    exercise_sources = notebooks_cache / "exercises"
+    pages, jobs, why, originals = {}, [], {}, {}
     for file in notebooks:
         source = Path(file.abs_src_path)
-        label = f"{Path(config.docs_dir).name}/{file.src_uri}"
-        nb = site_notebooks.read_notebook(source)
+        page_label = f"{Path(config.docs_dir).name}/{file.src_uri}"
+        original = site_notebooks.read_notebook(source)
+        text = source.read_text(encoding="utf-8")
+        try:
+            exercises = site_exercises.has_exercises(original, page_label, text)
+            # Without the solutions, a page with exercises is built from its exercise: other code, other key.
+            nb = (
+                original
+                if solutions or not exercises
+                else site_exercises.exercise(original, page_label, text, for_site=True)
+            )
+        except site_exercises.ExerciseError as exc:
+            raise PluginError(f"tp8 : {exc}") from exc
+        label = page_label if nb is original else f"{page_label} (énoncé)"
+        originals[file.src_uri] = (original, page_label, exercises)
         key = site_notebooks.cache_key(nb, env_print, settings)
         stem = file.src_uri[: -len(".py")].replace("/", "__")
         executed = executed_dir / f"{stem}.{key[:24]}.executed.ipynb"
@@ -144,7 +179,13 @@ def on_files(files: Files, config):
         rendered = rendered_dir / f"{stem}.{shown[:24]}.executed.ipynb"
         pages[file.src_uri] = (file, source, nb, executed, rendered, label)
         if _state["execute"] and not executed.exists():
-            jobs.append(site_notebooks.Job(source, executed, label))
+            notebook = None
+            if nb is not original:
+                import nbformat
+
+                notebook = exercise_sources / f"{stem}.{key[:24]}.ipynb"
+                _atomic_write(notebook, nbformat.writes(nb))
+            jobs.append(site_notebooks.Job(source, executed, label, notebook))
             old = (record.get(label) or {}).get("code_cells")
             why[label] = site_notebooks.describe_code_changes(old, nb, source)
     if jobs:
@@ -158,6 +199,9 @@ def on_files(files: Files, config):
     failures = site_notebooks.execute_all(
         jobs, settings, cwd=docs_dir, env=env, cache_dir=notebooks_cache, log=log.info
     )
+    for job in jobs:
+        if job.notebook is not None:
+            job.notebook.unlink(missing_ok=True)
     if failures:
         text = "\n\n".join(f.message() for f in failures)
         raise PluginError(f"tp8 : {len(failures)} notebook(s) en échec, le site n'est pas construit.\n\n{text}")
@@ -187,6 +231,16 @@ def on_files(files: Files, config):
                     f"tp8 : {label} vérifie par tp8.course.claim() des phrases que la page ne contient plus :\n"
                     f"{listing}\nMettez la phrase du texte et celle de claim() d'accord."
                 )
+            failed = site_notebooks.failed_checks(shown)
+            if failed:
+                listing = "\n".join(f"  {c.get('verdict', c.get('function'))}" for c in failed)
+                fix = (
+                    "Corrigez la solution (ou sa vérification) : le site ne publie pas un corrigé qui échoue."
+                    if label == originals[file.src_uri][1]
+                    else "Sans les solutions, une cellule qui appelle tp8.checks doit être étiquetée "
+                    f"« {site_exercises.CHECK_TAG} » (elle n'est alors pas exécutée)."
+                )
+                raise PluginError(f"tp8 : {label} : une vérification de tp8.checks échoue :\n{listing}\n{fix}")
             record[label] = {"code_cells": [fp for _, fp in site_notebooks.code_cells(nb)]}
             # mkdocs-jupyter reads the page from abs_src_path: hand it the executed copy.
             file.abs_src_path = str(rendered)
@@ -195,14 +249,32 @@ def on_files(files: Files, config):
         _atomic_write(record_file, json.dumps(record, indent=1, sort_keys=True))
     _atomic_write(notebooks_cache / "last-build.json", json.dumps(build, indent=1))
 
-    # 3. Student notebooks: downloads in the site, committed copies for Colab.
+    # 3. Student notebooks: downloads in the site, committed copies for Colab. The exercise of a page
+    #    ("énoncé") is always offered; its solution notebook only when the solutions are shown.
     contents, info = {}, {}
     for src_uri, (_file, source, *_rest) in pages.items():
+        original, page_label, exercises = originals[src_uri]
         rel = site_notebooks.student_path(docs_dir, source)
-        text = site_notebooks.student_notebook(source, repo)
+        text = site_notebooks.student_ipynb(original, repo)
         contents[rel] = text
-        files.append(File.generated(config, rel, content=text, inclusion=InclusionLevel.INCLUDED))
-        info[src_uri] = {"download": rel, "colab": repo.colab_url(rel), "filename": rel.rsplit("/", 1)[-1]}
+        entry = {"download": None, "colab": None, "filename": rel.rsplit("/", 1)[-1], "exercise": None}
+        if solutions or not exercises:
+            files.append(File.generated(config, rel, content=text, inclusion=InclusionLevel.INCLUDED))
+            entry.update(download=rel, colab=repo.colab_url(rel))
+        if exercises:
+            ex_rel = site_notebooks.student_path(docs_dir, source, exercise=True)
+            ex_text = site_notebooks.student_ipynb(
+                site_exercises.exercise(original, page_label, source.read_text(encoding="utf-8")), repo
+            )
+            contents[ex_rel] = ex_text
+            files.append(File.generated(config, ex_rel, content=ex_text, inclusion=InclusionLevel.INCLUDED))
+            stem = ex_rel.rsplit("/", 1)[-1][: -len(".ipynb")]
+            entry["exercise"] = {
+                "download": ex_rel,
+                "colab": repo.colab_url(ex_rel),
+                "filename": f"{stem}-enonce.ipynb",
+            }
+        info[src_uri] = entry
     _state["notebook_info"] = info
     mode = site_notebooks.sync_mode()
     if mode != "off" and pages:

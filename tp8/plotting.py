@@ -122,12 +122,14 @@ def tile_figure(
     """A figure whose axes are image tiles placed on whole pixels, ``scale`` file pixels per image pixel.
 
     Args:
-        nrows, ncols: the grid.
+        nrows: rows of the grid.
+        ncols: columns of the grid.
         tile: ``(height, width)`` of the images shown, in image pixels.
         scale: file pixels per image pixel (an integer ≥ 1: no resampling).
         title_lines: lines of title reserved above each tile (0: none), or one number per row.
         fontsize: size of titles and labels, in points (at :data:`DPI`).
-        gap, margin: space between tiles and around the grid, in pixels.
+        gap: space between tiles, in pixels.
+        margin: space around the grid, in pixels.
         row_label_px: width reserved on the left for a label per row.
         below_px: height reserved under each tile (a colour bar, a caption), or one per row.
         suptitle: a title over the whole grid.
@@ -275,10 +277,14 @@ def plot_attack(
     model: Classifier | None = None,
     *,
     magnify: float = 10.0,
+    panels: Sequence[str] = ("original", "adversarial", "difference", "magnified"),
     scale: int = 1,
     size: float | None = None,
 ) -> Figure:
     """One row per image: original, adversarial, difference, magnified difference — pixel for pixel.
+
+    ``panels`` chooses the columns, in order, among ``"original"``, ``"adversarial"``,
+    ``"difference"`` and ``"magnified"`` (e.g. only the last two to compare perturbations).
 
     The difference is drawn as 0.5 + δ (mid-grey means "unchanged") at its true scale, then as
     0.5 + k·δ with k = ``magnify``, which the panel's title states; values beyond [0, 1]
@@ -293,26 +299,30 @@ def plot_attack(
     probs = None
     if model is not None:
         probs = model.probabilities(result.original).gather(1, result.original_class[:, None].to(model.device))[:, 0]
-    fig, axes = tile_figure(n, 4, orig.shape[1:3], scale=scale, title_lines=2, row_label_px=0)
+    known = ("original", "adversarial", "difference", "magnified")
+    if not panels or any(p not in known for p in panels):
+        raise InputError(f"panels must be a non-empty selection of {known}, got {tuple(panels)}")
+    fig, axes = tile_figure(n, len(panels), orig.shape[1:3], scale=scale, title_lines=2, row_label_px=0)
     for k in range(n):
         p0 = f"\n({_percent(float(probs[k]))})" if probs is not None else ""
-        show_tile(axes[k, 0], orig[k], label("original", name=name(int(result.original_class[k]))) + p0)
         mark = "" if bool(result.success[k]) else label("failed")
-        show_tile(
-            axes[k, 1],
-            adv[k],
-            f"→ {name(int(result.predicted[k]))}\n({_percent(float(result.target_prob[k]))}){mark}",
-        )
-        show_tile(
-            axes[k, 2],
-            np.clip(0.5 + delta[k], 0, 1),
-            label("difference", linf=f"{float(result.linf_255[k]):.0f}").replace(", ", "\n", 1),
-        )
-        show_tile(
-            axes[k, 3],
-            np.clip(0.5 + magnify * delta[k], 0, 1),
-            label("magnified", k=f"{magnify:g}", it=int(result.iterations[k])).replace(", ", "\n", 1),
-        )
+        tiles = {
+            "original": (orig[k], label("original", name=name(int(result.original_class[k]))) + p0),
+            "adversarial": (
+                adv[k],
+                f"→ {name(int(result.predicted[k]))}\n({_percent(float(result.target_prob[k]))}){mark}",
+            ),
+            "difference": (
+                np.clip(0.5 + delta[k], 0, 1),
+                label("difference", linf=f"{float(result.linf_255[k]):.0f}").replace(", ", "\n", 1),
+            ),
+            "magnified": (
+                np.clip(0.5 + magnify * delta[k], 0, 1),
+                label("magnified", k=f"{magnify:g}", it=int(result.iterations[k])).replace(", ", "\n", 1),
+            ),
+        }
+        for col, panel in enumerate(panels):
+            show_tile(axes[k, col], *tiles[panel])
     return fig
 
 
