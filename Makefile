@@ -56,7 +56,8 @@ site: $(STAMP)
 serve: $(STAMP)
 	$(PY) -m mkdocs serve --livereload --dev-addr $(SERVE_ADDR)
 
-# Rewrite notebooks/ from docs/*.py (the build does it too), or check that it is up to date.
+# Rewrite notebooks/ and notebooks/exercices/ (the exercises, solutions taken out) from docs/*.py
+# (the build does it too), or check that they are up to date.
 notebooks: $(STAMP)
 	$(PY) tools/site_notebooks.py sync
 

@@ -141,12 +141,56 @@ claim(
 
 # %% [markdown]
 #
-# ## Les cartes de saillance
+# ## À vous : la carte de saillance
 #
-# Un seul appel calcule les huit cartes. Chaque carte est affichée du noir (0) au blanc (son propre
-# 99,5ᵉ centile) : les échelles diffèrent d'une image à l'autre, la barre de couleur les donne.
+# Avant de laisser `tp8.saliency_map` calculer les cartes, écrivez-la. La fonction `carte_de_saillance`
+# reçoit le réseau, un lot d'images et, pour chacune, la classe à expliquer ; elle renvoie une carte par
+# image, $M_{ij} = \max_k |\partial \tilde y_c / \partial x_{kij}|$.
+#
+# *Indications.* Travaillez sur une copie des images qui demande son gradient (`requires_grad_(True)`)
+# et faites une passe avant du lot entier. Dans chaque ligne des scores, gardez celui de la classe de
+# l'image (`gather`, ou une indexation par deux tenseurs) : `torch.autograd.grad` de la **somme** de ces
+# scores donne, en une seule passe arrière, le gradient de chaque image par rapport à ses propres pixels.
+# Restent la valeur absolue et le maximum sur l'axe des canaux.
+
 
 # %%
+def carte_de_saillance(modele, images, classes):
+    """Cartes de saillance M = max_k |∂ỹ_c/∂x_k| d'un lot d'images, une passe avant et une arrière.
+
+    Args:
+        modele: le réseau (un tp8.Classifier) : modele(x) donne les scores ỹ (avant le softmax)
+            d'images x de pixels dans [0, 1], la normalisation est faite à l'intérieur.
+        images: tenseur (N, 3, H, W) de pixels dans [0, 1] (ne le modifiez pas).
+        classes: tenseur (N,) des indices des classes à expliquer, une par image.
+
+    Renvoie:
+        tenseur (N, H, W) : en chaque pixel, le plus grand |∂ỹ_c/∂x| de ses trois canaux, pour
+        la classe c de son image ; détaché du graphe de calcul.
+    """
+    ### BEGIN SOLUTION
+    copie_saillance = images.detach().clone().requires_grad_(True)
+    scores_saillance = modele(copie_saillance).gather(1, classes.view(-1, 1))
+    (gradient_saillance,) = torch.autograd.grad(scores_saillance.sum(), copie_saillance)
+    return gradient_saillance.abs().amax(dim=1)
+    ### END SOLUTION
+
+
+# %% tags=["check"]
+tp8.checks.saliency(carte_de_saillance)
+
+# %% [markdown]
+#
+# ## Les cartes de saillance
+#
+# Les quatre premières cartes sont celles de votre fonction `carte_de_saillance` (dans l'énoncé, tant
+# qu'elle n'est pas écrite, celles de la référence de `tp8`) ; les quatre suivantes, et toutes celles de la
+# suite de la page, viennent de `tp8.saliency_map`, qui calcule les huit cartes en un seul appel. Chaque
+# carte est affichée du noir (0) au blanc (son propre 99,5ᵉ centile) : les échelles diffèrent d'une image à
+# l'autre, la barre de couleur les donne.
+
+# %%
+vos_cartes = tp8.checks.use(carte_de_saillance, tp8.checks.saliency)(model, images[:4], predicted[:4])
 maps = tp8.saliency_map(model, images)  # (8, 224, 224) : une passe avant, une passe arrière
 titles = [f"{s.name}\n→ {t[0][0]} ({pct(t[0][1])})" for s, t in zip(samples, top3)]
 
@@ -156,7 +200,7 @@ def described(k):
 
 
 show(
-    tp8.plot_saliency(images[:4], maps[:4], titles[:4]),
+    tp8.plot_saliency(images[:4], vos_cartes, titles[:4]),
     alt="Quatre photos en haut (" + ", ".join(described(k) for k in range(4)) + ") et, en dessous, leur carte "
     "de saillance : des points clairs sur fond noir, une barre de couleur sous chaque carte donnant son échelle.",
 )
@@ -349,16 +393,15 @@ baseline = np.mean([rank_corr(maps_np[k], maps_np[(k + 1) % len(names)]) for k i
 tp8.course.table(noise_rows, digits=2)
 
 # %%
-pick = [names.index("coffee"), names.index("motorcycle")]
+pick = [names.index("coffee")]
 show(
     tp8.plot_saliency(
         torch.stack([t for k in pick for t in (images[k], noisy[k])]),
         torch.from_numpy(np.stack([m for k in pick for m in (maps_np[k], maps_noisy[k])])),
         [t for k in pick for t in (f"{names[k]} (originale)", f"{names[k]} + bruit σ = 1/255")],
     ),
-    alt="La tasse de café et la moto, chacune deux fois : la photo originale puis la même photo avec un bruit "
-    "de 1/255, identiques à l'œil ; sous chacune, sa carte de saillance, dont le grain fin change d'une "
-    "version à l'autre.",
+    alt="La tasse de café deux fois : la photo originale puis la même photo avec un bruit de 1/255, identiques à "
+    "l'œil ; sous chacune, sa carte de saillance, dont le grain fin change d'une version à l'autre.",
 )
 
 # %% tags=["hide-input"]
@@ -414,7 +457,7 @@ class_rows = [
 tp8.course.table(class_rows, digits=2)
 
 # %%
-pick = [names.index("coffee"), names.index("grace_hopper")]
+pick = [names.index("grace_hopper")]
 sets = [(maps_np, predicted.tolist()), (maps_second, second.tolist()), (maps_goldfish, [goldfish] * n)]
 fig, axes = tile_figure(len(pick), 4, title_lines=2)
 for row, k in zip(axes, pick):
@@ -425,9 +468,8 @@ for row, k in zip(axes, pick):
         show_tile(ax, mm[k], title, cmap="hot", vmin=0, vmax=np.percentile(mm[k], 99.5))
 show(
     fig,
-    alt="Deux rangées, la tasse de café puis Grace Hopper : la photo, puis trois cartes de saillance, pour la "
-    "classe prédite, pour la deuxième classe et pour « goldfish » ; les trois cartes d'une même photo se "
-    "ressemblent beaucoup.",
+    alt="Le portrait de Grace Hopper, puis trois cartes de saillance de cette photo, pour la classe prédite, pour "
+    "la deuxième classe et pour « goldfish » ; les trois cartes se ressemblent beaucoup.",
 )
 
 # %% tags=["hide-input"]
@@ -619,13 +661,14 @@ def iou(a, b):
 
 
 loc_rows = []
+boxed = [k for k, name in enumerate(names) if name in REGIONS]  # the photos with hand-drawn boxes
 fig, axes = tile_figure(
     2,
-    4,
+    3,
     title_lines=2,
     suptitle="Jaune : boîte tirée de la saillance ; cyan : composante retenue ; pointillés : boîte à la main",
 )
-for k, ax in enumerate(axes.ravel()):
+for k, ax in zip(boxed, axes.ravel()):
     mask, box = localise(maps_np[k])
     show_tile(ax, photos[k])
     ax.contour(mask, [0.5], colors="cyan", linewidths=1)
@@ -649,7 +692,8 @@ for k, ax in enumerate(axes.ravel()):
     ax.set_title(f"{names[k]} → {model.class_name(int(predicted[k]))}{label}", fontsize=9, pad=3)
 show(
     fig,
-    alt="Les huit photos, chacune avec la boîte jaune tirée de sa carte de saillance, le contour cyan de la zone "
+    alt="Les six photos qui ont des boîtes tracées à la main, chacune avec la boîte jaune tirée de sa carte de "
+    "saillance, le contour cyan de la zone "
     "retenue et, en pointillés blancs, la boîte tracée à la main qui la recouvre le mieux ; le titre donne "
     "l'IoU entre les deux boîtes.",
 )
@@ -661,8 +705,8 @@ show(
 # utilisent dans le même esprit une coupe de graphe (*GraphCut*) initialisée par la carte.
 
 # %%
-seg_pick = [names.index(p) for p in ("coffee", "rocket", "motorcycle", "grace_hopper")]
-fig, axes = tile_figure(1, 4, title_lines=2)
+seg_pick = [names.index(p) for p in ("coffee", "rocket", "motorcycle")]
+fig, axes = tile_figure(1, 3, title_lines=2)
 for ax, k in zip(axes.ravel(), seg_pick):
     superpixels = segmentation.slic(photos[k], n_segments=120, compactness=10, start_label=0)
     s = smooth(maps_np[k], 2.0)
@@ -673,7 +717,7 @@ for ax, k in zip(axes.ravel(), seg_pick):
     ax.contour(mask, [0.5], colors="yellow", linewidths=1)
 show(
     fig,
-    alt="La tasse, la fusée, la moto et Grace Hopper : les super-pixels les plus saillants restent en couleurs "
+    alt="La tasse, la fusée et la moto : les super-pixels les plus saillants restent en couleurs "
     "et sont entourés de jaune, le reste de la photo est assombri.",
 )
 
@@ -734,7 +778,7 @@ if net2.model is not None:
     maps2 = tp8.saliency_map(model2, images).numpy()
     top2 = model2.predict(images, k=1)
     smoothed2 = np.stack([smooth(m) for m in maps2])
-    shown = [names.index(p) for p in ("chelsea", "coffee", "rocket", "motorcycle", "flower", "grace_hopper")]
+    shown = [names.index(p) for p in ("coffee", "rocket", "flower", "grace_hopper")]
     fig, axes = tile_figure(len(shown), 3, title_lines=1)
     for row, k in enumerate(shown):
         show_tile(axes[row, 0], photos[k], names[k])
@@ -743,7 +787,7 @@ if net2.model is not None:
             show_tile(axes[row, col], mm[k], title, fontsize=8, cmap="hot", vmin=0, vmax=np.percentile(mm[k], 99.5))
     show(
         fig,
-        alt=f"Six rangées, une par photo (chelsea, coffee, rocket, motorcycle, flower, grace_hopper) : la photo, "
+        alt=f"Quatre rangées, une par photo (coffee, rocket, flower, grace_hopper) : la photo, "
         f"sa carte de saillance pour {model.name}, puis pour {model2.name}, chacune titrée de la classe prédite "
         "par le réseau ; les grandes zones claires se retrouvent en partie d'un réseau à l'autre, pas le grain fin.",
     )

@@ -7,7 +7,7 @@
 #     language: python
 #     name: python3
 #   tp8:
-#     min_figures: 4
+#     min_figures: 5
 # ---
 
 # %% [markdown]
@@ -129,6 +129,84 @@ tp8.course.table(
     ]
 )
 
+# %% [markdown]
+# ## À vous : la boucle de la méthode naïve
+#
+# Avant d'attaquer les dix paires d'un coup avec `tp8.fooling_image`, écrivez la boucle pour une seule
+# image. La fonction `image_trompeuse` part de la photo arrondie à 8 bits, puis répète, au plus
+# `max_iter` fois :
+#
+# 1. arrondir l'image courante $x$ à 8 bits (`tp8.quantize(x)`) ;
+# 2. si le réseau classe cette image arrondie dans la cible, s'arrêter ;
+# 3. sinon, prendre le gradient $g$ du score $	ilde y_{	ext{cible}}$ par rapport à l'image arrondie, et
+#    faire le pas $x \leftarrow \operatorname{clip}_{[0,1]}\!\left(x + \eta\, g/\|g\|_2\right)$ sur l'image
+#    non arrondie, qui accumule les petits pas.
+#
+# Elle renvoie l'image arrondie : celle qu'un fichier PNG garderait.
+#
+# *Indications.* `torch.autograd.grad(score, entree)` donne le gradient d'un score par rapport à une
+# entrée qui le demande (`requires_grad_(True)`) ; `scores.argmax(dim=1).item()` est la classe prédite
+# d'une image seule ; `g.norm()` vaut $\|g\|_2$ ; `clamp(0, 1)` ramène les pixels dans $[0, 1]$.
+
+
+# %%
+def image_trompeuse(modele, image, cible, pas=0.2, max_iter=100):
+    """Image trompeuse d'une photo par la méthode naïve (éq. 2), le succès jugé après arrondi à 8 bits.
+
+    Args:
+        modele: le réseau (un tp8.Classifier) : modele(x) donne les scores ỹ (avant le softmax)
+            d'images x de pixels dans [0, 1].
+        image: tenseur (1, 3, H, W) de pixels dans [0, 1] (ne le modifiez pas).
+        cible: l'indice de la classe cible.
+        pas: η, la longueur L2 de chaque pas, en unités de pixels de [0, 1].
+        max_iter: le nombre maximal de pas.
+
+    Renvoie:
+        tenseur (1, 3, H, W) arrondi à 8 bits et détaché du graphe : la première image de la boucle
+        que le réseau, une fois arrondie, classe dans la cible, ou la dernière après max_iter pas.
+    """
+    x = tp8.quantize(image.detach().clone())  # la photo telle qu'un PNG la garde
+    ### BEGIN SOLUTION
+    for _etape_trompeuse in range(max_iter):
+        x_arrondie = tp8.quantize(x).requires_grad_(True)
+        scores_trompeurs = modele(x_arrondie)
+        if scores_trompeurs.argmax(dim=1).item() == cible:
+            break
+        (gradient_cible,) = torch.autograd.grad(scores_trompeurs[0, cible], x_arrondie)
+        x = (x + pas * gradient_cible / gradient_cible.norm()).clamp(0, 1)
+    ### END SOLUTION
+    return tp8.quantize(x)
+
+
+# %% tags=["check"]
+tp8.checks.fooling(image_trompeuse)
+
+# %% [markdown]
+# Voici votre fonction appliquée au chat avec la cible `goldfish` (dans l'énoncé, tant qu'elle n'est pas
+# écrite, c'est la référence de `tp8` qui répond) : l'original, l'image trompeuse arrondie à 8 bits, et la
+# différence multipliée par dix (le gris moyen signifie « aucun changement »).
+
+# %%
+chat, cible_chat = photos[:1], model.class_index("goldfish")
+votre_image = tp8.checks.use(image_trompeuse, tp8.checks.fooling)(model, chat, cible_chat)
+vu = model.predict(torch.cat([chat, votre_image]), k=1)
+fig, axes = tp8.plotting.tile_figure(1, 3, (224, 224), title_lines=2)
+for ax, image, titre in zip(
+    axes.ravel(),
+    [chat[0], votre_image[0], (0.5 + 10 * (votre_image[0] - tp8.quantize(chat[0]))).clamp(0, 1)],
+    [
+        f"original\n{vu[0][0][0]} ({pct(vu[0][0][1])})",
+        f"image trompeuse\n{vu[1][0][0]} ({pct(vu[1][0][1])})",
+        "différence × 10",
+    ],
+):
+    tp8.plotting.show_tile(ax, tp8.to_numpy(image), titre)
+show(
+    fig,
+    alt=f"Trois vignettes : la photo du chat, classée {vu[0][0][0]} ; l'image trompeuse, pareille à l'œil, "
+    f"classée {vu[1][0][0]} ; la différence multipliée par dix, une fine texture colorée sur un fond gris.",
+)
+
 # %%
 names = [s.name for s in samples for _ in TARGETS[s.name]]
 images = torch.stack([s.image for s in samples for _ in TARGETS[s.name]])
@@ -141,16 +219,18 @@ print(f"{int(naive.success.sum())}/{len(targets)} attaques réussies")
 # <a id="q5"></a>
 # ## Q5 — Résultats de la méthode naïve
 #
-# La figure montre, pour chaque photo, la première de ses deux attaques : l'original (avec la prédiction du
-# réseau), l'image adversaire arrondie à 8 bits (avec la nouvelle prédiction et la probabilité de la cible), la
-# différence $\delta$ à sa vraie échelle (gris moyen = aucun changement), puis $10\,\delta$.
+# La figure montre, pour trois des cinq photos, la première de leurs deux attaques : l'original (avec la
+# prédiction du réseau), l'image adversaire arrondie à 8 bits (avec la nouvelle prédiction et la probabilité de
+# la cible), la différence $\delta$ à sa vraie échelle (gris moyen = aucun changement), puis $10\,\delta$ ; le
+# tableau qui suit donne les dix attaques.
 
 
 # %%
 first = torch.arange(0, len(targets), 2)  # the first target of each photo
+shown = first[[0, 1, 3]]  # chelsea, coffee, china
 show(
-    tp8.plot_attack(naive[first], model, magnify=10),
-    alt="Cinq rangées, une par photo (chelsea, coffee, motorcycle, china, grace_hopper) : la photo originale avec "
+    tp8.plot_attack(naive[shown], model, magnify=10),
+    alt="Trois rangées, une par photo (chelsea, coffee, china) : la photo originale avec "
     "sa classe, l'image adversaire, identique à l'œil, avec la classe cible qu'y voit le réseau, la différence "
     "à sa vraie échelle, un gris uniforme, puis la différence multipliée par 10, une fine texture colorée.",
 )
@@ -650,15 +730,15 @@ display(
 )
 
 # %% [markdown]
-# Les images PGD, pour les mêmes photos et les mêmes premières cibles que plus haut : la perturbation amplifiée
-# dix fois est plus uniforme, sans zones où elle se concentre.
+# Les images PGD, pour les mêmes photos et les mêmes cibles que la première figure (l'original ne change pas,
+# et la différence à sa vraie échelle reste un gris uniforme : seules l'image adversaire et la perturbation
+# amplifiée dix fois sont montrées) : la perturbation est plus uniforme, sans zones où elle se concentre.
 
 # %%
 show(
-    tp8.plot_attack(pgd[first], model, magnify=10),
-    alt="Les cinq mêmes photos attaquées par PGD avec ε = 4/255 : l'original, l'image adversaire, la différence "
-    "à sa vraie échelle, puis multipliée par 10, une texture colorée qui couvre toute l'image avec la même "
-    "intensité.",
+    tp8.plot_attack(pgd[shown], model, magnify=10, panels=("adversarial", "magnified")),
+    alt="Les trois mêmes photos attaquées par PGD avec ε = 4/255 : l'image adversaire, identique à l'œil à la photo, "
+    "puis la perturbation multipliée par 10, une texture colorée qui couvre toute l'image avec la même intensité.",
 )
 
 

@@ -7,7 +7,7 @@
 #     language: python
 #     name: python3
 #   tp8:
-#     min_figures: 10
+#     min_figures: 14
 # ---
 
 # %% [markdown]
@@ -158,6 +158,87 @@ md(
 )
 
 # %% [markdown]
+# ## À vous : le pas de la montée
+#
+# Toute la méthode tient dans le pas de l'équation (4) ; le bruit de départ, les translations, le
+# flou et le retour dans les pixels valides ne sont que l'échafaudage autour. La fonction
+# `pas_de_montee` ci-dessous fait **un** pas pour tout un lot : elle reçoit des images $z$ déjà
+# exprimées dans l'espace normalisé du réseau (`modele.forward_normalized(z)` en donne les scores),
+# calcule pour chacune l'objectif $\mathcal L(z) = \tilde y_c(z) - \lambda\|z\|_2^2$ de sa propre
+# classe $c$, et renvoie $z + \eta\,\nabla_z \mathcal L(z)$.
+#
+# *Indications.* Comme pour la carte de saillance, une passe avant et une passe arrière suffisent pour
+# tout le lot : chaque image n'agit que sur son propre objectif, donc le gradient de la **somme** des
+# objectifs donne à chacune le sien. Dérivez avec `torch.autograd.grad`, par rapport à une copie de `z`
+# qui demande son gradient (`requires_grad_(True)`), et renvoyez un tenseur détaché du graphe.
+
+
+# %%
+def pas_de_montee(modele, z, cibles, pas, lam):
+    """Un pas de montée de gradient sur L(z) = ỹ_c(z) − λ‖z‖₂², pour chaque image du lot (éq. 3 et 4).
+
+    Args:
+        modele: le réseau ; modele.forward_normalized(z) donne les scores ỹ (avant le softmax)
+            d'images déjà normalisées.
+        z: tenseur (N, 3, H, W), les images dans l'espace normalisé du réseau (ne le modifiez pas).
+        cibles: tenseur (N,) des classes visées, une par image.
+        pas: η, le pas de la montée.
+        lam: λ, le poids de la pénalité : la norme au carré ‖z‖₂² de chaque image.
+
+    Renvoie:
+        z + η ∇_z L, tenseur (N, 3, H, W) détaché du graphe, sans translation, flou ni bornage
+        (la boucle qui appelle cette fonction s'en charge).
+    """
+    ### BEGIN SOLUTION
+    z_montee = z.detach().clone().requires_grad_(True)
+    scores_montee = modele.forward_normalized(z_montee).gather(1, cibles.view(-1, 1))[:, 0]
+    objectif_montee = scores_montee - lam * z_montee.pow(2).flatten(1).sum(dim=1)
+    (gradient_montee,) = torch.autograd.grad(objectif_montee.sum(), z_montee)
+    return (z_montee + pas * gradient_montee).detach()
+    ### END SOLUTION
+
+
+# %% tags=["check"]
+tp8.checks.class_visualization_step(pas_de_montee)
+
+
+# %% [markdown]
+# La boucle ci-dessous reprend celle de `tp8.class_visualization`, avec les mêmes réglages, autour de
+# votre pas : avant chaque pas, l'image est décalée au hasard (`tp8.jitter`) ; après lui, le décalage
+# est annulé et les pixels sont ramenés dans $[0, 1]$ ; toutes les dix itérations, l'image est floutée
+# (`tp8.gaussian_blur`). Elle fabrique ici deux classes ; la suite de la page appelle
+# `tp8.class_visualization`.
+
+
+# %%
+def visualiser(modele, classes, pas_fn, *, lr, l2_reg, num_iterations, blur_every, blur_sigma, max_jitter, seed=0):
+    """La montée régularisée de tp8.class_visualization, autour du pas `pas_fn` ; renvoie les images dans [0, 1]."""
+    generateur = torch.Generator().manual_seed(seed)
+    cibles = modele.class_indices(classes, len(classes))
+    bas = modele.normalize(torch.zeros(1, 3, 1, 1))
+    haut = modele.normalize(torch.ones(1, 3, 1, 1))
+    z = torch.randn((len(classes), 3, 224, 224), generator=generateur)
+    z = torch.maximum(torch.minimum(z, haut), bas)
+    for t in range(1, num_iterations + 1):
+        dx, dy = (int(v) for v in torch.randint(-max_jitter, max_jitter + 1, (2,), generator=generateur))
+        z = pas_fn(modele, tp8.jitter(z, dx, dy), cibles, lr, l2_reg)
+        z = torch.maximum(torch.minimum(tp8.jitter(z, -dx, -dy), haut), bas)
+        if blur_every and t % blur_every == 0:
+            z = tp8.gaussian_blur(z, blur_sigma)
+    return modele.denormalize(z).clamp(0, 1)
+
+
+VOS_CLASSES = ["flamingo", "tarantula"]
+votre_pas = tp8.checks.use(pas_de_montee, tp8.checks.class_visualization_step)
+vos_images = visualiser(model, VOS_CLASSES, votre_pas, **DEFAUTS)
+vos_mesures = mesures(model, vos_images, model.class_indices(VOS_CLASSES, len(VOS_CLASSES)))
+show(
+    tp8.image_grid(vos_images, [f"{c}\np = {num(p, 3)}" for c, p in zip(VOS_CLASSES, vos_mesures["proba"])], ncols=2),
+    alt="Deux images fabriquées par la boucle autour du pas de montée, l'une pour la classe flamingo, l'autre pour "
+    "tarantula, chacune titrée de la probabilité que le réseau donne à sa classe : des motifs colorés sur fond gris.",
+)
+
+# %% [markdown]
 # ## Huit classes en un seul appel
 #
 # `tp8.class_visualization` accepte une liste de classes et optimise toutes les images en un seul
@@ -167,7 +248,8 @@ md(
 
 # %%
 CLASSES = ["flamingo", "tarantula", "goldfish", "king penguin", "jellyfish", "daisy", "hourglass", "volcano"]
-viz = tp8.class_visualization(model, CLASSES, snapshot_every=25, seed=0, **DEFAUTS)
+with tp8.course.Stopwatch() as chrono_tp:  # le temps et les vignettes (tous les 5 pas) resservent en fin de page
+    viz = tp8.class_visualization(model, CLASSES, snapshot_every=5, seed=0, **DEFAUTS)
 m = mesures(model, viz.images, viz.target)
 titres = [f"{c}\np = {num(p, 3)}, ỹ = {num(s, 0)}" for c, p, s in zip(CLASSES, m["proba"], m["score"])]
 show(
@@ -178,21 +260,16 @@ show(
 )
 
 # %% [markdown]
-# L'évolution de trois d'entre elles, de l'itération 25 à l'itération 100 (au-dessus de chaque
+# L'évolution de trois d'entre elles, aux itérations 25, 50 et 100 (au-dessus de chaque
 # vignette, la probabilité de la classe visée à ce moment ; le bruit de départ est montré en Q9) :
 
 # %%
 choix = [CLASSES.index(c) for c in ("flamingo", "goldfish", "volcano")]
-extrait = tp8.ClassVisualization(
-    images=viz.images[choix],
-    target=viz.target[choix],
-    snapshots=[(t, imgs[choix]) for t, imgs in viz.snapshots if t > 0],  # le bruit de départ est montré plus bas
-    probabilities=viz.probabilities[:, choix],
-    objective=viz.objective[:, choix],
-)
+extrait = viz[choix]  # ces trois classes : leurs images, leurs vignettes, leurs colonnes de probabilités
+extrait.snapshots = [(t, imgs) for t, imgs in extrait.snapshots if t in (25, 50, 100)]  # le bruit est montré plus bas
 show(
-    tp8.plot_class_visualization(extrait, model, max_columns=4),
-    alt="Trois rangées, flamingo, goldfish et volcano : l'image aux itérations 25, 50, 75 et 100, où les motifs de "
+    tp8.plot_class_visualization(extrait, model, max_columns=3),
+    alt="Trois rangées, flamingo, goldfish et volcano : l'image aux itérations 25, 50 et 100, où les motifs de "
     "la classe apparaissent puis se contrastent, avec la probabilité de la classe visée au-dessus de chaque vignette.",
 )
 
@@ -327,7 +404,7 @@ md(
     f"{int(vus.sum())} des {vus.numel()} vignettes restent classées dans leur classe visée, soit "
     f"{pct(part_viz)}, contre {pct(part_photos)} pour les quarts des huit photos du cours avec leur classe "
     "prédite : "
-    + claim(part_viz >= 0.6 and part_viz > part_photos, "les indices de la classe sont répétés un peu partout")
+    + claim(part_viz >= 0.4 and part_viz > 3 * part_photos, "les indices de la classe sont répétés un peu partout")
     + ", alors qu'une photo en rassemble en général l'essentiel au même endroit."
 )
 
@@ -408,12 +485,12 @@ def legende(images, reglages):
 # ### Nombre d'itérations
 
 # %%
-montrees = [0, 10, 25, 50, 100, 200]
+montrees = [0, 25, 100, 200]
 images_it = torch.cat([etapes[t] for t in montrees])
 titres_it, m_it = legende(images_it, [f"itération {t}" for t in montrees])
 show(
-    tp8.image_grid(images_it, titres_it, ncols=3),
-    alt="Six états de la même image de flamant, aux itérations 0, 10, 25, 50, 100 et 200 : le bruit de départ "
+    tp8.image_grid(images_it, titres_it, ncols=4),
+    alt="Quatre états de la même image de flamant, aux itérations 0, 25, 100 et 200 : le bruit de départ "
     "s'efface, puis des têtes roses de flamant apparaissent et se contrastent ; sous chaque vignette, la "
     "probabilité, le score et la norme.",
 )
@@ -864,6 +941,403 @@ if net2.model is not None:
     md(texte + transfert)
 
 # %% [markdown]
+# Le même échange avec `tp8.feature_visualization`, la méthode de la section
+# [Des images lisibles](#lisibles) plus bas (image décrite par ses fréquences, couleurs décorrélées,
+# transformations aléatoires) : les trois mêmes classes pour chacun des deux réseaux, avec ses
+# réglages par défaut, puis chaque réseau juge les images de l'autre.
+
+# %%
+if net2.model is not None:
+    lisibles_1 = tp8.feature_visualization(model, CLASSES2, seed=0)
+    lisibles_2 = tp8.feature_visualization(net, CLASSES2, seed=0)
+    vus_1, vus_2 = lisibles_1.rows(net), lisibles_2.rows(model)  # chaque réseau juge les images de l'autre
+    fig, axes = tp8.plotting.tile_figure(2, len(CLASSES2), title_lines=2, row_label_px=18)
+    for k, c in enumerate(CLASSES2):
+        tp8.plotting.show_tile(
+            axes[0, k], tp8.to_numpy(lisibles_1.images[k]), f"{c}\np pour {net.name} : {prob(vus_1[k]['p'])}"
+        )
+        tp8.plotting.show_tile(
+            axes[1, k], tp8.to_numpy(lisibles_2.images[k]), f"{c}\np pour {model.name} : {prob(vus_2[k]['p'])}"
+        )
+    tp8.plotting.row_label(fig, axes[0, 0], f"images de {model.name}", 8)
+    tp8.plotting.row_label(fig, axes[1, 0], f"images de {net.name}", 8)
+    show(
+        fig,
+        alt=f"Deux rangées de trois images, flamingo, tarantula et king penguin, faites avec feature_visualization : en "
+        f"haut pour {model.name} : des flamants, des tarentules et des manchots entiers, aux couleurs naturelles ; en "
+        f"bas pour {net.name} : des motifs bleutés et violacés où l'on devine des silhouettes de flamant, des pattes "
+        "de tarentule et une tête de manchot. Chaque titre donne la probabilité que l'autre réseau attribue à la classe.",
+    )
+
+# %% tags=["hide-input"]
+if net2.model is not None:
+    q_12 = np.array([r["p"] for r in vus_1])  # le second réseau juge les nouvelles images de SqueezeNet 1.1
+    q_21 = np.array([r["p"] for r in vus_2])  # et inversement
+    display(
+        table(
+            [
+                {
+                    "classe": c,
+                    f"{net.name}, images de {model.name}": f"{prob(p_12[k])} → {prob(q_12[k])}",
+                    f"{model.name}, images de {net.name}": f"{prob(p_21[k])} → {prob(q_21[k])}",
+                }
+                for k, c in enumerate(CLASSES2)
+            ]
+        )
+    )
+    md(
+        "Dans chaque case, la probabilité de la classe visée avec la méthode du TP, puis avec "
+        f"`feature_visualization`. En moyenne, `{net.name}` donne {num(q_12.mean())} aux nouvelles images de "
+        f"`{model.name}` (contre {num(p_12.mean())} avec la méthode du TP), et `{model.name}` {num(q_21.mean())} "
+        f"à celles de `{net.name}` (contre {num(p_21.mean())}) : "
+        + claim(
+            q_12.mean() > float(p_12.mean()) + 0.2 and q_21.mean() > float(p_21.mean()) + 0.2,
+            "dans les deux sens, les nouvelles images passent bien mieux d'un réseau à l'autre",
+        )
+        + ". Elles décrivent toujours un réseau, mais par des traits que l'autre réseau reconnaît aussi ; la "
+        "section [Des images lisibles](#lisibles) mesure cet écart sur les huit classes et cherche d'où il vient."
+    )
+
+# %% [markdown]
+# <a id="lisibles"></a>
+# ## Des images lisibles
+#
+# *Cette section va au-delà du TP.* Les images obtenues jusqu'ici convainquent SqueezeNet 1.1, mais
+# on y devine des fragments de la classe plus qu'on ne l'y voit, et la question Q11 a montré qu'un
+# second réseau les reconnaît mal : une bonne part de ce qu'elles contiennent ne « parle » qu'au
+# réseau qui les a produites, comme un exemple adversaire. Olah, Mordvintsev et Schubert (2017) et
+# Mordvintsev et al. (2018) gardent le principe — une montée de gradient sur l'entrée, poids
+# figés — mais changent **l'espace dans lequel on monte** et **ce que l'on exige de l'image**.
+# `tp8.feature_visualization` réunit leurs trois ingrédients, tels que les met en œuvre Lucid, la
+# bibliothèque de ces auteurs.
+#
+# 1. **Une image décrite par ses fréquences, à spectre en $1/f$.** En moyenne, l'amplitude de la
+#    transformée de Fourier d'une photo décroît comme $1/f$ avec la fréquence spatiale $f$ (sa
+#    puissance comme $1/f^2$) : les grandes structures portent l'essentiel du contraste, les
+#    détails fins très peu. Le gradient du score par rapport aux pixels a le profil inverse : il est
+#    dominé par les hautes fréquences, celles qu'exploitaient les exemples adversaires de la
+#    partie 2. On n'optimise donc plus les pixels mais des coefficients de Fourier $\theta$,
+#    multipliés par $s(f) = 1/\max(f, 1/224)$ avant la transformée inverse $\mathcal F^{-1}$. Adam
+#    déplace chaque coefficient d'un pas de taille comparable : chaque mise à jour de l'image a donc
+#    elle-même un spectre en $1/f$, et le même gradient, exprimé dans cette base, construit des
+#    formes plutôt que du grain.
+# 2. **Des couleurs décorrélées.** Dans une photo, les trois canaux varient presque ensemble (le
+#    tableau plus bas mesure leur corrélation) : l'essentiel des variations est de luminosité,
+#    les variations de teinte sont faibles. On décrit chaque pixel par trois composantes
+#    indépendantes — une luminance et deux axes de couleurs opposées — que l'on ramène en RVB par
+#    la racine carrée $M = U\,\mathrm{diag}(\sqrt{\lambda})$ de la covariance
+#    $\Sigma = U\,\mathrm{diag}(\lambda)\,U^\top$ des couleurs d'ImageNet (la matrice de Lucid,
+#    `IMAGENET_COLOR_SQRT` dans le module `tp8.feature_visualization`). Un pas sur une composante
+#    déplace l'image le long d'un axe de couleur naturel ; une montée en RVB pousse au contraire
+#    chaque canal pour son compte, ce qui sature les couleurs. Une sigmoïde $\sigma$ ramène enfin
+#    chaque pixel dans $]0, 1[$, sans écrêtage.
+# 3. **La robustesse aux transformations.** Avant chaque passe avant, l'image reçoit une bordure
+#    grise de 12 pixels, puis est décalée d'au plus 8 pixels, agrandie ou réduite d'au plus 10 %,
+#    tournée d'au plus 10° et décalée encore d'au plus 4 pixels, par des opérations tirées au
+#    hasard et différentiables, que le gradient traverse. Un motif ne survit que s'il fait monter
+#    le score quelles que soient sa position, sa taille et son orientation : on exige de l'image
+#    l'**invariance** que le réseau a apprise sur de vraies photos, ce qui écarte les motifs
+#    accrochés à la grille des pixels. La translation aléatoire du TP en était un premier pas.
+#
+# En tout, l'image est $x(\theta) = \sigma\big(M\,\mathcal F^{-1}(s \odot \theta)\big)$ et chaque pas
+# est $\theta \leftarrow \theta + \mathrm{Adam}\big(\nabla_\theta\, J(T(x(\theta)))\big)$, où $T$ est
+# la transformation aléatoire du pas. L'objectif $J$ est le score de la classe moins la moyenne des
+# 999 autres scores, $J = \tilde y_c - \frac{1}{999}\sum_{j \ne c} \tilde y_j$ : le score seul peut
+# aussi monter par ce qui fait monter *tous* les scores (du contraste, des couleurs saturées),
+# qu'un réseau récompense et un autre pas ; la log-probabilité, à l'inverse, passe une partie de la
+# montée à faire baisser chacune des 999 autres classes, ce qui est la recette des exemples
+# adversaires. Retrancher la moyenne enlève la part commune sans poursuivre chaque concurrent ; le
+# banc d'essai du dépôt (`benchmarks/bench_feature_visualization.py`) compare les trois objectifs
+# sur dix classes, et c'est avec celui-ci que le second réseau reconnaît le plus d'images. Aucune
+# pénalité $L_2$ n'est nécessaire : la sigmoïde borne les pixels, et le spectre en $1/f$ rend les
+# détails fins coûteux.
+
+# %%
+with tp8.course.Stopwatch() as chrono_lisibles:
+    lisibles = tp8.feature_visualization(model, CLASSES, snapshot_every=5, seed=0)
+
+# %% tags=["hide-input"]
+second = net2.model  # le second réseau de Q11, qui n'a jamais vu la montée
+n_cl = len(CLASSES)
+
+
+def jugement(resultat):
+    """Probabilité de la classe visée pour SqueezeNet 1.1, et son rang pour le second réseau (1 = premier choix)."""
+    p = [r["p"] for r in resultat.rows(model)]
+    rangs = [r["rank"] for r in resultat.rows(second)] if second is not None else []
+    return p, rangs
+
+
+def resume(nom, resultat, secondes):
+    """Une ligne de tableau : probabilités, reconnaissance par le second réseau, temps par classe."""
+    p, rangs = jugement(resultat)
+    ligne = {"méthode": nom, f"p moyen ({model.name})": float(np.mean(p)), "p minimal": float(np.min(p))}
+    if second is not None:
+        ligne[f"top-1 ({second.name})"] = sum(r == 1 for r in rangs)
+        ligne["top-5"] = sum(r <= 5 for r in rangs)
+    ligne["secondes par classe"] = secondes
+    return ligne
+
+
+p_tp, rang_tp = jugement(viz)
+p_li, rang_li = jugement(lisibles)
+cote = [CLASSES.index(c) for c in ("flamingo", "tarantula", "king penguin", "volcano")]
+fig, axes = tp8.plotting.tile_figure(2, len(cote), title_lines=3, row_label_px=18)
+for col, k in enumerate(cote):
+    for row, (images, p, rangs) in enumerate(((viz.images, p_tp, rang_tp), (lisibles.images, p_li, rang_li))):
+        rang = f"\nrang {rangs[k]} pour {second.name}" if second is not None else ""
+        tp8.plotting.show_tile(axes[row, col], tp8.to_numpy(images[k]), f"{CLASSES[k]}\np = {num(p[k], 3)}{rang}")
+tp8.plotting.row_label(fig, axes[0, 0], "méthode du TP", 8)
+tp8.plotting.row_label(fig, axes[1, 0], "feature_visualization", 8)
+show(
+    fig,
+    alt="Deux rangées de quatre images, pour flamingo, tarantula, king penguin et volcano. En haut, les images de la "
+    "méthode du TP : des motifs colorés et granuleux répétés sur un fond gris-vert. En bas, celles de "
+    "feature_visualization : des flamants entiers posés sur l'eau, des tarentules velues, des manchots debout et "
+    "des cônes de volcan, aux couleurs plus douces et plus naturelles. Chaque titre donne la probabilité de la "
+    "classe pour SqueezeNet 1.1 et son rang pour le second réseau.",
+)
+
+# %% tags=["hide-input"]
+colonnes = {f"p moyen ({model.name})": 3, "p minimal": 3, "secondes par classe": 1}
+ligne_tp = resume("méthode du TP", viz, chrono_tp.seconds / n_cl)
+ligne_li = resume("feature_visualization", lisibles, chrono_lisibles.seconds / n_cl)
+display(table([ligne_tp, ligne_li], digits=colonnes))
+if second is not None:
+    top1_tp, top1_li = ligne_tp[f"top-1 ({second.name})"], ligne_li[f"top-1 ({second.name})"]
+    top5_tp, top5_li = ligne_tp["top-5"], ligne_li["top-5"]
+    md(
+        "Les deux méthodes convainquent SqueezeNet 1.1 (la probabilité laissée aux autres classes ne dépasse pas "
+        f"{sci(1 - min(p_tp + p_li))}), mais le second réseau, `{second.name}`, place la classe visée en tête pour "
+        f"{top1_tp} des {n_cl} images du TP et pour {top1_li} des {n_cl} nouvelles, et dans ses cinq premiers "
+        f"choix pour {top5_tp} et {top5_li} d'entre elles : "
+        + claim(top1_li >= top1_tp + 3 and top5_li >= top5_tp, "les nouvelles images se transfèrent bien mieux")
+        + ". Ce que la montée y a dessiné n'est plus propre à un réseau : ce sont des indices de la classe que deux "
+        "réseaux entraînés séparément partagent. "
+        + f"Elles ont demandé {num(chrono_lisibles.seconds / n_cl, 1)} s par classe contre "
+        f"{num(chrono_tp.seconds / n_cl, 1)} s pour la méthode du TP (soit "
+        f"{num(chrono_lisibles.seconds / chrono_tp.seconds, 1)} fois son temps), les huit classes en un seul appel, "
+        "sur le processeur qui a construit cette page."
+    )
+else:
+    md("Le second réseau n'est pas disponible ici : seule la probabilité sur SqueezeNet 1.1 est mesurée.")
+
+# %% [markdown]
+# ### Ce que mesurent les images
+#
+# Les trois ingrédients visent des propriétés des photos que l'on peut mesurer sur les images
+# elles-mêmes : la pente de leur spectre de puissance en échelle log-log (environ $-2$ pour des
+# photos, $0$ pour un bruit blanc ; moins elle est négative, plus l'image est riche en détails
+# fins), la part de leur énergie dans les motifs de moins de 4 pixels, et la corrélation moyenne
+# entre leurs canaux R, V et B. On compare les huit photos libres de `tp8.sample_images()` aux
+# images des deux méthodes.
+
+# %% tags=["hide-input"]
+from tp8.feature_visualization import spectrum_slope
+
+photos_libres = torch.stack([s.image for s in tp8.sample_images()])
+
+
+def correlation_couleurs(images):
+    """Corrélation moyenne entre les canaux (R, V), (R, B) et (V, B) des pixels, moyennée sur les images."""
+    valeurs = []
+    for image in images:
+        c = torch.corrcoef(image.reshape(3, -1).double())
+        valeurs.append(float((c[0, 1] + c[0, 2] + c[1, 2]) / 3))
+    return float(np.mean(valeurs))
+
+
+def proprietes(nom, images):
+    return {
+        "images": nom,
+        "pente du spectre": float(spectrum_slope(images).mean()),
+        "énergie sous 4 pixels": float(tp8.course.high_frequency_share(images).mean()),
+        "corrélation R-V-B": correlation_couleurs(images),
+    }
+
+
+photo_s = proprietes("photos libres", photos_libres)
+tp_s = proprietes("méthode du TP", viz.images)
+li_s = proprietes("feature_visualization", lisibles.images)
+display(
+    table([photo_s, tp_s, li_s], digits={"pente du spectre": 2, "énergie sous 4 pixels": 3, "corrélation R-V-B": 2})
+)
+md(
+    f"Le spectre des images du TP est bien plus plat que celui des photos (pente {num(tp_s['pente du spectre'])} "
+    f"contre {num(photo_s['pente du spectre'])}) : "
+    + claim(
+        tp_s["pente du spectre"] > photo_s["pente du spectre"] + 0.5
+        and tp_s["énergie sous 4 pixels"] > 2 * photo_s["énergie sous 4 pixels"],
+        "elles sont faites de détails fins",
+    )
+    + f", avec {pct(tp_s['énergie sous 4 pixels'], 1)} de leur énergie dans les motifs de moins de 4 pixels, contre "
+    f"{pct(photo_s['énergie sous 4 pixels'], 1)} pour les photos. Les nouvelles images ont une pente de "
+    f"{num(li_s['pente du spectre'])} et {pct(li_s['énergie sous 4 pixels'], 1)} de leur énergie sous 4 pixels : "
+    + claim(
+        abs(li_s["pente du spectre"] - photo_s["pente du spectre"])
+        < abs(tp_s["pente du spectre"] - photo_s["pente du spectre"]) / 2,
+        "leur spectre est bien plus proche de celui des photos",
+    )
+    + ". De même, leurs canaux sont corrélés presque comme ceux des photos (corrélation moyenne de "
+    f"{num(li_s['corrélation R-V-B'])} contre {num(photo_s['corrélation R-V-B'])}), alors que "
+    + claim(
+        tp_s["corrélation R-V-B"] < photo_s["corrélation R-V-B"] - 0.3
+        and abs(li_s["corrélation R-V-B"] - photo_s["corrélation R-V-B"])
+        < abs(tp_s["corrélation R-V-B"] - photo_s["corrélation R-V-B"]) / 2,
+        "la montée sur les pixels RVB décorrèle les couleurs",
+    )
+    + f" (corrélation de {num(tp_s['corrélation R-V-B'])}) : d'où ses verts, ses magentas et ses jaunes saturés, "
+    "qu'une photo ne juxtapose presque jamais."
+)
+
+# %% [markdown]
+# ### Chaque ingrédient, retiré à son tour
+#
+# Pour savoir ce que chaque ingrédient apporte, on le retire seul, toutes choses égales par ailleurs
+# (même graine, mêmes autres réglages), et l'on refait les mêmes mesures sur quatre des huit
+# classes ; une dernière ligne retire les quatre transformations à la fois. Sans Fourier, $\theta$
+# décrit directement les pixels, toujours en couleurs décorrélées et à travers la sigmoïde ; sans
+# décorrélation, les trois composantes de $\theta$ sont R, V et B. La première ligne reprend les
+# quatre images de la méthode complète calculées plus haut : dans un lot, les images évoluent
+# indépendamment les unes des autres (même départ, mêmes transformations), si bien que les trois
+# images de Q11, calculées en un lot de trois, sont au niveau de gris près celles du lot de huit.
+# La figure montre la classe `flamingo` dans quatre des variantes.
+
+# %% tags=["remove-cell"]
+if net2.model is not None:
+    ecart_lots = float((lisibles.images[idx2] - lisibles_1.images).abs().max())
+    claim(ecart_lots < 1 / 255, "sont au niveau de gris près celles du lot de huit")
+
+# %%
+CLASSES_ABL = ["flamingo", "tarantula", "king penguin", "volcano"]
+RETRAITS = {
+    "sans Fourier (pixels)": {"fourier": False},
+    "sans décorrélation des couleurs": {"decorrelate": False},
+    "sans bordure": {"pad": 0},
+    "sans translations": {"jitter": 0},
+    "sans zoom aléatoire": {"scale": 0},
+    "sans rotation": {"rotation": 0},
+    "sans aucune transformation": {"pad": 0, "jitter": 0, "scale": 0, "rotation": 0},
+}
+ablation = {"méthode complète": (lisibles[[CLASSES.index(c) for c in CLASSES_ABL]], chrono_lisibles.seconds / n_cl)}
+for nom, reglage in RETRAITS.items():
+    with tp8.course.Stopwatch() as chrono:
+        resultat = tp8.feature_visualization(model, CLASSES_ABL, seed=0, snapshot_every=0, **reglage)
+    ablation[nom] = (resultat, chrono.seconds / len(CLASSES_ABL))
+
+# %% tags=["hide-input"]
+lignes_abl = {}
+for nom, (resultat, secondes) in ablation.items():
+    ligne = resume(nom, resultat, secondes)
+    ligne["pente du spectre"] = float(spectrum_slope(resultat.images).mean())
+    ligne["corrélation R-V-B"] = correlation_couleurs(resultat.images)
+    lignes_abl[nom] = ligne
+display(table(list(lignes_abl.values()), digits={**colonnes, "pente du spectre": 2, "corrélation R-V-B": 2}))
+montres = ["méthode complète", "sans Fourier (pixels)", "sans décorrélation des couleurs", "sans aucune transformation"]
+fig, axes = tp8.plotting.tile_figure(1, len(montres), title_lines=2)
+for ax, nom in zip(axes[0], montres):
+    resultat = ablation[nom][0]
+    tp8.plotting.show_tile(ax, tp8.to_numpy(resultat.images[0]), f"{nom}\np = {num(resultat.rows(model)[0]['p'], 3)}")
+show(
+    fig,
+    alt="Quatre images de la classe flamingo : la méthode complète, des flamants entiers sur l'eau ; sans Fourier, "
+    "des flamants pâles noyés dans un grain fin ; sans décorrélation des couleurs, des flamants rouge vif sur un "
+    "fond vert et jaune ; sans aucune transformation, des flamants fragmentés en motifs plus serrés.",
+)
+
+# %% tags=["hide-input"]
+ref = lignes_abl["méthode complète"]
+sans_f = lignes_abl["sans Fourier (pixels)"]
+sans_d = lignes_abl["sans décorrélation des couleurs"]
+sans_t = lignes_abl["sans aucune transformation"]
+une_t = [lignes_abl[k] for k in ("sans bordure", "sans translations", "sans zoom aléatoire", "sans rotation")]
+p_abl = min(ligne["p minimal"] for ligne in lignes_abl.values())
+texte_abl = (
+    f"Aucune variante n'entame la conviction de SqueezeNet 1.1 (la probabilité laissée aux autres classes ne "
+    f"dépasse {sci(1 - p_abl)} dans aucune) : "
+    + claim(p_abl > 0.99, "les ingrédients ne servent pas à convaincre le réseau qui fait la montée")
+    + ", ils changent ce que contient l'image. "
+    f"**Fourier.** Sans lui, la pente du spectre passe de {num(ref['pente du spectre'])} à "
+    f"{num(sans_f['pente du spectre'])} : "
+    + claim(sans_f["pente du spectre"] > ref["pente du spectre"] + 0.5, "l'image se remplit de détails fins")
+    + ", comme avec la méthode du TP. "
+    f"**Couleurs.** Sans décorrélation, la corrélation entre canaux tombe de {num(ref['corrélation R-V-B'])} à "
+    f"{num(sans_d['corrélation R-V-B'])} : "
+    + claim(
+        sans_d["corrélation R-V-B"] < ref["corrélation R-V-B"] - 0.1,
+        "quand on n'impose plus la corrélation des couleurs, c'est l'image qui la perd",
+    )
+    + ", et ses couleurs se saturent. "
+)
+if second is not None:
+    t1 = f"top-1 ({second.name})"
+    n_abl = len(CLASSES_ABL)
+    if all(ligne[t1] == ref[t1] for ligne in une_t):
+        une_a_une = (
+            f"Retirer une seule transformation ne change pas le nombre d'images que `{second.name}` place en tête "
+            f"({ref[t1]} sur {n_abl})"
+        )
+    else:
+        une_a_une = (
+            f"Retirées une à une, elles laissent `{second.name}` placer en tête "
+            + ", ".join(f"{ligne[t1]}" for ligne in une_t)
+            + f" des {n_abl} images (dans l'ordre du tableau), contre {ref[t1]} pour la méthode complète"
+        )
+    proches = all(
+        abs(ligne["pente du spectre"] - ref["pente du spectre"]) < 0.1
+        and abs(ligne["corrélation R-V-B"] - ref["corrélation R-V-B"]) < 0.05
+        for ligne in une_t
+    )
+    texte_abl += (
+        "**Transformations.** "
+        + claim(proches, "Retirée seule, chaque transformation laisse l'image presque inchangée")
+        + " (pente du spectre à moins de 0,1 et corrélation des couleurs à moins de 0,05 de la méthode complète). "
+        f"{une_a_une} ; retirées ensemble, il n'en reconnaît plus que {sans_t[t1]} : "
+        + claim(
+            sans_t[t1] < ref[t1] and sans_t[t1] <= min(ligne[t1] for ligne in une_t),
+            "c'est leur ensemble qui compte",
+        )
+        + ", chacune compensant en partie l'absence d'une autre. Sans Fourier, il en place "
+        f"{sans_f[t1]} en tête, sans décorrélation {sans_d[t1]}. Sur {n_abl} classes, ces comptes ne départagent "
+        "que les écarts nets : ce sont les mesures sur l'image (spectre, couleurs) qui montrent ce que fait "
+        "chaque ingrédient."
+    )
+md(texte_abl)
+
+# %% [markdown]
+# ### L'ascension, animée
+#
+# Les deux montées pour la classe `flamingo`, une image tous les 5 pas, avec sous chaque image la
+# probabilité de la classe visée à ce moment : d'abord la méthode du TP, qui part d'un bruit et le
+# sculpte par petites touches, puis `feature_visualization`, qui part d'un gris presque uni et y fait
+# apparaître d'abord de grandes formes floues, puis leurs détails.
+
+# %% tags=["hide-input"]
+anim_tp = viz[CLASSES.index("flamingo")]  # le flamant du lot de huit, une vignette tous les 5 pas
+anim_tp_octets = tp8.animate(anim_tp, model=model)
+anim_li_octets = tp8.animate(lisibles[CLASSES.index("flamingo")], model=model)
+display(
+    tp8.course.animation(
+        anim_tp_octets,
+        alt="Animation de la méthode du TP pour la classe flamingo : un bruit coloré se couvre peu à peu de têtes et "
+        "de cous roses de flamant sur un fond granuleux, tandis que la probabilité affichée sous l'image monte vers 1.",
+    ),
+    tp8.course.animation(
+        anim_li_octets,
+        alt="Animation de feature_visualization pour la classe flamingo : sur une image grise apparaissent d'abord "
+        "des taches roses floues, qui deviennent des flamants entiers, avec leurs pattes et leur bec, tandis que la "
+        "probabilité affichée sous l'image monte vers 1.",
+    ),
+)
+
+# %% tags=["hide-input"]
+md(
+    f"Les deux animations comptent {len(anim_tp.snapshots)} et {len(lisibles.snapshots)} images et pèsent "
+    f"{num(len(anim_tp_octets) / 1e3, 0)} et {num(len(anim_li_octets) / 1e3, 0)} ko (`tp8.animate` les garde sous "
+    "1 Mo : WebP sans perte quand cela tient, avec perte sinon)."
+)
+
+# %% [markdown]
 # ## À retenir
 #
 # - La visualisation de classe est une **montée de gradient sur l'image**, poids figés, qui
@@ -882,8 +1356,23 @@ if net2.model is not None:
 #   et qui montre vraiment la nouvelle classe.
 # - Les résultats dépendent des réglages ($\eta$, $\lambda$, nombre d'itérations) et du réseau :
 #   une visualisation décrit un réseau donné, pas la classe en elle-même.
+# - Au-delà du TP, changer **l'espace de la montée** change les images : décrite par ses
+#   fréquences avec un spectre en $1/f$, en couleurs décorrélées, et rendue robuste à des
+#   transformations aléatoires (Olah et al., 2017 ; Mordvintsev et al., 2018), l'image se
+#   rapproche des statistiques d'une photo et un second réseau la reconnaît bien mieux ; l'effet
+#   de chaque ingrédient se mesure sur l'image elle-même.
 #
 # Avec les cartes de saillance (partie 1) et les exemples adversaires (partie 2), on dispose ainsi
 # de trois façons complémentaires d'interroger un classifieur par ses gradients : *où* il regarde
 # dans une image, *combien peu* il faut pour le faire changer d'avis, et *ce qu'il cherche* quand
 # on le laisse choisir l'image.
+
+# %% tags=["remove-cell"]
+claim(
+    abs(li_s["pente du spectre"] - photo_s["pente du spectre"])
+    < abs(tp_s["pente du spectre"] - photo_s["pente du spectre"])
+    and abs(li_s["corrélation R-V-B"] - photo_s["corrélation R-V-B"])
+    < abs(tp_s["corrélation R-V-B"] - photo_s["corrélation R-V-B"]),
+    "l'image se rapproche des statistiques d'une photo",
+)
+claim(second is None or top1_li >= top1_tp + 3, "un second réseau la reconnaît bien mieux")

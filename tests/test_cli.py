@@ -140,3 +140,160 @@ def test_python_dash_m_tp8_runs_without_traceback(workdir):
     assert bad.stderr.strip().startswith("tp8: error:") and "Traceback" not in bad.stderr
     usage = subprocess.run([sys.executable, "-m", "tp8", "fool"], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert usage.returncode == 2 and "Traceback" not in usage.stderr
+
+
+# -- numbers are checked while parsing: one line, status 2, nothing loaded, nothing written ---------
+
+BAD_NUMBERS = {
+    ("predict", "--top"): ["0", "-1", "2.5", "nan", "inf", "abc", "True", ""],
+    ("predict", "--seed"): ["-1", "2.5", "nan", "-inf", str(2**63), "abc"],
+    ("saliency", "--seed"): ["-1", "1.5", "inf"],
+    ("fool", "--lr"): ["nan", "inf", "-inf", "0", "-1", "abc", "True"],
+    ("fool", "--max-iter"): ["-1", "2.5", "nan", "inf", "abc"],
+    ("fool", "--seed"): ["-3", "nan"],
+    ("classviz", "--iterations"): ["0", "-5", "2.5", "nan", "inf", "abc"],
+    ("classviz", "--lr"): ["nan", "inf", "0", "-5", "abc"],
+    ("classviz", "--l2-reg"): ["nan", "inf", "-inf", "-1e-3", "abc"],
+    ("classviz", "--seed"): ["-1", "2.5", str(2**63), "nan", "abc"],
+}
+
+
+def _command(command, workdir, out):
+    """A command that would write under ``out`` (a fresh folder) if it ran."""
+    photo = str(workdir / "a.png")
+    return {
+        "predict": ["predict", photo],
+        "saliency": ["saliency", photo, "-o", str(out / "maps")],
+        "fool": ["fool", photo, "--target", "goldfish", "-o", str(out / "x.png"), "--figure", str(out / "f.png")],
+        "classviz": ["classviz", "goldfish", "-o", str(out / "classes" / "nested")],
+    }[command]
+
+
+def _assert_one_line_error(capsys, *words):
+    captured = capsys.readouterr()
+    assert captured.err.startswith("tp8: error: ") and captured.err.count("\n") == 1, captured.err
+    assert "Traceback" not in captured.err and "usage:" not in captured.err
+    assert captured.out == ""
+    for word in words:
+        assert word in captured.err, captured.err
+    return captured.err
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "value"),
+    [
+        pytest.param(command, option, value, id=f"{command}{option}={value}")
+        for (command, option), values in BAD_NUMBERS.items()
+        for value in values
+    ],
+)
+def test_each_bad_number_is_refused_before_any_model_or_file(
+    workdir, tmp_path, capsys, monkeypatch, command, option, value
+):
+    def no_model(*args, **kwargs):
+        raise AssertionError("a model was loaded before the numbers were checked")
+
+    monkeypatch.setattr("tp8.load_model", no_model)
+    assert run(workdir, *_command(command, workdir, tmp_path), f"{option}={value}") == 2
+    _assert_one_line_error(capsys, f"argument {option}" if option != "--top" else "argument -k/--top", "must be")
+    assert list(tmp_path.iterdir()) == []  # no output file, no output folder
+
+
+def test_the_three_reported_cases(workdir, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    photo = tmp_path / "photo.png"
+    photo.write_bytes((workdir / "a.png").read_bytes())
+    # 1. printed a ValueError traceback
+    assert run(workdir, "fool", "photo.png", "--target", "goldfish", "-o", "x.png", "--max-iter", "-1") == 2
+    _assert_one_line_error(capsys, "--max-iter", "≥ 0", "-1")
+    # 2. wrote a noise image and said "wrote"
+    assert run(workdir, "classviz", "goldfish", "-o", "out/", "--iterations", "-5") == 2
+    _assert_one_line_error(capsys, "--iterations", "≥ 1", "-5")
+    # 3. wrote an image of NaNs and exited 0
+    assert run(workdir, "fool", "photo.png", "--target", "goldfish", "--lr", "nan") == 2
+    _assert_one_line_error(capsys, "--lr", "nan")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]
+
+
+def test_an_existing_output_is_untouched_by_a_bad_number_even_with_force(workdir, tmp_path, capsys):
+    dest = tmp_path / "kept.png"
+    dest.write_bytes(b"precious")
+    args = ["fool", str(workdir / "a.png"), "--target", "goldfish", "-o", str(dest), "--force"]
+    assert run(workdir, *args, "--lr", "inf") == 2
+    _assert_one_line_error(capsys, "--lr")
+    assert dest.read_bytes() == b"precious" and sorted(tmp_path.iterdir()) == [dest]
+
+
+def test_reported_case_end_to_end_without_traceback(workdir, tmp_path):
+    args = ["fool", str(workdir / "a.png"), "--target", "goldfish", "-o", str(tmp_path / "x.png"), "--max-iter", "-1"]
+    bad = subprocess.run(
+        [sys.executable, "-m", "tp8", *args, "--weights", str(workdir / "squeezenet1_1.pth")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.startswith("tp8: error: argument --max-iter: ") and bad.stderr.count("\n") == 1, bad.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["predict"], ["required", "IMAGE"]),
+        (["predict", "a.png", "--bogus"], ["unrecognized arguments: --bogus"]),
+        (["nothing"], ["invalid choice"]),
+        (["fool", "a.png", "--lr"], ["--lr", "expected one argument"]),
+    ],
+)
+def test_argparse_errors_are_one_line_too(workdir, capsys, args, words):
+    assert main(args) == 2
+    _assert_one_line_error(capsys, *words)
+
+
+def test_help_and_version_still_exit_0(capsys):
+    assert main(["--version"]) == 0
+    assert main(["classviz", "--help"]) == 0
+    assert "--iterations" in capsys.readouterr().out
+
+
+# -- a failure after parsing creates no output folder either ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["classviz", "goldfsh", "-o", "{out}"],  # unknown class, found once the model is loaded
+        ["classviz", "goldfish", "-o", "{out}", "--init", "missing.png", "--iterations", "1"],
+        ["saliency", "missing.png", "-o", "{out}"],
+        ["saliency", "notes.txt", "-o", "{out}"],
+        ["saliency", "a.png", "-o", "{out}", "--target", "tarantual"],
+    ],
+)
+def test_no_output_folder_is_left_after_a_failure(workdir, tmp_path, capsys, monkeypatch, args):
+    monkeypatch.chdir(workdir)
+    (workdir / "notes.txt").write_text("hello")
+    out = tmp_path / "new" / "nested"
+    assert run(workdir, *(a.format(out=out) for a in args)) == 2
+    _assert_one_line_error(capsys)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_folder_below_a_file_is_refused(workdir, tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    assert run(workdir, "classviz", "goldfish", "-o", str(tmp_path / "file" / "sub"), "--iterations", "1") == 2
+    _assert_one_line_error(capsys, "is a file")
+
+
+def test_a_failed_write_removes_the_folders_it_created(workdir, tmp_path, capsys, monkeypatch):
+    import tp8
+
+    def broken(*args, **kwargs):
+        raise tp8.ImageLoadError("disk full")
+
+    monkeypatch.setattr(tp8, "save_image", broken)
+    out = tmp_path / "new" / "nested"
+    assert run(workdir, "classviz", "goldfish", "-o", str(out), "--iterations", "1") == 2
+    _assert_one_line_error(capsys, "disk full")
+    assert list(tmp_path.iterdir()) == []

@@ -322,6 +322,8 @@ def on_page_context(context, page, config, nav):
     info = _state.get("notebook_info", {}).get(page.file.src_uri)
     if info is not None:
         page.meta["tp8_notebook"] = info
+        if info.get("exercise") and not _state.get("solutions", True):
+            page.edit_url = None  # the "edit" button would lead to the page's source, solutions included
     return context
 
 

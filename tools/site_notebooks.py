@@ -14,12 +14,18 @@ hook (``tools/site_hooks.py``) asks this module to:
 * fail with the notebook, the cell, its line in the ``.py`` and the error when a cell raises;
 * export each page as an output-free ``.ipynb`` for students, whose first cell installs ``tp8``
   from the repository (for Google Colab), offered as a download on the page and kept, committed,
-  in ``notebooks/`` so that Colab can open it from GitHub.
+  in ``notebooks/`` so that Colab can open it from GitHub;
+* export, for each page that holds exercises (nbgrader's ``### BEGIN SOLUTION`` markers, see
+  ``site_exercises``), its exercise version, solutions taken out, into ``notebooks/exercices/``;
+  with the instructor's switch off (``extra: tp8: solutions: false`` in ``mkdocs.yml``, or
+  ``TP8_SOLUTIONS=0``) the site itself is built from those exercise versions
+  (:func:`solutions_shown`).
 
 By hand::
 
-    python tools/site_notebooks.py sync     # rewrite notebooks/ from docs/*.py
+    python tools/site_notebooks.py sync     # rewrite notebooks/ (and notebooks/exercices/) from docs/*.py
     python tools/site_notebooks.py check    # fail if notebooks/ is out of date
+    python tools/site_notebooks.py execute docs/PAGE.py out.ipynb [--exercise]   # run one page
 """
 
 from __future__ import annotations
@@ -40,12 +46,18 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import site_exercises
+
 #: Bump when the executed notebooks must be regenerated whatever else changed.
 FORMAT_VERSION = 2
 
 DEFAULT_REPO_URL = "https://github.com/tp8-course/tp8"
 #: Folder (relative to the repository root) holding the committed student notebooks.
 STUDENT_DIR = "notebooks"
+#: Folder of the exercise notebooks (solutions taken out), inside STUDENT_DIR.
+EXERCISE_DIR = f"{STUDENT_DIR}/exercices"
+#: Environment variable that overrides ``extra: tp8: solutions:`` of ``mkdocs.yml``.
+SOLUTIONS_ENV = "TP8_SOLUTIONS"
 #: Tag of the install cell added at the top of the student notebooks.
 INSTALL_TAG = "colab-install"
 
@@ -68,7 +80,7 @@ _VERSIONED = [
 
 
 #: TP8_* variables that only steer the build, not what a page computes (kept out of cache keys).
-_BUILD_ONLY_ENV = {"TP8_SITE_WORKERS", "TP8_SITE_CELL_TIMEOUT", "TP8_NOTEBOOKS_SYNC", "TP8_REPO_URL"}
+_BUILD_ONLY_ENV = {"TP8_SITE_WORKERS", "TP8_SITE_CELL_TIMEOUT", "TP8_NOTEBOOKS_SYNC", "TP8_REPO_URL", SOLUTIONS_ENV}
 
 
 # --- finding and reading notebook sources ---------------------------------------------------------
@@ -394,11 +406,15 @@ def _marker_lines(source: Path) -> list[int]:
     return [i + 1 for i, line in enumerate(lines) if line.startswith("# %%")]
 
 
-def _locate(source: Path, nb, index: int) -> tuple[int | None, int | None]:
-    """(line of the cell in the .py, 1-based rank among code cells) of cell ``index``."""
+def _locate(source: Path, nb, index: int, *, same_cells: bool = True) -> tuple[int | None, int | None]:
+    """(line of the cell in the .py, 1-based rank among code cells) of cell ``index``.
+
+    ``same_cells=False``: ``nb`` is not the page read as it is (its exercise version, say), so
+    the cell is found by its first line in the ``.py`` rather than by its rank.
+    """
     code_rank = sum(1 for c in nb.cells[: index + 1] if c.cell_type == "code")
     markers = _marker_lines(source)
-    line = markers[index] if len(markers) == len(nb.cells) else None
+    line = markers[index] if same_cells and len(markers) == len(nb.cells) else None
     if line is None:
         first = next((ln for ln in nb.cells[index].source.splitlines() if ln.strip()), None)
         if first is not None:
@@ -409,10 +425,14 @@ def _locate(source: Path, nb, index: int) -> tuple[int | None, int | None]:
     return line, code_rank
 
 
-def execute_notebook(source: Path, output: Path, settings: ExecSettings, cwd: Path, label: str) -> Failure | None:
+def execute_notebook(
+    source: Path, output: Path, settings: ExecSettings, cwd: Path, label: str, notebook: Path | None = None
+) -> Failure | None:
     """Execute ``source`` (a jupytext ``.py``) and write the executed ``.ipynb`` to ``output``.
 
-    Runs in the current process (the hook calls it through a subprocess, see :func:`execute_all`).
+    ``notebook``: run this ``.ipynb`` instead, a version of the page (its exercise); ``source``
+    still gives the lines of the error messages. Runs in the current process (the hook calls it
+    through a subprocess, see :func:`execute_all`). Cells tagged ``skip-execution`` are not run.
     Returns None on success, else a :class:`Failure` (and ``output`` is not written).
     """
     import nbformat
@@ -420,7 +440,7 @@ def execute_notebook(source: Path, output: Path, settings: ExecSettings, cwd: Pa
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    nb = read_notebook(source)
+    nb = read_notebook(source) if notebook is None else nbformat.read(notebook, as_version=4)
     page_cells = len(nb.cells)
     # One more cell, run last and removed afterwards: the sentences the page claimed (tp8.course.claim).
     nb.cells.append(nbformat.v4.new_code_cell(_REPORT_CELL))
@@ -458,7 +478,7 @@ def execute_notebook(source: Path, output: Path, settings: ExecSettings, cwd: Pa
         if index is not None:
             failure.cell_index = index
             failure.cell_source = nb.cells[index].source
-            failure.line, failure.code_cell = _locate(source, nb, index)
+            failure.line, failure.code_cell = _locate(source, nb, index, same_cells=notebook is None)
             for out in nb.cells[index].get("outputs", []):
                 if out.get("output_type") == "error":
                     failure.traceback = list(out.get("traceback", []))
@@ -483,7 +503,11 @@ _REPORT_MARK = "TP8-BUILD-REPORT "
 _REPORT_CELL = f"""\
 import json as _tp8_json, sys as _tp8_sys
 _tp8_course = _tp8_sys.modules.get("tp8.course")
-print({_REPORT_MARK!r} + _tp8_json.dumps({{"claims": _tp8_course.claims() if _tp8_course else []}}))
+_tp8_checks = _tp8_sys.modules.get("tp8.checks")
+print({_REPORT_MARK!r} + _tp8_json.dumps({{
+    "claims": _tp8_course.claims() if _tp8_course else [],
+    "checks": _tp8_checks.results() if _tp8_checks else [],
+}}))
 """
 
 
@@ -492,7 +516,13 @@ def _read_report(cell) -> dict:
         for line in out.get("text", "").splitlines():
             if line.startswith(_REPORT_MARK):
                 return json.loads(line[len(_REPORT_MARK) :])
-    return {"claims": []}
+    return {"claims": [], "checks": []}
+
+
+def failed_checks(nb) -> list[dict]:
+    """The self-checks (``tp8.checks``) of an executed page that did not pass."""
+    checks = (nb.metadata.get("tp8_build") or {}).get("checks", [])
+    return [c for c in checks if c.get("status") != "passed"]
 
 
 @dataclass
@@ -500,6 +530,7 @@ class Job:
     source: Path
     output: Path
     label: str  # e.g. docs/partie-1-saillance.py
+    notebook: Path | None = None  # the version of the page to run (its exercise), if not the page itself
 
 
 def _timings_path(cache_dir: Path) -> Path:
@@ -554,6 +585,8 @@ def execute_all(
         ]
         if settings.allow_errors:
             cmd.append("--allow-errors")
+        if job.notebook is not None:
+            cmd += ["--notebook", str(job.notebook)]
         proc = subprocess.run(cmd, env=child_env, capture_output=True, text=True, check=False)
         elapsed = time.monotonic() - start
         if proc.returncode == 0 and job.output.exists():
@@ -639,9 +672,22 @@ if importlib.util.find_spec("tp8") is None:
 
 def student_notebook(source: Path, repo: Repo) -> str:
     """Output-free ``.ipynb`` text of a notebook page, with an install cell first."""
+    return student_ipynb(read_notebook(source), repo)
+
+
+def exercise_notebook(source: Path, repo: Repo, label: str | None = None) -> str:
+    """Like :func:`student_notebook`, for the page's exercise (solutions taken out, see
+    ``site_exercises``); :class:`site_exercises.ExerciseError` on a misplaced marker."""
+    return student_ipynb(site_exercises.exercise_from_source(source, label), repo)
+
+
+def student_ipynb(nb, repo: Repo) -> str:
+    """A notebook as the students get it: install cell first, no outputs, stable cell ids."""
+    import copy
+
     import nbformat
 
-    nb = read_notebook(source)
+    nb = copy.deepcopy(nb)
     nb.metadata.pop("jupytext", None)
     nb.metadata.setdefault("language_info", {"name": "python"})
     install = nbformat.v4.new_code_cell(
@@ -659,10 +705,52 @@ def student_notebook(source: Path, repo: Repo) -> str:
     return nbformat.writes(nb) + "\n"
 
 
-def student_path(docs_dir: Path, source: Path) -> str:
-    """``notebooks/<path under docs without .py>.ipynb``, '/'-separated."""
+def student_path(docs_dir: Path, source: Path, *, exercise: bool = False) -> str:
+    """``notebooks/<path under docs without .py>.ipynb`` (``notebooks/exercices/…`` for the
+    exercise), '/'-separated."""
     rel = Path(source).resolve().relative_to(Path(docs_dir).resolve()).with_suffix(".ipynb")
-    return f"{STUDENT_DIR}/{rel.as_posix()}"
+    return f"{EXERCISE_DIR if exercise else STUDENT_DIR}/{rel.as_posix()}"
+
+
+def page_has_exercises(source: Path, label: str | None = None) -> bool:
+    """Whether a page holds exercises (:class:`site_exercises.ExerciseError` on a misplaced marker)."""
+    text = Path(source).read_text(encoding="utf-8")
+    import jupytext
+
+    return site_exercises.has_exercises(jupytext.reads(text, fmt="py:percent"), label or str(source), text)
+
+
+def student_contents(docs_dir: Path, repo: Repo) -> dict[str, str]:
+    """Every student notebook the pages make: ``{path: text}`` (notebooks/ and notebooks/exercices/)."""
+    contents = {}
+    for source in list_notebook_sources(docs_dir):
+        label = f"{Path(docs_dir).name}/{Path(source).relative_to(docs_dir).as_posix()}"
+        contents[student_path(docs_dir, source)] = student_notebook(source, repo)
+        if page_has_exercises(source, label):
+            contents[student_path(docs_dir, source, exercise=True)] = exercise_notebook(source, repo, label)
+    return contents
+
+
+def solutions_shown(extra: dict | None, env=None) -> bool:
+    """The instructor's switch: does the site show the solutions?
+
+    ``TP8_SOLUTIONS`` (``1``/``0``, ``true``/``false``, ``yes``/``no``, ``on``/``off``) when set, else
+    ``extra: tp8: solutions:`` of ``mkdocs.yml`` (default: true). Anything else is a ValueError.
+    """
+    env = os.environ if env is None else env
+    raw = env.get(SOLUTIONS_ENV, "").strip()
+    where = f"la variable {SOLUTIONS_ENV}"
+    if not raw:
+        value = ((extra or {}).get("tp8") or {}).get("solutions", True)
+        if isinstance(value, bool):
+            return value
+        raw, where = str(value), "extra: tp8: solutions: (mkdocs.yml)"
+    word = raw.lower()
+    if word in ("1", "true", "yes", "on", "oui", "vrai"):
+        return True
+    if word in ("0", "false", "no", "off", "non", "faux"):
+        return False
+    raise ValueError(f"{where} vaut {raw!r} : mettez true (solutions publiées) ou false (énoncés seulement).")
 
 
 _URL_IN_INSTALL = re.compile(r"git\+[^\"\\\s]+")
@@ -696,7 +784,7 @@ def sync_student_notebooks(
     """
     root = Path(root)
     if contents is None:
-        contents = {student_path(docs_dir, src): student_notebook(src, repo) for src in list_notebook_sources(docs_dir)}
+        contents = student_contents(docs_dir, repo)
     changed = []
     for rel, text in sorted(contents.items()):
         target = root / rel
@@ -744,6 +832,12 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("--timeout", type=int, default=600)
     ex.add_argument("--allow-errors", action="store_true")
     ex.add_argument("--report", type=Path, default=None)
+    ex.add_argument("--notebook", type=Path, default=None, help="(interne) l'.ipynb à exécuter à la place du .py")
+    ex.add_argument(
+        "--exercise",
+        action="store_true",
+        help="exécuter l'énoncé de la page (solutions retirées), vérifications comprises, comme un étudiant",
+    )
     for name, text in (("sync", "réécrire notebooks/"), ("check", "vérifier que notebooks/ est à jour")):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
@@ -752,7 +846,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "execute":
         settings = ExecSettings(kernel_name=args.kernel, timeout=args.timeout, allow_errors=args.allow_errors)
         label = args.label or str(args.source)
-        failure = execute_notebook(args.source, args.output, settings, args.cwd, label)
+        notebook = args.notebook
+        if args.exercise:
+            try:
+                exercise = site_exercises.exercise_from_source(args.source, label)
+            except site_exercises.ExerciseError as exc:
+                print(exc, file=sys.stderr)
+                return 1
+            import nbformat
+
+            fd, tmp = tempfile.mkstemp(suffix=".ipynb")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                nbformat.write(exercise, handle)
+            notebook = Path(tmp)
+        try:
+            failure = execute_notebook(args.source, args.output, settings, args.cwd, label, notebook)
+        finally:
+            if args.exercise:
+                notebook.unlink(missing_ok=True)
         if failure is None:
             return 0
         if args.report:
@@ -762,7 +873,11 @@ def main(argv: list[str] | None = None) -> int:
 
     repo, docs_dir = _load_repo(args.config_file)
     root = args.config_file.resolve().parent
-    changed, stale = sync_student_notebooks(root, docs_dir, repo, "write" if args.command == "sync" else "check")
+    try:
+        changed, stale = sync_student_notebooks(root, docs_dir, repo, "write" if args.command == "sync" else "check")
+    except site_exercises.ExerciseError as exc:
+        print(f"{exc}\nRien n'a été écrit dans {STUDENT_DIR}/.", file=sys.stderr)
+        return 1
     if args.command == "sync":
         for rel in changed:
             print(f"écrit : {rel}")

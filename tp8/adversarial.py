@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ._progress import progress_bar
+from ._validate import check_count, check_fraction, check_number
 from .images import check_images, quantize
 from .models import Classifier, Target
 
@@ -131,8 +132,7 @@ def _attack(
     forward pass runs on the *rounded* iterate, so it both checks success and gives the
     gradient (a straight-through estimate: the step is applied to the unrounded iterate).
     """
-    if max_iter < 0:
-        raise ValueError("max_iter must be ≥ 0")
+    max_iter = check_count("max_iter", max_iter, minimum=0, hint="0 only judges the originals")
     batch, _ = check_images(images)
     x0 = quantize(batch.detach().to(model.device).float())  # the photo as an 8-bit file holds it
     n = x0.shape[0]
@@ -185,6 +185,23 @@ def _attack(
     )
 
 
+def _check_max_iter(max_iter, default: int) -> int:
+    return check_count(
+        "max_iter",
+        max_iter,
+        minimum=0,
+        hint=f"it counts the steps allowed per image: {default} (the default) is a good start",
+    )
+
+
+def _check_epsilon(epsilon) -> float:
+    return check_fraction(
+        "epsilon",
+        epsilon,
+        hint="it is the largest change of a pixel, in [0, 1] units: 4/255 (the default) is invisible",
+    )
+
+
 def _target_score(scores: Tensor, targets: Tensor) -> Tensor:
     return scores.gather(1, targets[:, None])[:, 0]
 
@@ -228,7 +245,19 @@ def fooling_image(
 
     Returns:
         An :class:`AttackResult` with per-image success, iterations, norms and probability.
+
+    Raises:
+        InputError: images not RGB pixels in [0, 1] (or NaN), ``lr`` not > 0, ``max_iter`` not
+            an integer ≥ 0, or as many targets as images not given.
     """
+    lr = check_number(
+        "lr",
+        lr,
+        low=0,
+        low_open=True,
+        hint="it is the L2 length of each step in [0, 1] pixel units: 0.2 (the default) is a good start",
+    )
+    max_iter = _check_max_iter(max_iter, 100)
 
     def step(x: Tensor, g: Tensor, x0: Tensor) -> Tensor:
         norm = g.flatten(1).norm(dim=1).clamp_min(1e-12).view(-1, 1, 1, 1)
@@ -271,7 +300,20 @@ def pgd_attack(
         epsilon: ε, the largest change of any pixel (default 4 grey levels).
         step_size: α, the change of each pixel per step.
         max_iter: steps allowed per image.
+
+    Raises:
+        InputError: as :func:`fooling_image`, or ``epsilon`` not in [0, 1], ``step_size`` not in (0, 1].
     """
+    epsilon = _check_epsilon(epsilon)
+    step_size = check_number(
+        "step_size",
+        step_size,
+        low=0,
+        low_open=True,
+        high=1,
+        hint="it is the change of each pixel per step, in [0, 1] units: 1/255 (the default) is a good start",
+    )
+    max_iter = _check_max_iter(max_iter, 50)
 
     def step(x: Tensor, g: Tensor, x0: Tensor) -> Tensor:
         x = x + step_size * g.sign()
@@ -294,7 +336,11 @@ def fgsm(model: Classifier, images: Tensor, target: Target, *, epsilon: float = 
 
     One step x ← clamp(x + ε · sign(∇ₓ log ŷ_j), 0, 1) toward the target class j: fast, but
     a single linear extrapolation often falls short where an iterative attack succeeds.
+
+    Raises:
+        InputError: as :func:`fooling_image`, or ``epsilon`` not in [0, 1].
     """
+    epsilon = _check_epsilon(epsilon)
 
     def step(x: Tensor, g: Tensor, x0: Tensor) -> Tensor:
         return x0 + epsilon * g.sign()

@@ -9,15 +9,18 @@ Mordvintsev, Olah & Tyka 2015).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+import numbers
+from dataclasses import dataclass, field, replace
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 from ._progress import progress_bar
+from ._validate import check_count, check_int, check_number, check_seed
+from .errors import InputError
 from .images import check_images
-from .models import Classifier, Target
+from .models import IMAGENET_MEAN, IMAGENET_STD, Classifier, Target
 
 __all__ = ["ClassVisualization", "class_visualization", "gaussian_blur", "jitter"]
 
@@ -29,6 +32,8 @@ def jitter(images: Tensor, dx: int, dy: int) -> Tensor:
     Yosinski et al.'s (2015) regularisers in CS231n: a pattern only survives the ascent if it raises
     the score wherever it lands, which removes high-frequency, position-locked noise.
     """
+    dx = check_int("dx", dx, hint="a shift in whole pixels (positive moves right)")
+    dy = check_int("dy", dy, hint="a shift in whole pixels (positive moves down)")
     return torch.roll(images, shifts=(dy, dx), dims=(-2, -1))
 
 
@@ -37,10 +42,13 @@ def gaussian_blur(images: Tensor, sigma: float = 0.5) -> Tensor:
 
     The kernel sums to one and the padding wraps around, so the mean of each channel is kept
     exactly (Yosinski et al. 2015, "Gaussian blur" regulariser: it damps high frequencies).
+    ``sigma`` (in pixels) must be ≥ 0 (0 leaves the images unchanged) and at most a third of
+    the smaller side, so that the kernel fits in the image.
     """
-    if sigma <= 0:
+    sigma = _check_sigma("sigma", sigma)
+    if sigma == 0:
         return images
-    radius = max(1, math.ceil(3 * sigma))
+    radius = _blur_radius("sigma", sigma, min(images.shape[-2:]))
     t = torch.arange(-radius, radius + 1, dtype=images.dtype, device=images.device)
     kernel = torch.exp(-0.5 * (t / sigma) ** 2)
     kernel = kernel / kernel.sum()
@@ -72,6 +80,113 @@ class ClassVisualization:
     def final_probability(self) -> Tensor:
         """Target probability of the final images (no jitter), shaped ``(N,)``."""
         return self.probabilities[-1]
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+    def __getitem__(self, index) -> ClassVisualization:
+        """The results of some classes only, as for :class:`~tp8.adversarial.AttackResult`.
+
+        ``viz[2]``, ``viz[[0, 3]]``, ``viz[:2]`` or ``viz[mask]`` (a boolean tensor, one per image)
+        select the same images in :attr:`images`, :attr:`target`, every snapshot, and the same
+        columns of :attr:`probabilities` and :attr:`objective`; the result is a
+        :class:`ClassVisualization` (an integer keeps one image, still batched).
+        """
+        if isinstance(index, numbers.Integral) or (isinstance(index, Tensor) and index.ndim == 0):
+            index = [int(index)]
+
+        def columns(values: Tensor) -> Tensor:
+            return values[:, index] if values.ndim == 2 else values
+
+        return replace(
+            self,
+            images=self.images[index],
+            target=self.target[index],
+            snapshots=[(t, images[index]) for t, images in self.snapshots],
+            probabilities=columns(self.probabilities),
+            objective=columns(self.objective),
+        )
+
+    def rows(self, model: Classifier | None = None) -> list[dict]:
+        """One dict per image, for a table: its class and how a network sees it.
+
+        With ``model`` — the network that made the images, or another one, to see whether they
+        transfer — the final images are classified again: ``class`` is the target's name, ``p``
+        its softmax probability, ``score`` its logit ỹ_c, ``rank`` its place among all classes
+        (1: the network's first choice; ≤ 5: in its top-5) and ``norm`` ‖z‖₂, the image's norm in
+        that network's normalised space z = (x − mean) / std. Without a model, ``class`` is the
+        index, ``p`` the probability recorded at the end of the ascent, ``score`` and ``rank``
+        are ``None`` and ``norm`` uses ImageNet's mean and standard deviation.
+        """
+        if model is None:
+            mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
+            std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+            norms = ((self.images - mean) / std).flatten(1).norm(dim=1)
+            recorded = self.final_probability if self.probabilities.ndim == 2 else torch.full((len(self),), math.nan)
+            return [
+                {"class": int(c), "p": float(p), "score": None, "rank": None, "norm": float(z)}
+                for c, p, z in zip(self.target, recorded, norms)
+            ]
+        out = []
+        with torch.no_grad():
+            for start in range(0, len(self), 32):
+                images = self.images[start : start + 32].to(model.device)
+                targets = self.target[start : start + 32].to(model.device)
+                scores = model(images)
+                picked = scores.gather(1, targets[:, None])[:, 0]
+                probs = scores.softmax(dim=1).gather(1, targets[:, None])[:, 0]
+                ranks = (scores > picked[:, None]).sum(dim=1) + 1
+                norms = model.normalize(images).flatten(1).norm(dim=1)
+                for k in range(images.shape[0]):
+                    out.append(
+                        {
+                            "class": model.categories[int(targets[k])],
+                            "p": float(probs[k]),
+                            "score": float(picked[k]),
+                            "rank": int(ranks[k]),
+                            "norm": float(norms[k]),
+                        }
+                    )
+        return out
+
+
+def _check_sigma(name: str, sigma) -> float:
+    return check_number(name, sigma, low=0, hint="a standard deviation in pixels: 0.5 (the default), or 0 for no blur")
+
+
+def _blur_radius(name: str, sigma: float, side: int) -> int:
+    """The kernel's half-width ⌈3σ⌉, refused when it does not fit in an image of this side."""
+    radius = max(1, math.ceil(3 * sigma))
+    if radius > side:
+        raise InputError(
+            f"{name} must be at most {side / 3:g} for {side}-pixel images, got {sigma!r}: the blur kernel reaches "
+            f"⌈3σ⌉ = {radius} pixels; blur less, or not at all ({name}=0)"
+        )
+    return radius
+
+
+def _check_percentile(name: str, value) -> float | None:
+    if value is None:
+        return None
+    return check_number(name, value, low=0, high=100, hint="a percentile such as 50, or None to turn the clipping off")
+
+
+def _check_network_accepts(model: Classifier, height: int, width: int, what: str) -> None:
+    """One forward pass of a blank image before any work: a network whose poolings shrink the image
+    to nothing, or a fixed-size one, fails here with a message instead of deep inside PyTorch."""
+    probe = torch.zeros(1, 3, height, width, device=model.device)
+    try:
+        with torch.no_grad():
+            model.forward_normalized(probe)
+    except RuntimeError as exc:
+        if isinstance(exc, torch.cuda.OutOfMemoryError):
+            raise
+        reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        raise InputError(
+            f"{model.name} cannot classify {height}×{width} images ({reason}); use {what} it accepts: 224 for "
+            "torchvision's ImageNet networks (the size they were trained on), at least 32 for most of them "
+            "(VGG's five 2× poolings need 32 pixels)"
+        ) from None
 
 
 def _percentile_mask(values: Tensor, percentile: float) -> Tensor:
@@ -141,19 +256,76 @@ def class_visualization(
 
     Returns:
         A :class:`ClassVisualization`.
+
+    Raises:
+        InputError: a numeric argument out of its range (each is checked before any work), an
+            ``init_img`` that is not RGB pixels in [0, 1] (or holds NaN), as many initial images
+            as targets not given, or an image size the network cannot classify.
     """
+    l2_reg = check_number(
+        "l2_reg", l2_reg, low=0, hint="it is λ, the weight of the L2 penalty: 1e-3 (the default), 0 for none"
+    )
+    lr = check_number(
+        "lr", lr, low=0, low_open=True, hint="it is η, the step of the ascent: 5.0 (the default) is a good start"
+    )
+    num_iterations = check_count(
+        "num_iterations",
+        num_iterations,
+        minimum=0 if init_img is not None else 1,
+        hint="it counts the ascent steps: 100 (the default) is a good start"
+        + ("" if init_img is not None else "; 0 is allowed only with init_img (from noise it would return the noise)"),
+    )
+    blur_every = check_count(
+        "blur_every", blur_every, minimum=0, hint="blur every k steps: 10 (the default), 0 for never"
+    )
+    blur_sigma = _check_sigma("blur_sigma", blur_sigma)
+    max_jitter = check_count(
+        "max_jitter", max_jitter, minimum=0, hint="the largest shift in pixels: 16 (the default), 0 for none"
+    )
+    image_size = check_int(
+        "image_size",
+        image_size,
+        low=1,
+        high=4096,
+        hint="the side in pixels: 224 (the default), what ImageNet networks were trained on",
+    )
+    clip_norm_percentile = _check_percentile("clip_norm_percentile", clip_norm_percentile)
+    clip_contribution_percentile = _check_percentile("clip_contribution_percentile", clip_contribution_percentile)
+    snapshot_every = check_count(
+        "snapshot_every",
+        snapshot_every,
+        minimum=0,
+        hint="keep the images every k steps: 25 (the default), 0 for start and end only",
+    )
+    seed = check_seed(seed)
+
     device = model.device
     generator = torch.Generator().manual_seed(seed)
     if init_img is not None:
         start, _ = check_images(init_img, name="init_img")
         n_init = start.shape[0]
+        height, width = start.shape[-2:]
+    else:
+        height = width = image_size
     targets = model.class_indices(target, n_init if init_img is not None and not _is_multi(target) else _count(target))
     n = targets.numel()
+    if init_img is not None and start.shape[0] not in (1, n):
+        raise InputError(
+            f"got {start.shape[0]} initial images for {n} targets; give one init_img for all, or one per target"
+        )
+    side = min(height, width)
+    if max_jitter > side:  # a shift by the whole side is a full turn of the wrap-around: nothing beyond makes sense
+        raise InputError(
+            f"max_jitter must be at most the images' side ({side} pixels), got {max_jitter}; "
+            f"use about a fourteenth of the side, as the default 16 for 224 pixels (here {max(1, round(side / 14))})"
+        )
+    if blur_every and blur_sigma > 0:
+        _blur_radius("blur_sigma", blur_sigma, side)
+    _check_network_accepts(model, height, width, "an init_img size" if init_img is not None else "an image_size")
+
     if init_img is not None:
         if start.shape[0] == 1 and n > 1:
             start = start.expand(n, -1, -1, -1)
-        elif start.shape[0] != n:
-            raise ValueError(f"got {start.shape[0]} initial images for {n} targets")
         z = model.normalize(start.to(device)).detach().clone()
     else:
         z = torch.randn((n, 3, image_size, image_size), generator=generator).to(device)

@@ -4,30 +4,82 @@ Examples::
 
     tp8 predict photo.jpg
     tp8 saliency photo.jpg other.png -o maps/
+    tp8 saliency photo.jpg --method gradcam -o maps/
     tp8 fool photo.jpg --target "great white shark" -o fooled.png
     tp8 classviz tarantula flamingo -o classes/
+    tp8 classviz tarantula --method fourier -o classes/ --animate
 
-Bad input prints one line, ``tp8: error: …``, and exits with status 2. No existing file is
-ever overwritten without ``--force``.
+Bad input prints one line, ``tp8: error: …``, and exits with status 2, having written and
+created nothing: numbers are checked as the command line is parsed (with the library's own
+rules), paths before the model is run. No existing file is ever overwritten without ``--force``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import inspect
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
-from .errors import Tp8Error
+from ._validate import check_count, check_int, check_number, check_seed
+from .adversarial import fooling_image
+from .attribution import METHODS as ATTRIBUTION_METHODS
+from .attribution import integrated_gradients, smoothgrad
+from .class_visualization import class_visualization
+from .errors import InputError, Tp8Error
+from .feature_visualization import feature_visualization
 
 EXIT_USAGE = 2
 
 
 class CliError(Tp8Error):
     """A problem with the command line's own arguments or files."""
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line, ``tp8: error: …`` on stderr, and exit status 2 (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"tp8: error: {_one_line(message)}\n")
+
+
+def _parse_number(text: str) -> int | float | str:
+    for convert in (int, float):
+        with contextlib.suppress(ValueError):
+            return convert(text)
+    return text  # the check refuses it, naming it: "got str 'abc'"
+
+
+def _number_type(check: Callable[..., object], **rule) -> Callable[[str], object]:
+    """An argparse ``type=`` that reads a number and checks it with the library's rules (``tp8._validate``):
+    a bad value is refused while parsing, before any model is loaded or any file or folder is created."""
+
+    def parse(text: str) -> object:
+        try:
+            return check("", _parse_number(text), **rule)  # no name: argparse says "argument --lr: …"
+        except InputError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
+def _default(function: Callable, parameter: str) -> object:
+    """The library's default for a parameter, for the help and the error messages."""
+    return inspect.signature(function).parameters[parameter].default
+
+
+def _leave_out(function: Callable, parameter: str) -> str:
+    return f"the library's default, {_default(function, parameter)}, is a good start (leave the option out to use it)"
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -39,28 +91,80 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "a .pth state dict, or a directory of them",
     )
     parser.add_argument("--device", default="cpu", help="cpu, cuda or mps (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    parser.add_argument(
+        "--seed",
+        type=_number_type(lambda name, value: check_seed(value, name)),
+        default=0,
+        help="random seed, an integer ≥ 0 (default: %(default)s)",
+    )
     parser.add_argument("--force", action="store_true", help="overwrite existing output files")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tp8",
         description="Look inside an ImageNet classifier: predictions, saliency maps, fooling images, class visualisations.",
     )
     parser.add_argument("--version", action="version", version=f"tp8 {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("predict", help="print the top-k classes of images")
     p.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
-    p.add_argument("-k", "--top", type=int, default=5, help="how many classes (default: %(default)s)")
+    p.add_argument(
+        "-k",
+        "--top",
+        type=_number_type(check_int, low=1, hint="it counts the classes printed per image: 5 (the default) is usual"),
+        default=5,
+        help="how many classes, an integer ≥ 1 (default: %(default)s)",
+    )
     _common(p)
 
-    p = sub.add_parser("saliency", help="write saliency maps (Simonyan et al. 2014)")
+    p = sub.add_parser(
+        "saliency", help="write attribution maps: the gradient (Simonyan et al. 2014), SmoothGrad, IG or Grad-CAM"
+    )
     p.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
     p.add_argument("--target", help="class name or index (default: the predicted class)")
     p.add_argument("-o", "--output", type=Path, default=Path("."), help="output directory (default: .)")
+    p.add_argument(
+        "--method",
+        choices=tuple(ATTRIBUTION_METHODS),
+        default="gradient",
+        help="gradient: max over RGB of |∂ỹ_c/∂x| (Simonyan 2014; writes <image>_saliency.png); smoothgrad: its "
+        "mean over noisy copies (Smilkov 2017); ig: Integrated Gradients (Sundararajan 2017); gradcam: Grad-CAM "
+        "(Selvaraju 2017); the others write <image>_<method>.png (default: %(default)s)",
+    )
+    p.add_argument(
+        "--n-samples",
+        type=_number_type(check_count, minimum=1, hint=_leave_out(smoothgrad, "n_samples")),
+        default=None,
+        help=f"smoothgrad: noisy copies per image, an integer ≥ 1 (default: {_default(smoothgrad, 'n_samples')})",
+    )
+    p.add_argument(
+        "--sigma",
+        type=_number_type(check_number, low=0, hint=_leave_out(smoothgrad, "sigma")),
+        default=None,
+        help=f"smoothgrad: noise level σ ≥ 0, a fraction of the pixel range (default: {_default(smoothgrad, 'sigma')})",
+    )
+    p.add_argument(
+        "--steps",
+        type=_number_type(check_count, minimum=1, hint=_leave_out(integrated_gradients, "steps")),
+        default=None,
+        help=f"ig: points of the path integral, an integer ≥ 1 (default: {_default(integrated_gradients, 'steps')})",
+    )
+    p.add_argument(
+        "--baseline",
+        choices=("black", "blur"),
+        default=None,
+        help=f"ig: the image the path starts from (default: {_default(integrated_gradients, 'baseline')})",
+    )
+    p.add_argument("--layer", help="gradcam: a layer of the network, e.g. features.12 (default: its last conv block)")
+    p.add_argument(
+        "--batch-size",
+        type=_number_type(check_count, minimum=1, hint=_leave_out(smoothgrad, "batch_size")),
+        default=None,
+        help=f"images per forward+backward pass, an integer ≥ 1 (default: {_default(smoothgrad, 'batch_size')})",
+    )
     _common(p)
 
     p = sub.add_parser("fool", help="write a fooling image classified as --target (Szegedy et al. 2014)")
@@ -68,17 +172,55 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", required=True, help="class name or index to reach")
     p.add_argument("-o", "--output", type=Path, help="adversarial PNG (default: <image>_fooled_<target>.png)")
     p.add_argument("--figure", type=Path, help="also write the original/adversarial/difference figure here")
-    p.add_argument("--lr", type=float, default=None, help="step length η (default: the library's)")
-    p.add_argument("--max-iter", type=int, default=None, help="most steps (default: the library's)")
+    p.add_argument(
+        "--lr",
+        type=_number_type(check_number, low=0, low_open=True, hint=_leave_out(fooling_image, "lr")),
+        default=None,
+        help=f"step length η > 0, in [0, 1] pixel units (default: {_default(fooling_image, 'lr')})",
+    )
+    p.add_argument(
+        "--max-iter",
+        type=_number_type(check_count, minimum=0, hint=_leave_out(fooling_image, "max_iter")),
+        default=None,
+        help=f"most steps, an integer ≥ 0 (default: {_default(fooling_image, 'max_iter')})",
+    )
     _common(p)
 
     p = sub.add_parser("classviz", help="write class visualisations (Simonyan 2014, Yosinski 2015)")
     p.add_argument("classes", nargs="+", metavar="CLASS", help="class names or indices")
     p.add_argument("-o", "--output", type=Path, default=Path("."), help="output directory (default: .)")
-    p.add_argument("--iterations", type=int, default=None, help="ascent steps (default: the library's)")
-    p.add_argument("--lr", type=float, default=None, help="learning rate η (default: the library's)")
-    p.add_argument("--l2-reg", type=float, default=None, help="L2 weight λ (default: the library's)")
+    p.add_argument(
+        "--iterations",
+        type=_number_type(check_count, minimum=1, hint=_leave_out(class_visualization, "num_iterations")),
+        default=None,
+        help=f"ascent steps, an integer ≥ 1 (default: {_default(class_visualization, 'num_iterations')}; "
+        f"--method fourier: {_default(feature_visualization, 'num_iterations')})",
+    )
+    p.add_argument(
+        "--lr",
+        type=_number_type(check_number, low=0, low_open=True, hint=_leave_out(class_visualization, "lr")),
+        default=None,
+        help=f"learning rate η > 0 (default: {_default(class_visualization, 'lr')}; "
+        f"--method fourier, Adam's: {_default(feature_visualization, 'lr')})",
+    )
+    p.add_argument(
+        "--l2-reg",
+        type=_number_type(check_number, low=0, hint=_leave_out(class_visualization, "l2_reg")),
+        default=None,
+        help=f"L2 weight λ ≥ 0 (default: {_default(class_visualization, 'l2_reg')})",
+    )
     p.add_argument("--init", type=Path, help="start from this image instead of noise")
+    p.add_argument(
+        "--method",
+        choices=("lab", "fourier"),
+        default="lab",
+        help="lab: the lab's ascent on the pixels, with jitter, blur and L2 (Simonyan 2014, Yosinski 2015); "
+        "fourier: a Fourier-parameterised image with decorrelated colours and random transformations "
+        "(Olah et al. 2017), which people and other networks recognise (default: %(default)s)",
+    )
+    p.add_argument(
+        "--animate", action="store_true", help="also write the ascent as an animated WebP per class (under 1 MB)"
+    )
     _common(p)
     return parser
 
@@ -87,8 +229,11 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower() or "image"
 
 
-def _free(paths: Sequence[Path], force: bool) -> None:
-    """Fail before any work if an output exists (without --force) or its folder is missing."""
+def _free(paths: Sequence[Path], force: bool, *, folder: Path | None = None) -> None:
+    """Fail before any work if an output exists (without --force) or its folder is missing.
+
+    ``folder``: the output directory, which :func:`_output_dir` creates only when the results are written.
+    """
     seen = set()
     for path in paths:
         if path in seen:
@@ -98,15 +243,38 @@ def _free(paths: Sequence[Path], force: bool) -> None:
             raise CliError(f"{path} already exists; choose another name or pass --force")
         if path.exists() and path.is_dir():
             raise CliError(f"{path} is a directory")
-        if not path.parent.is_dir():
+        if not path.parent.is_dir() and path.parent != folder:
             raise CliError(f"output directory {path.parent} does not exist")
 
 
-def _out_dir(path: Path) -> Path:
+def _check_out_dir(path: Path) -> Path:
+    """Refuse an ``--output`` folder that cannot be created, without creating anything yet."""
     if path.exists() and not path.is_dir():
         raise CliError(f"{path} is a file; --output must be a directory here")
-    path.mkdir(parents=True, exist_ok=True)
+    existing = next(p for p in (path, *path.parents) if p.exists())  # relative paths end at "."
+    if not existing.is_dir():
+        raise CliError(f"{existing} is a file: --output {path} cannot be created below it")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise CliError(f"cannot write into {existing} (permission denied); choose another --output")
     return path
+
+
+@contextlib.contextmanager
+def _output_dir(path: Path) -> Iterator[Path]:
+    """Create the output folder (and missing parents) to write the results; if writing fails, remove
+    the folders created here again when they are still empty, so that a failure leaves nothing behind."""
+    created = [p for p in (path, *path.parents) if not p.exists()]  # deepest first
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CliError(f"cannot create the output directory {path}: {exc.strerror or exc}") from None
+    try:
+        yield path
+    except BaseException:
+        for folder in created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only if empty
+        raise
 
 
 def _save_figure(fig, path: Path, force: bool) -> None:
@@ -123,6 +291,37 @@ def _save_figure(fig, path: Path, force: bool) -> None:
             tmp.unlink()
 
 
+#: The options of ``tp8 saliency`` that belong to one method only, and the library's name for each.
+_METHOD_OPTIONS = {
+    "smoothgrad": {"n_samples": "n_samples", "sigma": "sigma"},
+    "ig": {"steps": "steps", "baseline": "baseline"},
+    "gradcam": {"layer": "layer"},
+}
+
+
+def _check_method_options(args: argparse.Namespace) -> None:
+    """Refuse, before any work, an option given for another method than ``--method`` (``--steps`` with smoothgrad)."""
+    for method, options in _METHOD_OPTIONS.items():
+        given = [f"--{o.replace('_', '-')}" for o in options if getattr(args, o) is not None]
+        if given and method != args.method:
+            raise CliError(
+                f"{' and '.join(given)} belong{'s' * (len(given) == 1)} to --method {method}, not {args.method}"
+            )
+
+
+def _method_options(args: argparse.Namespace, progress: bool) -> dict:
+    options = {
+        k: getattr(args, o) for o, k in _METHOD_OPTIONS.get(args.method, {}).items() if getattr(args, o) is not None
+    }
+    if args.batch_size is not None:
+        options["batch_size"] = args.batch_size
+    if args.method in ("smoothgrad", "ig"):
+        options["progress"] = progress
+    if args.method == "smoothgrad":
+        options["seed"] = args.seed
+    return options
+
+
 def _run(args: argparse.Namespace) -> int:
     import torch
 
@@ -130,13 +329,17 @@ def _run(args: argparse.Namespace) -> int:
 
     torch.manual_seed(args.seed)
     progress = not args.quiet
+    if args.command == "classviz" and args.method == "fourier" and (args.l2_reg is not None or args.init is not None):
+        raise CliError(
+            "--l2-reg and --init belong to --method lab: the fourier method has no L2 penalty and starts from noise"
+        )
+    if args.command == "saliency":
+        _check_method_options(args)
     weights = None if args.weights in ("none", "None") else args.weights
     model = tp8.load_model(args.model, weights=weights, device=args.device, progress=progress)
 
     if args.command == "predict":
         images = tp8.load_images(args.images)
-        if args.top < 1:
-            raise CliError("--top must be at least 1")
         for path, preds in zip(args.images, model.predict(images, k=min(args.top, model.num_classes))):
             print(f"{path}:")
             for rank, (name, prob) in enumerate(preds, 1):
@@ -144,18 +347,26 @@ def _run(args: argparse.Namespace) -> int:
         return 0
 
     if args.command == "saliency":
-        out = _out_dir(args.output)
-        targets = [out / f"{p.stem}_saliency.png" for p in args.images]
-        _free(targets, args.force)
+        out = _check_out_dir(args.output)
+        suffix = "saliency" if args.method == "gradient" else args.method
+        targets = [out / f"{p.stem}_{suffix}.png" for p in args.images]
+        _free(targets, args.force, folder=out)
         images = tp8.load_images(args.images)
         target = None if args.target is None else model.class_index(args.target)
-        maps = tp8.saliency_map(model, images, target)
-        with torch.no_grad():
-            classes = model(images.to(model.device)).argmax(1).tolist() if target is None else [target] * len(images)
-        for path, image, smap, cls, dest in zip(args.images, images, maps, classes, targets):
-            fig = tp8.plot_saliency(image, smap, [f"{path.name}: {model.categories[cls]}"])
-            _save_figure(fig, dest, args.force)
-            print(f"wrote {dest}  (class: {model.categories[cls]})")
+        result = tp8.attribution.attribute(args.method, model, images, target, **_method_options(args, progress))
+        with _output_dir(out):
+            for k, (path, image, dest) in enumerate(zip(args.images, images, targets)):
+                cls = model.categories[int(result.target[k])]
+                title = [f"{path.name}: {cls}"]
+                if args.method == "gradient":
+                    fig = tp8.plot_saliency(image, result.maps[k], title)
+                else:
+                    fig = tp8.plot_attributions(image, result[k], title)
+                _save_figure(fig, dest, args.force)
+                extra = ""
+                if args.method == "ig":
+                    extra = f", completeness gap {float(result.delta[k]):+.3g} ({float(result.relative_delta[k]):.1%})"
+                print(f"wrote {dest}  (class: {cls}; {args.method}, {result.passes} pass(es){extra})")
         return 0
 
     if args.command == "fool":
@@ -179,10 +390,11 @@ def _run(args: argparse.Namespace) -> int:
         return 0 if row["success"] else 1
 
     if args.command == "classviz":
-        out = _out_dir(args.output)
+        out = _check_out_dir(args.output)
         indices = [model.class_index(c) for c in args.classes]
         dests = [out / f"{_slug(model.categories[i])}.png" for i in indices]
-        _free(dests, args.force)
+        animations = [dest.with_suffix(".webp") for dest in dests] if args.animate else []
+        _free(dests + animations, args.force, folder=out)
         kwargs = {
             k: v
             for k, v in (("num_iterations", args.iterations), ("lr", args.lr), ("l2_reg", args.l2_reg))
@@ -190,10 +402,17 @@ def _run(args: argparse.Namespace) -> int:
         }
         if args.init is not None:
             kwargs["init_img"] = tp8.load_image(args.init)
-        result = tp8.class_visualization(model, indices, seed=args.seed, progress=progress, **kwargs)
-        for i, image, prob, dest in zip(indices, result.images, result.final_probability, dests):
-            tp8.save_image(image, dest, force=args.force)
-            print(f"wrote {dest}  ({model.categories[i]}: p = {float(prob):.2%})")
+        if args.animate:  # frames for the animation: about 25 along the ascent
+            kwargs["snapshot_every"] = max(1, (kwargs.get("num_iterations") or 100) // 24)
+        visualize = tp8.feature_visualization if args.method == "fourier" else tp8.class_visualization
+        result = visualize(model, indices, seed=args.seed, progress=progress, **kwargs)
+        with _output_dir(out):
+            for k, (i, image, prob, dest) in enumerate(zip(indices, result.images, result.final_probability, dests)):
+                tp8.save_image(image, dest, force=args.force)
+                print(f"wrote {dest}  ({model.categories[i]}: p = {float(prob):.2%})")
+                if args.animate:
+                    tp8.animate(result[k], animations[k], model=model, force=args.force)
+                    print(f"wrote {animations[k]}  ({len(result.snapshots)} frames)")
         return 0
     raise CliError(f"unknown command {args.command}")  # pragma: no cover - argparse prevents it
 
@@ -201,11 +420,14 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``tp8`` and ``python -m tp8``; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version (0) or a usage error, already printed (2)
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_USAGE)
     try:
         return _run(args)
     except Tp8Error as exc:
-        print(f"tp8: error: {exc}", file=sys.stderr)
+        print(f"tp8: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("tp8: interrupted", file=sys.stderr)

@@ -22,6 +22,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from torch import Tensor
 from torchvision.transforms import functional as TF
 
+from ._validate import check_finite_tensor, check_int
 from .errors import ImageLoadError, InputError
 
 __all__ = [
@@ -59,11 +60,13 @@ def _pil_from_array(array: np.ndarray) -> np.ndarray:
         a = a.astype(np.float32) / top
     else:
         a = a.astype(np.float32)
-        if a.size and (np.nanmin(a) < 0 or np.nanmax(a) > 1):
+        if not np.isfinite(a).all():
             raise InputError(
-                f"a float image array must hold values in [0, 1], got [{np.nanmin(a):.3g}, {np.nanmax(a):.3g}]"
+                f"a float image array holds {int((~np.isfinite(a)).sum())} NaN or infinite value(s); "
+                "clean it first (e.g. np.nan_to_num(a, nan=0.0))"
             )
-        a = np.nan_to_num(a, nan=0.0)
+        if a.size and (a.min() < 0 or a.max() > 1):
+            raise InputError(f"a float image array must hold values in [0, 1], got [{a.min():.3g}, {a.max():.3g}]")
     channels = a.shape[2]
     if channels in (2, 4):  # grey+alpha or RGBA: composite onto white
         alpha = a[:, :, -1:]
@@ -129,7 +132,9 @@ def load_image(source: ImageSource, *, size: int = CROP, resize: int | None = RE
 
     Raises:
         ImageLoadError: missing, truncated or non-image file, or a decompression bomb.
+        InputError: ``size`` or ``resize`` is not a positive integer.
     """
+    size, resize = _check_sizes(size, resize)  # before reading anything
     if isinstance(source, (str, os.PathLike)):
         array = _rgb_array(_open(Path(source)))
     elif isinstance(source, Image.Image):
@@ -145,15 +150,37 @@ def load_image(source: ImageSource, *, size: int = CROP, resize: int | None = RE
     return x.clamp(0.0, 1.0).contiguous()
 
 
-def load_images(sources: Sequence[ImageSource], **kwargs) -> Tensor:
+def _check_sizes(size, resize) -> tuple[int, int | None]:
+    size = check_int(
+        "size", size, low=1, hint=f"the side of the centre crop in pixels; {CROP} (the default) suits ImageNet networks"
+    )
+    if resize is not None:
+        resize = check_int(
+            "resize",
+            resize,
+            low=1,
+            hint=f"the short side in pixels before the crop; {RESIZE} (the default), or None for no resize",
+        )
+    return size, resize
+
+
+def load_images(sources: Sequence[ImageSource], *, size: int = CROP, resize: int | None = RESIZE) -> Tensor:
     """:func:`load_image` on each source, stacked into a ``(N, 3, H, W)`` batch."""
-    return torch.stack([load_image(s, **kwargs) for s in sources])
+    if isinstance(sources, (str, os.PathLike, Image.Image, np.ndarray)):
+        raise InputError("load_images takes a list of images; use load_image for a single one")
+    size, resize = _check_sizes(size, resize)  # before reading anything
+    sources = list(sources)
+    if not sources:
+        raise InputError("load_images got no image; give a list of at least one path, PIL image or array")
+    return torch.stack([load_image(s, size=size, resize=resize) for s in sources])
 
 
 def check_images(images: Tensor, *, name: str = "images") -> tuple[Tensor, bool]:
     """Validate a batch (or a single image) of RGB pixels in ``[0, 1]``.
 
     Returns the batch shaped ``(N, 3, H, W)`` and whether a single ``(3, H, W)`` image was given.
+    Refuses anything else: another shape, integers, an empty batch, NaN or infinite pixels, values
+    outside ``[0, 1]`` (:class:`InputError`).
     """
     if not isinstance(images, Tensor):
         raise InputError(f"{name} must be a torch.Tensor, got {type(images).__name__}; use tp8.load_image")
@@ -163,6 +190,9 @@ def check_images(images: Tensor, *, name: str = "images") -> tuple[Tensor, bool]
         raise InputError(f"{name} must be shaped (3, H, W) or (N, 3, H, W), got {tuple(images.shape)}")
     if not batch.is_floating_point():
         raise InputError(f"{name} must be floating point in [0, 1], got {batch.dtype}")
+    if batch.numel() == 0:
+        raise InputError(f"{name} holds no pixel (shape {tuple(images.shape)}); give at least one non-empty image")
+    check_finite_tensor(name, batch)
     lo, hi = float(batch.min()), float(batch.max())
     if lo < -1e-6 or hi > 1 + 1e-6:
         raise InputError(
@@ -197,8 +227,11 @@ def save_image(image: Tensor | np.ndarray, path: str | os.PathLike, *, force: bo
     if path.exists() and not force:
         raise ImageLoadError(f"{path} already exists; choose another name or pass --force (force=True)")
     if isinstance(image, Tensor):
+        check_finite_tensor("image", image.detach())
         image = to_numpy(image)
     array = np.asarray(image)
+    if np.issubdtype(array.dtype, np.floating) and not np.isfinite(array).all():
+        raise InputError("image holds NaN or infinite values; clean it first (e.g. np.nan_to_num(a, nan=0.0))")
     if array.dtype != np.uint8:
         array = np.round(np.clip(array, 0, 1) * 255).astype(np.uint8)
     if not path.parent.exists():

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import hashlib
 import io
 import os
 import re
 import urllib.error
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -36,6 +38,7 @@ __all__ = [
     "IMAGENET_STD",
     "Classifier",
     "Target",
+    "WeightsInfo",
     "available_models",
     "load_model",
     "load_optional_model",
@@ -50,6 +53,43 @@ REQUIRE_WEIGHTS_ENV = "TP8_REQUIRE_WEIGHTS"
 
 #: A class given by index or by name, or one per image.
 Target = int | str | Sequence[int | str] | Tensor
+
+
+@dataclass(frozen=True)
+class WeightsInfo:
+    """What a network's parameters are, without saying where they lie on disk.
+
+    Attributes:
+        kind: ``"torchvision"`` (torchvision's published weights), ``"file"`` (a local state dict)
+            or ``"random"`` (random initialisation).
+        name: the torchvision weights entry (``"SqueezeNet1_1_Weights.IMAGENET1K_V1"``) or the
+            file's name (``"squeezenet1_1.pth"``, never its folder).
+        sha256: the first 12 hex digits of the file's SHA-256 (files only).
+        acc1, acc5: torchvision's published ImageNet-1k top-1 / top-5 accuracy in % (torchvision
+            weights only).
+    """
+
+    kind: str
+    name: str = ""
+    sha256: str | None = None
+    acc1: float | None = None
+    acc5: float | None = None
+
+    def __str__(self) -> str:
+        if self.kind == "torchvision":
+            acc = f", ImageNet top-1 {self.acc1:.1f} %" if self.acc1 is not None else ""
+            return f"torchvision {self.name}{acc}"
+        if self.kind == "file":
+            return f"file {self.name} (SHA-256 {self.sha256}…)"
+        return "random initialisation"
+
+
+def _file_info(path: Path) -> WeightsInfo:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return WeightsInfo("file", path.name, digest.hexdigest()[:12])
 
 
 def _normalise_name(name: str) -> str:
@@ -67,7 +107,9 @@ class Classifier(nn.Module):
         net: the wrapped torchvision network (expects normalised input).
         name: the torchvision builder name, e.g. ``"squeezenet1_1"``.
         categories: the class names, in the order of the network's outputs.
-        weights_source: where the parameters came from, in words.
+        weights_source: where the parameters came from, in words (may hold a local path: for
+            messages on this machine, not for a published page).
+        weights: what the parameters are (:class:`WeightsInfo`), without any path.
         pretrained: False only for random initialisation.
     """
 
@@ -79,6 +121,7 @@ class Classifier(nn.Module):
         name: str = "model",
         weights_source: str = "unknown",
         pretrained: bool = True,
+        weights: WeightsInfo | None = None,
         mean: Sequence[float] = IMAGENET_MEAN,
         std: Sequence[float] = IMAGENET_STD,
     ) -> None:
@@ -88,6 +131,7 @@ class Classifier(nn.Module):
         self.categories: tuple[str, ...] = tuple(categories)
         self.weights_source = weights_source
         self.pretrained = pretrained
+        self.weights = weights if weights is not None else WeightsInfo("random" if not pretrained else "unknown")
         self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1))
         self._index: dict[str, list[int]] = {}
@@ -179,8 +223,13 @@ class Classifier(nn.Module):
 
     def class_indices(self, target: Target, n: int) -> Tensor:
         """One class index per image: a single class is repeated ``n`` times."""
+        from ._validate import check_count
+
         if isinstance(target, Tensor):
             target = target.tolist() if target.ndim else int(target.item())
+        if isinstance(target, Sequence) and not isinstance(target, str) and len(target) == 0:
+            raise InputError("no target class given (an empty list); give one class, or one per image")
+        n = check_count("n", n, hint="the number of images, at least one")
         if isinstance(target, (int, str)):
             indices = [self.class_index(target)] * n
         else:
@@ -192,14 +241,27 @@ class Classifier(nn.Module):
     # -- predictions ----------------------------------------------------------------
     @torch.no_grad()
     def probabilities(self, images: Tensor) -> Tensor:
-        """Softmax probabilities ŷ, shaped ``(N, num_classes)``."""
-        return self(images.to(self.device)).softmax(dim=1)
+        """Softmax probabilities ŷ, shaped ``(N, num_classes)``, of RGB images in [0, 1].
+
+        Raises:
+            InputError: ``images`` not RGB pixels in [0, 1] (or holding NaN), see :func:`tp8.check_images`.
+        """
+        from .images import check_images
+
+        batch, _ = check_images(images)
+        return self(batch.to(self.device)).softmax(dim=1)
 
     @torch.no_grad()
     def predict(self, images: Tensor, k: int = 5) -> list[list[tuple[str, float]]]:
-        """Top-``k`` (class name, probability) pairs for each image of a batch."""
-        if images.ndim == 3:
-            images = images.unsqueeze(0)
+        """Top-``k`` (class name, probability) pairs for each image of a batch (or of one image).
+
+        Raises:
+            InputError: ``k`` not an integer in ``[1, num_classes]``, or images as :meth:`probabilities`.
+        """
+        from ._validate import check_int
+
+        hint = f"{self.name} has {self.num_classes} classes; 5 (the default) is usual"
+        k = check_int("k", k, low=1, high=self.num_classes, hint=hint)
         probs, idx = self.probabilities(images).topk(k, dim=1)
         return [
             [(self.categories[i], p) for i, p in zip(row_i.tolist(), row_p.tolist())]
@@ -207,7 +269,7 @@ class Classifier(nn.Module):
         ]
 
     def extra_repr(self) -> str:
-        return f"name={self.name!r}, weights={self.weights_source!r}, classes={self.num_classes}"
+        return f"name={self.name!r}, weights={str(self.weights)!r}, classes={self.num_classes}"
 
 
 def available_models() -> list[str]:
@@ -334,6 +396,13 @@ def _download(name: str, weights, progress: bool) -> tuple[dict[str, Tensor], st
     return state, f"torchvision {type(weights).__name__}.{weights.name}"
 
 
+def _torchvision_info(weights) -> WeightsInfo:
+    metrics = weights.meta.get("_metrics", {}).get("ImageNet-1K", {})
+    return WeightsInfo(
+        "torchvision", f"{type(weights).__name__}.{weights.name}", None, metrics.get("acc@1"), metrics.get("acc@5")
+    )
+
+
 def load_model(
     name: str = "squeezenet1_1",
     weights: str | os.PathLike[str] | None = "DEFAULT",
@@ -374,6 +443,7 @@ def load_model(
 
     state: dict[str, Tensor] | None = None
     source = "random initialisation"
+    info = WeightsInfo("random")
     if weights is None:
         warnings.warn(
             f"{name} has random weights (weights=None): its predictions and visualisations mean nothing; "
@@ -393,9 +463,11 @@ def load_model(
                 f"{WEIGHTS_DIR_ENV}={env_dir} is not a directory; point it at a folder of <name>.pth files"
             )
         if weights == "DEFAULT" and env_file is not None and env_file.is_file():
-            state, source = _read_state_dict(env_file, name), str(env_file)
+            state, source, info = _read_state_dict(env_file, name), str(env_file), _file_info(env_file)
         else:
-            state, source = _download(name, _weights_enum(name)[weights], progress)
+            entry = _weights_enum(name)[weights]
+            state, source = _download(name, entry, progress)
+            info = _torchvision_info(entry)
     elif isinstance(weights, str) and weights == "DEFAULT":
         raise WeightsError(f"torchvision has no pretrained weights for {name}; pass weights='path/to/{name}.pth'")
     else:
@@ -407,11 +479,11 @@ def load_model(
                 f"weights file {path} does not exist; pass an existing .pth file, a directory holding "
                 f"{name}.pth, 'DEFAULT' or None"
             )
-        state, source = _read_state_dict(path, name), str(path)
+        state, source, info = _read_state_dict(path, name), str(path), _file_info(path)
 
     if state is not None:
         _load_into(net, state, name, source)
-    model = Classifier(net, categories, name=name, weights_source=source, pretrained=state is not None)
+    model = Classifier(net, categories, name=name, weights_source=source, pretrained=state is not None, weights=info)
     return model.to(dev)
 
 

@@ -1,0 +1,654 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   tp8:
+#     min_figures: 5
+# ---
+
+# %% [markdown]
+# # Au-delà du gradient : quelle carte croire ?
+#
+# La [partie 1](../partie-1-saillance/) a expliqué les décisions de SqueezeNet avec la carte du TP, le
+# module du gradient du score par rapport aux pixels, et en a mesuré les défauts en
+# [Q2](../partie-1-saillance/#q2) : un bruit invisible suffit à la redessiner, elle ignore les motifs dont
+# l'effet a déjà saturé, et la grille des convolutions y imprime un damier. Des dizaines de méthodes ont
+# été proposées depuis pour faire mieux. Cette page en met trois à l'épreuve à côté de la carte du TP :
+# **SmoothGrad**, les **gradients intégrés** et **Grad-CAM**.
+#
+# Regarder des cartes ne suffit pas à les départager : une carte peut être lisse, jolie, centrée sur
+# l'objet… et ne rien dire du réseau. On posera donc deux questions mesurables, sur les mêmes photos :
+#
+# 1. **la carte dépend-elle du réseau ?** Si l'on détruit les poids du réseau, couche après couche, une
+#    carte qui l'explique doit changer (le test de cohérence d'Adebayo et al., 2018) ;
+# 2. **la carte désigne-t-elle ce qui compte ?** Si l'on efface les pixels qu'elle classe en premier, la
+#    probabilité de la classe doit s'effondrer plus vite qu'en effaçant des pixels au hasard (les courbes de
+#    suppression et d'insertion de Petsiuk et al., 2018).
+#
+# Tous les calculs sont des appels à `tp8` (`tp8.input_gradient`, `tp8.smoothgrad`,
+# `tp8.integrated_gradients`, `tp8.grad_cam`, `tp8.model_randomization`, `tp8.deletion`,
+# `tp8.insertion`), exécutés lors de la construction de cette page.
+
+# %% tags=["remove-cell"]
+# Réglages de la page (barres de progression coupées, figures en français), hors de la vue du lecteur.
+import tp8.course
+
+tp8.course.setup()
+page_clock = tp8.course.Stopwatch().__enter__()  # la durée d'exécution de la page, donnée à la fin
+
+# %%
+import functools
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from IPython.display import Markdown, display
+
+import tp8
+from tp8.attribution import render_map
+from tp8.course import Stopwatch, claim, num, pct, show, table
+from tp8.plotting import row_label, show_tile, tile_figure
+
+torch.manual_seed(0)
+model = tp8.load_model()  # SqueezeNet 1.1, poids figés
+samples = tp8.sample_images()  # les photos libres du cours
+images = torch.stack([s.image for s in samples])  # (8, 3, 224, 224), pixels dans [0, 1]
+names = [s.name for s in samples]
+probs = model.probabilities(images)
+classes = probs.argmax(dim=1)  # chaque carte explique la classe prédite
+print(tp8.course.provenance(model))
+table(
+    [
+        {"photo": n, "classe prédite": model.categories[int(c)], "probabilité": float(probs[k, c])}
+        for k, (n, c) in enumerate(zip(names, classes))
+    ]
+)
+
+# %% [markdown]
+# Les huit photos du cours (chat, café, astronaute, fusée, moto, pagode, fleur, Grace Hopper) servent
+# partout sur cette page, et chaque carte explique la classe que le réseau prédit, juste ou fausse.
+#
+# ## Quatre cartes pour une même question
+#
+# Les quatre méthodes répondent à la même question : *quels pixels font monter le score $\tilde y_c$ de la
+# classe $c$ ?* Elles diffèrent par la façon de poser le calcul.
+#
+# **Le gradient brut** (Simonyan et al., 2014), la carte du TP : la pente du score en $x$, pixel par pixel,
+#
+# $$ M_{ij} = \max_{k \in \{R, V, B\}} \left| \frac{\partial \tilde y_c}{\partial x_{kij}}(x) \right| . $$
+#
+# Une passe avant et une passe arrière. C'est une dérivée : elle décrit ce qui se passe dans un voisinage
+# infinitésimal de $x$, et ce voisinage est accidenté. Un réseau à ReLU est affine par morceaux ; son
+# gradient saute d'un morceau à l'autre au gré de chaque pixel, d'où le grain mesuré en
+# [Q2 (a)](../partie-1-saillance/#q2).
+#
+# **SmoothGrad** (Smilkov et al., 2017) prend au sérieux ce diagnostic : plutôt que la pente en un point,
+# la pente moyenne dans un voisinage. On ajoute à la photo $n$ bruits gaussiens indépendants et on moyenne
+# les $n$ cartes :
+#
+# $$ \hat M(x) = \frac{1}{n} \sum_{s=1}^{n} M\bigl(x + \varepsilon_s\bigr), \qquad
+#    \varepsilon_s \sim \mathcal N\bigl(0, \sigma^2 I\bigr), \quad \sigma = 0{,}15\,(x_{\max} - x_{\min}). $$
+#
+# Ce qui change d'une copie bruitée à l'autre se moyenne ; ce sur quoi elles s'accordent reste. Prix : $n$
+# passes avant et arrière au lieu d'une.
+#
+# **Les gradients intégrés** (Sundararajan et al., 2017) s'attaquent à l'autre défaut, la saturation
+# ([Q2 (c)](../partie-1-saillance/#q2)) : un motif déjà « allumé » au maximum ne fait plus bouger le
+# score, donc son gradient est presque nul, alors que c'est lui qui a fait la décision. Au lieu de la pente
+# en $x$, on additionne les pentes tout au long du chemin droit qui va d'une image de référence $x'$ (ici
+# l'image noire) à la photo :
+#
+# $$ \mathrm{IG}_k(x) = (x_k - x'_k) \int_0^1 \frac{\partial \tilde y_c}{\partial x_k}
+#    \bigl(x' + \alpha\,(x - x')\bigr)\, d\alpha . $$
+#
+# Le théorème fondamental de l'analyse donne alors la propriété qui fait l'intérêt de la méthode, la
+# **complétude** : les attributions s'additionnent exactement à la variation du score,
+# $\sum_k \mathrm{IG}_k(x) = \tilde y_c(x) - \tilde y_c(x')$. On calcule l'intégrale par une quadrature à
+# $m$ points, soit $m$ passes avant et arrière ; la carte montre, pour chaque pixel, la somme de ses trois
+# canaux, qui est **signée** : en rouge ce qui pousse le score vers le haut, en bleu ce qui le tire vers le
+# bas.
+#
+# **Grad-CAM** (Selvaraju et al., 2017) ne remonte pas jusqu'aux pixels. Il s'arrête à la sortie $A$ du
+# dernier module *Fire* de SqueezeNet (512 cartes d'activation de $13 \times 13$) et pondère chaque carte
+# $A^k$ par la moyenne de son gradient :
+#
+# $$ \alpha_k = \frac{1}{13 \times 13} \sum_{i,j} \frac{\partial \tilde y_c}{\partial A^k_{ij}}, \qquad
+#    L = \mathrm{ReLU}\Bigl(\sum_k \alpha_k A^k\Bigr), $$
+#
+# puis agrandit $L$ à la taille de l'image (interpolation bilinéaire). La carte est grossière — un pixel de
+# $L$ couvre environ $17 \times 17$ pixels de la photo — mais lisse par construction, et la passe arrière
+# s'arrête à la couche choisie.
+
+# %%
+N_SAMPLES, SIGMA = 16, 0.15  # SmoothGrad : n copies bruitées, σ en fraction de l'étendue des pixels
+STEPS = 16  # gradients intégrés : points de la quadrature de Gauss–Legendre
+methods = {
+    "gradient": lambda x, c: tp8.input_gradient(model, x, c),
+    "smoothgrad": lambda x, c: tp8.smoothgrad(model, x, c, n_samples=N_SAMPLES, sigma=SIGMA, seed=0),
+    "ig": lambda x, c: tp8.integrated_gradients(model, x, c, baseline="black", steps=STEPS),
+    "gradcam": lambda x, c: tp8.grad_cam(model, x, c),
+}
+tp8.input_gradient(model, images, classes)  # une passe d'échauffement, non chronométrée : la toute
+# première passe d'une taille de lot paie la préparation des convolutions (oneDNN), pas la méthode
+results, seconds = {}, {}
+for name, method in methods.items():
+    with Stopwatch() as clock:
+        results[name] = method(images, classes)
+    seconds[name] = clock.seconds
+LABEL = {"gradient": "gradient brut", "smoothgrad": "SmoothGrad", "ig": "gradients intégrés", "gradcam": "Grad-CAM"}
+print({LABEL[k]: f"{num(v, 1)} s" for k, v in seconds.items()})
+
+# %% tags=["hide-input"]
+SHOWN = [names.index(n) for n in ("chelsea", "coffee", "rocket", "grace_hopper")]
+photos = tp8.to_numpy(images)
+fig, axes = tile_figure(5, len(SHOWN), title_lines=[2, 0, 0, 0, 0], row_label_px=18)
+for col, k in enumerate(SHOWN):
+    show_tile(axes[0, col], photos[k], f"{names[k]}\n→ {model.categories[int(classes[k])]}")
+    for row, name in enumerate(methods, start=1):
+        show_tile(axes[row, col], render_map(results[name].maps[k], name, photos[k]))
+row_label(fig, axes[0, 0], "photo")
+for row, name in enumerate(methods, start=1):
+    row_label(fig, axes[row, 0], LABEL[name])
+show(
+    fig,
+    alt="Quatre photos en colonnes (un chat, une tasse d'espresso, une fusée, Grace Hopper) avec la classe "
+    "prédite, et sous chacune ses quatre cartes. Gradient brut : un semis de points rouges et jaunes sur fond "
+    "noir. SmoothGrad : des plages plus continues, traversées d'une fine grille régulière. Gradients intégrés : "
+    "un grain de points rouges et bleus sur fond blanc, qui suit les contours de la photo. Grad-CAM : la photo "
+    "teintée de violet, avec quelques taches jaunes ou orangées à l'échelle des objets.",
+)
+
+
+# %% tags=["hide-input"]
+def roughness(maps):
+    """Variation moyenne entre pixels voisins, rapportée à la valeur moyenne de la carte (|carte|)."""
+    m = maps.abs()
+    step = (m[:, :, 1:] - m[:, :, :-1]).abs().mean(dim=(1, 2)) + (m[:, 1:] - m[:, :-1]).abs().mean(dim=(1, 2))
+    return (step / 2 / m.mean(dim=(1, 2))).numpy()
+
+
+def checkerboard(maps, period=4):
+    """Rapport max/min de la carte moyenne selon la position (i mod 4, j mod 4) : le damier de Q2 (d)."""
+    m = maps.abs().numpy()
+    side = m.shape[-1] // period * period
+    profile = m[:, :side, :side].reshape(len(m), side // period, period, side // period, period).mean(axis=(0, 1, 3))
+    return profile.max() / profile.min()
+
+
+rough = {name: roughness(r.maps) for name, r in results.items()}
+r_grad, r_sg, r_ig, r_cam = (np.median(rough[k]) for k in methods)
+checker = {name: checkerboard(results[name].maps) for name in ("gradient", "smoothgrad")}
+display(
+    Markdown(
+        f"""
+Chaque carte est dessinée sur sa propre échelle (du noir au blanc jusqu'à son 99,5ᵉ centile ; de bleu à
+rouge, symétrique, pour les gradients intégrés ; mélangée à la photo pour Grad-CAM). Pour comparer
+leur grain sans se fier à l'œil, on mesure la **rugosité** d'une carte : l'écart moyen entre deux pixels
+voisins, divisé par la valeur moyenne de la carte. Médiane sur les huit photos : {num(r_grad)} pour le
+gradient brut, {num(r_sg)} pour SmoothGrad, {num(r_ig)} pour les gradients intégrés et {num(r_cam)} pour
+Grad-CAM. {claim(all(rough["smoothgrad"] < 0.6 * rough["gradient"]), "Sur chaque photo, SmoothGrad divise la rugosité du gradient brut par plus d'un et demi")} :
+le bruit de gradient se moyenne bien. Le damier de [Q2 (d)](../partie-1-saillance/#q2), lui,
+résiste : en moyenne sur les huit cartes, la position la plus favorisée modulo 4 reçoit
+{num(checker["gradient"], 1)} fois plus que la moins favorisée pour le gradient brut, et
+{num(checker["smoothgrad"], 1)} fois plus pour SmoothGrad —
+{claim(2 < checker["smoothgrad"] < checker["gradient"], "la moyenne sur des copies bruitées l'atténue sans l'effacer")},
+car ce motif vient de l'architecture et se retrouve dans chaque copie. {claim(all(rough["ig"] > rough["gradient"]), "Les gradients intégrés sont plus rugueux encore que le gradient brut")},
+car ils multiplient un gradient (moyen) par la photo elle-même, dont ils héritent la texture.
+{claim(all(rough["gradcam"] < 0.1 * rough["smoothgrad"]), "Grad-CAM est lisse par construction")} :
+sa rugosité est celle d'une interpolation de 13 × 13 valeurs. Mais une carte lisse n'est pas pour autant
+une carte juste ; c'est ce que les sections suivantes mesurent.
+"""
+    )
+)
+
+# %% [markdown]
+# ## Les gradients intégrés tiennent-ils leurs comptes ?
+#
+# La complétude n'est exacte que pour l'intégrale. Avec $m$ points, il reste un **écart de complétude**
+#
+# $$ \delta = \sum_k \mathrm{IG}_k(x) - \bigl(\tilde y_c(x) - \tilde y_c(x')\bigr), $$
+#
+# que `tp8` renvoie pour chaque image et qui mesure directement l'erreur de la quadrature : c'est le
+# contrôle que Sundararajan et al. recommandent pour choisir $m$. On le compare pour deux règles au même
+# prix ($m = 16$ passes) : la somme de Riemann « à droite » de l'article (les points $\alpha = j/m$, poids
+# $1/m$) et la quadrature de Gauss–Legendre, qui place ses points et ses poids de façon à intégrer
+# exactement les polynômes de degré $2m - 1$.
+
+# %%
+ig = results["ig"]  # Gauss–Legendre, m = 16
+with Stopwatch() as clock_riemann:
+    ig_riemann = tp8.integrated_gradients(model, images, classes, baseline="black", steps=STEPS, method="riemann_right")
+gap_rows = [
+    {
+        "photo": n,
+        "ỹ(x) − ỹ(noir)": float(ig.score[k] - ig.baseline_score[k]),
+        "Σ IG (Gauss–Legendre)": float(ig.attributions[k].sum()),
+        "écart relatif (Gauss–Legendre)": float(ig.relative_delta[k]),
+        "Σ IG (Riemann)": float(ig_riemann.attributions[k].sum()),
+        "écart relatif (Riemann)": float(ig_riemann.relative_delta[k]),
+    }
+    for k, n in enumerate(names)
+]
+table(gap_rows, digits={"écart relatif (Gauss–Legendre)": 3, "écart relatif (Riemann)": 3})
+
+# %% tags=["hide-input"]
+gl_gap, rr_gap = ig.relative_delta.numpy(), ig_riemann.relative_delta.numpy()
+fig, ax = plt.subplots(figsize=(7.5, 3.0), layout="constrained")
+pos = np.arange(len(names))
+ax.bar(pos - 0.2, 100 * rr_gap, 0.4, label=f"Riemann à droite, m = {STEPS}", color="0.6")
+ax.bar(pos + 0.2, 100 * gl_gap, 0.4, label=f"Gauss–Legendre, m = {STEPS}", color="tab:blue")
+ax.set_xticks(pos, names, rotation=20, fontsize=8)
+ax.set_ylabel("|écart| / (ỹ(x) − ỹ(noir)), en %")
+ax.set_title("Écart de complétude des gradients intégrés, par photo", fontsize=10)
+ax.legend(fontsize=8)
+ax.grid(axis="y", alpha=0.3)
+show(
+    fig,
+    alt="Diagramme en barres : pour chacune des huit photos, l'écart de complétude des gradients intégrés en "
+    "pourcentage de la variation du score, avec la somme de Riemann (barres grises) et la quadrature de "
+    "Gauss–Legendre (barres bleues), toutes deux à 16 points.",
+)
+
+# %% tags=["hide-input"]
+display(
+    Markdown(
+        f"""
+Entre l'image noire et la photo, le score de la classe prédite monte de {num(min(r["ỹ(x) − ỹ(noir)"] for r in gap_rows), 1)}
+à {num(max(r["ỹ(x) − ỹ(noir)"] for r in gap_rows), 1)} points selon la photo. Avec la somme de Riemann, les
+attributions s'écartent de ce total de {pct(np.median(rr_gap), 1)} en médiane (jusqu'à {pct(rr_gap.max())}) ;
+avec Gauss–Legendre, de {pct(np.median(gl_gap), 1)} (jusqu'à {pct(gl_gap.max())}) :
+{claim(np.median(gl_gap) < 0.5 * np.median(rr_gap), "au même prix, la quadrature de Gauss–Legendre divise l'écart médian par plus de deux")}.
+Aucune des deux n'est exacte à 16 points : le score d'un réseau à ReLU est une fonction affine par morceaux
+de $\\alpha$, aux cassures innombrables, qu'aucune quadrature ne suit parfaitement. Pour une carte
+publiée, on augmente $m$ jusqu'à ce que l'écart soit négligeable ; ici les deux calculs ont pris
+{num(seconds["ig"], 1)} s et {num(clock_riemann.seconds, 1)} s pour les huit photos.
+"""
+    )
+)
+
+# %% [markdown]
+# ## Le test de cohérence : la carte dépend-elle du réseau ?
+#
+# Adebayo et al. (2018) ont posé une question d'une simplicité désarmante : que devient une carte quand
+# le réseau qu'elle prétend expliquer n'a plus rien appris ? Si elle ne change pas, elle montre quelque
+# chose de l'image (ses contours, ses contrastes), pas la décision du réseau — et ils ont trouvé des
+# méthodes répandues, comme la rétropropagation guidée, qui échouent à ce test.
+#
+# Le test **en cascade** détruit le réseau par le haut, un bloc à la fois, sur une **copie** (le réseau
+# de l'appelant n'est jamais modifié) : d'abord la dernière convolution (`classifier.1`, celle qui produit
+# les 1000 scores), puis le module *Fire* `features.12`, puis `features.11`… jusqu'à la première
+# convolution `features.0`, soit dix étapes. Chaque bloc détruit reçoit des poids tirés au hasard avec le
+# même écart-type que ses poids appris. Après chaque étape, on recalcule la carte de chaque méthode (pour
+# la classe que prédisait le réseau entraîné) et on la compare à la carte d'origine par la **corrélation
+# de rang de Spearman** $\rho$ de leurs valeurs absolues : $\rho = 1$, même classement des pixels ;
+# $\rho \approx 0$, plus rien de commun.
+#
+# Pour savoir si le test est capable d'échouer, on lui soumet aussi une « méthode » qui ignore le réseau :
+# le **détecteur de contours** de Sobel, appliqué à la photo en niveaux de gris. Le test tourne sur quatre
+# photos, avec des réglages réduits pour SmoothGrad ($n = 3$) et les gradients intégrés ($m = 3$), car
+# chaque méthode est recalculée onze fois.
+
+# %%
+from skimage import filters
+
+
+def contours(model, x, target):
+    """Une « carte » qui ignore le réseau : le module du gradient de Sobel de la photo en gris."""
+    grey = x.mean(dim=1).cpu().numpy()
+    return torch.stack([torch.from_numpy(filters.sobel(g)).float() for g in grey])
+
+
+pixel_methods = ["gradient", "smoothgrad", "ig"]
+dead_scores = []  # à chaque étape : le score de la classe est-il nul (coupé par le ReLU final) ?
+
+
+def gradient_noting_dead_scores(model, x, target):
+    result = tp8.input_gradient(model, x, target)
+    dead_scores.append(result.score == 0)
+    return result
+
+
+SANITY = [names.index(n) for n in ("chelsea", "coffee", "rocket", "grace_hopper")]
+SANITY_N = 3  # copies de SmoothGrad et points des gradients intégrés, pour chacune des onze étapes
+checked = {
+    "contours": contours,
+    "gradient": gradient_noting_dead_scores,
+    "smoothgrad": functools.partial(tp8.smoothgrad, n_samples=SANITY_N, sigma=SIGMA, seed=0),
+    "ig": functools.partial(tp8.integrated_gradients, steps=SANITY_N),
+    "gradcam": tp8.grad_cam,
+}
+before = {k: v.clone() for k, v in model.state_dict().items()}
+with Stopwatch() as clock_sanity:
+    sanity = tp8.model_randomization(model, images[SANITY], checked, classes[SANITY], keep_maps=True, seed=0)
+untouched = all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+print(f"blocs, dans l'ordre : {', '.join(sanity.blocks)}")
+print(f"réseau de départ inchangé après le test : {'oui' if untouched else 'non'}")
+
+# %% tags=["hide-input"]
+LABEL["contours"] = "contours (Sobel)"
+STYLE = {"contours": ("0.45", "--"), "gradient": ("tab:red", "-"), "smoothgrad": ("tab:orange", "-"),
+         "ig": ("tab:blue", "-"), "gradcam": ("tab:purple", "-")}  # fmt: skip
+mean_rho = sanity.mean()
+steps_axis = np.arange(len(sanity.steps))
+fig, ax = plt.subplots(figsize=(8.5, 3.8), layout="constrained")
+for name, rho in mean_rho.items():
+    colour, style = STYLE[name]
+    for k in range(len(sanity)):  # chaque photo, en trait fin
+        ax.plot(steps_axis, sanity.correlation[name][:, k].numpy(), color=colour, alpha=0.2, lw=0.8, ls=style)
+    ax.plot(steps_axis, rho.numpy(), color=colour, lw=2, ls=style, marker="o", ms=3, label=LABEL[name])
+ax.set_xticks(steps_axis, ["entraîné"] + [f"+ {b}" for b in sanity.blocks], rotation=35, ha="right", fontsize=8)
+ax.set_ylabel("ρ de Spearman avec la carte d'origine")
+ax.set_ylim(-0.1, 1.05)
+ax.axhline(0, color="0.7", lw=0.8)
+ax.grid(alpha=0.3)
+ax.legend(fontsize=8, loc="center right")
+ax.set_title("Randomisation en cascade de SqueezeNet 1.1, du haut vers le bas (moyenne de 4 photos)", fontsize=10)
+show(
+    fig,
+    alt="Courbes de la corrélation de Spearman entre la carte d'origine et la carte du réseau de plus en plus "
+    "détruit, en fonction du dernier bloc rendu aléatoire (de classifier.1 à features.0), pour cinq méthodes : "
+    "les contours de Sobel restent à 1 tout du long ; le gradient brut, SmoothGrad et les gradients intégrés "
+    "tombent vers des valeurs faibles ; Grad-CAM tombe près de zéro dès les premiers blocs.",
+)
+
+# %% tags=["hide-input"]
+k0 = SANITY.index(names.index("coffee"))  # la tasse d'espresso
+picked = [0, 1, 5, len(sanity.blocks)]  # réseau entraîné, classifier.1 détruit, jusqu'à features.9, tout
+column_title = {0: "réseau entraîné", 1: "classifier.1\naléatoire", 5: "… jusqu'à\nfeatures.9",
+                len(sanity.blocks): "tout le réseau\naléatoire"}  # fmt: skip
+shown_methods = ["gradient", "smoothgrad", "ig", "gradcam"]
+photo = photos[SANITY[k0]]
+fig, axes = tile_figure(len(shown_methods), len(picked), title_lines=[2, 0, 0, 0], row_label_px=18)
+for row, name in enumerate(shown_methods):
+    for col, step in enumerate(picked):
+        tile = sanity.maps[name][step, k0]
+        show_tile(axes[row, col], render_map(tile, name, photo), column_title[step] if row == 0 else None)
+    row_label(fig, axes[row, 0], LABEL[name])
+show(
+    fig,
+    alt="Les cartes de la photo d'espresso pour quatre méthodes (en lignes : gradient brut, SmoothGrad, gradients "
+    "intégrés, Grad-CAM) à quatre étapes de la destruction du réseau (en colonnes : réseau entraîné, dernière "
+    "couche aléatoire, réseau aléatoire jusqu'au module features.9, réseau entièrement aléatoire).",
+)
+
+# %% tags=["hide-input"]
+rho = {name: sanity.correlation[name] for name in checked}
+after_top = {name: float(rho[name][1].mean()) for name in checked}  # classifier.1 seul détruit
+at_end = {name: float(rho[name][-1].mean()) for name in checked}
+zero_maps = {name: int(sanity.constant[name][1:].sum()) for name in checked}
+cases = (len(sanity.steps) - 1) * len(sanity)
+dead = torch.stack(dead_scores)  # (étapes, photos)
+# D'où vient la corrélation résiduelle du réseau entièrement détruit ? On compare, sur les cartes non nulles,
+# sa carte à la carte d'origine de la même photo et à celle d'une autre photo (la suivante).
+from tp8.sanity import rank_correlation
+
+same_photo, other_photo = {}, {}
+for name in pixel_methods:
+    end, trained = sanity.maps[name][-1].abs(), sanity.maps[name][0].abs()
+    live = ~sanity.constant[name][-1]
+    same_photo[name] = float(rank_correlation(end, trained)[live].mean())
+    other_photo[name] = float(rank_correlation(end, trained.roll(1, dims=0))[live].mean())
+dead_explains = bool(torch.equal(dead, sanity.constant["gradient"]))
+cam_zero_and_dead = int((sanity.constant["gradcam"] & dead).sum())
+display(
+    Markdown(
+        f"""
+**La leçon en chiffres.** {claim(bool((rho["contours"] > 0.999).all()), "Les contours de Sobel ne bougent pas")} :
+$\\rho = 1$ à chaque étape, puisqu'ils ne lisent pas le réseau. Le test sait donc échouer, et c'est ce
+qui donne du poids à ce qui suit : {claim(all(at_end[m] < 0.5 for m in methods), "aucune des quatre méthodes ne garde sa carte quand le réseau est détruit")}
+— elles **passent** le test. Dès que la seule dernière couche est aléatoire, la corrélation moyenne tombe à
+{num(after_top["gradient"])} pour le gradient brut, {num(after_top["smoothgrad"])} pour SmoothGrad,
+{num(after_top["ig"])} pour les gradients intégrés et {num(after_top["gradcam"])} pour Grad-CAM ; une fois
+tout le réseau aléatoire, elle vaut {num(at_end["gradient"])}, {num(at_end["smoothgrad"])},
+{num(at_end["ig"])} et {num(at_end["gradcam"])}.
+
+Les méthodes ne passent pas toutes de la même façon. {claim(at_end["gradcam"] < min(at_end[m] for m in pixel_methods), "Grad-CAM est celle qui dépend le plus des poids appris")} :
+sa carte est faite des activations et des gradients de la dernière couche convolutive, que la
+destruction atteint en premier. Les trois méthodes qui remontent jusqu'aux pixels gardent, même face à
+un réseau entièrement aléatoire, une corrélation résiduelle
+({claim(all(0.1 < at_end[m] < 0.5 for m in pixel_methods), "entre 0,1 et 0,5")}). Pour le gradient brut et
+SmoothGrad, {claim(all(abs(same_photo[m] - other_photo[m]) < 0.1 for m in ("gradient", "smoothgrad")), "ce résidu ne vient pas de la photo")} :
+sur les cartes non nulles, la carte du réseau détruit ressemble autant à la carte d'origine d'une **autre**
+photo ($\\rho$ moyen de {num(other_photo["gradient"])} et {num(other_photo["smoothgrad"])}) qu'à celle de la
+sienne ({num(same_photo["gradient"])} et {num(same_photo["smoothgrad"])}). Ce qui reste est vraisemblablement
+l'empreinte de l'architecture, comme le damier mesuré plus haut : un motif que partagent toutes les cartes
+du réseau, quelle que soit la photo.
+{claim(same_photo["ig"] > other_photo["ig"], "Les gradients intégrés gardent un peu plus de la photo")}
+({num(same_photo["ig"])} contre {num(other_photo["ig"])}), puisqu'ils multiplient le gradient par elle.
+
+Enfin, dans {zero_maps["gradient"]} des {cases} cas ({len(sanity)} photos × {len(sanity.blocks)} étapes), la carte
+du gradient brut du réseau détruit est **identiquement nulle**, et celle de Grad-CAM dans {zero_maps["gradcam"]} cas (dont
+{cam_zero_and_dead} en même temps que le gradient) ; le test compte alors $\\rho = 0$, puisqu'une carte
+constante ne garde rien du classement d'origine. La cause est propre à SqueezeNet, dont les 1000 scores
+passent par un ReLU :
+{claim(dead_explains, "chaque carte nulle du gradient brut correspond à un score de la classe tombé à zéro")},
+et un score que le ReLU a mis à zéro n'a plus de gradient. Le réseau de départ, lui, n'a pas changé :
+{claim(untouched, "ses poids sont identiques avant et après le test")}.
+"""
+    )
+)
+
+# %% [markdown]
+# ## Suppression et insertion : la carte désigne-t-elle ce qui compte ?
+#
+# Passer le test de cohérence est nécessaire, pas suffisant : une carte peut dépendre du réseau et
+# désigner quand même les mauvais pixels. Petsiuk et al. (2018) proposent de prendre la carte au mot.
+#
+# - **Suppression** : on remplace par du noir les pixels que la carte classe en premier, par paquets de
+#   plus en plus gros, et l'on suit la probabilité $\hat y_c$ de la classe. Une carte fidèle la fait
+#   s'effondrer vite : l'**aire sous la courbe** (AUC, la fraction de pixels effacés allant de 0 à 1) est
+#   **petite**.
+# - **Insertion** : on part de la photo très floue (flou gaussien de 10 pixels) et l'on y remet les pixels
+#   nets dans le même ordre. Une carte fidèle fait remonter la probabilité vite : l'AUC est **grande**.
+#
+# Un pixel compte avec ses trois canaux ; l'ordre **aléatoire** sert de référence, et une carte n'apporte
+# quelque chose que si elle fait mieux que lui. Comme la probabilité bouge surtout au début, les points des
+# courbes sont plus serrés près de 0 (de 1 % en 1 % au départ, puis de plus en plus espacés).
+#
+# Ces deux mesures ont une limite qu'il faut garder en tête : une image criblée de trous noirs, ou une
+# image floue semée de pixels nets, ne ressemble à aucune photo d'ImageNet. Une partie de la chute (ou de
+# la montée) mesure donc la réaction du réseau à des images **hors distribution**, et pas seulement la
+# qualité de la carte.
+
+# %%
+FRACTIONS = [0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1]
+orders = {**results, "random": "random"}
+curves = {}
+with Stopwatch() as clock_curves:
+    for mode in ("deletion", "insertion"):
+        for name, maps in orders.items():
+            run = tp8.deletion if mode == "deletion" else tp8.insertion
+            curves[mode, name] = run(model, images, maps, classes, fractions=FRACTIONS, seed=0)
+LABEL["random"] = "ordre aléatoire"
+STYLE["random"] = ("0.3", ":")
+auc_rows = [
+    {
+        "méthode": LABEL[name],
+        "AUC de suppression (↓)": curves["deletion", name].mean_auc,
+        "÷ aléatoire (suppression)": curves["deletion", name].mean_auc / curves["deletion", "random"].mean_auc,
+        "AUC d'insertion (↑)": curves["insertion", name].mean_auc,
+        "÷ aléatoire (insertion)": curves["insertion", name].mean_auc / curves["insertion", "random"].mean_auc,
+    }
+    for name in orders
+]
+table(auc_rows, digits=3)
+
+# %% tags=["hide-input"]
+fig, axes_ = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained", sharey=True)
+for ax, mode, title in zip(
+    axes_, ("deletion", "insertion"), ("Suppression (pixels → noir)", "Insertion (flou → photo)")
+):
+    for name in orders:
+        colour, style = STYLE[name]
+        c = curves[mode, name]
+        ax.plot(c.fractions.numpy(), c.probabilities.mean(dim=0).numpy(), color=colour, ls=style, lw=2,
+                marker="o", ms=3, label=f"{LABEL[name]} (AUC {num(c.mean_auc, 3)})")  # fmt: skip
+    ax.set_xlabel("fraction des pixels " + ("effacés" if mode == "deletion" else "remis"))
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7.5)
+axes_[0].set_ylabel("probabilité de la classe (moyenne de 8 photos)")
+show(
+    fig,
+    alt="Deux graphiques de la probabilité moyenne de la classe prédite sur les huit photos. À gauche, en "
+    "fonction de la fraction de pixels remplacés par du noir dans l'ordre de chaque carte ; à droite, en "
+    "fonction de la fraction de pixels nets remis sur la photo floue. Une courbe par méthode (gradient brut, "
+    "SmoothGrad, gradients intégrés, Grad-CAM) et une pour l'ordre aléatoire, avec l'aire sous chaque courbe "
+    "dans la légende.",
+)
+
+# %% tags=["hide-input"]
+d_auc = {name: curves["deletion", name].mean_auc for name in orders}
+i_auc = {name: curves["insertion", name].mean_auc for name in orders}
+best_deletion = min(methods, key=d_auc.get)
+best_insertion = max(methods, key=i_auc.get)
+both = [m for m in methods if d_auc[m] < d_auc["random"] and i_auc[m] > i_auc["random"]]
+NAMED = {
+    "gradient": "le gradient brut",
+    "smoothgrad": "SmoothGrad",
+    "ig": "les gradients intégrés",
+    "gradcam": "Grad-CAM",
+}
+details = "; ".join(
+    f"{NAMED[m]} : AUC {num(d_auc[m] / d_auc['random'])} fois celle du hasard en suppression, "
+    f"{num(i_auc[m] / i_auc['random'])} fois en insertion"
+    for m in both
+)
+if not both:
+    both_text = "aucune des quatre cartes n'y parvient"
+elif len(both) == 1:
+    plural = both[0] == "ig"
+    detail = details.split(" : ", 1)[1]
+    m = both[0]
+    narrow = d_auc[m] / d_auc["random"] > 0.75 or i_auc[m] / i_auc["random"] < 1.33  # moins d'un quart de mieux
+    both_text = (
+        f"seul{'s' * plural} {NAMED[m]} y parvien{'nent' if plural else 't'}{', de peu' if narrow else ''} ({detail})"
+    )
+else:
+    both_text = f"{', '.join(NAMED[m] for m in both)} y parviennent ({details})"
+p_cam_first = float(curves["deletion", "gradcam"].probabilities[:, 1].mean())
+p0 = float(curves["deletion", "random"].probabilities[:, 0].mean())
+p_first = float(curves["deletion", "random"].probabilities[:, 1].mean())
+display(
+    Markdown(
+        f"""
+**Ce que disent les courbes.** La première chose qu'elles montrent est la fragilité du réseau : effacer
+1 % des pixels **au hasard** fait passer la probabilité moyenne de {num(p0)} à {num(p_first)}.
+{claim(p_first < 0.6 * p0, "Quelques points noirs épars suffisent à dérouter SqueezeNet")}, bien avant qu'aucun
+objet n'ait disparu : c'est l'effet « hors distribution » annoncé, et il pèse lourd sur toutes les aires.
+
+{claim(best_deletion == "ig", "En suppression, la meilleure carte est celle des gradients intégrés")}
+(AUC {num(d_auc["ig"], 3)}, contre {num(d_auc["random"], 3)} pour l'ordre aléatoire) ;
+{claim(best_insertion == "gradcam", "en insertion, c'est Grad-CAM")} (AUC {num(i_auc["gradcam"], 3)},
+contre {num(i_auc["random"], 3)}).
+{claim(best_deletion != best_insertion, "Les deux mesures ne désignent pas la même gagnante")}, et ce désaccord
+s'explique. Les gradients intégrés partent ici de l'image noire : la complétude fait de chaque attribution
+une estimation de ce que le score perd quand le pixel devient noir — exactement l'opération de la
+suppression, qui leur est donc favorable par construction. L'insertion, elle, part d'une image floue :
+{claim(i_auc["gradcam"] > i_auc["random"] and i_auc["smoothgrad"] > i_auc["random"], "Grad-CAM et SmoothGrad y font mieux que le hasard")},
+parce qu'ils rendent d'abord des régions entières de l'objet ; les cartes granuleuses rendent des pixels
+épars, qui ne reforment un objet que tard. À l'inverse, {claim(d_auc["gradcam"] > 0.95 * d_auc["random"], "en suppression, Grad-CAM ne fait pas mieux que le hasard")} :
+effacer d'un bloc la zone la plus importante laisse intacte une grande partie de l'image, alors que le
+semis de points noirs de l'ordre aléatoire abîme toute l'image d'un coup : après 1 % de pixels effacés,
+la probabilité moyenne vaut encore {num(p_cam_first)} dans l'ordre de Grad-CAM, contre {num(p_first)} au
+hasard ({claim(p_cam_first > 2 * p_first, "plus du double")}).
+
+La morale n'est pas qu'une mesure ment et l'autre non : chacune confond la fidélité de la carte avec la
+façon dont le réseau réagit à un type d'image artificielle. On ne jugera donc fidèle qu'une carte qui
+bat le hasard **dans les deux sens** : sur ces huit photos, {both_text}.
+"""
+    )
+)
+
+# %% [markdown]
+# ## Ce que coûte chaque carte
+#
+# Le coût qui ne dépend pas de la machine se compte en passes du réseau par image : une passe avant et
+# arrière pour le gradient brut, $n$ pour SmoothGrad, $m$ pour les gradients intégrés (plus deux passes
+# avant pour leur écart de complétude, quand la règle ne contient pas les extrémités du chemin), et pour
+# Grad-CAM une passe avant et une passe arrière qui s'arrête à la couche choisie. Les copies bruitées et
+# les points du chemin passent dans le réseau par grands lots (64 images par passe), jamais une par une.
+# Les secondes, elles, ont été mesurées pendant la construction de cette page, sur un processeur que
+# d'autres calculs pouvaient partager : elles varient d'une machine et d'une exécution à l'autre.
+
+# %% tags=["hide-input"]
+passes_text = f"chacun {N_SAMPLES} fois plus" if N_SAMPLES == STEPS else f"{N_SAMPLES} et {STEPS} fois plus"
+cost_rows = [
+    {
+        "méthode": LABEL[name],
+        "passes avant+arrière par image": results[name].passes,
+        "passes avant seules par image": results[name].forward_passes,
+        "secondes pour les 8 photos": seconds[name],
+        "secondes par passe et par image": seconds[name] / (results[name].passes * len(images)),
+    }
+    for name in methods
+]
+display(table(cost_rows, digits={"secondes pour les 8 photos": 1, "secondes par passe et par image": 3}))
+display(
+    Markdown(
+        f"""
+SmoothGrad et les gradients intégrés font ici {passes_text} de passes que le gradient
+brut et ont pris {num(seconds["smoothgrad"], 0)} s et {num(seconds["ig"], 0)} s pour les huit photos, contre
+{num(seconds["gradient"], 1)} s (la dernière colonne du tableau ramène ces durées à une passe et une
+image). {claim(seconds["gradcam"] < 2 * seconds["gradient"], "Grad-CAM coûte à peu près ce que coûte le gradient brut")}
+({num(seconds["gradcam"], 1)} s). Le banc d'essai `benchmarks/bench_attribution.py` du dépôt mesure ce que
+SmoothGrad, les gradients intégrés et Grad-CAM coûtent de plus que les passes dont ils ont besoin.
+"""
+    )
+)
+
+# %% [markdown]
+# ## Quelle carte croire ?
+#
+# Aucune carte ne gagne sur tous les tableaux, mais les mesures de cette page permettent de dire
+# lesquelles méritent confiance, et pour quoi faire.
+
+# %% tags=["hide-input"]
+page_clock.__exit__(None, None, None)
+display(
+    Markdown(
+        f"""
+- **Le gradient brut** est la moins chère des cartes et elle dépend bien du réseau (test de cohérence
+  passé, $\\rho$ final {num(at_end["gradient"])}), mais elle est granuleuse (rugosité {num(r_grad)}) ; en
+  suppression, son aire ({num(d_auc["gradient"], 3)}) est
+  {claim(0.67 < d_auc["gradient"] / d_auc["random"] < 1.5, "du même ordre que celle du hasard")}
+  ({num(d_auc["random"], 3)}), et en insertion
+  {claim(i_auc["random"] < i_auc["gradient"] < min(i_auc["smoothgrad"], i_auc["gradcam"]), "elle le bat de moins loin que SmoothGrad et Grad-CAM")}
+  ({num(i_auc["gradient"], 3)} contre {num(i_auc["random"], 3)}). On la lit après lissage, pour sa structure
+  grossière, comme en partie 1.
+- **SmoothGrad** garde ce que dit le gradient en en retirant le grain (rugosité {num(r_sg)}), pour
+  {N_SAMPLES} fois le prix ; il passe le test de cohérence ($\\rho$ final {num(at_end["smoothgrad"])}) et fait
+  mieux que le hasard en insertion ({num(i_auc["smoothgrad"], 3)}), mais
+  {claim(d_auc["smoothgrad"] > d_auc["random"], "pas en suppression")} ({num(d_auc["smoothgrad"], 3)}).
+- **Les gradients intégrés** sont les seuls dont les attributions s'additionnent au score (à
+  {pct(np.median(gl_gap), 1)} près en médiane avec {STEPS} points de Gauss–Legendre), ce qui en fait la
+  carte à choisir quand on veut *chiffrer* des contributions ; ils passent le test de cohérence ($\\rho$ final
+  {num(at_end["ig"])}), mais leur carte hérite de la texture de la photo, et
+  {claim(best_deletion == "ig", "leur victoire en suppression")} tient en partie au choix de l'image noire
+  comme référence.
+- **Grad-CAM** est la carte qui dépend le plus des poids appris ($\\rho$ final {num(at_end["gradcam"])}),
+  la plus lisse, {claim(best_insertion == "gradcam", "la meilleure en insertion")} ({num(i_auc["gradcam"], 3)}),
+  pour le prix d'un gradient ; sa limite est sa résolution, 13 × 13 valeurs pour une image de 224 × 224
+  pixels : elle dit *où*, pas *quels pixels*.
+
+Aucune des quatre cartes ne réunit toutes les qualités, et c'est la leçon principale : une carte se
+choisit pour une question, puis se vérifie. Un lecteur prudent exigera d'abord qu'elle passe le test de
+cohérence — {claim(all(at_end[m] < 0.5 for m in methods), "ici toutes le passent")}, et le détecteur de
+contours montre qu'on peut y échouer. Il lira ensuite les deux courbes ensemble, avec l'ordre aléatoire pour
+référence, en sachant qu'elles mesurent aussi la réaction du réseau à des images artificielles. Il prendra
+Grad-CAM ou SmoothGrad pour savoir *où* le réseau regarde :
+{claim(sorted(methods, key=i_auc.get)[-2:] == ["smoothgrad", "gradcam"], "ce sont les deux cartes qui rendent la classe le plus vite en insertion")} ;
+les gradients intégrés pour *chiffrer* ce qu'une région apporte au score ; et il ne lira le détail au pixel
+près d'aucune d'elles. Les chiffres de cette page portent sur huit photos (quatre pour le test de
+cohérence) et un seul réseau : ils illustrent une méthode de vérification, pas un classement définitif.
+
+*Cette page a été exécutée en {num(page_clock.seconds, 0)} s lors de la construction du site, sur un
+processeur (gradients et cartes : {num(sum(seconds.values()), 0)} s ; test de cohérence :
+{num(clock_sanity.seconds, 0)} s ; courbes de suppression et d'insertion : {num(clock_curves.seconds, 0)} s).*
+"""
+    )
+)
