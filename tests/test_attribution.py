@@ -426,7 +426,11 @@ def test_real_squeezenet_batched_equals_single(squeezenet, photos):
     for name in METHODS:
         batch = METHODS[name](squeezenet, photos)
         single = METHODS[name](squeezenet, photos[1])
-        # oneDNN's convolutions may sum in another order for another batch size: float32 noise only.
-        torch.testing.assert_close(
-            single.maps[0], batch.maps[1], rtol=1e-3, atol=1e-4 * float(batch.maps[1].abs().max())
-        )
+        # oneDNN's convolutions may sum in another order for another batch size (and thread count): float32
+        # noise, which a ReLU at its kink can turn into a small local jump of the gradient (seen with integrated
+        # gradients on one thread: 0.7 % of the pixels, at most 0.08 % of the map's maximum). So: every pixel
+        # within 1 % of the maximum, and all but 1 % of them within 0.01 % of it.
+        peak = float(batch.maps[1].abs().max())
+        gap = (single.maps[0] - batch.maps[1]).abs()
+        assert float(gap.max()) <= 1e-2 * peak, (name, float(gap.max()) / peak)
+        assert float((gap > 1e-4 * peak).float().mean()) <= 0.01, name

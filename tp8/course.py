@@ -27,9 +27,13 @@ import time
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, SupportsFloat
 
 from .errors import InputError, Tp8Error
 from .models import Classifier, load_optional_model
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "ClaimError",
@@ -93,7 +97,7 @@ def _real(x) -> float:
         raise InputError(f"not a number: {x!r}") from None
 
 
-def num(x, digits: int | None = 2, *, sign: bool = False, tex: bool = False) -> str:
+def num(x: SupportsFloat, digits: int | None = 2, *, sign: bool = False, tex: bool = False) -> str:
     """``x`` with ``digits`` decimals, the French way: ``num(-1234.5, 1)`` → ``"−1 234,5"``.
 
     Args:
@@ -279,7 +283,7 @@ class Figure:
         return f"<figure {self.size[0]}×{self.size[1]} px: {self.alt}>"
 
 
-def show(fig=None, alt: str | None = None) -> None:
+def show(fig: Figure | None = None, alt: str | None = None) -> None:
     """Display a matplotlib figure with its alternative text, then close it.
 
     Figures built with :func:`tp8.plotting.tile_figure` (every tp8 figure) are saved exactly as

@@ -118,7 +118,7 @@ def tile_figure(
     row_label_px: int = 0,
     below_px: int | Sequence[int] = 0,
     suptitle: str | None = None,
-):
+) -> tuple[Figure, np.ndarray]:
     """A figure whose axes are image tiles placed on whole pixels, ``scale`` file pixels per image pixel.
 
     Args:
@@ -135,9 +135,9 @@ def tile_figure(
         suptitle: a title over the whole grid.
 
     Returns:
-        ``(figure, axes)`` with ``axes`` an ``(nrows, ncols)`` array. Draw images with
-        :func:`show_tile` (``imshow`` with ``interpolation="nearest", aspect="auto"``).
-        The figure is marked so that :func:`tp8.course.show` saves it at :data:`DPI`, uncropped.
+        ``(figure, axes)``, with ``axes`` an ``(nrows, ncols)`` array. Draw images with
+            :func:`show_tile` (``imshow`` with ``interpolation="nearest", aspect="auto"``).
+            The figure is marked so that :func:`tp8.course.show` saves it at :data:`DPI`, uncropped.
     """
     scale = int(scale)
     if scale < 1:
