@@ -111,7 +111,7 @@ smap = carte.detach().cpu().numpy()
 viz_prob = float(reve.final_probability[0])
 start = reve.snapshots[0][1][0]  # the random image the ascent started from
 steps = reve.probabilities.shape[0] - 1
-psnr = float(20 * np.log10(255 / (leurre.l2_255[0] / delta.size**0.5)))
+psnr = float(20 * np.log10(255 / (float(leurre.l2_255[0]) / delta.size**0.5)))
 
 fig, axes = tp8.plotting.tile_figure(2, 3, title_lines=3, fontsize=9, gap=14)
 show = tp8.plotting.show_tile  # an image in its tile, pixel for pixel

@@ -40,7 +40,7 @@ QUESTION_PAGES = {
     **{n: "partie-3-visualisation" for n in (8, 9, 10, 11)},
 }
 #: Pages that must show typeset equations (the lab's equations 1 to 4 are explained there).
-MATHS_PAGES = ["partie-1-saillance", "partie-2-adversaires", "partie-3-visualisation"]
+MATHS_PAGES = ["partie-1-saillance", "partie-2-adversaires", "partie-3-visualisation", "au-dela-du-gradient"]
 
 
 def env_flag(name: str) -> bool | None:

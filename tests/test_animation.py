@@ -83,6 +83,13 @@ def test_size_limit_is_kept_by_lossy_webp_or_refused():
     assert len(gif) <= limit and 2 <= Image.open(io.BytesIO(gif)).n_frames < 10  # GIF drops frames
     with pytest.raises(tp8.InputError, match="more than max_bytes"):
         tp8.animate(result, max_bytes=2_000)
+    # lossless=True never trades pixels for bytes: refused at the same limit, kept exact under a larger one.
+    with pytest.raises(tp8.InputError, match="more than max_bytes"):
+        tp8.animate(result, captions=False, max_bytes=limit, lossless=True)
+    exact = tp8.animate(result, captions=False, max_bytes=lossless, lossless=True)
+    assert b"VP8L" in exact and b"VP8 " not in exact  # lossless frames only
+    with pytest.raises(tp8.InputError, match="cannot be lossless"):
+        tp8.animate(result, format="gif", lossless=True)
 
 
 def test_never_overwrites_without_force(viz, tmp_path):

@@ -94,6 +94,7 @@ def animate(
     scale: int = 1,
     captions: bool = True,
     max_bytes: int = 1_000_000,
+    lossless: bool = False,
     loop: int = 0,
     format: str | None = None,
     force: bool = False,
@@ -121,6 +122,9 @@ def animate(
         scale: file pixels per image pixel, an integer ≥ 1 (default 1).
         captions: write the step and the probability under each image (default True).
         max_bytes: largest file accepted, in bytes (default 1,000,000).
+        lossless: never fall back to lossy WebP (default False): every pixel of every frame is
+            kept, and a file that does not fit ``max_bytes`` raises. A GIF (256 colours a frame)
+            cannot be lossless.
         loop: how many times to play (default 0: forever).
         format: ``"webp"`` or ``"gif"`` when ``path`` is ``None`` (default ``"webp"``); with a
             path, its suffix decides.
@@ -143,6 +147,8 @@ def animate(
     scale = check_int("scale", scale, low=1, high=8, hint="an integer enlargement such as 2")
     max_bytes = check_int("max_bytes", max_bytes, low=1_000, hint="1_000_000 (1 MB) is the default")
     loop = check_int("loop", loop, low=0, hint="0 plays forever")
+    if not isinstance(lossless, bool):
+        raise InputError(f"lossless must be True or False, got {lossless!r}")
     if path is not None:
         path = Path(path)
         fmt = _FORMATS.get(path.suffix.lower())
@@ -160,10 +166,12 @@ def animate(
     names = None
     if model is not None:
         names = [model.categories[int(c)] for c in result.target]
+    if lossless and fmt != "WEBP":
+        raise InputError("a GIF keeps 256 colours a frame and cannot be lossless: write a .webp file")
     frames, _ = _frames(result, names, scale, captions)
     data = None
     if fmt == "WEBP":
-        for quality in (None, *_QUALITIES):
+        for quality in (None,) if lossless else (None, *_QUALITIES):
             durations = [frame_ms] * (len(frames) - 1) + [hold_ms]
             data = _encode(frames, durations, fmt, quality, loop)
             if len(data) <= max_bytes:

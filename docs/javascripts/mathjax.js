@@ -54,8 +54,11 @@ const TP8_MATHJAX_URL = new URL(
 ).href;
 const TP8_TEX = /\$|\\\(|\\\[|\\begin\{/;
 
+// Maths already typeset count too (the TeX is gone from the text once MathJax has run).
 function tp8HasMaths() {
-  return Array.from(document.querySelectorAll(TP8_MATH_SELECTOR)).some((node) => TP8_TEX.test(node.textContent));
+  return Array.from(document.querySelectorAll(TP8_MATH_SELECTOR)).some(
+    (node) => node.querySelector("mjx-container") !== null || TP8_TEX.test(node.textContent),
+  );
 }
 
 function tp8LoadMathJax() {

@@ -144,9 +144,8 @@ class Guard:
         self.console_errors: list[str] = []
         self.page_errors: list[str] = []
         self.http_errors: list[str] = []
-        self.context = browser.new_context(
-            viewport=VIEWPORT, locale="fr-FR", color_scheme="light", service_workers="block", **options
-        )
+        settings = {"viewport": VIEWPORT, "locale": "fr-FR", "color_scheme": "light", **options}
+        self.context = browser.new_context(service_workers="block", **settings)
         self.context.set_default_timeout(30_000)
         self.context.route("**/*", self._route)
 

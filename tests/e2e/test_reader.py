@@ -188,21 +188,28 @@ def test_code_and_tables_meet_wcag_aa_contrast(make_guard, base_url, url, scheme
         guard.close()
 
 
-def test_a_wide_table_scrolls_inside_the_column_with_a_cue(make_guard, base_url):
-    page, guard, _ = cold_visit(make_guard, base_url, "partie-2-adversaires/")
-    try:
-        tables = page.eval_on_selector_all(
-            ".jp-RenderedHTMLCommon table",
-            """els => els.map(t => ({scroll: t.scrollWidth, client: t.clientWidth,
-                 overflow: getComputedStyle(t).overflowX, cue: getComputedStyle(t).backgroundImage,
-                 column: t.closest('.md-content').clientWidth, right: t.getBoundingClientRect().right,
-                 columnRight: t.closest('.md-content').getBoundingClientRect().right}))""",
-        )
-        wide = [t for t in tables if t["scroll"] > t["client"] + 2]
-        assert wide, "no table wider than the column on Partie 2: the test no longer tests anything"
-        for t in wide:
-            assert t["overflow"] in ("auto", "scroll"), t
-            assert t["cue"] != "none", f"a scrolling table has no visible cue: {t}"
-            assert t["right"] <= t["columnRight"] + 1, f"a table spills out of the column: {t}"
-    finally:
-        guard.close()
+TABLES_JS = """els => els.map(t => ({scroll: t.scrollWidth, client: t.clientWidth,
+     overflow: getComputedStyle(t).overflowX, cue: getComputedStyle(t).backgroundImage,
+     right: t.getBoundingClientRect().right,
+     columnRight: t.closest('.md-content').getBoundingClientRect().right}))"""
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_wide_tables_scroll_inside_the_column_with_a_cue(make_guard, base_url, device):
+    """Every table wider than its column, on every notebook page, scrolls inside it and shows a cue."""
+    wide = []
+    for url in NOTEBOOKS:
+        page, guard, _ = cold_visit(make_guard, base_url, url, **(PHONE if device == "phone" else {}))
+        try:
+            tables = page.eval_on_selector_all(".jp-RenderedHTMLCommon table", TABLES_JS)
+        finally:
+            guard.close()
+        for t in tables:
+            if t["scroll"] > t["client"] + 2:
+                wide.append((url, t))
+            assert t["right"] <= t["columnRight"] + 1, f"{url}: a table spills out of the column ({device}): {t}"
+    if device == "phone":
+        assert wide, "no table wider than a phone's column: the test no longer tests anything"
+    for url, t in wide:
+        assert t["overflow"] in ("auto", "scroll"), (url, t)
+        assert t["cue"] != "none", f"{url}: a scrolling table has no visible cue ({device}): {t}"

@@ -106,7 +106,12 @@ def build_paths() -> dict[str, str]:
 
 def test_no_path_of_the_build_machine_is_published(site):
     paths = build_paths()
-    pattern = re.compile("|".join(re.escape(p) + r"(?=[/\\\"'\s<)]|$)" for p in sorted(paths, key=len, reverse=True)))
+    # A path starts the string or follows a separator: "/tmp" inside "/dist/tmp" (a bundled script) is not one.
+    pattern = re.compile(
+        "|".join(
+            r"(?<![\w.~-])" + re.escape(p) + r"(?=[/\\\"'\s<)]|$)" for p in sorted(paths, key=len, reverse=True)
+        )
+    )
     leaks = []
     for file in sorted(site.rglob("*")):
         if not file.is_file() or file.suffix not in TEXT_SUFFIXES:

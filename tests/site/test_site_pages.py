@@ -20,7 +20,8 @@ from sitekit import QUESTION_PAGES, notebook_pages, page_file
 PAGES = notebook_pages()
 PAGE_IDS = [p.name for p in PAGES]
 FIGURE_OUTPUTS = "div.jp-OutputArea-output.jp-RenderedImage, div.jp-OutputArea-output.jp-RenderedSVG"
-ERROR_TEXT = re.compile(r"Traceback \(most recent call last\)|\b[A-Z]\w*(?:Error|Exception)\b")
+#: What must never be published in a page's stderr outputs: a traceback, an error, a warning.
+ERROR_TEXT = re.compile(r"Traceback \(most recent call last\)|\b[A-Z]\w*(?:Error|Exception|Warning)\b")
 
 
 def test_there_are_notebook_pages():
