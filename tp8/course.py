@@ -33,7 +33,7 @@ from .errors import InputError, Tp8Error
 from .models import Classifier, load_optional_model
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure as MatplotlibFigure
 
 __all__ = [
     "ClaimError",
@@ -283,7 +283,7 @@ class Figure:
         return f"<figure {self.size[0]}×{self.size[1]} px: {self.alt}>"
 
 
-def show(fig: Figure | None = None, alt: str | None = None) -> None:
+def show(fig: MatplotlibFigure | None = None, alt: str | None = None) -> None:
     """Display a matplotlib figure with its alternative text, then close it.
 
     Figures built with :func:`tp8.plotting.tile_figure` (every tp8 figure) are saved exactly as
