@@ -1063,26 +1063,27 @@ n_cl = len(CLASSES)
 
 
 def jugement(resultat):
-    """Probabilité de la classe visée pour SqueezeNet 1.1, et son rang pour le second réseau (1 = premier choix)."""
+    """Probabilité de la classe visée pour SqueezeNet 1.1 ; son rang (1 = premier choix) et sa probabilité pour
+    le second réseau."""
     p = [r["p"] for r in resultat.rows(model)]
-    rangs = [r["rank"] for r in resultat.rows(second)] if second is not None else []
-    return p, rangs
+    vus = resultat.rows(second) if second is not None else []
+    return p, [r["rank"] for r in vus], [r["p"] for r in vus]
 
 
 def resume(nom, resultat, secondes):
     """Une ligne de tableau : probabilités, reconnaissance par le second réseau, temps par classe."""
-    p, rangs = jugement(resultat)
+    p, rangs, p2 = jugement(resultat)
     ligne = {"méthode": nom, f"p moyen ({model.name})": float(np.mean(p)), "p minimal": float(np.min(p))}
     if second is not None:
         ligne[f"top-1 ({second.name})"] = sum(r == 1 for r in rangs)
         ligne["top-5"] = sum(r <= 5 for r in rangs)
-        ligne[f"p moyen ({second.name})"] = float(np.mean([r["p"] for r in resultat.rows(second)]))
+        ligne[f"p moyen ({second.name})"] = float(np.mean(p2))
     ligne["secondes par classe"] = secondes
     return ligne
 
 
-p_tp, rang_tp = jugement(viz)
-p_li, rang_li = jugement(lisibles)
+p_tp, rang_tp, _ = jugement(viz)
+p_li, rang_li, _ = jugement(lisibles)
 cote = [CLASSES.index(c) for c in ("flamingo", "tarantula", "king penguin", "volcano")]
 fig, axes = tp8.plotting.tile_figure(2, len(cote), title_lines=3, row_label_px=18)
 for col, k in enumerate(cote):
