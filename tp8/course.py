@@ -447,6 +447,45 @@ def provenance(model: Classifier) -> str:
     return f"{name}, poids d'origine inconnue"
 
 
+#: Test-only switch: ``TP8_SECOND_NETWORK_TEST=resnet18`` makes :func:`second_network` return that
+#: torchvision architecture with *seeded random* weights, so that a test can execute the pages'
+#: second-network sections with another network than SqueezeNet 1.0 (the published build runs VGG16,
+#: which no local build has). Refused when ``TP8_REQUIRE_WEIGHTS`` is set: never in a published build.
+SECOND_NETWORK_TEST_ENV = "TP8_SECOND_NETWORK_TEST"
+
+
+def _test_second_network(name: str, preferred: str) -> SecondNetwork:
+    import os
+
+    import torch
+
+    from .models import REQUIRE_WEIGHTS_ENV, load_model
+
+    if os.environ.get(REQUIRE_WEIGHTS_ENV, "").strip() not in ("", "0", "false", "no"):
+        raise InputError(
+            f"{SECOND_NETWORK_TEST_ENV} (a test-only switch) cannot be combined with {REQUIRE_WEIGHTS_ENV}: "
+            f"unset {SECOND_NETWORK_TEST_ENV} to publish the site"
+        )
+    state = torch.random.get_rng_state()
+    torch.manual_seed(0)  # the same random network at every run
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = load_model(name, weights=None, progress=False)
+    finally:
+        torch.random.set_rng_state(state)
+    return SecondNetwork(
+        model,
+        preferred,
+        notice(
+            f"Construction de test ({SECOND_NETWORK_TEST_ENV}) : le second réseau est <code>{html.escape(name)}</code> "
+            "aux poids aléatoires. Cette page ne doit pas être publiée.",
+            title="Second réseau de test",
+            kind="danger",
+        ),
+    )
+
+
 @dataclass
 class SecondNetwork:
     """The network used for the bonus questions, and what the page should say about it."""
@@ -468,7 +507,11 @@ def second_network(preferred: str = "vgg16", fallback: str | None = "squeezenet1
     weights. With ``TP8_REQUIRE_WEIGHTS=1`` a missing network raises instead (publishing).
     """
     import contextlib
+    import os
 
+    stand_in = os.environ.get(SECOND_NETWORK_TEST_ENV, "").strip()
+    if stand_in:
+        return _test_second_network(stand_in, preferred)
     quiet = io.StringIO()  # torch.hub's "Downloading…" and offline messages stay out of the page
     with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
         model = load_optional_model(preferred, progress=False, **kwargs)
