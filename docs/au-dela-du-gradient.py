@@ -124,8 +124,8 @@ table(
 # s'arrête à la couche choisie.
 
 # %%
-N_SAMPLES, SIGMA = 16, 0.15  # SmoothGrad : n copies bruitées, σ en fraction de l'étendue des pixels
-STEPS = 16  # gradients intégrés : points de la quadrature de Gauss–Legendre
+N_SAMPLES, SIGMA = 8, 0.15  # SmoothGrad : n copies bruitées, σ en fraction de l'étendue des pixels
+STEPS = 8  # gradients intégrés : points de la quadrature (Gauss–Legendre, celle de tp8 par défaut)
 methods = {
     "gradient": lambda x, c: tp8.input_gradient(model, x, c),
     "smoothgrad": lambda x, c: tp8.smoothgrad(model, x, c, n_samples=N_SAMPLES, sigma=SIGMA, seed=0),
@@ -145,21 +145,22 @@ print({LABEL[k]: f"{num(v, 1)} s" for k, v in seconds.items()})
 # %% tags=["hide-input"]
 SHOWN = [names.index(n) for n in ("chelsea", "coffee", "rocket", "grace_hopper")]
 photos = tp8.to_numpy(images)
-fig, axes = tile_figure(5, len(SHOWN), title_lines=[2, 0, 0, 0, 0], row_label_px=18)
+# Grad-CAM se lit sur la photo : ici en gris, sur 32 niveaux (sous la moitié de la couleur, l'œil n'en voit pas plus)
+greys = np.repeat(np.round(31 * photos.mean(axis=3, keepdims=True)) / 31, 3, axis=3)
+fig, axes = tile_figure(len(methods), len(SHOWN), title_lines=[2, 0, 0, 0], row_label_px=18)
 for col, k in enumerate(SHOWN):
-    show_tile(axes[0, col], photos[k], f"{names[k]}\n→ {model.categories[int(classes[k])]}")
-    for row, name in enumerate(methods, start=1):
-        show_tile(axes[row, col], render_map(results[name].maps[k], name, photos[k]))
-row_label(fig, axes[0, 0], "photo")
-for row, name in enumerate(methods, start=1):
+    for row, name in enumerate(methods):
+        title = f"{names[k]}\n→ {model.categories[int(classes[k])]}" if row == 0 else None
+        show_tile(axes[row, col], render_map(results[name].maps[k], name, greys[k]), title)
+for row, name in enumerate(methods):
     row_label(fig, axes[row, 0], LABEL[name])
 show(
     fig,
-    alt="Quatre photos en colonnes (un chat, une tasse d'espresso, une fusée, Grace Hopper) avec la classe "
-    "prédite, et sous chacune ses quatre cartes. Gradient brut : un semis de points rouges et jaunes sur fond "
-    "noir. SmoothGrad : des plages plus continues, traversées d'une fine grille régulière. Gradients intégrés : "
-    "un grain de points rouges et bleus sur fond blanc, qui suit les contours de la photo. Grad-CAM : la photo "
-    "teintée de violet, avec quelques taches jaunes ou orangées à l'échelle des objets.",
+    alt="Quatre colonnes, une par photo (un chat, une tasse d'espresso, une fusée, Grace Hopper), titrées de la "
+    "classe prédite, et quatre rangées de cartes. Gradient brut : un semis de points rouges et jaunes sur fond "
+    "noir. SmoothGrad : des plages plus continues. Gradients intégrés : un grain de points rouges et bleus sur "
+    "fond blanc, qui suit les contours de la photo. Grad-CAM : la photo en gris teintée de violet, avec quelques "
+    "taches jaunes ou orangées à l'échelle des objets.",
 )
 
 
@@ -213,59 +214,124 @@ une carte juste ; c'est ce que les sections suivantes mesurent.
 # $$ \delta = \sum_k \mathrm{IG}_k(x) - \bigl(\tilde y_c(x) - \tilde y_c(x')\bigr), $$
 #
 # que `tp8` renvoie pour chaque image et qui mesure directement l'erreur de la quadrature : c'est le
-# contrôle que Sundararajan et al. recommandent pour choisir $m$. On le compare pour deux règles au même
-# prix ($m = 16$ passes) : la somme de Riemann « à droite » de l'article (les points $\alpha = j/m$, poids
-# $1/m$) et la quadrature de Gauss–Legendre, qui place ses points et ses poids de façon à intégrer
-# exactement les polynômes de degré $2m - 1$.
+# contrôle que Sundararajan et al. recommandent pour choisir $m$. On compare trois règles au même prix
+# (les $m$ passes des cartes de cette page) : la somme de Riemann « à droite » de l'article (les points $\alpha_j = j/m$, poids
+# $1/m$), la règle du point milieu (les points $(j - \tfrac12)/m$, mêmes poids) et la quadrature de
+# Gauss–Legendre, que `tp8` emploie par défaut, comme Captum, et qui donne les cartes de cette page. Pour
+# comprendre leurs écarts, on regarde aussi *où*, le long du chemin, le score fait sa hausse : une passe
+# avant de plus, sur les images $\alpha x$ avec $\alpha = 1/m$, la fin du premier intervalle.
 
 # %%
-ig = results["ig"]  # Gauss–Legendre, m = 16
-with Stopwatch() as clock_riemann:
-    ig_riemann = tp8.integrated_gradients(model, images, classes, baseline="black", steps=STEPS, method="riemann_right")
-gap_rows = [
-    {
-        "photo": n,
-        "ỹ(x) − ỹ(noir)": float(ig.score[k] - ig.baseline_score[k]),
-        "Σ IG (Gauss–Legendre)": float(ig.attributions[k].sum()),
-        "écart relatif (Gauss–Legendre)": float(ig.relative_delta[k]),
-        "Σ IG (Riemann)": float(ig_riemann.attributions[k].sum()),
-        "écart relatif (Riemann)": float(ig_riemann.relative_delta[k]),
+ig = results["ig"]  # Gauss–Legendre, m = STEPS
+RULES = {"riemann_right": "Riemann à droite", "riemann_middle": "point milieu", "gausslegendre": "Gauss–Legendre"}
+with Stopwatch() as clock_rules:
+    by_rule = {
+        rule: tp8.integrated_gradients(model, images, classes, baseline="black", steps=STEPS, method=rule)
+        for rule in RULES
+        if rule != "gausslegendre"
     }
-    for k, n in enumerate(names)
-]
-table(gap_rows, digits={"écart relatif (Gauss–Legendre)": 3, "écart relatif (Riemann)": 3})
+by_rule["gausslegendre"] = ig
+rise = (ig.score - ig.baseline_score).numpy()  # ỹ(x) − ỹ(noir), ce que les attributions doivent totaliser
+EARLY = 1 / STEPS  # la fin du premier intervalle
+with torch.no_grad():
+    early_score = model(EARLY * images).gather(1, classes[:, None])[:, 0].numpy()
+early_share = (early_score - ig.baseline_score.numpy()) / rise  # part de la hausse acquise avant α = 1/m
+signed_gap = {rule: r.delta.numpy() / rise for rule, r in by_rule.items()}  # δ / (ỹ(x) − ỹ(noir)), signé
+table(
+    [
+        {
+            "photo": n,
+            "ỹ(x) − ỹ(noir)": float(rise[k]),
+            f"part de la hausse avant α = 1/{STEPS}": pct(early_share[k]),
+            **{f"écart ({label})": pct(signed_gap[rule][k], 1, sign=True) for rule, label in RULES.items()},
+        }
+        for k, n in enumerate(names)
+    ]
+)
 
 # %% tags=["hide-input"]
-gl_gap, rr_gap = ig.relative_delta.numpy(), ig_riemann.relative_delta.numpy()
 fig, ax = plt.subplots(figsize=(7.5, 3.0), layout="constrained")
 pos = np.arange(len(names))
-ax.bar(pos - 0.2, 100 * rr_gap, 0.4, label=f"Riemann à droite, m = {STEPS}", color="0.6")
-ax.bar(pos + 0.2, 100 * gl_gap, 0.4, label=f"Gauss–Legendre, m = {STEPS}", color="tab:blue")
+for offset, (rule, label), colour in zip((-0.27, 0, 0.27), RULES.items(), ("0.6", "tab:orange", "tab:blue")):
+    ax.bar(pos + offset, 100 * signed_gap[rule], 0.27, label=f"{label}, m = {STEPS}", color=colour)
+ax.axhline(0, color="0.3", lw=0.8)
 ax.set_xticks(pos, names, rotation=20, fontsize=8)
-ax.set_ylabel("|écart| / (ỹ(x) − ỹ(noir)), en %")
-ax.set_title("Écart de complétude des gradients intégrés, par photo", fontsize=10)
+ax.set_ylabel("écart / (ỹ(x) − ỹ(noir)), en %")
+ax.set_title("Écart de complétude des gradients intégrés, par photo et par règle", fontsize=10)
 ax.legend(fontsize=8)
 ax.grid(axis="y", alpha=0.3)
 show(
     fig,
     alt="Diagramme en barres : pour chacune des huit photos, l'écart de complétude des gradients intégrés en "
-    "pourcentage de la variation du score, avec la somme de Riemann (barres grises) et la quadrature de "
-    "Gauss–Legendre (barres bleues), toutes deux à 16 points.",
+    "pourcentage de la variation du score, signé (au-dessous de zéro, les attributions totalisent moins que la "
+    f"variation), pour trois règles à {STEPS} points : Riemann à droite (gris), point milieu (orange) et "
+    "Gauss–Legendre (bleu).",
 )
 
 # %% tags=["hide-input"]
+median_gap = {rule: float(np.median(np.abs(g))) for rule, g in signed_gap.items()}
+gl_gap = np.abs(signed_gap["gausslegendre"])
+under = int((signed_gap["riemann_right"] < 0).sum())
+first_node = tp8.attribution.quadrature("gausslegendre", STEPS)[0][0]
+steep = float(np.median(early_share)) * STEPS  # pente moyenne du 1er intervalle ÷ pente moyenne du chemin
+if under == len(names):
+    right_sign = "sous-estime la hausse pour chacune des huit photos"
+elif under >= 6:
+    right_sign = f"sous-estime la hausse pour {under} photos sur {len(names)}"
+else:
+    right_sign = (
+        f"ne se trompe pas toujours dans le même sens (elle sous-estime la hausse pour {under} photos sur {len(names)})"
+    )
+if under >= 6 and steep > 1.5:
+    why = (
+        f"Le tableau dit pourquoi : {pct(np.median(early_share))} de la hausse (médiane) se fait avant "
+        f"$\\alpha = 1/{STEPS}$, sur le premier des {STEPS} intervalles, où la pente est en moyenne {num(steep, 1)} fois celle de l'ensemble "
+        "du chemin : c'est la saturation de la [Q2 (c)](../partie-1-saillance/#q2), vue de près. Ensuite la pente "
+        "retombe. La somme à droite évalue chaque intervalle à son extrémité droite, là où la pente a déjà baissé : "
+        "sur une pente qui décroît, elle sous-estime à coup sûr. C'est une règle d'ordre 1, dont l'erreur, de "
+        "l'ordre de $1/m$, a le signe de la variation de la pente."
+    )
+else:
+    why = (
+        f"La hausse n'est pas concentrée au tout début du chemin sur ces photos ({pct(np.median(early_share))} "
+        f"avant $\\alpha = 1/{STEPS}$, en médiane) : l'écart de la somme à droite vient d'une pente qui varie tout au long du "
+        "chemin, que cette règle d'ordre 1 suit mal."
+    )
+mid, gl, right = median_gap["riemann_middle"], median_gap["gausslegendre"], median_gap["riemann_right"]
+if mid <= 1.5 * gl and mid < 0.5 * right:
+    middle_text = (
+        f"La règle du point milieu, exacte seulement pour les polynômes de degré 1, fait d'ailleurs presque aussi "
+        f"bien ({pct(mid, 1)} en médiane)"
+    )
+elif mid < 0.5 * right:
+    middle_text = (
+        f"La règle du point milieu, exacte seulement pour les polynômes de degré 1, réduit elle aussi nettement "
+        f"l'écart ({pct(mid, 1)} en médiane), moins que Gauss–Legendre"
+    )
+else:
+    middle_text = (
+        f"La règle du point milieu, elle, ne fait guère mieux que la somme à droite ({pct(mid, 1)} en médiane) : "
+        "à si peu de points, la place exacte des nœuds compte"
+    )
 display(
     Markdown(
         f"""
-Entre l'image noire et la photo, le score de la classe prédite monte de {num(min(r["ỹ(x) − ỹ(noir)"] for r in gap_rows), 1)}
-à {num(max(r["ỹ(x) − ỹ(noir)"] for r in gap_rows), 1)} points selon la photo. Avec la somme de Riemann, les
-attributions s'écartent de ce total de {pct(np.median(rr_gap), 1)} en médiane (jusqu'à {pct(rr_gap.max())}) ;
-avec Gauss–Legendre, de {pct(np.median(gl_gap), 1)} (jusqu'à {pct(gl_gap.max())}) :
-{claim(np.median(gl_gap) < 0.5 * np.median(rr_gap), "au même prix, la quadrature de Gauss–Legendre divise l'écart médian par plus de deux")}.
-Aucune des deux n'est exacte à 16 points : le score d'un réseau à ReLU est une fonction affine par morceaux
-de $\\alpha$, aux cassures innombrables, qu'aucune quadrature ne suit parfaitement. Pour une carte
-publiée, on augmente $m$ jusqu'à ce que l'écart soit négligeable ; ici les deux calculs ont pris
-{num(seconds["ig"], 1)} s et {num(clock_riemann.seconds, 1)} s pour les huit photos.
+Entre l'image noire et la photo, le score de la classe prédite monte de {num(rise.min(), 1)} à
+{num(rise.max(), 1)} points selon la photo. L'écart médian (en valeur absolue) est de {pct(right, 1)} pour la
+somme de Riemann à droite, {pct(mid, 1)} pour le point milieu et {pct(gl, 1)} pour Gauss–Legendre (au plus
+{pct(gl_gap.max())}) : {claim(gl < 0.5 * right, "au même prix, la quadrature de Gauss–Legendre divise l'écart médian par plus de deux")}.
+La somme à droite {right_sign}.
+
+{why} Le point milieu et Gauss–Legendre évaluent la pente à l'intérieur des intervalles, et Gauss–Legendre
+resserre ses points près des extrémités (le premier en $\\alpha \\approx {num(first_node, 3, tex=True)}$ pour
+$m = {STEPS}$) : ils suivent mieux ce qui se passe au début du chemin.
+
+La propriété qui définit Gauss–Legendre — intégrer exactement les polynômes de degré $2m - 1$ — n'y est
+pour rien : le long du chemin, la pente d'un réseau à ReLU n'a rien d'un polynôme, elle est constante par
+morceaux (le score est affine par morceaux en $\\alpha$), avec d'innombrables sauts. {middle_text}. Aucune
+règle n'est exacte à {STEPS} points sur une telle fonction : pour une carte publiée, on augmente $m$ jusqu'à
+ce que l'écart soit négligeable. Ici, les deux règles de comparaison ont pris {num(clock_rules.seconds, 1)} s
+pour les huit photos.
 """
     )
 )
@@ -356,13 +422,21 @@ show(
 )
 
 # %% tags=["hide-input"]
-k0 = SANITY.index(names.index("coffee"))  # la tasse d'espresso
-picked = [0, 1, 5, len(sanity.blocks)]  # réseau entraîné, classifier.1 détruit, jusqu'à features.9, tout
-column_title = {0: "réseau entraîné", 1: "classifier.1\naléatoire", 5: "… jusqu'à\nfeatures.9",
-                len(sanity.blocks): "tout le réseau\naléatoire"}  # fmt: skip
-shown_methods = ["gradient", "smoothgrad", "ig", "gradcam"]
-photo = photos[SANITY[k0]]
-fig, axes = tile_figure(len(shown_methods), len(picked), title_lines=[2, 0, 0, 0], row_label_px=18)
+# La photo montrée : la tasse d'espresso, sauf si l'une de ses cartes finales est nulle (score coupé par le ReLU,
+# voir plus bas) ; alors la première photo dont aucune carte finale n'est nulle.
+alive = [
+    k for k in range(len(SANITY)) if not any(bool(sanity.constant[m][-1, k]) for m in ("gradient", "ig", "gradcam"))
+]
+k0 = min(alive, key=lambda k: names[SANITY[k]] != "coffee") if alive else SANITY.index(names.index("coffee"))
+picked = [0, 1, len(sanity.blocks)]  # réseau entraîné, classifier.1 détruit, tout le réseau détruit
+column_title = {
+    0: f"{names[SANITY[k0]]} :\nréseau entraîné",
+    1: "classifier.1\naléatoire",
+    len(sanity.blocks): "tout le réseau\naléatoire",
+}
+shown_methods = ["gradient", "ig", "gradcam"]  # SmoothGrad, proche du gradient brut, reste dans les courbes
+photo = greys[SANITY[k0]]
+fig, axes = tile_figure(len(shown_methods), len(picked), title_lines=[2, 0, 0], row_label_px=18)
 for row, name in enumerate(shown_methods):
     for col, step in enumerate(picked):
         tile = sanity.maps[name][step, k0]
@@ -370,9 +444,9 @@ for row, name in enumerate(shown_methods):
     row_label(fig, axes[row, 0], LABEL[name])
 show(
     fig,
-    alt="Les cartes de la photo d'espresso pour quatre méthodes (en lignes : gradient brut, SmoothGrad, gradients "
-    "intégrés, Grad-CAM) à quatre étapes de la destruction du réseau (en colonnes : réseau entraîné, dernière "
-    "couche aléatoire, réseau aléatoire jusqu'au module features.9, réseau entièrement aléatoire).",
+    alt=f"Les cartes de la photo {names[SANITY[k0]]} pour trois méthodes (en lignes : gradient brut, gradients "
+    "intégrés, Grad-CAM) à trois étapes de la destruction du réseau (en colonnes : réseau entraîné, dernière "
+    "couche aléatoire, réseau entièrement aléatoire).",
 )
 
 # %% tags=["hide-input"]
@@ -513,23 +587,34 @@ NAMED = {
     "ig": "les gradients intégrés",
     "gradcam": "Grad-CAM",
 }
-details = "; ".join(
-    f"{NAMED[m]} : AUC {num(d_auc[m] / d_auc['random'])} fois celle du hasard en suppression, "
-    f"{num(i_auc[m] / i_auc['random'])} fois en insertion"
-    for m in both
-)
+
+
+def listing(ms):
+    """« A », « A et B », « A, B et C » : les méthodes nommées."""
+    words = [NAMED[m] for m in ms]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " et " + words[-1]
+
+
+def narrow(m):
+    """Moins d'un quart de mieux que le hasard dans l'un des deux sens."""
+    return d_auc[m] / d_auc["random"] > 0.75 or i_auc[m] / i_auc["random"] < 1.33
+
+
+def detail(m):
+    return (
+        f"AUC {num(d_auc[m] / d_auc['random'])} fois celle du hasard en suppression, "
+        f"{num(i_auc[m] / i_auc['random'])} fois en insertion{', de peu' if narrow(m) else ''}"
+    )
+
+
 if not both:
     both_text = "aucune des quatre cartes n'y parvient"
 elif len(both) == 1:
-    plural = both[0] == "ig"
-    detail = details.split(" : ", 1)[1]
     m = both[0]
-    narrow = d_auc[m] / d_auc["random"] > 0.75 or i_auc[m] / i_auc["random"] < 1.33  # moins d'un quart de mieux
-    both_text = (
-        f"seul{'s' * plural} {NAMED[m]} y parvien{'nent' if plural else 't'}{', de peu' if narrow else ''} ({detail})"
-    )
+    plural = m == "ig"
+    both_text = f"seul{'s' * plural} {NAMED[m]} y parvien{'nent' if plural else 't'} ({detail(m)})"
 else:
-    both_text = f"{', '.join(NAMED[m] for m in both)} y parviennent ({details})"
+    both_text = f"{listing(both)} y parviennent ({' ; '.join(f'{NAMED[m]} : {detail(m)}' for m in both)})"
 p_cam_first = float(curves["deletion", "gradcam"].probabilities[:, 1].mean())
 p0 = float(curves["deletion", "random"].probabilities[:, 0].mean())
 p_first = float(curves["deletion", "random"].probabilities[:, 1].mean())
@@ -546,9 +631,12 @@ objet n'ait disparu : c'est l'effet « hors distribution » annoncé, et il pès
 {claim(best_insertion == "gradcam", "en insertion, c'est Grad-CAM")} (AUC {num(i_auc["gradcam"], 3)},
 contre {num(i_auc["random"], 3)}).
 {claim(best_deletion != best_insertion, "Les deux mesures ne désignent pas la même gagnante")}, et ce désaccord
-s'explique. Les gradients intégrés partent ici de l'image noire : la complétude fait de chaque attribution
-une estimation de ce que le score perd quand le pixel devient noir — exactement l'opération de la
-suppression, qui leur est donc favorable par construction. L'insertion, elle, part d'une image floue :
+s'explique en partie. Les gradients intégrés partent ici de l'image noire : la complétude garantit que la
+*somme* de leurs attributions vaut ce que perd le score quand l'image **entière** devient noire. Pixel par
+pixel, ce n'est pas vrai — l'attribution d'un pixel n'est pas ce que le score perdrait si l'on noircissait
+ce seul pixel, car les pixels interagissent —, mais leur référence est justement l'image que la
+suppression fabrique peu à peu, une parenté qui les avantage vraisemblablement dans cette mesure.
+L'insertion, elle, part d'une image floue :
 {claim(i_auc["gradcam"] > i_auc["random"] and i_auc["smoothgrad"] > i_auc["random"], "Grad-CAM et SmoothGrad y font mieux que le hasard")},
 parce qu'ils rendent d'abord des régions entières de l'objet ; les cartes granuleuses rendent des pixels
 épars, qui ne reforment un objet que tard. À l'inverse, {claim(d_auc["gradcam"] > 0.95 * d_auc["random"], "en suppression, Grad-CAM ne fait pas mieux que le hasard")} :
@@ -557,9 +645,11 @@ semis de points noirs de l'ordre aléatoire abîme toute l'image d'un coup : apr
 la probabilité moyenne vaut encore {num(p_cam_first)} dans l'ordre de Grad-CAM, contre {num(p_first)} au
 hasard ({claim(p_cam_first > 2 * p_first, "plus du double")}).
 
-La morale n'est pas qu'une mesure ment et l'autre non : chacune confond la fidélité de la carte avec la
-façon dont le réseau réagit à un type d'image artificielle. On ne jugera donc fidèle qu'une carte qui
-bat le hasard **dans les deux sens** : sur ces huit photos, {both_text}.
+La morale n'est pas qu'une mesure ment et l'autre non : chacune mêle la fidélité de la carte à la façon
+dont le réseau réagit à un type d'image artificielle. D'où un critère exigeant : battre le hasard **dans
+les deux sens**. Sur ces huit photos, {both_text}. Ce n'est qu'un critère parmi d'autres — une carte peut
+échouer à une courbe pour une raison qui tient à la mesure plutôt qu'à elle, comme Grad-CAM en
+suppression —, et la conclusion de la page le combine avec le test de cohérence.
 """
     )
 )
@@ -609,42 +699,95 @@ SmoothGrad, les gradients intégrés et Grad-CAM coûtent de plus que les passes
 
 # %% tags=["hide-input"]
 page_clock.__exit__(None, None, None)
+PLURAL = {"ig"}  # « les gradients intégrés » : sujet pluriel
+
+
+def verb(ms, singular, plural):
+    return plural if len(ms) > 1 or set(ms) <= PLURAL else singular
+
+
+def versus_chance(m):
+    """Ce que disent les deux courbes d'une méthode, rapportées à l'ordre aléatoire."""
+    rd, ri = d_auc[m] / d_auc["random"], i_auc[m] / i_auc["random"]
+    smaller = "nettement plus petite" if rd < 0.75 else "plus petite, mais de peu" if rd < 1 else "pas plus petite"
+    larger = "nettement plus grande" if ri > 1.33 else "plus grande, mais de peu" if ri > 1 else "pas plus grande"
+    return (
+        f"{'ont' if m in PLURAL else 'a'} en suppression une aire {num(rd)} fois celle du hasard ({smaller}), et "
+        f"en insertion une aire {num(ri)} fois celle du hasard ({larger})"
+    )
+
+
+def coherence(m):
+    passed = at_end[m] < 0.5
+    s = m in PLURAL
+    return (
+        f"passe{'nt' if s else ''} le test de cohérence ($\\rho$ final {num(at_end[m])})"
+        if passed
+        else f"échoue{'nt' if s else ''} au test de cohérence ($\\rho$ final {num(at_end[m])})"
+    )
+
+
+deletion_only = [m for m in methods if d_auc[m] < d_auc["random"] and i_auc[m] <= i_auc["random"]]
+insertion_only = [m for m in methods if i_auc[m] > i_auc["random"] and d_auc[m] >= d_auc["random"]]
+neither = [m for m in methods if d_auc[m] >= d_auc["random"] and i_auc[m] <= i_auc["random"]]
+uses = []
+if insertion_only:
+    uses.append(
+        f"{listing(insertion_only)} ne {verb(insertion_only, 'bat', 'battent')} le hasard qu'en insertion, ce qui en "
+        "fait une carte de régions qui *suffisent* à faire reconnaître la classe, sans garantie que les effacer la "
+        "ferait disparaître"
+    )
+if deletion_only:
+    uses.append(
+        f"{listing(deletion_only)} ne {verb(deletion_only, 'bat', 'battent')} le hasard qu'en suppression, ce qui en "
+        "fait une carte de pixels dont l'effacement fait chuter la classe, rangés dans un ordre qui ne suffit pas à la "
+        "reconstituer"
+    )
+if neither:
+    uses.append(f"{listing(neither)} ne {verb(neither, 'bat', 'battent')} le hasard dans aucun des deux sens")
+others = (
+    " Les autres cartes ne sont pas inutiles pour autant, pourvu qu'on dise ce qu'elles montrent : "
+    + " ; ".join(uses)
+    + "."
+    if uses
+    else ""
+)
+failing = [m for m in methods if at_end[m] >= 0.5]
+coherence_text = (
+    "ici toutes le passent, et le détecteur de contours montre qu'on peut y échouer"
+    if not failing
+    else f"ici, {listing(failing)} {verb(failing, 'y échoue', 'y échouent')}"
+)
+ig_extra = (
+    " Leur avantage en suppression tient vraisemblablement en partie au choix de l'image noire comme référence."
+    if d_auc["ig"] < d_auc["random"]
+    else ""
+)
 display(
     Markdown(
         f"""
-- **Le gradient brut** est la moins chère des cartes et elle dépend bien du réseau (test de cohérence
-  passé, $\\rho$ final {num(at_end["gradient"])}), mais elle est granuleuse (rugosité {num(r_grad)}) ; en
-  suppression, son aire ({num(d_auc["gradient"], 3)}) est
-  {claim(0.67 < d_auc["gradient"] / d_auc["random"] < 1.5, "du même ordre que celle du hasard")}
-  ({num(d_auc["random"], 3)}), et en insertion
-  {claim(i_auc["random"] < i_auc["gradient"] < min(i_auc["smoothgrad"], i_auc["gradcam"]), "elle le bat de moins loin que SmoothGrad et Grad-CAM")}
-  ({num(i_auc["gradient"], 3)} contre {num(i_auc["random"], 3)}). On la lit après lissage, pour sa structure
-  grossière, comme en partie 1.
-- **SmoothGrad** garde ce que dit le gradient en en retirant le grain (rugosité {num(r_sg)}), pour
-  {N_SAMPLES} fois le prix ; il passe le test de cohérence ($\\rho$ final {num(at_end["smoothgrad"])}) et fait
-  mieux que le hasard en insertion ({num(i_auc["smoothgrad"], 3)}), mais
-  {claim(d_auc["smoothgrad"] > d_auc["random"], "pas en suppression")} ({num(d_auc["smoothgrad"], 3)}).
-- **Les gradients intégrés** sont les seuls dont les attributions s'additionnent au score (à
-  {pct(np.median(gl_gap), 1)} près en médiane avec {STEPS} points de Gauss–Legendre), ce qui en fait la
-  carte à choisir quand on veut *chiffrer* des contributions ; ils passent le test de cohérence ($\\rho$ final
-  {num(at_end["ig"])}), mais leur carte hérite de la texture de la photo, et
-  {claim(best_deletion == "ig", "leur victoire en suppression")} tient en partie au choix de l'image noire
-  comme référence.
-- **Grad-CAM** est la carte qui dépend le plus des poids appris ($\\rho$ final {num(at_end["gradcam"])}),
-  la plus lisse, {claim(best_insertion == "gradcam", "la meilleure en insertion")} ({num(i_auc["gradcam"], 3)}),
-  pour le prix d'un gradient ; sa limite est sa résolution, 13 × 13 valeurs pour une image de 224 × 224
-  pixels : elle dit *où*, pas *quels pixels*.
+- **Le gradient brut** est la moins chère des cartes ; il {coherence("gradient")}, mais sa carte est
+  granuleuse (rugosité {num(r_grad)}) ; il {versus_chance("gradient")}. On le lit après lissage, pour sa
+  structure grossière, comme en partie 1.
+- **SmoothGrad** retire au gradient une bonne part de son grain (rugosité {num(r_sg)}), pour {N_SAMPLES} fois
+  le prix ; il {coherence("smoothgrad")} et {versus_chance("smoothgrad")}.
+- **Les gradients intégrés** sont les seuls dont les attributions s'additionnent à la variation du score
+  entre l'image noire et la photo (à {pct(np.median(gl_gap), 1)} près en médiane avec {STEPS} points de
+  Gauss–Legendre) : ils *répartissent* cette variation entre les pixels, sans dire ce que coûterait le
+  retrait d'un pixel isolé. Ils {coherence("ig")}, leur carte hérite de la texture de la photo, et ils
+  {versus_chance("ig")}.{ig_extra}
+- **Grad-CAM** est la plus lisse des cartes, pour le prix d'un gradient ; il {coherence("gradcam")} et
+  {versus_chance("gradcam")}. Sa limite est sa résolution, 13 × 13 valeurs pour une image de 224 × 224
+  pixels : il dit *où*, pas *quels pixels*.
 
 Aucune des quatre cartes ne réunit toutes les qualités, et c'est la leçon principale : une carte se
 choisit pour une question, puis se vérifie. Un lecteur prudent exigera d'abord qu'elle passe le test de
-cohérence — {claim(all(at_end[m] < 0.5 for m in methods), "ici toutes le passent")}, et le détecteur de
-contours montre qu'on peut y échouer. Il lira ensuite les deux courbes ensemble, avec l'ordre aléatoire pour
-référence, en sachant qu'elles mesurent aussi la réaction du réseau à des images artificielles. Il prendra
-Grad-CAM ou SmoothGrad pour savoir *où* le réseau regarde :
-{claim(sorted(methods, key=i_auc.get)[-2:] == ["smoothgrad", "gradcam"], "ce sont les deux cartes qui rendent la classe le plus vite en insertion")} ;
-les gradients intégrés pour *chiffrer* ce qu'une région apporte au score ; et il ne lira le détail au pixel
-près d'aucune d'elles. Les chiffres de cette page portent sur huit photos (quatre pour le test de
-cohérence) et un seul réseau : ils illustrent une méthode de vérification, pas un classement définitif.
+cohérence — {coherence_text}. Il lira ensuite les deux courbes ensemble, avec l'ordre aléatoire pour
+référence, en sachant qu'elles mesurent aussi la réaction du réseau à des images artificielles. Battre le
+hasard dans les deux sens est le critère le plus strict : {both_text}.{others} Enfin, on ne lira le
+détail au pixel près d'aucune d'elles. Les chiffres de cette page portent sur huit photos (quatre pour le
+test de cohérence) et un seul réseau : ils illustrent une méthode de vérification, pas un classement
+définitif.
 
 *Cette page a été exécutée en {num(page_clock.seconds, 0)} s lors de la construction du site, sur un
 processeur (gradients et cartes : {num(sum(seconds.values()), 0)} s ; test de cohérence :

@@ -7,12 +7,29 @@
 #     language: python
 #     name: python3
 #   tp8:
-#     min_figures: 4
+#     min_figures: 2
 # ---
 
 # %% [markdown]
 # # Des images lisibles
 #
+# *Cette page va au-delà du TP.* La [partie 3](../partie-3-visualisation/) a fait monter le score
+# d'une classe de SqueezeNet 1.1 en modifiant directement les pixels d'une image : après cent pas,
+# le réseau ne doute plus (probabilité proche de 1), mais l'image tient plus du semis de fragments
+# colorés que du flamant ou de la tarentule, et l'on y devine la classe plus qu'on ne l'y voit. La
+# question [Q11](../partie-3-visualisation/#q11) a soumis ces images à un second réseau, qui n'avait
+# pas servi à les construire : rien ne garantit qu'il les reconnaisse, car une montée de gradient
+# sur les pixels peut s'appuyer sur des particularités du seul réseau qu'elle interroge, comme le
+# font les exemples adversaires de la [partie 2](../partie-2-adversaires/).
+#
+# Olah, Mordvintsev et Schubert (2017) gardent le principe — une montée de gradient sur l'entrée,
+# poids figés — mais changent **la façon de décrire l'image** que l'on optimise et **ce que l'on
+# exige d'elle** ; Mordvintsev et al. (2018) reprennent ces descriptions de l'image et en
+# explorent d'autres. `tp8.feature_visualization` réunit les trois ingrédients tels que les met en
+# œuvre Lucid, la bibliothèque de ces auteurs. Cette page les présente, compare sur huit classes
+# les images obtenues à celles de la méthode du TP (pour SqueezeNet 1.1 et pour le second réseau),
+# mesure sur les images elles-mêmes ce qui a changé, puis retire chaque ingrédient à son tour.
+
 # %% tags=["remove-cell"]
 # Réglages de la page (barres de progression coupées, figures en français), hors de la vue du lecteur.
 import tp8.course
@@ -20,13 +37,17 @@ import tp8.course
 tp8.course.setup()
 
 # %%
-import matplotlib.pyplot as plt
+from dataclasses import replace
+
 import numpy as np
 import torch
+import torch.nn.functional as F
 from IPython.display import Markdown, display
+from skimage.color import rgb2hsv
 
 import tp8
 from tp8.course import claim, num, pct, prob, sci, second_network, show, table
+from tp8.feature_visualization import spectrum_slope
 
 torch.manual_seed(0)
 model = tp8.load_model()  # SqueezeNet 1.1 (Iandola et al., 2016), pré-entraîné sur ImageNet
@@ -37,60 +58,43 @@ def md(text: str) -> None:
     display(Markdown(text))
 
 
-def mesures(net, images, targets):
-    """Score ỹ, probabilité p, probabilité des autres classes (1 − p) et ‖z‖₂ de chaque image."""
-    targets = torch.as_tensor(targets).reshape(-1)
-    with torch.no_grad():
-        scores = net(images)
-    probas = scores.softmax(dim=1)
-    rows = torch.arange(images.shape[0])
-    return {
-        "score": scores[rows, targets],
-        "proba": probas[rows, targets],
-        "reste": probas.scatter(1, targets[:, None], 0.0).sum(dim=1),  # 1 − p sans erreur d'arrondi
-        "norme": net.normalize(images).flatten(1).norm(dim=1),
-    }
-
-
 # %% [markdown]
-# <a id="lisibles"></a>
-# ## Des images lisibles
+# ## Trois ingrédients
 #
-# *Cette section va au-delà du TP.* Les images obtenues jusqu'ici convainquent SqueezeNet 1.1, mais
-# on y devine des fragments de la classe plus qu'on ne l'y voit, et la question Q11 a montré qu'un
-# second réseau les reconnaît mal : une bonne part de ce qu'elles contiennent ne « parle » qu'au
-# réseau qui les a produites, comme un exemple adversaire. Olah, Mordvintsev et Schubert (2017) et
-# Mordvintsev et al. (2018) gardent le principe — une montée de gradient sur l'entrée, poids
-# figés — mais changent **l'espace dans lequel on monte** et **ce que l'on exige de l'image**.
-# `tp8.feature_visualization` réunit leurs trois ingrédients, tels que les met en œuvre Lucid, la
-# bibliothèque de ces auteurs.
-#
-# 1. **Une image décrite par ses fréquences, à spectre en $1/f$.** En moyenne, l'amplitude de la
-#    transformée de Fourier d'une photo décroît comme $1/f$ avec la fréquence spatiale $f$ (sa
-#    puissance comme $1/f^2$) : les grandes structures portent l'essentiel du contraste, les
-#    détails fins très peu. Le gradient du score par rapport aux pixels a le profil inverse : il est
-#    dominé par les hautes fréquences, celles qu'exploitaient les exemples adversaires de la
-#    partie 2. On n'optimise donc plus les pixels mais des coefficients de Fourier $\theta$,
-#    multipliés par $s(f) = 1/\max(f, 1/224)$ avant la transformée inverse $\mathcal F^{-1}$. Adam
-#    déplace chaque coefficient d'un pas de taille comparable : chaque mise à jour de l'image a donc
-#    elle-même un spectre en $1/f$, et le même gradient, exprimé dans cette base, construit des
-#    formes plutôt que du grain.
-# 2. **Des couleurs décorrélées.** Dans une photo, les trois canaux varient presque ensemble (le
-#    tableau plus bas mesure leur corrélation) : l'essentiel des variations est de luminosité,
-#    les variations de teinte sont faibles. On décrit chaque pixel par trois composantes
-#    indépendantes — une luminance et deux axes de couleurs opposées — que l'on ramène en RVB par
-#    la racine carrée $M = U\,\mathrm{diag}(\sqrt{\lambda})$ de la covariance
-#    $\Sigma = U\,\mathrm{diag}(\lambda)\,U^\top$ des couleurs d'ImageNet (la matrice de Lucid,
-#    `IMAGENET_COLOR_SQRT` dans le module `tp8.feature_visualization`). Un pas sur une composante
-#    déplace l'image le long d'un axe de couleur naturel ; une montée en RVB pousse au contraire
-#    chaque canal pour son compte, ce qui sature les couleurs. Une sigmoïde $\sigma$ ramène enfin
-#    chaque pixel dans $]0, 1[$, sans écrêtage.
+# 1. **Une image décrite par ses fréquences.** En moyenne sur de nombreuses photos, l'amplitude de
+#    la transformée de Fourier décroît à peu près comme $1/f$ avec la fréquence spatiale $f$, sa
+#    puissance comme $1/f^2$ (Field, 1987) : les grandes structures portent l'essentiel du
+#    contraste, les détails fins très peu. L'exposant varie d'une image à l'autre ; la mesure qui
+#    suit cette liste compare celui des photos du cours au spectre du gradient du score par
+#    rapport aux pixels, la direction que suit la montée du TP. Plutôt que les pixels, on optimise
+#    des coefficients de Fourier $\theta$, multipliés par $s(f) \propto 1/\max(f, 1/224)$ avant la
+#    transformée inverse $\mathcal F^{-1}$ : des coefficients tirés au hasard donnent déjà une
+#    image au spectre en $1/f$. Par la règle de dérivation en chaîne (couleurs et
+#    sigmoïde mises à part), le gradient par rapport à $\theta$ est celui par rapport à l'image,
+#    passé en fréquences et multiplié par $s$ : une montée de gradient ordinaire sur $\theta$
+#    déplacerait l'image de
+#    $\mathcal F^{-1}\big(s^2 \odot \mathcal F(\nabla_x J)\big)$, le gradient filtré en $1/f^2$. Adam,
+#    qui déplace chaque coefficient d'un pas de taille comparable (presque son signe, au début),
+#    donne des mises à jour de l'image dont l'amplitude décroît à peu près en $1/f$ : le même
+#    gradient, exprimé dans cette base, construit d'abord des formes, puis du détail.
+# 2. **Des couleurs décorrélées.** Dans une photo, les trois canaux varient presque ensemble :
+#    l'essentiel des variations est de luminosité, celles de teinte sont faibles. On décrit chaque
+#    pixel par trois composantes indépendantes — une luminance et deux axes de couleurs opposées —
+#    que l'on ramène en RVB par la racine carrée $M = U\,\mathrm{diag}(\sqrt{\lambda})$ de la
+#    covariance $\Sigma = U\,\mathrm{diag}(\lambda)\,U^\top$ des couleurs d'ImageNet (la matrice de
+#    Lucid, `IMAGENET_COLOR_SQRT` dans le module `tp8.feature_visualization`) : le long de ses trois
+#    axes, les écarts types des couleurs d'ImageNet valent 0,46, 0,13 et 0,06. Des pas de même taille sur les trois
+#    composantes changent donc surtout la luminosité de l'image, un peu ses teintes, dans les
+#    proportions des photos ; une montée en RVB pousse au contraire chaque canal pour son compte,
+#    sans rien qui retienne les couleurs de se séparer. Une sigmoïde $\sigma$ ramène enfin chaque
+#    pixel dans $]0, 1[$, sans écrêtage.
 # 3. **La robustesse aux transformations.** Avant chaque passe avant, l'image reçoit une bordure
 #    grise de 12 pixels, puis est décalée d'au plus 8 pixels, agrandie ou réduite d'au plus 10 %,
 #    tournée d'au plus 10° et décalée encore d'au plus 4 pixels, par des opérations tirées au
-#    hasard et différentiables, que le gradient traverse. Un motif ne survit que s'il fait monter
+#    hasard et différentiables, que le gradient traverse. Un motif ne progresse que s'il fait monter
 #    le score quelles que soient sa position, sa taille et son orientation : on exige de l'image
-#    l'**invariance** que le réseau a apprise sur de vraies photos, ce qui écarte les motifs
+#    l'**invariance**, approximative, que le réseau a apprise sur de vraies photos, ce qui
+#    défavorise les motifs
 #    accrochés à la grille des pixels. La translation aléatoire du TP en était un premier pas.
 #
 # En tout, l'image est $x(\theta) = \sigma\big(M\,\mathcal F^{-1}(s \odot \theta)\big)$ et chaque pas
@@ -99,114 +103,213 @@ def mesures(net, images, targets):
 # 999 autres scores, $J = \tilde y_c - \frac{1}{999}\sum_{j \ne c} \tilde y_j$ : le score seul peut
 # aussi monter par ce qui fait monter *tous* les scores (du contraste, des couleurs saturées),
 # qu'un réseau récompense et un autre pas ; la log-probabilité, à l'inverse, passe une partie de la
-# montée à faire baisser chacune des 999 autres classes, ce qui est la recette des exemples
-# adversaires. Retrancher la moyenne enlève la part commune sans poursuivre chaque concurrent ; le
-# banc d'essai du dépôt (`benchmarks/bench_feature_visualization.py`) compare les trois objectifs
-# sur dix classes, et c'est avec celui-ci que le second réseau reconnaît le plus d'images. Aucune
-# pénalité $L_2$ n'est nécessaire : la sigmoïde borne les pixels, et le spectre en $1/f$ rend les
-# détails fins coûteux.
-
-# %%
-with tp8.course.Stopwatch() as chrono_lisibles:
-    lisibles = tp8.feature_visualization(model, CLASSES, snapshot_every=5, seed=0)
+# montée à faire baisser chacune des 999 autres classes, comme le font les attaques ciblées PGD et
+# FGSM de la partie 2, qui maximisent cette log-probabilité. Retrancher la moyenne enlève la part
+# commune sans poursuivre chaque concurrent ; le banc d'essai du dépôt
+# (`benchmarks/bench_feature_visualization.py`) compare les trois objectifs sur dix classes, et
+# c'est avec celui-ci que son second réseau, SqueezeNet 1.0, reconnaît le plus d'images.
+#
+# Les deux premiers ingrédients ne changent **ni l'objectif ni ses maxima** : toute image à pixels
+# dans $]0, 1[$ s'écrit $x(\theta)$ pour au moins un $\theta$, et $J$ ne dépend de $\theta$ qu'à
+# travers l'image, si bien que les images qui maximisent $J$ sont les mêmes, qu'on les décrive par
+# leurs pixels ou par $\theta$. Ils changent le **chemin** de la montée : c'est un
+# *préconditionnement* (Olah et al., 2017), et c'est le chemin qui décide, partant d'un gris
+# presque uni et en 96 pas, de l'image à laquelle on arrive. Le troisième, lui, change l'objectif : on
+# maximise $J$ en moyenne sur les transformations tirées, et une image qui ne convainc le réseau
+# qu'à une position exacte n'en est plus un maximum. Aucune pénalité $L_2$ n'est ajoutée : la
+# sigmoïde borne les pixels, et rien dans $J$ ne pénalise le détail fin.
 
 # %% tags=["hide-input"]
-second = net2.model  # le second réseau de Q11, qui n'a jamais vu la montée
-n_cl = len(CLASSES)
+photos = torch.stack([s.image for s in tp8.sample_images()])  # les huit photos libres du cours
+pente_photos = spectrum_slope(photos)
+fines_photos = tp8.course.high_frequency_share(photos)
+x = photos.clone().requires_grad_(True)
+scores = model(x)
+(gradient,) = torch.autograd.grad(scores.max(dim=1).values.sum(), x)  # score de la classe prédite
+pente_grad = float(spectrum_slope(gradient).mean())
+fines_grad = float(tp8.course.high_frequency_share(gradient).mean())
+pente_p = float(pente_photos.mean())
+pente_basse = float(spectrum_slope(photos, high=0.15).mean())  # sans les fréquences les plus hautes
+if pente_p < -2.3:
+    loi = (
+        "plus raide que le −2 de la loi en $1/f^2$ : celle-ci n'est qu'une moyenne sur de nombreuses images, et "
+        "l'exposant varie d'une photo à l'autre"
+    )
+    if pente_basse > pente_p + 0.1:
+        loi += (
+            f" ; mesurée jusqu'à 0,15 cycle par pixel seulement, elle vaut {num(pente_basse)} : les fréquences les "
+            "plus hautes, atténuées notamment par la réduction des photos à 224 pixels, raidissent encore la pente"
+        )
+elif pente_p <= -1.7:
+    loi = "proche du −2 de la loi en $1/f^2$"
+else:
+    loi = "moins raide que le −2 de la loi en $1/f^2$, qui n'est qu'une moyenne"
+if pente_grad > 0.3:
+    profil = "sa puissance *croît* avec la fréquence"
+elif pente_grad >= -0.3:
+    profil = "son spectre est presque plat, comme celui d'un bruit blanc"
+else:
+    profil = "son spectre décroît, mais bien moins vite que celui des photos"
+md(
+    "Sur les huit photos libres du cours (`tp8.sample_images()`), la pente du spectre de puissance en échelle "
+    f"log-log vaut en moyenne {num(pente_p)} (de {num(pente_photos.min())} à {num(pente_photos.max())}), {loi}. Le "
+    "gradient du score de leur classe prédite par rapport aux pixels, pour SqueezeNet 1.1, a une pente de "
+    f"{num(pente_grad, sign=True)} : {profil}, et {pct(fines_grad)} de son énergie se trouve dans les motifs de moins "
+    f"de 4 pixels, contre {pct(float(fines_photos.mean()), 1)} pour les photos : "
+    + claim(
+        pente_grad > pente_p + 2 and fines_grad > 10 * float(fines_photos.mean()),
+        "rapporté à une photo, le gradient est dominé par les hautes fréquences",
+    )
+    + ". Une montée qui le suit pixel par pixel ajoute donc surtout du détail fin. La partie 2 a mesuré, pour ses "
+    "perturbations adversaires faites de quelques pas de gradient, un spectre presque plat : lui aussi bien plus "
+    "riche en hautes fréquences que celui d'une photo."
+)
+
+# %% [markdown]
+# ## Les deux méthodes sur huit classes
+#
+# Les huit classes de la partie 3, d'abord avec la méthode du TP et ses réglages (les mêmes images
+# que dans la figure des huit classes de la partie 3), puis avec `tp8.feature_visualization` et ses
+# réglages par défaut ; chaque fois les huit classes en un seul appel, depuis la même graine. Le
+# second réseau est celui de Q11 : il n'a servi à aucune des deux montées.
+
+# %%
+net2 = second_network()
+if net2.message is not None:
+    display(net2.message)
+second = net2.model  # None si aucun second réseau n'a de poids sur cette machine
+
+CLASSES = ["flamingo", "tarantula", "goldfish", "king penguin", "jellyfish", "daisy", "hourglass", "volcano"]
+DEFAUTS = dict(lr=5.0, l2_reg=1e-3, num_iterations=100, blur_every=10, blur_sigma=0.5, max_jitter=16)
+with tp8.course.Stopwatch() as chrono_tp:
+    viz = tp8.class_visualization(model, CLASSES, snapshot_every=20, seed=0, **DEFAUTS)
+with tp8.course.Stopwatch() as chrono_lisibles:
+    lisibles = tp8.feature_visualization(model, CLASSES, snapshot_every=16, seed=0)
 
 
+# %% tags=["hide-input"]
 def jugement(resultat):
-    """Probabilité de la classe visée pour SqueezeNet 1.1 ; son rang (1 = premier choix) et sa probabilité pour
-    le second réseau."""
-    p = [r["p"] for r in resultat.rows(model)]
+    """Pour SqueezeNet 1.1 : probabilité de la classe visée et probabilité laissée aux autres classes (calculée
+    directement, sans l'erreur d'arrondi de 1 − p) ; pour le second réseau : rang de la classe visée (1 = premier
+    choix) et sa probabilité."""
+    images, cibles = resultat.images, resultat.target
+    with torch.no_grad():
+        probas = model(images).softmax(dim=1)
+    lignes = torch.arange(len(cibles))
+    p = probas[lignes, cibles]
+    reste = probas.scatter(1, cibles[:, None], 0.0).sum(dim=1)
     vus = resultat.rows(second) if second is not None else []
-    return p, [r["rank"] for r in vus], [r["p"] for r in vus]
+    return {"p": p.tolist(), "reste": reste.tolist(), "rang": [r["rank"] for r in vus], "p2": [r["p"] for r in vus]}
 
 
-def resume(nom, resultat, secondes):
-    """Une ligne de tableau : probabilités, reconnaissance par le second réseau, temps par classe."""
-    p, rangs, p2 = jugement(resultat)
-    ligne = {"méthode": nom, f"p moyen ({model.name})": float(np.mean(p)), "p minimal": float(np.min(p))}
+def resume(nom, j, secondes=None):
+    """Une ligne de tableau : conviction de SqueezeNet 1.1, reconnaissance par le second réseau, temps par classe."""
+    ligne = {"méthode": nom, f"p moyen ({model.name})": float(np.mean(j["p"])), "1 − p maximal": max(j["reste"])}
     if second is not None:
-        ligne[f"top-1 ({second.name})"] = sum(r == 1 for r in rangs)
-        ligne["top-5"] = sum(r <= 5 for r in rangs)
-        ligne[f"p moyen ({second.name})"] = float(np.mean(p2))
-    ligne["secondes par classe"] = secondes
+        ligne[f"top-1 ({second.name})"] = sum(r == 1 for r in j["rang"])
+        ligne["top-5"] = sum(r <= 5 for r in j["rang"])
+        ligne[f"p moyen ({second.name})"] = float(np.mean(j["p2"]))
+    if secondes is not None:
+        ligne["secondes par classe"] = secondes
     return ligne
 
 
-p_tp, rang_tp, _ = jugement(viz)
-p_li, rang_li, _ = jugement(lisibles)
-cote = [CLASSES.index(c) for c in ("flamingo", "tarantula", "king penguin", "volcano")]
-fig, axes = tp8.plotting.tile_figure(2, len(cote), title_lines=3, row_label_px=18)
-for col, k in enumerate(cote):
-    for row, (images, p, rangs) in enumerate(((viz.images, p_tp, rang_tp), (lisibles.images, p_li, rang_li))):
-        rang = f"\nrang {rangs[k]} pour {second.name}" if second is not None else ""
-        tp8.plotting.show_tile(axes[row, col], tp8.to_numpy(images[k]), f"{CLASSES[k]}\np = {num(p[k], 3)}{rang}")
+def tableau(lignes, digits):
+    """Le tableau des lignes, la probabilité laissée aux autres classes écrite en puissance de dix."""
+    return table([{**ligne, "1 − p maximal": sci(ligne["1 − p maximal"])} for ligne in lignes], digits=digits)
+
+
+def borne(reste):
+    """La probabilité laissée aux autres classes, en mots (nulle seulement si le calcul ne la distingue pas de 0)."""
+    return f"ne dépasse pas {sci(reste)}" if reste > 0 else "est nulle à la précision du calcul"
+
+
+j_tp, j_li = jugement(viz), jugement(lisibles)
+n_cl = len(CLASSES)
+montrees = [CLASSES.index(c) for c in ("tarantula", "king penguin", "volcano")]  # le flamant : plus bas
+fig, axes = tp8.plotting.tile_figure(2, len(montrees), title_lines=3 if second is not None else 2, row_label_px=18)
+for col, k in enumerate(montrees):
+    for row, j, images in ((0, j_tp, viz.images), (1, j_li, lisibles.images)):
+        rang = f"\nrang {j['rang'][k]} pour {second.name}" if second is not None else ""
+        tp8.plotting.show_tile(axes[row, col], tp8.to_numpy(images[k]), f"{CLASSES[k]}\np = {num(j['p'][k], 3)}{rang}")
 tp8.plotting.row_label(fig, axes[0, 0], "méthode du TP", 8)
 tp8.plotting.row_label(fig, axes[1, 0], "feature_visualization", 8)
 show(
     fig,
-    alt="Deux rangées de quatre images, pour flamingo, tarantula, king penguin et volcano. En haut, les images de la "
-    "méthode du TP : des motifs colorés et granuleux répétés sur un fond gris-vert. En bas, celles de "
-    "feature_visualization : des flamants entiers posés sur l'eau, des tarentules velues, des manchots debout et "
-    "des cônes de volcan, aux couleurs plus douces et plus naturelles. Chaque titre donne la probabilité de la "
-    "classe pour SqueezeNet 1.1 et son rang pour le second réseau.",
+    alt="Deux rangées de trois images, pour tarantula, king penguin et volcano. En haut, les images de la méthode du "
+    "TP : des pattes, des becs et des fragments colorés et granuleux répétés sur un fond gris-vert. En bas, celles de "
+    "feature_visualization : des tarentules velues, des manchots debout et des cônes gris aux lueurs orangées, aux "
+    "couleurs plus douces et plus naturelles. Chaque titre donne la probabilité de la classe pour SqueezeNet 1.1"
+    + (" et son rang pour le second réseau." if second is not None else "."),
 )
 
 # %% tags=["hide-input"]
-colonnes = {f"p moyen ({model.name})": 3, "p minimal": 3, "secondes par classe": 1}
+colonnes = {f"p moyen ({model.name})": 3, "secondes par classe": 1}
+ligne_tp = resume("méthode du TP", j_tp, chrono_tp.seconds / n_cl)
+ligne_li = resume("feature_visualization", j_li, chrono_lisibles.seconds / n_cl)
 if second is not None:
     colonnes[f"p moyen ({second.name})"] = 3
-ligne_tp = resume("méthode du TP", viz, chrono_tp.seconds / n_cl)
-ligne_li = resume("feature_visualization", lisibles, chrono_lisibles.seconds / n_cl)
-display(table([ligne_tp, ligne_li], digits=colonnes))
+display(tableau([ligne_tp, ligne_li], colonnes))
+p_min = min(j_tp["p"] + j_li["p"])
+texte = (
+    "Les deux méthodes convainquent SqueezeNet 1.1 : "
+    + claim(p_min > 0.9, "chaque image y obtient une probabilité d'au moins 0,9")
+    + f" ({num(p_min, 3)} pour la moins convaincante ; la probabilité laissée aux autres classes "
+    f"{borne(max(j_tp['reste'] + j_li['reste']))}). "
+)
+verdict = None  # ce que le second réseau dit des deux méthodes, repris dans « À retenir »
 if second is not None:
     top1_tp, top1_li = ligne_tp[f"top-1 ({second.name})"], ligne_li[f"top-1 ({second.name})"]
     top5_tp, top5_li = ligne_tp["top-5"], ligne_li["top-5"]
     p2_tp, p2_li = ligne_tp[f"p moyen ({second.name})"], ligne_li[f"p moyen ({second.name})"]
-    # Le mot suit la mesure : « nettement » seulement si l'écart en tête atteint trois images.
-    mieux = "nettement mieux" if top1_li >= top1_tp + 3 else "mieux"
-    md(
-        "Les deux méthodes convainquent SqueezeNet 1.1 (la probabilité laissée aux autres classes ne dépasse pas "
-        f"{sci(1 - min(p_tp + p_li))}), mais le second réseau, `{second.name}`, place la classe visée en tête pour "
-        f"{top1_tp} des {n_cl} images du TP et pour {top1_li} des {n_cl} nouvelles, dans ses cinq premiers "
-        f"choix pour {top5_tp} et {top5_li} d'entre elles, et lui donne en moyenne une probabilité de "
-        f"{num(p2_tp, 2)} contre {num(p2_li, 2)} : "
-        + claim(
-            top1_li >= top1_tp and top5_li >= top5_tp and p2_li >= p2_tp + 0.1,
-            f"les nouvelles images se transfèrent {mieux}",
-        )
-        + ". "
-        + claim(
-            top1_li >= 3 * n_cl // 4,
-            "Ce que la montée y a dessiné n'est plus propre à un réseau : pour la plupart des classes, ce sont des "
-            "indices que deux réseaux entraînés séparément partagent",
-        )
-        + f". Elles ont demandé {num(chrono_lisibles.seconds / n_cl, 1)} s par classe contre "
-        f"{num(chrono_tp.seconds / n_cl, 1)} s pour la méthode du TP (soit "
-        f"{num(chrono_lisibles.seconds / chrono_tp.seconds, 1)} fois son temps), les huit classes en un seul appel, "
-        "sur le processeur qui a construit cette page."
+    texte += (
+        f"Le second réseau, `{second.name}`, place la classe visée en tête pour {top1_tp} des {n_cl} images du TP et "
+        f"pour {top1_li} des {n_cl} nouvelles, dans ses cinq premiers choix pour {top5_tp} et {top5_li} d'entre elles, "
+        f"et lui donne en moyenne une probabilité de {prob(p2_tp)} contre {prob(p2_li)} : "
     )
+    # La phrase suit la mesure, quel que soit le second réseau (VGG16 publié, SqueezeNet 1.0 en local, autre en test).
+    if max(p2_tp, p2_li) < 0.05 and max(top5_tp, top5_li) <= 1:
+        verdict = "ni"
+        texte += (
+            "il ne reconnaît ni les unes ni les autres, et cette comparaison ne dit rien de ce qui se transfère d'un "
+            "réseau à l'autre."
+        )
+    elif top1_li >= top1_tp and top5_li >= top5_tp and p2_li >= p2_tp + 0.1:
+        verdict = "mieux"
+        texte += f"les nouvelles images se transfèrent {'nettement mieux' if top1_li >= top1_tp + 3 else 'mieux'}."
+        if top1_li >= 3 * n_cl // 4:
+            texte += (
+                " Ce que la montée y a dessiné n'est plus propre à un réseau : pour la plupart des classes, ce sont "
+                "des indices que deux réseaux entraînés séparément partagent."
+            )
+    elif top1_li <= top1_tp and top5_li <= top5_tp and p2_li <= p2_tp - 0.1:
+        verdict = "moins"
+        texte += "ici, les nouvelles images se transfèrent moins bien que celles du TP."
+    else:
+        verdict = "egal"
+        texte += "l'écart entre les deux méthodes est trop faible ou trop mêlé pour les départager sur ce réseau."
 else:
-    md("Le second réseau n'est pas disponible ici : seule la probabilité sur SqueezeNet 1.1 est mesurée.")
+    texte += "Le second réseau n'est pas disponible ici : seule la probabilité pour SqueezeNet 1.1 est mesurée. "
+md(
+    texte + f" Les nouvelles images ont demandé {num(chrono_lisibles.seconds / n_cl, 1)} s par classe contre "
+    f"{num(chrono_tp.seconds / n_cl, 1)} s pour la méthode du TP (soit "
+    f"{num(chrono_lisibles.seconds / chrono_tp.seconds, 1)} fois son temps), sur le processeur qui a construit cette "
+    "page : Adam, la transformée de Fourier et les transformations ajoutent du calcul à chaque pas, et l'image "
+    "transformée, bordure comprise, fait 248 pixels de côté au lieu de 224."
+)
 
 # %% [markdown]
 # ### Ce que mesurent les images
 #
-# Les trois ingrédients visent des propriétés des photos que l'on peut mesurer sur les images
-# elles-mêmes : la pente de leur spectre de puissance en échelle log-log (environ $-2$ pour des
-# photos, $0$ pour un bruit blanc ; moins elle est négative, plus l'image est riche en détails
-# fins), la part de leur énergie dans les motifs de moins de 4 pixels, et la corrélation moyenne
-# entre leurs canaux R, V et B. On compare les huit photos libres de `tp8.sample_images()` aux
-# images des deux méthodes.
+# Les deux premiers ingrédients visent des propriétés des photos que l'on peut mesurer sur les
+# images elles-mêmes : la pente de leur spectre de puissance en échelle log-log (0 pour un bruit
+# blanc ; plus elle est proche de 0, plus l'image est riche en détails fins), la part de leur
+# énergie dans les motifs de moins de 4 pixels, et la corrélation moyenne entre leurs canaux R, V
+# et B ; on y ajoute leur saturation moyenne (de 0 pour un gris à 1 pour une couleur pure). On
+# compare les huit photos libres du cours aux images des deux méthodes.
+
 
 # %% tags=["hide-input"]
-from tp8.feature_visualization import spectrum_slope
-
-photos_libres = torch.stack([s.image for s in tp8.sample_images()])
-
-
 def correlation_couleurs(images):
     """Corrélation moyenne entre les canaux (R, V), (R, B) et (V, B) des pixels, moyennée sur les images."""
     valeurs = []
@@ -216,69 +319,81 @@ def correlation_couleurs(images):
     return float(np.mean(valeurs))
 
 
+def saturation(images):
+    """Saturation moyenne des pixels (espace TSV : 0 pour un gris, 1 pour une couleur pure), moyennée sur les images."""
+    return float(np.mean([rgb2hsv(image)[..., 1].mean() for image in tp8.to_numpy(images)]))
+
+
 def proprietes(nom, images):
     return {
         "images": nom,
         "pente du spectre": float(spectrum_slope(images).mean()),
         "énergie sous 4 pixels": float(tp8.course.high_frequency_share(images).mean()),
         "corrélation R-V-B": correlation_couleurs(images),
+        "saturation": saturation(images),
     }
 
 
-photo_s = proprietes("photos libres", photos_libres)
+photo_s = proprietes("photos libres", photos)
 tp_s = proprietes("méthode du TP", viz.images)
 li_s = proprietes("feature_visualization", lisibles.images)
-display(
-    table([photo_s, tp_s, li_s], digits={"pente du spectre": 2, "énergie sous 4 pixels": 3, "corrélation R-V-B": 2})
-)
+pente, fines, corr, sat = "pente du spectre", "énergie sous 4 pixels", "corrélation R-V-B", "saturation"
+display(table([photo_s, tp_s, li_s], digits={pente: 2, fines: 3, corr: 2, sat: 2}))
 md(
-    f"Le spectre des images du TP est bien plus plat que celui des photos (pente {num(tp_s['pente du spectre'])} "
-    f"contre {num(photo_s['pente du spectre'])}) : "
+    f"Le spectre des images du TP est bien plus plat que celui des photos (pente {num(tp_s[pente])} contre "
+    f"{num(photo_s[pente])}) : "
     + claim(
-        tp_s["pente du spectre"] > photo_s["pente du spectre"] + 0.5
-        and tp_s["énergie sous 4 pixels"] > 2 * photo_s["énergie sous 4 pixels"],
+        tp_s[pente] > photo_s[pente] + 0.5 and tp_s[fines] > 2 * photo_s[fines],
         "elles sont faites de détails fins",
     )
-    + f", avec {pct(tp_s['énergie sous 4 pixels'], 1)} de leur énergie dans les motifs de moins de 4 pixels, contre "
-    f"{pct(photo_s['énergie sous 4 pixels'], 1)} pour les photos. Les nouvelles images ont une pente de "
-    f"{num(li_s['pente du spectre'])} et {pct(li_s['énergie sous 4 pixels'], 1)} de leur énergie sous 4 pixels : "
+    + f", avec {pct(tp_s[fines], 1)} de leur énergie dans les motifs de moins de 4 pixels, contre "
+    f"{pct(photo_s[fines], 1)} pour les photos. Les nouvelles images ont une pente de {num(li_s[pente])} et "
+    f"{pct(li_s[fines], 1)} de leur énergie sous 4 pixels : "
     + claim(
-        abs(li_s["pente du spectre"] - photo_s["pente du spectre"])
-        < abs(tp_s["pente du spectre"] - photo_s["pente du spectre"]) / 2,
+        abs(li_s[pente] - photo_s[pente]) < abs(tp_s[pente] - photo_s[pente]) / 2,
         "leur spectre est bien plus proche de celui des photos",
     )
-    + ". De même, leurs canaux sont corrélés presque comme ceux des photos (corrélation moyenne de "
-    f"{num(li_s['corrélation R-V-B'])} contre {num(photo_s['corrélation R-V-B'])}), alors que "
+    + ". De même, leurs canaux sont corrélés "
+    + ("presque comme ceux des photos" if abs(li_s[corr] - photo_s[corr]) < 0.1 else "bien plus que ceux du TP")
+    + f" (corrélation moyenne de {num(li_s[corr])} contre {num(photo_s[corr])} pour les photos), alors que "
     + claim(
-        tp_s["corrélation R-V-B"] < photo_s["corrélation R-V-B"] - 0.3
-        and abs(li_s["corrélation R-V-B"] - photo_s["corrélation R-V-B"])
-        < abs(tp_s["corrélation R-V-B"] - photo_s["corrélation R-V-B"]) / 2,
+        tp_s[corr] < photo_s[corr] - 0.3 and abs(li_s[corr] - photo_s[corr]) < abs(tp_s[corr] - photo_s[corr]) / 2,
         "la montée sur les pixels RVB décorrèle les couleurs",
     )
-    + f" (corrélation de {num(tp_s['corrélation R-V-B'])}) : d'où ses verts, ses magentas et ses jaunes saturés, "
-    "qu'une photo ne juxtapose presque jamais."
+    + f" (corrélation de {num(tp_s[corr])}) : d'où ces points verts, magenta et jaunes voisins à l'échelle de "
+    "quelques pixels, qu'une photo ne juxtapose presque jamais. "
+    + (
+        f"Ni l'une ni l'autre méthode n'atteint la saturation des photos ({num(tp_s[sat])} pour le TP, "
+        f"{num(li_s[sat])} pour les nouvelles images, contre {num(photo_s[sat])}) : "
+        + (
+            "les nouvelles images sont les plus pâles, le prix, sans doute, de pas bien plus petits sur les axes de "
+            "couleur que sur la luminance."
+            if li_s[sat] < tp_s[sat]
+            else "les couleurs restent plus ternes que celles d'une photo."
+        )
+        if max(tp_s[sat], li_s[sat]) < photo_s[sat]
+        else f"Saturation moyenne : {num(tp_s[sat])} pour le TP, {num(li_s[sat])} pour les nouvelles images, "
+        f"{num(photo_s[sat])} pour les photos."
+    )
 )
 
 # %% [markdown]
 # ### Chaque ingrédient, retiré à son tour
 #
 # Pour savoir ce que chaque ingrédient apporte, on le retire seul, toutes choses égales par ailleurs
-# (même graine, mêmes autres réglages), et l'on refait les mêmes mesures sur quatre des huit
-# classes ; chaque transformation est retirée seule, puis les quatre à la fois. Sans Fourier, $\theta$
-# décrit directement les pixels, toujours en couleurs décorrélées et à travers la sigmoïde ; sans
-# décorrélation, les trois composantes de $\theta$ sont R, V et B. La première ligne reprend les
-# quatre images de la méthode complète calculées plus haut : dans un lot, les images évoluent
-# indépendamment les unes des autres (même départ, mêmes transformations), si bien que les trois
-# images de Q11, calculées en un lot de trois, sont au niveau de gris près celles du lot de huit.
-# La figure montre la classe `flamingo` dans quatre des variantes.
-
-# %% tags=["remove-cell"]
-if net2.model is not None:
-    ecart_lots = float((lisibles.images[idx2] - lisibles_1.images).abs().max())
-    claim(ecart_lots < 1 / 255, "sont au niveau de gris près celles du lot de huit")
+# (même graine, mêmes autres réglages), et l'on refait les mêmes mesures sur trois des huit classes ;
+# chaque transformation est retirée seule, puis les quatre à la fois. Sans Fourier, $\theta$ décrit
+# directement les pixels, toujours en couleurs décorrélées et à travers la sigmoïde ; sans
+# décorrélation, les trois composantes de $\theta$ sont R, V et B. Pour alléger la page, chaque
+# variante fait 48 pas, la moitié de la montée. La ligne « méthode complète » n'a pas besoin d'être
+# recalculée : les images d'un lot ne dépendent pas les unes des autres, et les 48 premiers pas
+# d'une montée de 96 pas sont une montée de 48 pas (même départ, mêmes transformations tirées, Adam
+# n'ayant pas de calendrier) ; elle reprend donc l'image du pas 48 des montées précédentes. La
+# figure montre la classe `flamingo` dans quatre des variantes.
 
 # %%
-CLASSES_ABL = ["flamingo", "tarantula", "king penguin", "volcano"]
+CLASSES_ABL = ["flamingo", "tarantula", "king penguin"]
+PAS_ABL = 48
 RETRAITS = {
     "sans Fourier (pixels)": {"fourier": False},
     "sans décorrélation des couleurs": {"decorrelate": False},
@@ -288,30 +403,34 @@ RETRAITS = {
     "sans rotation": {"rotation": 0},
     "sans aucune transformation": {"pad": 0, "jitter": 0, "scale": 0, "rotation": 0},
 }
-ablation = {"méthode complète": (lisibles[[CLASSES.index(c) for c in CLASSES_ABL]], chrono_lisibles.seconds / n_cl)}
+idx_abl = [CLASSES.index(c) for c in CLASSES_ABL]
+ablation = {"méthode complète": replace(lisibles[idx_abl], images=dict(lisibles.snapshots)[PAS_ABL][idx_abl])}
 for nom, reglage in RETRAITS.items():
-    with tp8.course.Stopwatch() as chrono:
-        resultat = tp8.feature_visualization(model, CLASSES_ABL, seed=0, snapshot_every=0, **reglage)
-    ablation[nom] = (resultat, chrono.seconds / len(CLASSES_ABL))
+    ablation[nom] = tp8.feature_visualization(
+        model, CLASSES_ABL, num_iterations=PAS_ABL, seed=0, snapshot_every=0, **reglage
+    )
 
 # %% tags=["hide-input"]
-lignes_abl = {}
-for nom, (resultat, secondes) in ablation.items():
-    ligne = resume(nom, resultat, secondes)
-    ligne["pente du spectre"] = float(spectrum_slope(resultat.images).mean())
-    ligne["corrélation R-V-B"] = correlation_couleurs(resultat.images)
+lignes_abl, p_flamant = {}, {}
+for nom, resultat in ablation.items():
+    j = jugement(resultat)
+    p_flamant[nom] = j["p"][0]  # la figure montre le flamant, première classe du lot
+    ligne = resume(nom, j)
+    ligne[pente] = float(spectrum_slope(resultat.images).mean())
+    ligne[corr] = correlation_couleurs(resultat.images)
+    ligne[sat] = saturation(resultat.images)
     lignes_abl[nom] = ligne
-display(table(list(lignes_abl.values()), digits={**colonnes, "pente du spectre": 2, "corrélation R-V-B": 2}))
+display(tableau(list(lignes_abl.values()), {**colonnes, pente: 2, corr: 2, sat: 2}))
 montres = ["méthode complète", "sans Fourier (pixels)", "sans décorrélation des couleurs", "sans aucune transformation"]
 fig, axes = tp8.plotting.tile_figure(1, len(montres), title_lines=2)
 for ax, nom in zip(axes[0], montres):
-    resultat = ablation[nom][0]
-    tp8.plotting.show_tile(ax, tp8.to_numpy(resultat.images[0]), f"{nom}\np = {num(resultat.rows(model)[0]['p'], 3)}")
+    tp8.plotting.show_tile(ax, tp8.to_numpy(ablation[nom].images[0]), f"{nom}\np = {num(p_flamant[nom], 3)}")
 show(
     fig,
-    alt="Quatre images de la classe flamingo : la méthode complète, des flamants entiers sur l'eau ; sans Fourier, "
-    "des flamants pâles noyés dans un grain fin ; sans décorrélation des couleurs, des flamants rouge vif sur un "
-    "fond vert et jaune ; sans aucune transformation, des flamants fragmentés en motifs plus serrés.",
+    alt="Quatre images de la classe flamingo après 48 pas : la méthode complète, des flamants roses sur un fond gris "
+    "doux ; sans Fourier, des flamants pâles noyés dans un grain fin ; sans décorrélation des couleurs, des têtes de "
+    "flamant rouge vif sur un fond vert, jaune et rose ; sans aucune transformation, des flamants plus fragmentés, "
+    "répétés en motifs plus serrés. Chaque titre donne la probabilité de flamingo pour SqueezeNet 1.1.",
 )
 
 # %% tags=["hide-input"]
@@ -319,104 +438,198 @@ ref = lignes_abl["méthode complète"]
 sans_f = lignes_abl["sans Fourier (pixels)"]
 sans_d = lignes_abl["sans décorrélation des couleurs"]
 sans_t = lignes_abl["sans aucune transformation"]
-une_t = [lignes_abl[k] for k in ("sans bordure", "sans translations", "sans zoom aléatoire", "sans rotation")]
-p_abl = min(ligne["p minimal"] for ligne in lignes_abl.values())
+noms_une = ("sans bordure", "sans translations", "sans zoom aléatoire", "sans rotation")
+une_t = [lignes_abl[k] for k in noms_une]
+reste_abl = max(ligne["1 − p maximal"] for ligne in lignes_abl.values())
+fin_abl = proprietes("méthode complète, 96 pas", lisibles.images[idx_abl])  # les mêmes classes, en fin de montée
+deja = abs(ref[pente] - fin_abl[pente]) < 0.2 and abs(ref[corr] - fin_abl[corr]) < 0.05
 texte_abl = (
-    f"Aucune variante n'entame la conviction de SqueezeNet 1.1 (la probabilité laissée aux autres classes ne "
-    f"dépasse {sci(1 - p_abl)} dans aucune) : "
-    + claim(p_abl > 0.99, "les ingrédients ne servent pas à convaincre le réseau qui fait la montée")
-    + ", ils changent ce que contient l'image. "
-    f"**Fourier.** Sans lui, la pente du spectre passe de {num(ref['pente du spectre'])} à "
-    f"{num(sans_f['pente du spectre'])} : "
-    + claim(sans_f["pente du spectre"] > ref["pente du spectre"] + 0.5, "l'image se remplit de détails fins")
-    + ", comme avec la méthode du TP. "
-    f"**Couleurs.** Sans décorrélation, la corrélation entre canaux tombe de {num(ref['corrélation R-V-B'])} à "
-    f"{num(sans_d['corrélation R-V-B'])} : "
-    + claim(
-        sans_d["corrélation R-V-B"] < ref["corrélation R-V-B"] - 0.1,
-        "quand on n'impose plus la corrélation des couleurs, c'est l'image qui la perd",
+    f"Au pas {PAS_ABL}, la méthode complète donne sur ces classes une pente du spectre de {num(ref[pente])} et une "
+    f"corrélation des couleurs de {num(ref[corr])}, contre {num(fin_abl[pente])} et {num(fin_abl[corr])} au pas 96 : "
+    + (
+        "à mi-parcours, ses images ont déjà les statistiques de la fin. "
+        if deja
+        else "ses images changent encore ensuite, et l'ablation les compare à mi-parcours. "
     )
-    + ", et ses couleurs se saturent. "
+    + "Aucune variante n'entame la conviction de SqueezeNet 1.1 (dans chacune, la probabilité laissée aux autres "
+    f"classes {borne(reste_abl)}) : "
+    + claim(reste_abl < 0.01, "les ingrédients ne servent pas à convaincre le réseau qui fait la montée")
+    + ", ils changent ce que contient l'image. "
+    f"**Fourier.** Sans lui, la pente du spectre passe de {num(ref[pente])} à {num(sans_f[pente])} : "
+    + claim(sans_f[pente] > ref[pente] + 0.5, "l'image se remplit de détails fins")
+    + (", plus encore qu'avec la méthode du TP" if sans_f[pente] > tp_s[pente] else ", comme avec la méthode du TP")
+    + f" (pente {num(tp_s[pente])}). L'objectif et ses maxima sont pourtant les mêmes : seul le chemin de la montée "
+    "a changé. "
+    f"**Couleurs.** Sans décorrélation, la corrélation entre canaux tombe de {num(ref[corr])} à "
+    f"{num(sans_d[corr])} : "
+    + claim(
+        sans_d[corr] < ref[corr] - 0.1,
+        "quand la montée ne passe plus par les axes de couleur des photos, l'image perd leur corrélation",
+    )
+    + (
+        f", et ses couleurs sont plus saturées (saturation moyenne de {num(sans_d[sat])} contre {num(ref[sat])}). "
+        if sans_d[sat] > ref[sat] + 0.05
+        else f" (saturation moyenne de {num(sans_d[sat])} contre {num(ref[sat])}). "
+    )
 )
-proches = all(
-    abs(ligne["pente du spectre"] - ref["pente du spectre"]) < 0.1
-    and abs(ligne["corrélation R-V-B"] - ref["corrélation R-V-B"]) < 0.05
-    for ligne in une_t
-)
+ecart_pente = max(abs(ligne[pente] - ref[pente]) for ligne in une_t)
+ecart_corr = max(abs(ligne[corr] - ref[corr]) for ligne in une_t)
 texte_abl += (
     "**Transformations.** "
-    + claim(proches, "Retirée seule, chaque transformation laisse l'image presque inchangée")
-    + " (pente du spectre à moins de 0,1 et corrélation des couleurs à moins de 0,05 de la méthode complète), et "
     + claim(
-        abs(sans_t["pente du spectre"] - ref["pente du spectre"]) < 0.3,
-        "même sans aucune, la finesse de l'image change à peine",
+        ecart_pente < abs(sans_f[pente] - ref[pente]) / 5 and ecart_corr < abs(sans_d[corr] - ref[corr]) / 5,
+        "Retirée seule, chaque transformation laisse l'image presque inchangée",
     )
-    + f" (pente de {num(sans_t['pente du spectre'])}). "
+    + f" (pente du spectre à {num(ecart_pente)} au plus et corrélation des couleurs à {num(ecart_corr)} au plus de "
+    "la méthode complète, des écarts plus de cinq fois moindres que ceux que provoque le retrait de Fourier ou de la "
+    "décorrélation), et "
+    + claim(
+        abs(sans_t[pente] - ref[pente]) < abs(sans_f[pente] - ref[pente]) / 5,
+        "même sans aucune, la finesse de l'image change peu",
+    )
+    + f" (pente de {num(sans_t[pente])}) : ce n'est pas dans ces statistiques que se voit leur effet. "
 )
 if second is not None:
     t1, p2 = f"top-1 ({second.name})", f"p moyen ({second.name})"
     n_abl = len(CLASSES_ABL)
     p2_une = min(ligne[p2] for ligne in une_t)
-    texte_abl += (
-        f"Ce qu'elles changent se voit avec `{second.name}` : privée d'une seule d'entre elles, l'image garde pour "
-        f"lui une probabilité moyenne d'au moins {num(p2_une, 2)} (contre {num(ref[p2], 2)} avec toutes) ; privée des "
-        f"quatre, elle tombe à {num(sans_t[p2], 2)}, et il n'en place plus que {sans_t[t1]} des {n_abl} en tête, "
-        f"contre {ref[t1]} : "
-        + claim(
-            sans_t[t1] < ref[t1] and sans_t[p2] < p2_une - 0.3,
-            "c'est leur ensemble qui rend l'image lisible par un autre réseau",
+    # Le constat suit les nombres mesurés avec le second réseau chargé, quel qu'il soit.
+    if ref[p2] < 0.05:
+        texte_abl += (
+            f"Quant à `{second.name}`, il ne reconnaît déjà pas les images de la méthode complète (probabilité "
+            f"moyenne {prob(ref[p2])}, {ref[t1]} des {n_abl} en tête) : l'ablation ne dit rien ici de ce qui rend une "
+            "image lisible par un autre réseau."
         )
-        + ", chacune compensant l'absence d'une autre. Une image qui ne convainc le réseau qu'à une position et "
-        "une échelle exactes ressemble à un exemple adversaire ; en exigeant qu'elle le convainque encore décalée, "
-        "agrandie et tournée, on ne garde que des motifs assez larges et assez stables pour qu'un autre réseau les "
-        f"voie. Sans Fourier, il en place {sans_f[t1]} en tête (probabilité moyenne {num(sans_f[p2], 2)}), sans "
-        f"décorrélation {sans_d[t1]} ({num(sans_d[p2], 2)}) : sur {n_abl} classes, ces comptes ne départagent que "
-        "les écarts nets, et ce sont les mesures sur l'image (spectre, couleurs) qui montrent ce que font ces deux-là."
-    )
+    else:
+        texte_abl += (
+            f"Avec `{second.name}`, privée d'une seule transformation, l'image garde une probabilité moyenne d'au "
+            f"moins {prob(p2_une)} (contre {prob(ref[p2])} avec toutes) ; privée des quatre, elle obtient "
+            f"{prob(sans_t[p2])}, et il en place {sans_t[t1]} des {n_abl} en tête, contre {ref[t1]} : "
+        )
+        if sans_t[p2] < p2_une - 0.2 and sans_t[p2] < ref[p2] - 0.2:
+            texte_abl += (
+                "pour ce réseau, c'est l'ensemble des transformations qui compte, chacune compensant en partie "
+                "l'absence d'une autre. Une image qui ne convainc SqueezeNet 1.1 qu'à une position et une échelle "
+                "exactes ressemble à un exemple adversaire ; en exigeant qu'elle le convainque encore décalée, "
+                "agrandie et tournée, on favorise des motifs assez larges et assez stables pour qu'un autre réseau "
+                "les voie."
+            )
+        elif sans_t[p2] < ref[p2] - 0.2:
+            texte_abl += (
+                "retirer les quatre transformations fait baisser sa probabilité, mais certains retraits isolés la "
+                "font baisser presque autant : sur si peu de classes, ces écarts ne permettent pas de dire laquelle "
+                "compte le plus."
+            )
+        else:
+            texte_abl += (
+                "sur ce réseau et ces quelques classes, retirer les transformations ne change guère la "
+                "reconnaissance : la mesure ne montre pas ici ce qu'elles apportent."
+            )
+        texte_abl += (
+            f" Sans Fourier, il en place {sans_f[t1]} en tête (probabilité moyenne {prob(sans_f[p2])}), sans "
+            f"décorrélation {sans_d[t1]} ({prob(sans_d[p2])}) : sur {n_abl} classes, ces comptes ne départagent que "
+            "les écarts nets, et ce sont les mesures sur l'image (spectre, couleurs) qui montrent ce que font ces "
+            "deux-là."
+        )
 md(texte_abl)
 
 # %% [markdown]
 # ### L'ascension, animée
 #
-# Les deux montées pour la classe `flamingo`, une image tous les 20 pas, avec sous chaque image la
-# probabilité de la classe visée à ce moment : d'abord la méthode du TP, qui part d'un bruit et le
-# sculpte par petites touches, puis `feature_visualization`, qui part d'un gris presque uni et y fait
-# apparaître d'abord de grandes formes floues, puis leurs détails.
+# Les deux montées pour la classe `flamingo`, avec sous chaque image le pas et la probabilité de la
+# classe visée à ce moment : d'abord la méthode du TP (une image tous les 20 pas), qui part d'un
+# bruit, puis `feature_visualization` (une image tous les 16 pas), qui part d'un gris presque uni.
+# Pour alléger la page, les animations sont réduites de moitié (chaque pixel y est la moyenne de
+# 2 × 2 pixels de l'image) et montrées à cette taille ; les figures fixes plus haut sont, elles,
+# pixel pour pixel.
 
 
 # %% tags=["hide-input"]
-def tous_les_20_pas(resultat):
-    """Le flamant du lot de huit, une vignette tous les 20 pas (et la dernière) : assez pour voir la montée."""
+def reduite(resultat):
+    """Le flamant, chaque étape réduite de moitié (moyenne de 2 × 2 pixels) : l'animation à la taille montrée."""
     flamant = resultat[CLASSES.index("flamingo")]
-    fin = flamant.snapshots[-1][0]
-    flamant.snapshots = [(t, im) for t, im in flamant.snapshots if t % 20 == 0 or t == fin]
-    return flamant
+    moitie = lambda images: F.avg_pool2d(images, 2)  # noqa: E731
+    return replace(flamant, images=moitie(flamant.images), snapshots=[(t, moitie(im)) for t, im in flamant.snapshots])
 
 
-# Sans perte, comme toutes les images de classe du cours : chaque pixel de chaque étape est celui de la montée.
-anim_tp, anim_li = tous_les_20_pas(viz), tous_les_20_pas(lisibles)
-anim_tp_octets = tp8.animate(anim_tp, model=model, frame_ms=400, lossless=True)
-anim_li_octets = tp8.animate(anim_li, model=model, frame_ms=400, lossless=True)
+anim_tp, anim_li = reduite(viz), reduite(lisibles)
+anim_tp_octets = tp8.animate(anim_tp, frame_ms=500, lossless=True)
+anim_li_octets = tp8.animate(anim_li, frame_ms=500, lossless=True)
 display(
     tp8.course.animation(
         anim_tp_octets,
-        alt="Animation de la méthode du TP pour la classe flamingo : un bruit coloré se couvre peu à peu de têtes et "
-        "de cous roses de flamant sur un fond granuleux, tandis que la probabilité affichée sous l'image monte vers 1.",
+        alt="Animation de la méthode du TP pour la classe flamingo, réduite de moitié : un bruit coloré se couvre peu à "
+        "peu de têtes et de cous roses de flamant sur un fond granuleux, avec sous l'image le pas et la probabilité.",
     ),
     tp8.course.animation(
         anim_li_octets,
-        alt="Animation de feature_visualization pour la classe flamingo : sur une image grise apparaissent d'abord "
-        "des taches roses floues, qui deviennent des flamants entiers, avec leurs pattes et leur bec, tandis que la "
-        "probabilité affichée sous l'image monte vers 1.",
+        alt="Animation de feature_visualization pour la classe flamingo, réduite de moitié : sur une image grise "
+        "apparaissent d'abord des taches roses floues, qui deviennent des flamants entiers, avec sous l'image le pas "
+        "et la probabilité.",
     ),
 )
 
 # %% tags=["hide-input"]
+k_fl = CLASSES.index("flamingo")
+# La ligne t des probabilités est mesurée sur l'image après t pas : le premier pas où p > 0,9.
+pas_tp = int(np.argmax(viz.probabilities[:, k_fl].numpy() > 0.9))
+pas_li = int(np.argmax(lisibles.probabilities[:, k_fl].numpy() > 0.9))
+rapide = pas_tp <= 40 and pas_li <= 40
 md(
     f"Les deux animations comptent {len(anim_tp.snapshots)} et {len(anim_li.snapshots)} images et pèsent "
-    f"{num(len(anim_tp_octets) / 1e3, 0)} et {num(len(anim_li_octets) / 1e3, 0)} ko, en WebP sans perte "
-    "(`lossless=True` : `tp8.animate` refuserait plutôt que de dépasser 1 Mo ; sans cette option, il passerait "
-    "à un WebP avec perte). Une vignette tous les 20 pas suffit à suivre la montée ; les "
-    "figures fixes plus haut montrent les étapes intermédiaires."
+    f"{num(len(anim_tp_octets) / 1e3, 0)} et {num(len(anim_li_octets) / 1e3, 0)} ko, en WebP sans perte. La probabilité "
+    f"du flamant dépasse 0,9 dès le pas {pas_tp} avec la méthode du TP et dès le pas {pas_li} avec "
+    "`feature_visualization`"
+    + (
+        " : "
+        + claim(rapide, "l'essentiel de chaque montée se fait alors que le réseau est déjà convaincu")
+        + ", et ce qu'elle ajoute ensuite change l'image plus que la réponse du réseau."
+        if rapide
+        else "."
+    )
 )
 
+# %% [markdown]
+# ## À retenir
+
+# %% tags=["hide-input"]
+if verdict == "mieux":
+    sur_second = (
+        f"et le second réseau, `{second.name}`, reconnaît mieux les nouvelles images : {top1_li} des {n_cl} en tête, "
+        f"contre {top1_tp} avec la méthode du TP"
+    )
+elif verdict == "moins":
+    sur_second = (
+        f"mais, sur cette construction, le second réseau, `{second.name}`, reconnaît moins bien les nouvelles images "
+        f"({top1_li} des {n_cl} en tête, contre {top1_tp})"
+    )
+elif verdict == "egal":
+    sur_second = (
+        f"mais, sur cette construction, le second réseau, `{second.name}`, ne départage pas nettement les deux "
+        f"méthodes ({top1_li} et {top1_tp} images des {n_cl} en tête)"
+    )
+elif verdict == "ni":
+    sur_second = (
+        f"mais le second réseau chargé ici, `{second.name}`, ne reconnaît les images d'aucune des deux méthodes"
+    )
+else:
+    sur_second = "le second réseau n'a pas pu être mesuré ici"
+statistiques = claim(
+    abs(li_s[pente] - photo_s[pente]) < abs(tp_s[pente] - photo_s[pente])
+    and abs(li_s[corr] - photo_s[corr]) < abs(tp_s[corr] - photo_s[corr]),
+    "l'image se rapproche des statistiques d'une photo",
+)
+md(
+    "- Changer **la façon de décrire l'image** que l'on optimise change l'image obtenue, sans changer l'objectif : "
+    "décrite par ses fréquences avec un spectre en $1/f$ et en couleurs décorrélées, l'image suit un autre chemin "
+    "de montée (un préconditionnement, Olah et al., 2017). Exiger qu'elle convainque le réseau sous des "
+    "transformations aléatoires change, lui, l'objectif.\n"
+    f"- Avec ces trois ingrédients (Olah et al., 2017 ; repris par Mordvintsev et al., 2018), {statistiques} "
+    f"— spectre moins riche en détails fins, couleurs corrélées comme les siennes — {sur_second}.\n"
+    "- SqueezeNet 1.1 est convaincu dans tous les cas : la probabilité du réseau qui fait la montée ne dit pas "
+    "si l'image est lisible. L'effet de la description de Fourier et de la décorrélation se mesure sur l'image "
+    "elle-même (spectre, couleurs) ; celui des transformations, et plus généralement ce qui se transfère, sur un "
+    "réseau qui n'a pas servi à la construire.\n"
+    "- Une visualisation décrit toujours *un* réseau ; une image qu'un autre réseau reconnaît aussi en montre des "
+    "traits que les deux partagent, plutôt que les particularités de l'un."
+)

@@ -60,8 +60,8 @@
 # Ensuite, il **s'écrase quand le réseau est sûr de lui** : si $\hat y_c \to 1$, la moyenne
 # $\sum_k \hat y_k w_k$ tend vers $w_c$ et la parenthèse s'annule, si bien que les prédictions les plus
 # confiantes donneraient les cartes les plus plates. Le logit $\tilde y_c$ ne mesure que l'évidence en
-# faveur de $c$ ; c'est lui que l'on dérive. (On verra en [Q2](#q2) que la probabilité peut même
-# *baisser* alors que le logit monte.)
+# faveur de $c$ ; c'est lui que l'on dérive. (La probabilité peut même *baisser* quand le logit monte, si
+# d'autres logits montent plus vite ; la [Q2](#q2) suit les deux le long d'un même chemin.)
 #
 # Dans `tp8`, tout cela tient dans la fonction `tp8.saliency_map` : les images d'un lot
 # étant indépendantes, la somme de leurs scores se dérive en **une seule** passe arrière, qui donne à
@@ -80,11 +80,11 @@ import torch
 from IPython.display import Markdown, display
 from matplotlib.patches import Rectangle
 from scipy.stats import spearmanr
-from skimage import color, filters, measure, segmentation
+from skimage import color, filters, measure, segmentation, transform
 
 import tp8
 from tp8.course import claim, num, pct, quote, show
-from tp8.plotting import show_tile, tile_figure
+from tp8.plotting import row_label, show_tile, tile_figure
 
 torch.manual_seed(0)
 
@@ -123,13 +123,15 @@ tp8.course.table(
 )
 
 # %% [markdown]
+# Quand une photo n'a pas de classe dans ImageNet, le réseau choisit quand même l'une de ses 1000 classes.
+# Sauf mention contraire, les cartes de cette page expliquent **la classe prédite**, juste ou fausse.
+
+# %% [markdown] tags=["solution"]
 # La prédiction est juste pour le café (*espresso*) ; pour la moto, ImageNet n'a pas de classe « moto » et
 # *moped* (cyclomoteur) est la plus proche ; pour le chat, les trois premières classes sont des races de
-# chat, dont la bonne (*tabby*). Pour les photos sans classe ImageNet, le réseau choisit ce qui ressemble
-# le plus à ce qu'il connaît. Les cartes ci-dessous expliquent chaque fois **la classe prédite**, juste ou
-# fausse.
+# chat, dont la bonne (*tabby*).
 
-# %% tags=["remove-cell"]
+# %% tags=["remove-cell", "solution"]
 top_of = {s.name: [c for c, _ in t] for s, t in zip(samples, top3)}
 CAT_BREEDS = {"tabby", "tiger cat", "Egyptian cat", "Persian cat", "Siamese cat", "lynx"}
 claim(top_of["coffee"][0] == "espresso", "La prédiction est juste pour le café (espresso)")
@@ -186,8 +188,36 @@ tp8.checks.saliency(carte_de_saillance)
 # Les quatre premières cartes sont celles de votre fonction `carte_de_saillance` (dans l'énoncé, tant
 # qu'elle n'est pas écrite, celles de la référence de `tp8`) ; les quatre suivantes, et toutes celles de la
 # suite de la page, viennent de `tp8.saliency_map`, qui calcule les huit cartes en un seul appel. Chaque
-# carte est affichée du noir (0) au blanc (son propre 99,5ᵉ centile) : les échelles diffèrent d'une image à
-# l'autre, la barre de couleur les donne.
+# carte est affichée pixel pour pixel, sous une vignette de sa photo, du noir (0) au blanc (son propre
+# 99,5ᵉ centile) : les échelles diffèrent d'une image à l'autre, la barre de couleur les donne.
+#
+# Pour calculer la carte d'une photo de votre choix, sans rien installer :
+# [Essayer sur votre propre photo, dans le navigateur](../essayer/#saillance).
+
+# %% tags=["hide-input"]
+HOT = plt.get_cmap("hot", 64)  # 64 teintes : plus que l'œil n'en distingue dans une carte bruitée
+THUMB = 112  # côté des vignettes des photos au-dessus des cartes, en pixels
+
+
+def photos_and_maps(imgs, saliency, titles):
+    """Chaque carte (un pixel de la figure par pixel de la carte) sous une vignette de sa photo."""
+    fig, axes = tile_figure(1, len(saliency), title_lines=10, below_px=34, row_label_px=18)
+    small = tp8.to_numpy(torch.nn.functional.interpolate(imgs, size=THUMB, mode="area"))
+    width, height = fig.bbox.width, fig.bbox.height
+    for k, ax in enumerate(axes[0]):
+        box = ax.get_position()
+        left = box.x0 + (box.width - THUMB / width) / 2
+        thumb = fig.add_axes([left, box.y1 + 8 / height, THUMB / width, THUMB / height])
+        thumb.set_axis_off()
+        show_tile(thumb, small[k], titles[k])
+        m = np.asarray(saliency[k])
+        im = ax.imshow(m, cmap=HOT, vmin=0, vmax=np.percentile(m, 99.5), interpolation="nearest", aspect="auto")
+        bar = fig.add_axes([box.x0, box.y0 - 12 / height, box.width, 8 / height])
+        fig.colorbar(im, cax=bar, orientation="horizontal", ticks=plt.MaxNLocator(3))
+        bar.tick_params(labelsize=7, length=2, pad=1)
+    row_label(fig, axes[0, 0], "saillance")
+    return fig
+
 
 # %%
 vos_cartes = tp8.checks.use(carte_de_saillance, tp8.checks.saliency)(model, images[:4], predicted[:4])
@@ -200,31 +230,37 @@ def described(k):
 
 
 show(
-    tp8.plot_saliency(images[:4], vos_cartes, titles[:4]),
-    alt="Quatre photos en haut (" + ", ".join(described(k) for k in range(4)) + ") et, en dessous, leur carte "
-    "de saillance : des points clairs sur fond noir, une barre de couleur sous chaque carte donnant son échelle.",
+    photos_and_maps(images[:4], vos_cartes, titles[:4]),
+    alt="Quatre vignettes de photos (" + ", ".join(described(k) for k in range(4)) + ") et, sous chacune, sa "
+    "carte de saillance en grand : des points clairs sur fond noir, une barre de couleur sous chaque carte "
+    "donnant son échelle.",
 )
 
 # %%
 show(
-    tp8.plot_saliency(images[4:], maps[4:], titles[4:]),
-    alt="Les quatre autres photos (" + ", ".join(described(k) for k in range(4, 8)) + ") et leur carte de "
-    "saillance en dessous, points clairs sur fond noir, chacune avec sa barre de couleur.",
+    photos_and_maps(images[4:], maps[4:], titles[4:]),
+    alt="Les quatre autres photos en vignettes (" + ", ".join(described(k) for k in range(4, 8)) + ") et leur "
+    "carte de saillance en dessous, points clairs sur fond noir, chacune avec sa barre de couleur.",
 )
 
-# %% [markdown]
+# %% [markdown] tags=["question"]
 # <a id="q1"></a>
-# ## Q1 — Ce que montrent les cartes
+# ## Q1 — Lire les cartes
 #
-# À l'œil, les cartes brutes ressemblent surtout à du grain. Pour y lire quelque chose, deux outils
-# simples : **lisser** la carte (flou gaussien d'écart-type 4 pixels) pour faire apparaître où se
-# concentre la masse, et **mesurer** la part de la saillance qui tombe dans une région de l'image. Les
-# régions ci-dessous sont des boîtes tracées à la main sur les photos 224 × 224 (pas de vérité terrain
-# ici) ; le chat remplit tout le cadre et la classe prédite pour l'astronaute (*red wine*) n'a pas d'objet
-# correspondant, ces deux photos n'ont donc pas de boîte.
+# **Q8.1 ★** Montrez les cartes de saillance obtenues et interprétez-les : que désignent-elles dans chaque
+# photo, et que disent-elles de la décision du réseau ?
 
-# %% tags=["remove-cell"]
-claim(top_of["astronaut"][0] == "red wine", "la classe prédite pour l'astronaute (red wine)")
+# %% [markdown] tags=["enonce"]
+# Pour lire les cartes au-delà de l'impression visuelle, deux outils simples : **lisser** la carte (flou
+# gaussien d'écart-type 4 pixels) pour voir où se concentre sa masse, et **mesurer** la part de la saillance
+# qui tombe dans une région de l'image, rapportée à l'aire de la région. Cette *concentration* vaut 1 quand
+# la région ne reçoit pas plus de saillance qu'ailleurs. Les régions sont des boîtes tracées à la main sur
+# les photos 224 × 224 (il n'y a pas de vérité terrain ici) ; le chat remplit tout le cadre et l'astronaute
+# n'a pas de classe ImageNet, ni donc d'objet attendu : ces deux photos n'ont pas de boîte. La figure
+# superpose les cartes lissées aux photos (en vignettes de 160 pixels) ; le premier tableau donne la
+# concentration de chaque région, le second, photo par photo, la part de la masse que portent les 5 % de
+# pixels les plus saillants et la corrélation de rang entre la carte et les contours de la photo (module du
+# filtre de Sobel).
 
 # %%
 # Boîtes (x0, y0, x1, y1) en pixels, tracées à la main ; une région peut compter plusieurs boîtes.
@@ -236,6 +272,9 @@ REGIONS = {
     "flower": {"fleur": [(20, 25, 190, 195)]},
     "grace_hopper": {"nœud papillon": [(95, 145, 140, 200)], "visage": [(55, 20, 175, 145)]},
 }
+SMALL = 160  # côté des vignettes qui reprennent les photos déjà montrées, en pixels
+S = SMALL / 224
+CENTRES = (np.arange(224) + 0.5) * S - 0.5  # centres des pixels 224 × 224 dans une vignette SMALL × SMALL
 
 
 def region_mask(boxes, shape=(224, 224)):
@@ -249,9 +288,26 @@ def smooth(saliency, sigma=4.0):
     return filters.gaussian(np.asarray(saliency, dtype=np.float64), sigma=sigma)
 
 
+def concentration(saliency, boxes):
+    """Part de la saillance tombée dans les boîtes, divisée par leur part de l'image (1 : comme ailleurs)."""
+    mask = region_mask(boxes)
+    return saliency[mask].sum() / saliency.sum() / mask.mean()
+
+
 def rank_corr(a, b):
     """Corrélation de rang de Spearman entre deux cartes (pixel à pixel)."""
     return float(spearmanr(np.ravel(a), np.ravel(b))[0])
+
+
+def shrink(rgb):
+    """Une image 224 × 224 × 3 réduite en vignette SMALL × SMALL."""
+    return transform.resize(rgb, (SMALL, SMALL), anti_aliasing=True)
+
+
+def draw_box(ax, box, colour, **style):
+    """Une boîte (x0, y0, x1, y1) en pixels 224 × 224, tracée sur une vignette."""
+    x0, y0, x1, y1 = box
+    ax.add_patch(Rectangle((S * x0 - 0.5, S * y0 - 0.5), S * (x1 - x0), S * (y1 - y0), fill=False, ec=colour, **style))
 
 
 maps_np = maps.numpy()
@@ -268,17 +324,17 @@ def overlay(photo, saliency):
 
 
 fig, axes = tile_figure(
-    2, 4, title_lines=2, suptitle="Cartes lissées (σ = 4 px) superposées aux photos ; boîtes tracées à la main"
+    2, 4, (SMALL, SMALL), title_lines=2, suptitle="Cartes lissées (σ = 4 px) sur les photos ; boîtes tracées à la main"
 )
 for k, ax in enumerate(axes.ravel()):
-    show_tile(ax, overlay(photos[k], smoothed[k]), titles[k])
+    show_tile(ax, shrink(overlay(photos[k], smoothed[k])), titles[k])
     for region, colour in zip(REGIONS.get(names[k], {}), ("cyan", "lime")):
-        for x0, y0, x1, y1 in REGIONS[names[k]][region]:
-            ax.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False, ec=colour, lw=1.5))
+        for box in REGIONS[names[k]][region]:
+            draw_box(ax, box, colour, lw=1.5)
         x0, y0, x1, y1 = REGIONS[names[k]][region][0]
-        ty = y0 + 12 if y1 - y0 > 80 else y1 + 12  # sous les petites boîtes
+        ty = S * y0 + 10 if y1 - y0 > 80 else S * y1 + 10  # sous les petites boîtes
         ax.text(
-            x0 + 3,
+            min(S * x0 + 2, SMALL - 6.5 * len(region) - 6),  # l'étiquette reste dans la vignette
             ty,
             region,
             color=colour,
@@ -288,13 +344,13 @@ for k, ax in enumerate(axes.ravel()):
         )
 show(
     fig,
-    alt="Les huit photos assombries, chacune recouverte de sa carte de saillance lissée en couleurs chaudes "
-    "(plus c'est clair et opaque, plus la saillance est forte), avec les boîtes tracées à la main : tasse et "
-    "café, fusée et pylônes, moto, pagode, fleur, nœud papillon et visage.",
+    alt="Les huit photos assombries, en vignettes, chacune recouverte de sa carte de saillance lissée en "
+    "couleurs chaudes (plus c'est clair et opaque, plus la saillance est forte), avec les boîtes tracées à la "
+    "main : tasse et café, fusée et pylônes, moto, pagode, fleur, nœud papillon et visage.",
 )
 
 # %%
-rows, q1 = [], {}
+rows, q1, peak_in = [], {}, {}
 for k, name in enumerate(names):
     total = maps_np[k].sum()
     peak = np.unravel_index(smoothed[k].argmax(), smoothed[k].shape)
@@ -302,6 +358,7 @@ for k, name in enumerate(names):
         mask = region_mask(boxes)
         area, share = mask.mean(), maps_np[k][mask].sum() / total
         q1[name, region] = share / area
+        peak_in[name, region] = bool(mask[peak])
         rows.append(
             {
                 "photo": name,
@@ -315,57 +372,89 @@ for k, name in enumerate(names):
         )
 tp8.course.table(rows, digits=2)
 
-# %% tags=["hide-input"]
+# %%
 edges = [rank_corr(maps_np[k], filters.sobel(color.rgb2gray(photos[k]))) for k in range(len(names))]
 top5 = [np.sort(m.ravel())[::-1][: m.size // 20].sum() / m.sum() for m in maps_np]
+tp8.course.table(
+    [
+        {
+            "photo": name,
+            "classe prédite": model.class_name(int(predicted[k])),
+            "masse des 5 % les plus saillants": pct(top5[k]),
+            "ρ avec les contours (Sobel)": edges[k],
+        }
+        for k, name in enumerate(names)
+    ],
+    digits=2,
+)
+
+# %% tags=["hide-input"]
 big = [q1[key] for key in [("coffee", "tasse"), ("motorcycle", "moto"), ("china", "pagode"), ("flower", "fleur")]]
 pred = {name: model.class_name(int(predicted[k])) for k, name in enumerate(names)}
+bow, face = q1["grace_hopper", "nœud papillon"], q1["grace_hopper", "visage"]
+peak_remark = (
+    ""
+    if peak_in["grace_hopper", "nœud papillon"]
+    else f" (le maximum de la carte lissée tombe pourtant {'sur le visage' if peak_in['grace_hopper', 'visage'] else 'ailleurs'})"
+)
 display(
     Markdown(
         f"""
-**Lecture.** Une concentration de 1 signifie « pas plus de saillance dans la région qu'ailleurs ». Pour
-les grandes boîtes (tasse, moto, pagode, fleur), elle ne va que de {num(min(big))} à {num(max(big))} :
-**{claim(max(big) < 1.5, "la carte brute de SqueezeNet est très diffuse")}**. Les 5 % de pixels les plus
-saillants ne portent que {pct(np.median(top5))} de la masse totale (médiane sur les huit photos), et la
-corrélation de rang entre la carte et le module du gradient de l'image (filtre de Sobel, qui répond aux
-contours) reste entre {num(min(edges), sign=True)} et {num(max(edges), sign=True)} :
+**Lecture.** Pour les grandes boîtes (tasse, moto, pagode, fleur), la concentration ne va que de
+{num(min(big))} à {num(max(big))} : **{claim(max(big) < 1.5, "la carte brute de SqueezeNet est très diffuse")}**.
+Les 5 % de pixels les plus saillants ne portent que {pct(np.median(top5))} de la masse totale (médiane sur
+les huit photos), et la corrélation de rang entre la carte et les contours de la photo reste entre
+{num(min(edges), sign=True)} et {num(max(edges), sign=True)} :
 {claim(max(map(abs, edges)) < 0.4, "ce n'est pas non plus un détecteur de contours")}.
 
-La carte **lissée**, elle, raconte une histoire cohérente avec la classe prédite, et c'est là l'essentiel
-de l'interprétation :
+Lue région par région, et lissée pour sa forme d'ensemble, la carte désigne pourtant des zones cohérentes
+avec la classe prédite :
 
 - *{pred["coffee"]}* : la saillance est {num(q1["coffee", "café"], 1)} fois plus dense que la moyenne sur la
   surface du café, contre {num(q1["coffee", "tasse"], 1)} sur l'ensemble de la tasse :
-  {claim(q1["coffee", "café"] > q1["coffee", "tasse"] > 1, "c'est le liquide (sa couleur, sa mousse), plus que la porcelaine, qui fait la classe")} ;
-- *{pred["grace_hopper"]}* pour Grace Hopper : densité {num(q1["grace_hopper", "nœud papillon"], 1)} fois la
-  moyenne sur le nœud papillon, {num(q1["grace_hopper", "visage"], 1)} sur le visage.
-  {claim(pred["grace_hopper"] == "bow tie" and q1["grace_hopper", "nœud papillon"] > max(1, q1["grace_hopper", "visage"]), "Le réseau a bien « regardé » l'objet qu'il nomme")},
-  alors qu'un humain dirait « portrait d'une officière » ;
+  {claim(q1["coffee", "café"] > q1["coffee", "tasse"] > 1, "la carte désigne le liquide (sa couleur, sa mousse) plus que la porcelaine")} ;
+- *{pred["grace_hopper"]}* pour Grace Hopper : densité {num(bow, 1)} fois la moyenne sur le nœud papillon,
+  {num(face, 1)} sur le visage :
+  {claim(pred["grace_hopper"] == "bow tie" and bow > max(1, face), "la carte se concentre sur l'objet que le réseau nomme")},
+  alors qu'un humain dirait « portrait d'une officière »{peak_remark} ;
 - *{pred["rocket"]}* pour la fusée : densité {num(q1["rocket", "pylônes"], 1)} fois la moyenne sur les deux
-  pylônes, {num(q1["rocket", "fusée"], 1)} sur la fusée elle-même. Deux tours fines et verticales de part et
-  d'autre d'un édifice : pour un réseau entraîné sur ImageNet,
-  {claim(pred["rocket"] == "mosque" and q1["rocket", "pylônes"] > max(1, q1["rocket", "fusée"]), "ce sont des minarets. La carte explique l'erreur")} ;
-- *{pred["flower"]}* pour le dahlia : {claim(q1["flower", "fleur"] < 1.1, "la fleur n'est pas plus saillante que le fond")}
+  pylônes, {num(q1["rocket", "fusée"], 1)} sur la fusée elle-même :
+  {claim(pred["rocket"] == "mosque" and q1["rocket", "pylônes"] > max(1, q1["rocket", "fusée"]), "la carte de mosque désigne les pylônes plus que la fusée")}.
+  Deux tours fines et verticales de part et d'autre d'un édifice évoquent des minarets : la carte rend
+  l'erreur plausible, elle ne la démontre pas ;
+- *{pred["flower"]}* pour le dahlia : {claim(q1["flower", "fleur"] < 1.1, "la fleur n'est guère plus saillante que le reste de l'image")}
   (concentration {num(q1["flower", "fleur"])}) ; aucune forme ne ressort, ce qui suggère que c'est la
   **texture** régulière des pétales, {claim(pred["flower"] == "honeycomb", "semblable à des alvéoles")}, qui décide.
 
-Autrement dit, la carte de saillance répond à « qu'est-ce qui, *dans cette image*, fait monter le score
-de *cette* classe ? », et cette question est souvent plus instructive quand le réseau se trompe.
+Ces lectures sont des **hypothèses**, pas des preuves. La carte dit quels pixels font le plus bouger le
+score de la classe dans *cette* image ; elle ne dit pas que ces pixels sont propres à *cette* classe, ni
+que le réseau s'en sert « pour » sa décision : la [Q2 (b)](#q2) compare, sur les mêmes photos, les cartes
+de plusieurs classes. La question reste instructive, surtout quand le réseau se trompe : une carte qui
+désigne les pylônes plutôt que la fusée suggère où chercher l'erreur.
 """
     )
 )
 
-# %% [markdown]
+# %% [markdown] tags=["question"]
 # <a id="q2"></a>
-# ## Q2 — Les limites, mesurées
+# ## Q2 — Les limites de la technique
 #
-# Le développement de Taylor n'est valable que dans un voisinage infinitésimal de $x$. Trois expériences
-# montrent ce que cela coûte.
+# **Q8.2** Discutez les limites des cartes de saillance pour juger de l'importance des différents pixels
+# d'une image.
+
+# %% [markdown] tags=["enonce"]
+# Quatre expériences mettent la carte à l'épreuve, chacune avec un tableau ou une figure : (a) la carte
+# d'une image à peine modifiée, (b) les cartes d'autres classes de la même image, (c) le score le long
+# d'un chemin qui va de l'image noire à la photo, (d) la carte vue de très près.
 #
-# ### (a) Une carte instable : un bruit invisible suffit à la redessiner
+# ### (a) La carte d'une image légèrement bruitée
 #
 # On ajoute à chaque image un bruit gaussien d'écart-type $\sigma = 1/255$ (un niveau de gris sur 255,
-# invisible et sans effet sur la prédiction), puis on recalcule les cartes **pour la même classe**.
+# invisible à l'œil), puis on recalcule les cartes **pour la même classe**. Le tableau compare chaque carte
+# à celle de la photo d'origine : corrélation de rang $\rho$ des cartes brutes, puis des cartes lissées, et
+# part des 5 % de pixels les plus saillants qui le restent. Pour situer ces chiffres, la cellule donne aussi
+# la part des images dont la classe prédite n'a pas changé, et la corrélation moyenne des cartes de deux
+# photos **différentes**.
 
 # %%
 generator = torch.Generator().manual_seed(0)
@@ -390,18 +479,19 @@ noise_rows = [
     for k, name in enumerate(names)
 ]
 baseline = np.mean([rank_corr(maps_np[k], maps_np[(k + 1) % len(names)]) for k in range(len(names))])
+print(f"classe prédite inchangée après le bruit : {pct(same_class)} des images")
+print(f"ρ moyen entre les cartes de deux photos différentes : {num(baseline)}")
 tp8.course.table(noise_rows, digits=2)
 
 # %%
-pick = [names.index("coffee")]
+k = names.index("coffee")
+fig, axes = tile_figure(1, 2, title_lines=1)
+for ax, m, title in zip(axes[0], (maps_np[k], maps_noisy[k]), ("coffee, photo d'origine", "coffee + bruit σ = 1/255")):
+    show_tile(ax, m, title, cmap=HOT, vmin=0, vmax=np.percentile(m, 99.5))
 show(
-    tp8.plot_saliency(
-        torch.stack([t for k in pick for t in (images[k], noisy[k])]),
-        torch.from_numpy(np.stack([m for k in pick for m in (maps_np[k], maps_noisy[k])])),
-        [t for k in pick for t in (f"{names[k]} (originale)", f"{names[k]} + bruit σ = 1/255")],
-    ),
-    alt="La tasse de café deux fois : la photo originale puis la même photo avec un bruit de 1/255, identiques à "
-    "l'œil ; sous chacune, sa carte de saillance, dont le grain fin change d'une version à l'autre.",
+    fig,
+    alt="Deux cartes de saillance de la tasse de café côte à côte, points clairs sur fond noir : à gauche pour la "
+    "photo d'origine, à droite pour la même photo avec un bruit de 1/255, invisible à l'œil.",
 )
 
 # %% tags=["hide-input"]
@@ -412,12 +502,12 @@ display(
     Markdown(
         f"""
 La classe prédite est inchangée pour {pct(same_class)} des images bruitées
-({claim(same_class == 1, "sans effet sur la prédiction")}, comme annoncé), et pourtant la corrélation de
+({claim(same_class == 1, "le bruit est sans effet sur la prédiction")}), et pourtant la corrélation de
 rang entre la carte originale et la carte bruitée n'est que de {num(min(rho_raw))} à {num(max(rho_raw))}.
 Pour situer ce chiffre : deux cartes de **photos différentes** ont déjà une corrélation moyenne de
-{num(baseline)} (en partie à cause du motif en damier décrit plus bas, commun à toutes les cartes). Surtout,
-parmi les 5 % de pixels les plus saillants, seuls {pct(np.mean(overlap))} en moyenne le restent après le
-bruit : {claim(np.mean(overlap) < 0.7, "le détail fin de la carte est en bonne partie du bruit de gradient")}.
+{num(baseline)} (la (d) revient sur ce point). Surtout, parmi les 5 % de pixels les plus saillants, seuls
+{pct(np.mean(overlap))} en moyenne le restent après le bruit :
+{claim(np.mean(overlap) < 0.7, "le détail fin de la carte est en bonne partie du bruit de gradient")}.
 Après lissage, la corrélation remonte à {num(min(rho_smooth))}–{num(max(rho_smooth))} :
 {claim(min(rho_smooth) > max(rho_raw), "seule la structure grossière est fiable")}. C'est l'idée de
 *SmoothGrad* (Smilkov et al., 2017), qui moyenne les cartes de plusieurs copies bruitées de l'image.
@@ -425,12 +515,13 @@ Après lissage, la corrélation remonte à {num(min(rho_smooth))}–{num(max(rho
     )
 )
 
-# %% [markdown]
-# ### (b) Une carte peu spécifique de la classe
+# %% [markdown] tags=["enonce"]
+# ### (b) Les cartes d'autres classes
 #
-# Si la carte expliquait vraiment *la classe*, la carte d'une autre classe devrait être différente. On
-# calcule, sur les mêmes images, la carte de la **2ᵉ classe** prédite et celle d'une classe sans rapport,
-# *goldfish* (poisson rouge), en un seul appel.
+# Sur les mêmes images, on calcule la carte de la **2ᵉ classe** prédite et celle d'une classe sans
+# rapport, *goldfish* (poisson rouge), en un seul appel, et on compare chacune à la carte de la classe
+# prédite (corrélation de rang $\rho$). Le tableau donne aussi les logits des deux classes ; la figure
+# montre les trois cartes du portrait de Grace Hopper.
 
 # %%
 probs = model.probabilities(images)
@@ -457,25 +548,49 @@ class_rows = [
 tp8.course.table(class_rows, digits=2)
 
 # %%
-pick = [names.index("grace_hopper")]
+k = names.index("grace_hopper")
 sets = [(maps_np, predicted.tolist()), (maps_second, second.tolist()), (maps_goldfish, [goldfish] * n)]
-fig, axes = tile_figure(len(pick), 4, title_lines=2)
-for row, k in zip(axes, pick):
-    show_tile(row[0], photos[k], names[k])
-    for ax, (mm, classes) in zip(row[1:], sets):
-        c = classes[k]
-        title = f"carte de {quote(model.class_name(c))}\nlogit {num(logits[k, c], 1)}"
-        show_tile(ax, mm[k], title, cmap="hot", vmin=0, vmax=np.percentile(mm[k], 99.5))
+fig, axes = tile_figure(1, 3, title_lines=2)
+for ax, (mm, classes) in zip(axes[0], sets):
+    c = classes[k]
+    title = f"carte de {quote(model.class_name(c))}\nlogit {num(logits[k, c], 1)}"
+    show_tile(ax, mm[k], title, cmap=HOT, vmin=0, vmax=np.percentile(mm[k], 99.5))
 show(
     fig,
-    alt="Le portrait de Grace Hopper, puis trois cartes de saillance de cette photo, pour la classe prédite, pour "
-    "la deuxième classe et pour « goldfish » ; les trois cartes se ressemblent beaucoup.",
+    alt=f"Trois cartes de saillance du portrait de Grace Hopper, points clairs sur fond noir : pour la classe "
+    f"prédite ({model.class_name(int(predicted[k]))}), pour la deuxième classe "
+    f"({model.class_name(int(second[k]))}) et pour « goldfish », chacune titrée de son logit.",
 )
 
 # %% tags=["hide-input"]
 r2 = [r["ρ (prédite, 2e)"] for r in class_rows]
 rg = [r["ρ (prédite, goldfish)"] for r in class_rows]
 gap = np.mean([r["logit prédite"] - r["logit goldfish"] for r in class_rows])
+
+
+revisit = []
+for photo, region, where in (
+    ("grace_hopper", "nœud papillon", "le nœud papillon de Grace Hopper"),
+    ("rocket", "pylônes", "les pylônes de la fusée"),
+):
+    g = concentration(maps_goldfish[names.index(photo)], REGIONS[photo][region])
+    verb = "se concentre aussi sur" if g > 1 else "ne se concentre pas sur"
+    revisit.append(
+        (
+            g > 1,
+            f"{verb} {where} ({num(g, 1)} fois la moyenne, contre {num(q1[photo, region], 1)} pour *{pred[photo]}*)",
+        )
+    )
+if all(shared for shared, _ in revisit):
+    lesson = (
+        "une concentration sur l'objet nommé ne suffit donc pas à dire que le réseau l'a utilisé pour *cette* classe"
+    )
+elif any(shared for shared, _ in revisit):
+    lesson = (
+        "selon la photo, la concentration vue en Q1 est ou non propre à la classe prédite : seule la comparaison le dit"
+    )
+else:
+    lesson = "là, la concentration est propre à la classe prédite ; les corrélations ci-dessus montrent que ce n'est pas acquis d'avance"
 display(
     Markdown(
         f"""
@@ -488,16 +603,18 @@ Une bonne part de la carte décrit donc **l'image et le réseau** (les pixels au
 sensible en général) plutôt que **la classe** : des textures contrastées, des zones riches en détails
 font monter le gradient de presque tous les logits. Une carte seule ne prouve pas que le réseau « a
 utilisé » une zone pour *cette* décision ; il faut la comparer à celles d'autres classes.
+
+Cela tempère les lectures de [Q1](#q1) : la carte de *goldfish* {" et ".join(text for _, text in revisit)}. {lesson[0].upper() + lesson[1:]}.
 """
     )
 )
 
-# %% [markdown]
-# ### (c) Un gradient local : saturation, et pourquoi pas la probabilité
+# %% [markdown] tags=["enonce"]
+# ### (c) Le score le long d'un chemin
 #
-# Le gradient ne décrit que la pente **en $x$**. Pour voir ce qu'il rate, on suit le score le long du
-# chemin $\alpha \mapsto \alpha x$, de l'image noire ($\alpha = 0$) à la photo ($\alpha = 1$), pour la
-# classe prédite. Il suffit de passes avant, sans gradient.
+# Le gradient ne décrit que la pente **en $x$**. Pour voir ce qui se passe plus loin, on suit le score le
+# long du chemin $\alpha \mapsto \alpha x$, de l'image noire ($\alpha = 0$) à la photo ($\alpha = 1$), pour
+# la classe prédite : à gauche le logit, à droite la probabilité. Il suffit de passes avant, sans gradient.
 
 # %%
 alphas = torch.linspace(0, 1, 11)
@@ -519,7 +636,7 @@ fig.legend(loc="outside right center", fontsize=8)
 show(
     fig,
     alt="Deux graphiques en fonction de α, de 0 (image noire) à 1 (la photo), une courbe par photo : à gauche le "
-    "logit de la classe prédite, qui monte vite puis s'aplatit ; à droite sa probabilité.",
+    "logit de la classe prédite, à droite sa probabilité.",
 )
 
 # %% tags=["hide-input"]
@@ -543,24 +660,25 @@ display(
 {claim(np.median(early) > 0.5 and np.median(end_slope) < 0.5, "Le logit monte vite puis plafonne")} : dès
 $\\alpha = 0{{,}}3$, {pct(np.median(early))} (médiane) du gain total $\\tilde y_c(x) - \\tilde y_c(0)$ est
 acquis, et en $\\alpha = 1$ la pente ne vaut plus que {num(np.median(end_slope))} fois la pente moyenne du
-chemin. C'est la **saturation** : les motifs qui
-fondent la décision sont déjà « allumés » au maximum, les renforcer ne change plus grand-chose, donc le
-gradient en $x$ — donc la carte — les sous-estime. Une carte de gradient mesure une *sensibilité*, pas
-une *contribution* ; les *gradients intégrés* (Sundararajan et al., 2017) corrigent ce défaut en
-intégrant le gradient le long de ce même chemin.
+chemin. C'est la **saturation** : les motifs dont dépend le score sont déjà « allumés » au maximum, les
+renforcer ne change plus grand-chose, donc le gradient en $x$ — donc la carte — les sous-estime. Une
+carte de gradient mesure une *sensibilité*, pas une *contribution* ; les *gradients intégrés*
+(Sundararajan et al., 2017) corrigent ce défaut en intégrant le gradient le long de ce même chemin.
 
-La courbe de droite illustre le choix du logit : {prob_sentence}. Dériver la probabilité mélangerait ces effets concurrents.
+La courbe de droite illustre le choix du logit : {prob_sentence}. Dériver la probabilité mélangerait ces
+effets concurrents.
 """
     )
 )
 
-# %% [markdown]
-# ### (d) Un artefact d'architecture : le damier
+# %% [markdown] tags=["enonce"]
+# ### (d) La carte à la loupe
 #
-# En zoomant sur une carte, on voit une grille régulière. SqueezeNet 1.1 commence par une convolution
-# 3 × 3 de pas 2 suivie d'un max-pooling 3 × 3 de pas 2 : selon sa position modulo 4, un pixel d'entrée est
-# vu par plus ou moins de neurones de la couche suivante, et reçoit donc plus ou moins de gradient. On le
-# mesure en moyennant toutes les cartes par position $(i \bmod 4, j \bmod 4)$.
+# On agrandit six fois un carré de 40 × 40 pixels de la carte de la tasse, pour la photo d'origine et pour
+# l'image bruitée de la (a), et l'on moyenne les huit cartes selon la position de chaque pixel modulo 4,
+# $(i \bmod 4, j \bmod 4)$, en divisant par la moyenne globale (à droite : 1 signifie « comme la
+# moyenne »). Les repères des zooms marquent la ligne et la colonne (modulo 4) qui reçoivent le moins de
+# saillance en moyenne.
 
 
 # %%
@@ -573,33 +691,46 @@ def phase_profile(saliency_maps, period=4):
 
 
 profile = phase_profile(maps_np)
+weak_i, weak_j = np.unravel_index(profile.argmin(), profile.shape)  # la position la moins favorisée
 k = names.index("coffee")
 crop = (slice(40, 80), slice(40, 80))  # 40 × 40 px ; 40 est un multiple de 4
 fig, axes = tile_figure(1, 3, (40, 40), scale=6, title_lines=3, gap=16)
 for ax, m, title in (
-    (axes[0, 0], maps_np[k], "coffee, zoom 40 × 40 px ×6 ;\nrepères : lignes et colonnes\n≡ 3 (mod 4)"),
+    (axes[0, 0], maps_np[k], f"coffee, zoom 40 × 40 px ×6 ;\nrepères : ligne ≡ {weak_i},\ncolonne ≡ {weak_j} (mod 4)"),
     (axes[0, 1], maps_noisy[k], "même zone,\nimage + bruit σ = 1/255"),
 ):
-    show_tile(ax, m[crop], title, cmap="hot", vmin=0, vmax=np.percentile(maps_np[k][crop], 99))
-    ax.set_xticks(range(3, 40, 4), labels=[])  # repères : lignes et colonnes ≡ 3 (mod 4)
-    ax.set_yticks(range(3, 40, 4), labels=[])
+    show_tile(ax, m[crop], title, cmap=HOT, vmin=0, vmax=np.percentile(maps_np[k][crop], 99))
+    ax.set_xticks(range(weak_j, 40, 4), labels=[])  # repères : colonnes ≡ weak_j (mod 4)
+    ax.set_yticks(range(weak_i, 40, 4), labels=[])
     ax.tick_params(length=4, color="0.3")
 show_tile(axes[0, 2], profile, "saillance moyenne selon\n(i mod 4, j mod 4),\n÷ moyenne globale", cmap="viridis")
 for (i, j), v in np.ndenumerate(profile):
     axes[0, 2].text(j, i, num(v), ha="center", va="center", fontsize=9, color="white" if v < 1 else "black")
 show(
     fig,
-    alt="À gauche, un zoom de 40 × 40 pixels sur la carte de saillance de la tasse, agrandi six fois, où l'on voit "
-    "une grille régulière de lignes et de colonnes sombres tous les 4 pixels ; au milieu, la même zone pour "
-    "l'image bruitée, avec la même grille ; à droite, un tableau 4 × 4 de la saillance moyenne selon la "
-    "position modulo 4, dont les cases varient du simple au quadruple.",
+    alt="À gauche, un zoom de 40 × 40 pixels sur la carte de saillance de la tasse, agrandi six fois, avec des "
+    "repères tous les 4 pixels ; au milieu, la même zone pour l'image bruitée ; à droite, un tableau 4 × 4 de "
+    f"la saillance moyenne selon la position modulo 4, de {num(profile.min())} à {num(profile.max())} fois la "
+    "moyenne.",
 )
 
 # %% tags=["hide-input"]
 per_image = np.stack([phase_profile(m[None]).ravel() for m in maps_np])
-alike = np.corrcoef(per_image).min()  # the least similar pair of per-image profiles
+alike = np.corrcoef(per_image).min()  # la paire de profils la moins semblable
 weakest = {int(p.argmin()) for p in per_image}
 same_phase = alike > 0.9 and len(weakest) == 1 and (per_image.max(1) / per_image.min(1)).min() > 1.5
+flat = maps_np / np.tile(profile, (56, 56))  # chaque carte divisée par le profil moyen : le damier retiré
+baseline_flat = np.mean([rank_corr(flat[k], flat[(k + 1) % n]) for k in range(n)])
+if baseline_flat < baseline - 0.05:
+    shared_pattern = (
+        f"Divisées par ce profil, deux cartes de photos différentes ne sont plus corrélées qu'à {num(baseline_flat)} "
+        f"au lieu de {num(baseline)} : le damier explique une partie de la ressemblance relevée en (a)."
+    )
+else:
+    shared_pattern = (
+        f"Divisées par ce profil, deux cartes de photos différentes restent corrélées à {num(baseline_flat)} (contre "
+        f"{num(baseline)}) : la ressemblance relevée en (a) tient à autre chose que le damier."
+    )
 display(
     Markdown(
         f"""
@@ -607,10 +738,12 @@ display(
 le même pour les huit cartes (corrélation d'au moins {num(alike)} entre deux d'entre elles, et la même
 position est toujours la moins favorisée), et en moyenne la position la plus favorisée reçoit
 {num(profile.max() / profile.min(), 1)} fois plus de saillance que la moins favorisée. Ce damier, visible
-dans les zooms (lignes et colonnes sombres en face des repères), est un effet du **pas des convolutions et
-des poolings** (voir Odena et al., 2016, pour le même phénomène dans les déconvolutions), et n'a rien à voir
-avec le contenu de la photo. C'est aussi pourquoi deux cartes de photos différentes sont corrélées à
-{num(baseline)}.
+dans les zooms (lignes et colonnes sombres en face des repères), vient de l'architecture : SqueezeNet 1.1
+commence par une convolution 3 × 3 de pas 2 suivie d'un max-pooling 3 × 3 de pas 2, si bien que, selon sa
+position modulo 4, un pixel d'entrée est vu par plus ou moins de neurones de la couche suivante et reçoit
+plus ou moins de gradient. C'est un effet du **pas des convolutions et des poolings** (Odena et al., 2016,
+décrivent les mêmes damiers dans les déconvolutions et dans les gradients des convolutions à pas), sans
+rapport avec le contenu de la photo. {shared_pattern}
 
 **En résumé**, la carte de saillance est une dérivée : locale (elle ignore la saturation), bruitée (un
 changement invisible la redessine), peu spécifique de la classe, et marquée par l'architecture. Elle ne
@@ -623,13 +756,16 @@ dépendent bien du réseau et mesure ce qui arrive quand on retire vraiment les 
     )
 )
 
-# %% [markdown]
+# %% [markdown] tags=["question"]
 # <a id="q3"></a>
-# ## Q3 — Une autre utilisation : localiser l'objet sans boîte d'apprentissage
+# ## Q3 — Un autre usage ?
 #
-# Simonyan et al. (2014, §6) remarquent qu'un réseau entraîné seulement avec des **étiquettes d'images**
-# permet, via la carte de saillance, de **localiser** l'objet : c'est de la localisation faiblement
-# supervisée, sans aucune boîte annotée à l'entraînement. On en fait une version minimale :
+# **Q8.3** Cette technique pourrait-elle servir à autre chose qu'à interpréter le réseau ?
+
+# %% [markdown] tags=["enonce"]
+# Simonyan et al. (2014, §3.2) proposent un usage : un réseau entraîné seulement avec des **étiquettes
+# d'images** permet, via la carte de saillance, de **localiser** l'objet, sans aucune boîte annotée à
+# l'entraînement (de la localisation *faiblement supervisée*). On en fait une version minimale :
 #
 # 1. lisser la carte (flou gaussien, σ = 6 px) pour éliminer le grain et le damier ;
 # 2. garder les 20 % de pixels les plus saillants ;
@@ -637,9 +773,9 @@ dépendent bien du réseau et mesure ce qui arrive quand on retire vraiment les 
 # 4. prendre sa boîte englobante (`regionprops`).
 #
 # On compare la boîte obtenue aux boîtes tracées à la main en [Q1](#q1) par l'IoU (aire de
-# l'intersection sur aire de l'union). Grad-CAM, dont les auteurs ont fait une méthode de localisation
-# faiblement supervisée, donne d'emblée une carte lisse de la même photo : voir
-# [Au-delà du gradient](../au-dela-du-gradient/).
+# l'intersection sur aire de l'union). Les photos sont montrées en gris pour que les tracés ressortent.
+# Grad-CAM, dont les auteurs ont fait une méthode de localisation faiblement supervisée, donne d'emblée une
+# carte lisse de la même photo : voir [Au-delà du gradient](../au-dela-du-gradient/).
 
 
 # %%
@@ -660,111 +796,128 @@ def iou(a, b):
     return inter / (area(a) + area(b) - inter)
 
 
-loc_rows = []
-boxed = [k for k, name in enumerate(names) if name in REGIONS]  # the photos with hand-drawn boxes
+loc_rows, loc_masks = [], {}
+boxed = [k for k, name in enumerate(names) if name in REGIONS]  # les photos qui ont des boîtes à la main
 fig, axes = tile_figure(
     2,
     3,
+    (SMALL, SMALL),
     title_lines=2,
-    suptitle="Jaune : boîte tirée de la saillance ; cyan : composante retenue ; pointillés : boîte à la main",
+    suptitle="Jaune : boîte tirée de la saillance ; cyan : zone retenue ;\npointillés : boîte à la main",
 )
 for k, ax in zip(boxed, axes.ravel()):
     mask, box = localise(maps_np[k])
-    show_tile(ax, photos[k])
-    ax.contour(mask, [0.5], colors="cyan", linewidths=1)
-    ax.add_patch(
-        Rectangle((box[0] - 0.5, box[1] - 0.5), box[2] - box[0], box[3] - box[1], fill=False, ec="yellow", lw=2)
+    loc_masks[names[k]] = mask
+    show_tile(ax, shrink(np.repeat(0.75 * color.rgb2gray(photos[k])[..., None], 3, axis=2)))
+    ax.contour(CENTRES, CENTRES, mask, [0.5], colors="cyan", linewidths=1)
+    draw_box(ax, box, "yellow", lw=2)
+    candidates = [(iou(box, b), region, b) for region, boxes in REGIONS[names[k]].items() for b in boxes]
+    score, region, best = max(candidates)
+    draw_box(ax, best, "white", lw=1.5, ls="--")
+    loc_rows.append(
+        {
+            "photo": names[k],
+            "classe prédite": model.class_name(int(predicted[k])),
+            "région la plus recouverte": region,
+            "IoU": score,
+        }
     )
-    candidates = [(iou(box, b), region, b) for region, boxes in REGIONS.get(names[k], {}).items() for b in boxes]
-    label = "\n(pas de boîte à la main)"
-    if candidates:
-        score, region, (x0, y0, x1, y1) = max(candidates)
-        ax.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False, ec="white", lw=1.5, ls="--"))
-        label = f"\nIoU = {num(score)} ({region})"
-        loc_rows.append(
-            {
-                "photo": names[k],
-                "classe prédite": model.class_name(int(predicted[k])),
-                "région la plus recouverte": region,
-                "IoU": score,
-            }
-        )
-    ax.set_title(f"{names[k]} → {model.class_name(int(predicted[k]))}{label}", fontsize=9, pad=3)
+    ax.set_title(
+        f"{names[k]} → {model.class_name(int(predicted[k]))}\nIoU = {num(score)} ({region})", fontsize=8, pad=3
+    )
 show(
     fig,
-    alt="Les six photos qui ont des boîtes tracées à la main, chacune avec la boîte jaune tirée de sa carte de "
-    "saillance, le contour cyan de la zone "
-    "retenue et, en pointillés blancs, la boîte tracée à la main qui la recouvre le mieux ; le titre donne "
-    "l'IoU entre les deux boîtes.",
+    alt="Les six photos qui ont des boîtes tracées à la main, en gris, chacune avec la boîte jaune tirée de sa "
+    "carte de saillance, le contour cyan de la zone retenue et, en pointillés blancs, la boîte tracée à la main "
+    "qui la recouvre le mieux ; le titre donne l'IoU entre les deux boîtes.",
 )
 
-# %% [markdown]
+# %% [markdown] tags=["enonce"]
 # Une boîte est un résumé grossier. En s'appuyant sur les couleurs de l'image, on obtient une
 # **segmentation** rudimentaire : on découpe la photo en super-pixels (SLIC, des régions de couleur
 # homogène) et on garde ceux dont la saillance lissée moyenne dépasse le 80ᵉ centile. Simonyan et al.
-# utilisent dans le même esprit une coupe de graphe (*GraphCut*) initialisée par la carte.
+# utilisent dans le même esprit une coupe de graphe (*GraphCut*) initialisée par la carte. Le tableau qui
+# suit la figure reprend les IoU des boîtes.
 
 # %%
 seg_pick = [names.index(p) for p in ("coffee", "rocket", "motorcycle")]
-fig, axes = tile_figure(1, 3, title_lines=2)
+fig, axes = tile_figure(1, 3, (SMALL, SMALL), title_lines=2)
 for ax, k in zip(axes.ravel(), seg_pick):
     superpixels = segmentation.slic(photos[k], n_segments=120, compactness=10, start_label=0)
     s = smooth(maps_np[k], 2.0)
     mean_per_sp = np.bincount(superpixels.ravel(), s.ravel()) / np.bincount(superpixels.ravel())
     mask = (mean_per_sp > np.quantile(s, 0.8))[superpixels]
     title = f"{names[k]} → {model.class_name(int(predicted[k]))}\n{pct(mask.mean())} de l'image gardés"
-    show_tile(ax, photos[k] * (0.35 + 0.65 * mask[..., None]), title)
-    ax.contour(mask, [0.5], colors="yellow", linewidths=1)
+    show_tile(ax, shrink(photos[k] * (0.35 + 0.65 * mask[..., None])), title)
+    ax.contour(CENTRES, CENTRES, mask, [0.5], colors="yellow", linewidths=1)
 show(
     fig,
-    alt="La tasse, la fusée et la moto : les super-pixels les plus saillants restent en couleurs "
+    alt="La tasse, la fusée et la moto, en vignettes : les super-pixels les plus saillants restent en couleurs "
     "et sont entourés de jaune, le reste de la photo est assombri.",
 )
+
+# %%
+tp8.course.table(loc_rows, digits=2)
 
 # %% tags=["hide-input"]
 good = [r for r in loc_rows if r["IoU"] >= 0.5]
 fair = [r for r in loc_rows if r["IoU"] >= 0.3]
 iou_of = {r["photo"]: r["IoU"] for r in loc_rows}
 region_of = {r["photo"]: r["région la plus recouverte"] for r in loc_rows}
-display(tp8.course.table(loc_rows, digits=2))
+flower_mask = loc_masks["flower"]
+outside = 1 - (flower_mask & region_mask(REGIONS["flower"]["fleur"])).sum() / flower_mask.sum()
+flower_text = (
+    f"{pct(outside)} de la zone retenue tombe hors de la boîte de la fleur"
+    if outside > 0.5
+    else f"la zone retenue ne couvre qu'une petite partie de la fleur ({pct(1 - outside)} de ses pixels sont dans la boîte)"
+)
 display(
     Markdown(
         f"""
 Avec une seule carte de gradient et quelques lignes de traitement d'image, {len(good)} boîte(s) sur
 {len(loc_rows)} atteignent une IoU d'au moins 0,5 avec une boîte tracée à la main (le seuil usuel pour
 compter une détection comme correcte), et {len(fair)} sur {len(loc_rows)} dépassent 0,3. Surtout, la
-boîte trouvée désigne **ce qui a motivé la classe prédite**, pas forcément l'objet principal : pour la
-fusée, {claim(region_of["rocket"] == "pylônes" and pred["rocket"] == "mosque", "elle se pose sur un pylône")}
-(le « minaret » de *mosque*) ; pour le dahlia, dont la décision ne repose sur aucune zone précise,
-{claim(iou_of["flower"] < 0.3, "elle tombe sur le fond")} (IoU {num(iou_of["flower"])}). La localisation
-hérite des erreurs et des raccourcis du classifieur. La segmentation par super-pixels suit les contours de
-couleur de la photo, si bien que les zones gardées épousent mieux les objets qu'une boîte ; elle garde aussi
-les fragments de fond qui sont saillants. Ce n'est pas un détecteur d'objets ; c'est un détecteur *gratuit*,
-obtenu sans aucune annotation de position.
+boîte trouvée suit la carte de **la classe prédite**, pas forcément l'objet principal : pour la fusée,
+{claim(region_of["rocket"] == "pylônes" and pred["rocket"] == "mosque", "elle se pose sur un pylône")}
+(le « minaret » de *mosque*) ; pour le dahlia, dont la carte ne privilégie aucune zone précise,
+{claim(iou_of["flower"] < 0.3, "la boîte ne recouvre guère la fleur")} (IoU {num(iou_of["flower"])} :
+{flower_text}). La localisation hérite des erreurs et des raccourcis du classifieur. La segmentation par
+super-pixels suit les contours de couleur de la photo, si bien que les zones gardées épousent mieux les
+objets qu'une boîte ; elle garde aussi les fragments de fond qui sont saillants. Ce n'est pas un
+détecteur d'objets ; c'est un détecteur *gratuit*, obtenu sans aucune annotation de position.
 
 D'autres usages, au-delà de l'interprétation :
 
 - **déboguer un jeu de données** : une saillance concentrée sur un filigrane, une légende, le bord de
-  l'image ou un fond récurrent signale un biais de collecte (les chevaux reconnus à leur copyright, les
-  pneumonies reconnues au type de scanner) ;
+  l'image ou un fond récurrent signale un biais de collecte (des chevaux reconnus à la mention de
+  copyright de leurs photos, Lapuschkin et al., 2019 ; des pneumonies « reconnues » aux marqueurs propres à
+  l'hôpital qui avait pris la radiographie, Zech et al., 2018) ;
 - **détecter les raccourcis** (*shortcut learning*) avant le déploiement : comparer la saillance d'images
-  correctement classées à l'objet attendu, comme on l'a fait en [Q1](#q1) ;
+  correctement classées à l'objet attendu, comme on l'a fait en [Q1](#q1) — avec la prudence de
+  [Q2 (b)](#q2) ;
 - **guider l'attention** : recadrer automatiquement une photo sur sa zone saillante (vignettes), ou
   choisir où calculer plus finement ;
 - **amorcer une annotation** : les masques ci-dessus peuvent servir de pseudo-étiquettes pour entraîner
   un vrai segmenteur ;
-- **construire des attaques** : la carte indique où une petite perturbation change le plus le score —
-  exactement l'ingrédient de la [partie 2](../partie-2-adversaires/).
+- **construire des attaques** : le gradient dont la carte est tirée indique où une petite perturbation
+  change le plus le score — exactement l'ingrédient de la [partie 2](../partie-2-adversaires/).
 """
     )
 )
 
-# %% [markdown]
+# %% [markdown] tags=["question"]
 # <a id="q4"></a>
-# ## Q4 — Les mêmes cartes avec un second réseau
+# ## Q4 — Un second réseau
 #
+# **Q8.4 Bonus** Calculez les cartes de saillance avec un autre réseau, par exemple VGG16, et comparez-les
+# à celles de SqueezeNet.
+
+# %% [markdown] tags=["enonce"]
 # Le sujet propose VGG16. On charge le second réseau avec `tp8.course.second_network()` ; s'il n'a pas pu
-# être chargé, un avertissement ci-dessous le dit et indique le réseau qui le remplace.
+# être chargé, un avertissement ci-dessous le dit et indique le réseau qui le remplace. La figure montre,
+# pour trois photos, la carte de chaque réseau (en haut SqueezeNet 1.1, en bas le second réseau) ; le
+# tableau compare les cartes des huit photos par la corrélation de rang, brute puis après lissage, et la
+# cellule donne la même corrélation pour des photos différentes, comme point de comparaison.
 
 # %%
 net2 = tp8.course.second_network()
@@ -778,18 +931,17 @@ if net2.model is not None:
     maps2 = tp8.saliency_map(model2, images).numpy()
     top2 = model2.predict(images, k=1)
     smoothed2 = np.stack([smooth(m) for m in maps2])
-    shown = [names.index(p) for p in ("coffee", "rocket", "flower", "grace_hopper")]
-    fig, axes = tile_figure(len(shown), 3, title_lines=1)
-    for row, k in enumerate(shown):
-        show_tile(axes[row, 0], photos[k], names[k])
-        for col, (net, mm, top) in enumerate(((model, maps_np, top3), (model2, maps2, top2)), start=1):
-            title = f"{net.name} : {top[k][0][0]} ({pct(top[k][0][1])})"
-            show_tile(axes[row, col], mm[k], title, fontsize=8, cmap="hot", vmin=0, vmax=np.percentile(mm[k], 99.5))
+    shown = [names.index(p) for p in ("coffee", "rocket", "grace_hopper")]
+    fig, axes = tile_figure(2, len(shown), title_lines=2, row_label_px=18)
+    for row, (net, mm, top) in enumerate(((model, maps_np, top3), (model2, maps2, top2))):
+        for col, k in enumerate(shown):
+            title = f"{names[k]}\n→ {top[k][0][0]} ({pct(top[k][0][1])})"
+            show_tile(axes[row, col], mm[k], title, cmap=HOT, vmin=0, vmax=np.percentile(mm[k], 99.5))
+        row_label(fig, axes[row, 0], net.name)
     show(
         fig,
-        alt=f"Quatre rangées, une par photo (coffee, rocket, flower, grace_hopper) : la photo, "
-        f"sa carte de saillance pour {model.name}, puis pour {model2.name}, chacune titrée de la classe prédite "
-        "par le réseau ; les grandes zones claires se retrouvent en partie d'un réseau à l'autre, pas le grain fin.",
+        alt=f"Deux rangées de trois cartes de saillance (coffee, rocket, grace_hopper), points clairs sur fond noir : "
+        f"en haut pour {model.name}, en bas pour {model2.name}, chacune titrée de la classe prédite par le réseau.",
     )
 
 # %%
@@ -805,6 +957,9 @@ if net2.model is not None:
         for k, name in enumerate(names)
     ]
     cross = np.mean([rank_corr(smoothed[k], smoothed2[(k + 1) % n]) for k in range(n)])
+    print(
+        f"ρ lissée moyenne entre photos différentes (photo k pour {model.name}, k + 1 pour {model2.name}) : {num(cross)}"
+    )
     display(tp8.course.table(pairs, digits=2))
 
 # %% tags=["hide-input"]
@@ -817,20 +972,18 @@ if net2.model is not None:
         "et trois couches entièrement connectées",
         "squeezenet1_0": "SqueezeNet 1.0, la première version du même réseau : mêmes modules *Fire*, mais une "
         "première convolution plus large et des sous-échantillonnages placés plus tard",
-    }.get(model2.name, f"{model2.name}")
-    agree = sum(top3[k][0][0] == top2[k][0][0] for k in range(n))
+    }.get(model2.name, f"`{model2.name}`")
+    agree = [k for k in range(n) if top3[k][0][0] == top2[k][0][0]]
     raw = [p["ρ brute"] for p in pairs]
     smo = [p["ρ lissée"] for p in pairs]
     prof2 = phase_profile(maps2)
     conc2 = {
-        (name, region): maps2[names.index(name)][region_mask(b)].sum()
-        / maps2[names.index(name)].sum()
-        / region_mask(b).mean()
+        (name, region): concentration(maps2[names.index(name)], b)
         for name, regs in REGIONS.items()
         for region, b in regs.items()
     }
     same_story = [key for key in conc2 if (conc2[key] > 1) == (q1[key] > 1)]
-    checker2 = prof2.max() / prof2.min()
+    checker, checker2 = profile.max() / profile.min(), prof2.max() / prof2.min()
     pixel_verdict = (
         "ne se ressemblent presque pas"
         if np.median(raw) < 0.35
@@ -838,57 +991,98 @@ if net2.model is not None:
         if np.median(raw) < 0.6
         else "se ressemblent déjà nettement"
     )
+    grain = (
+        "Le grain fin n'est donc pas une propriété de la seule photo : il dépend aussi du réseau (et, on l'a vu en "
+        "Q2 (a), du bruit de gradient)."
+        if np.median(raw) < 0.6
+        else "Même le grain fin se retrouve en bonne partie d'un réseau à l'autre."
+    )
     checker_verdict = (
         "bien plus faible que"
-        if checker2 < 0.6 * (profile.max() / profile.min())
+        if checker2 < 0.6 * checker
         else "comparable à"
-        if checker2 < 1.5 * (profile.max() / profile.min())
+        if checker2 < 1.5 * checker
         else "plus fort que"
     )
+    smooth_agree = np.median(smo) > np.median(raw) and np.median(smo) > cross
     smooth_verdict = (
         "les deux réseaux s'accordent davantage sur *où* regarder que sur *quels pixels* exactement"
-        if np.median(smo) > np.median(raw) and np.median(smo) > cross
+        if smooth_agree
         else "même lissées, les deux cartes ne s'accordent guère mieux qu'avec une photo quelconque"
     )
+    if np.median(raw) < 0.6:
+        same_decision = (
+            f" Même pour les {len(agree)} photo(s) que les deux réseaux classent de la même façon, la corrélation "
+            f"brute ne dépasse pas {num(max(raw[k] for k in agree))} : deux réseaux qui prennent la même décision "
+            "peuvent la « justifier » par des cartes différentes."
+            if agree
+            else ""
+        )
+        lesson = (
+            "La leçon : une carte de saillance est une propriété du couple (image, réseau), pas de l'image seule."
+            f"{same_decision} "
+            + (
+                "Raison de plus pour ne lire que la structure grossière, et de préférence en comparant plusieurs cartes."
+                if smooth_agree
+                else "Ici, même la structure grossière diffère : une carte ne vaut que pour le réseau qui l'a produite."
+            )
+        )
+    else:
+        lesson = (
+            "Ici, les deux réseaux donnent des cartes proches jusque dans le détail : un cas favorable, que seule la "
+            "comparaison permet de constater."
+        )
     display(
         Markdown(
             f"""
 Le second réseau est {describe} ({num(n_params, 2 if n_params < 10 else 0)} M de paramètres contre
 {num(ref_params)} M pour {model.name} ; première convolution {first_conv.kernel_size[0]} ×
 {first_conv.kernel_size[1]} de pas {first_conv.stride[0]}). Les deux réseaux donnent la même classe pour
-{agree} photo(s) sur {n}.
+{len(agree)} photo(s) sur {n}.
 
 **Au niveau du pixel, les cartes des deux réseaux {pixel_verdict}** : corrélation de rang brute entre
-{num(min(raw))} et {num(max(raw))} (médiane {num(np.median(raw))}). Le grain fin dépend de l'architecture —
-le damier de {model2.name} (rapport max/min de {num(checker2, 1)} selon la position modulo 4) est
-{checker_verdict} celui de {model.name} ({num(profile.max() / profile.min(), 1)}) — et du bruit de
-gradient vu en Q2. Après **lissage**, la corrélation vaut {num(min(smo))} à {num(max(smo))} (médiane
-{num(np.median(smo))}), à comparer aux {num(cross)} obtenus en associant des photos différentes :
+{num(min(raw))} et {num(max(raw))} (médiane {num(np.median(raw))}). {grain} Le damier de {model2.name}
+(rapport max/min de {num(checker2, 1)} selon la position modulo 4) est {checker_verdict} celui de
+{model.name} ({num(checker, 1)}). Après **lissage**, la corrélation vaut {num(min(smo))} à {num(max(smo))}
+(médiane {num(np.median(smo))}), à comparer aux {num(cross)} obtenus en associant des photos différentes :
 {smooth_verdict}. Sur les régions tracées en Q1, le sens de la concentration (au-dessus ou au-dessous
 de la moyenne) est le même pour les deux réseaux dans {len(same_story)} région(s) sur {len(conc2)}.
 
-La leçon : une carte de saillance est une propriété du couple (image, réseau), pas de l'image seule.
-Deux réseaux qui prennent la même décision peuvent la « justifier » par des cartes différentes ; raison
-de plus pour ne lire que la structure grossière, et de préférence en comparant plusieurs cartes.
+{lesson}
 """
         )
     )
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ## À retenir
 #
 # - La carte de saillance est le module du gradient du **logit** de la classe par rapport aux pixels,
 #   maximisé sur les couleurs : le poids de chaque pixel dans la meilleure approximation linéaire locale
 #   du réseau. Elle coûte une passe arrière.
-# - Lue après lissage, elle montre souvent **ce qui a motivé la classe prédite**, y compris quand cette
-#   classe est fausse (les pylônes-minarets de *mosque*, le nœud papillon de *bow tie*).
+# - Lue après lissage, elle désigne souvent des zones cohérentes avec la classe prédite, y compris quand
+#   cette classe est fausse (les pylônes-minarets de *mosque*, le nœud papillon de *bow tie*) : des
+#   hypothèses sur la décision, à confronter aux cartes d'autres classes, pas des preuves.
 # - Elle est **locale** (saturation), **instable** (un bruit invisible la redessine), **peu spécifique**
 #   de la classe et marquée par l'**architecture** (damier) : il faut la lisser, la comparer à d'autres
 #   classes et d'autres réseaux, et se méfier du détail fin.
 # - Elle sert aussi à **localiser** un objet sans annotation de position, et à **déboguer** données et
 #   modèles.
-#
+
+# %% [markdown]
 # Le même gradient $\partial \tilde y_c / \partial x$ peut être utilisé dans l'autre sens : au lieu de
 # le *regarder*, on peut *suivre* sa direction pour changer l'image. Avec une toute petite modification,
 # on fait alors dire au réseau n'importe quelle classe : ce sont les exemples adversaires de la
 # [partie 2](../partie-2-adversaires/).
+
+# %% [markdown]
+# ## Compte rendu
+#
+# Le compte rendu du soir tient en quelques lignes. Pour cette partie, il contient :
+#
+# 1. votre réponse à la question ★ [Q8.1](#q1) : les cartes de saillance obtenues, montrées et interprétées
+#    (les questions Q8.2 à Q8.4 peuvent y être discutées) ;
+# 2. votre avancement : ce qui a marché ou non (votre fonction `carte_de_saillance` passe-t-elle sa
+#    vérification ?) ;
+# 3. si vous le souhaitez, vos remarques : ce que vous avez compris ou non.
+#
+# Partez du [modèle de compte rendu](../compte-rendu-tp8.ipynb), une rubrique par question, de Q8.1 à Q8.11.

@@ -16,9 +16,9 @@
 # Un réseau qui reconnaît un chat peut, après une retouche de quelques niveaux de gris répartie sur l'image —
 # invisible à l'œil —, affirmer qu'il voit un poisson rouge.
 # Ces images retouchées s'appellent des **exemples adversaires** (*adversarial examples*) ou **images
-# trompeuses** (*fooling images*). Cette page les fabrique avec la méthode naïve du TP, mesure à quel point la
-# retouche est petite (Q5), examine ce que cela implique en pratique, y compris le passage d'un réseau à un autre
-# (Q6), puis compare la méthode naïve à deux attaques classiques et montre sa fragilité (Q7).
+# trompeuses** (*fooling images*). Cette page les fabrique avec la méthode naïve du TP et mesure la retouche
+# (Q5), examine ce que cela implique en pratique, y compris le passage d'un réseau à un autre (Q6), puis compare
+# la méthode naïve à des attaques classiques et la soumet à deux transformations anodines (Q7).
 
 # %% [markdown]
 # ## Le phénomène
@@ -40,8 +40,9 @@
 # $n = 150\,528$ valeurs : des changements individuellement négligeables, tous orientés dans le sens qui
 # augmente le score, s'additionnent en un changement énorme. Les réseaux profonds modernes (ReLU, normalisations,
 # etc.) sont conçus pour se comporter de façon assez linéaire localement — c'est ce qui les rend faciles à
-# optimiser —, et cela suffit à les rendre vulnérables. Goodfellow et al. en tirent une attaque en un pas, la
-# FGSM, que nous retrouverons en Q7.
+# optimiser —, et cela suffit à les rendre vulnérables. Goodfellow et al. en tirent une attaque en un seul pas,
+# la FGSM, qui pousse chaque valeur de $\pm\varepsilon$ dans le sens qui fait monter la perte de la *vraie*
+# classe : nous la retrouverons en Q7, avec ses variantes.
 #
 # **À ne pas confondre avec les GAN.** Les *Generative Adversarial Networks* (Goodfellow et al., 2014) partagent
 # le mot « adversaire », mais c'est à peu près tout : un GAN **entraîne** deux réseaux l'un contre l'autre (un
@@ -66,10 +67,16 @@
 #   $u = g/\|g\|_2$ (inégalité de Cauchy–Schwarz), et le gain vaut alors $\eta \|g\|_2$. Normaliser fixe donc la
 #   **longueur** de chaque pas à $\eta$ dans l'espace des pixels, quelle que soit l'amplitude du gradient, qui
 #   varie beaucoup d'une image, d'une classe et d'une itération à l'autre. Le pas $\eta$ devient une distance
-#   interprétable, et après $T$ itérations l'inégalité triangulaire garantit $\|\delta\|_2 \le \eta\, T$.
-# - **Pourquoi le score $\tilde y_j$ et non la probabilité $\hat y_j$ ?** Le gradient de la softmax contient un
-#   facteur $\hat y_j$ : quand la cible est très improbable au départ (c'est le cas pour une cible lointaine), ce
-#   gradient est quasi nul. Le score, lui, ne sature pas.
+#   interprétable. Après $T$ itérations, $\|\delta\|_2 \le \eta\, T$ : le `clip` qui suit chaque pas est une
+#   projection sur un convexe (le cube $[0,1]^n$), qui ne rallonge aucun déplacement, donc chaque itération avance
+#   de $\eta$ au plus, et l'inégalité triangulaire fait le reste. Seul l'arrondi final à 8 bits (plus bas) peut
+#   dépasser légèrement cette borne, d'au plus un demi-niveau de gris par valeur.
+# - **Pourquoi le score $\tilde y_j$ et non la probabilité $\hat y_j$ ?** C'est le choix du TP, et le plus
+#   direct : le score ne sature pas. Le gradient de la probabilité,
+#   $\nabla \hat y_j = \hat y_j \big(\nabla \tilde y_j - \sum_k \hat y_k \nabla \tilde y_k\big)$, porte un facteur
+#   $\hat y_j$, minuscule quand la cible est improbable au départ (c'est le cas pour une cible lointaine) : sans la
+#   normalisation, les pas seraient quasi nuls. La direction n'est d'ailleurs pas la même : à un facteur près,
+#   c'est celle de $\nabla \log \hat y_j = \nabla \tilde y_j - \sum_k \hat y_k \nabla \tilde y_k$.
 # - **Pourquoi `tp8` borne à $[0, 1]$ et arrondit à 8 bits.** Une image n'est une image que si ses valeurs
 #   restent des intensités valides : le `clip` ramène chaque pixel dans $[0,1]$ après chaque pas (c'est une
 #   projection sur le « cube » des images). Ensuite, une image enregistrée en PNG ne contient que des entiers
@@ -80,6 +87,9 @@
 #   est classée $j$, et accumule les petits pas sur une copie non arrondie (le gradient, pris au point arrondi,
 #   sert d'estimation « *straight-through* »). Toutes les images et toutes les mesures de cette page sont donc
 #   celles d'un fichier PNG réel.
+#
+# Pour voir la méthode à l'œuvre sur une photo de votre choix, sans rien installer :
+# [Essayer sur votre propre photo, dans le navigateur](../essayer/#image-trompeuse).
 
 # %% tags=["remove-cell"]
 # Réglages de la page (barres de progression coupées, figures en français), hors de la vue du lecteur.
@@ -138,7 +148,7 @@ tp8.course.table(
 #
 # 1. arrondir l'image courante $x$ à 8 bits (`tp8.quantize(x)`) ;
 # 2. si le réseau classe cette image arrondie dans la cible, s'arrêter ;
-# 3. sinon, prendre le gradient $g$ du score $	ilde y_{	ext{cible}}$ par rapport à l'image arrondie, et
+# 3. sinon, prendre le gradient $g$ du score $\tilde y_{\text{cible}}$ par rapport à l'image arrondie, et
 #    faire le pas $x \leftarrow \operatorname{clip}_{[0,1]}\!\left(x + \eta\, g/\|g\|_2\right)$ sur l'image
 #    non arrondie, qui accumule les petits pas.
 #
@@ -215,29 +225,32 @@ targets = [t for s in samples for t in TARGETS[s.name]]
 naive = tp8.fooling_image(model, images, targets, lr=0.2, max_iter=100)
 print(f"{int(naive.success.sum())}/{len(targets)} attaques réussies")
 
-# %% [markdown]
+
+# %% [markdown] tags=["question"]
 # <a id="q5"></a>
 # ## Q5 — Résultats de la méthode naïve
 #
-# La figure montre, pour trois des cinq photos, la première de leurs deux attaques : l'original (avec la
-# prédiction du réseau), l'image adversaire arrondie à 8 bits (avec la nouvelle prédiction et la probabilité de
-# la cible), la différence $\delta$ à sa vraie échelle (gris moyen = aucun changement), puis $10\,\delta$ ; le
-# tableau qui suit donne les dix attaques.
+# **Q8.5 ★** Montrez les images trompeuses obtenues avec la méthode naïve et interprétez ces résultats.
+
+# %% [markdown] tags=["enonce"]
+# La figure de l'exercice montrait le chat ; celle-ci montre deux autres photos, chacune avec la première de
+# ses deux cibles : l'original (avec la prédiction du réseau), l'image adversaire arrondie à 8 bits (avec la
+# nouvelle prédiction et la probabilité de la cible), la différence $\delta$ à sa vraie échelle ($0{,}5 +
+# \delta$ : le gris moyen signifie « aucun changement »), puis $0{,}5 + 10\,\delta$. Toutes les vignettes sont
+# à l'échelle 1 : un pixel de la figure par pixel de l'image. Le tableau qui suit donne les dix attaques :
+# nombre d'itérations, normes $L_2$ et $L_\infty$ de la perturbation en niveaux de gris (unités de $1/255$) et
+# probabilité de la cible **sur l'image arrondie à 8 bits**.
 
 
 # %%
 first = torch.arange(0, len(targets), 2)  # the first target of each photo
-shown = first[[0, 1, 3]]  # chelsea, coffee, china
+shown = first[[1, 3]]  # coffee, china (the exercise's figure shows the cat)
 show(
     tp8.plot_attack(naive[shown], model, magnify=10),
-    alt="Trois rangées, une par photo (chelsea, coffee, china) : la photo originale avec "
-    "sa classe, l'image adversaire, identique à l'œil, avec la classe cible qu'y voit le réseau, la différence "
-    "à sa vraie échelle, un gris uniforme, puis la différence multipliée par 10, une fine texture colorée.",
+    alt="Deux rangées, une par photo (coffee, china) : la photo originale avec sa classe, l'image adversaire "
+    "avec la classe cible qu'y voit le réseau, la différence à sa vraie échelle, puis la différence multipliée "
+    "par 10.",
 )
-
-# %% [markdown]
-# Le tableau donne les dix attaques : nombre d'itérations, normes $L_2$ et $L_\infty$ de la perturbation en
-# niveaux de gris (unités de $1/255$) et probabilité de la cible **sur l'image arrondie à 8 bits**.
 
 # %%
 COLUMNS = {
@@ -261,14 +274,18 @@ def results_table(result):
 
 results_table(naive)
 
-# %% [markdown]
+# %% [markdown] tags=["enonce"]
+# ### La taille de la perturbation
+#
 # Pour juger de la taille de $\delta$, comparons-la à l'image elle-même. Le rapport $\|\delta\|_2/\|x\|_2$ donne
 # l'ordre de grandeur relatif ; le PSNR, $20\log_{10}\!\big(255/\mathrm{RMSE}\big)$ avec
-# $\mathrm{RMSE} = \|\delta\|_2/\sqrt{n}$ en niveaux de gris, est la mesure usuelle en compression d'images
-# (au-delà de 40 dB, une différence est en pratique invisible ; un JPEG de qualité courante se situe vers
-# 30–40 dB).
+# $\mathrm{RMSE} = \|\delta\|_2/\sqrt{n}$ en niveaux de gris (l'écart quadratique moyen par valeur), est la
+# mesure usuelle en compression d'images (au-delà de 40 dB, une différence est en pratique invisible ; un JPEG
+# de qualité courante se situe vers 30–40 dB). Le tableau donne aussi la part des $n$ valeurs que l'arrondi à
+# 8 bits laisse modifiées, et $\|\delta\|_2$ rapportée à la borne $\eta\,T$ ($T$ pas de longueur $\eta$) : des
+# pas de directions indépendantes n'en atteindraient qu'environ $1/\sqrt{T}$.
 
-# %% tags=["hide-input"]
+# %%
 n_values = images[0].numel()
 n_str = num(n_values, 0)  # 150 528, with a French narrow space
 ratio = naive.l2 / naive.original.flatten(1).norm(dim=1)
@@ -277,8 +294,25 @@ psnr = 20 * torch.log10(255 / rmse)
 changed = (naive.perturbation.abs() > 0.5 / 255).flatten(1).float().mean(dim=1)
 straight = naive.l2 / (0.2 * naive.iterations.clamp_min(1))
 it = naive.iterations.float()
+walk = 1 / naive.iterations.clamp_min(1).float().sqrt()
+tp8.course.table(
+    [
+        {
+            "photo": names[k],
+            "cible": targets[k],
+            "RMSE (/255)": float(rmse[k]),
+            "‖δ‖₂/‖x‖₂": pct(ratio[k], 2),
+            "PSNR (dB)": float(psnr[k]),
+            "valeurs modifiées": pct(changed[k]),
+            "‖δ‖₂/(ηT)": pct(straight[k]),
+            "1/√T": pct(walk[k]),
+        }
+        for k in range(len(targets))
+    ],
+    digits={"RMSE (/255)": 2, "PSNR (dB)": 1},
+)
 
-walk = (1 / naive.iterations.clamp_min(1).float().sqrt()).median()
+# %% tags=["hide-input"]
 display(
     Markdown(
         f"- **Peu d'itérations.** Il a fallu entre {int(it.min())} et {int(it.max())} pas (médiane "
@@ -290,15 +324,20 @@ display(
         f"{num(naive.linf_255.max(), 0)}) : c'est rare, mais rien dans la méthode ne l'interdit (voir Q7).\n"
         f"- **Petites devant l'image.** $\\|\\delta\\|_2/\\|x\\|_2$ vaut entre {pct(ratio.min(), 2)} et "
         f"{pct(ratio.max(), 2)} (médiane {pct(ratio.median(), 2)}) ; le PSNR va de {num(psnr.min(), 1)} à "
-        f"{num(psnr.max(), 1)} dB.\n"
+        f"{num(psnr.max(), 1)} dB, "
+        + claim(float(psnr.min()) > 40, "au-delà du seuil de 40 dB où une différence devient invisible")
+        + ".\n"
         f"- **Diffuses.** Une fois arrondie, la perturbation modifie en médiane {pct(changed.median())} des "
         f"{n_str} valeurs de l'image, d'un ou deux niveaux pour la plupart : "
         + claim(changed.median() > 0.2, "rien de localisé")
         + ".\n"
         f"- **Un chemin cohérent.** $\\|\\delta\\|_2$ atteint en médiane {pct(straight.median())} de la borne "
         f"$\\eta\\,T$ ; des pas de directions indépendantes n'en atteindraient que $1/\\sqrt{{T}}$, soit "
-        f"{pct(walk)} ici. "
-        + claim(straight.median() > 1.5 * walk, "Les pas successifs vont donc en grande partie dans la même direction")
+        f"{pct(walk.median())} ici. "
+        + claim(
+            straight.median() > 1.5 * walk.median(),
+            "Les pas successifs vont donc en grande partie dans la même direction",
+        )
         + ", comme le prévoit un modèle localement linéaire.\n"
         f"- **Des probabilités modestes.** La cible l'emporte avec une probabilité comprise entre "
         f"{pct(naive.target_prob.min())} et {pct(naive.target_prob.max())} (médiane "
@@ -308,21 +347,27 @@ display(
     )
 )
 
-# %% [markdown]
-# **Structure de la perturbation.** Sur la figure, $\delta$ à sa vraie échelle est un gris uniforme : la
-# perturbation est invisible. Amplifiée dix fois, elle apparaît comme une fine texture colorée, présente presque
-# partout. Elle ne dessine ni poisson, ni tarentule, ni fleur. Suit-elle au moins les contours de la photo,
-# là où l'œil voit de l'information ?
+# %% [markdown] tags=["enonce"]
+# ### La structure de la perturbation
+#
+# Où la perturbation se place-t-elle, et à quelles échelles ? Trois mesures :
+#
+# - pour chaque attaque, la corrélation de rang (Spearman) entre l'intensité locale de $|\delta|$ et celle des
+#   contours de la photo (filtre de Sobel), toutes deux lissées sur quelques pixels ;
+# - un détail de $48\times48$ pixels (l'œil du chat, attaque chelsea → goldfish) de l'original, de l'image
+#   adversaire et de $0{,}5 + 10\,\delta$, agrandi quatre fois (chaque pixel de l'image devient un carré de
+#   $4\times4$ pixels, sans interpolation) ;
+# - la densité spectrale de puissance moyenne (moyenne radiale du module au carré de la transformée de Fourier
+#   2D) des photos et des perturbations, chacune normalisée par son énergie totale, en échelle logarithmique. Le
+#   tableau donne la pente de la droite ajustée en échelle log-log (l'exposant $a$ d'une puissance en $1/f^{a}$),
+#   sur toute la bande et sur ses deux moitiés, et la part de l'énergie au-delà de 0,25 cycle/pixel (motifs de
+#   moins de 4 pixels de période, ligne pointillée sur la figure), à comparer à celle d'un bruit blanc (tirets).
 
 # %% tags=["hide-input"]
 from scipy.stats import spearmanr
 from skimage.color import rgb2gray
 from skimage.filters import gaussian, sobel
 
-claim(
-    float(psnr.min()) > 40,
-    "Sur la figure, $\\delta$ à sa vraie échelle est un gris uniforme : la perturbation est invisible",
-)
 # Where δ is strong versus where the photo has edges and texture (both smoothed over a few pixels).
 suit_contours = np.array(
     [
@@ -333,24 +378,8 @@ suit_contours = np.array(
         for k in range(len(naive))
     ]
 )
-display(
-    Markdown(
-        "On compare, pour chaque attaque, l'intensité locale de $|\\delta|$ à celle des contours de la photo "
-        "(filtre de Sobel), toutes deux lissées sur quelques pixels : leur corrélation de rang va de "
-        f"{num(suit_contours.min())} à {num(suit_contours.max())}, médiane {num(np.median(suit_contours))}. "
-        + claim(abs(np.median(suit_contours)) < 0.2, "La perturbation ne suit donc pas les contours")
-        + " : le gradient ne désigne pas ce que nous voyons, mais les directions de l'espace des pixels "
-        "auxquelles le réseau est sensible — ce que montrait déjà, en partie 1, la carte de saillance qui "
-        "n'était pas un détecteur de contours. Regardons-la de près et mesurons sa répartition en fréquences : "
-        "d'abord un détail de $48\\times48$ pixels (l'œil du chat de la première attaque), agrandi quatre fois, "
-        "de l'original, de l'image adversaire et de $\\delta$ amplifiée ; puis la densité spectrale de "
-        "puissance moyenne (moyenne radiale du module au carré de la transformée de Fourier 2D) des photos et "
-        "des perturbations, chacune normalisée par son énergie totale."
-    )
-)
 
 
-# %% tags=["hide-input"]
 def radial_power(batch):
     """Mean radial power spectrum of (N, 3, H, W) images (channel means removed), normalised to sum 1."""
     x = batch - batch.mean(dim=(-2, -1), keepdim=True)
@@ -376,6 +405,55 @@ def radial_power(batch):
 freq, spec_x, high_x, high_white = radial_power(naive.original[first])
 _, spec_d, high_d, _ = radial_power(naive.perturbation)
 
+
+def slope(spectrum, low, high):
+    """Slope of log power against log frequency between two frequencies (cycles / pixel)."""
+    band = (freq > low) & (freq < high)
+    return float(np.polyfit(np.log(freq[band]), np.log(spectrum[band]), 1)[0])
+
+
+slope_x, slope_d = slope(spec_x, 0.02, 0.4), slope(spec_d, 0.02, 0.4)
+slope_x_low, slope_x_high = slope(spec_x, 0.02, 0.2), slope(spec_x, 0.2, 0.4)
+slope_d_low, slope_d_high = slope(spec_d, 0.02, 0.2), slope(spec_d, 0.2, 0.4)
+display(
+    tp8.course.table(
+        [
+            {
+                "mesure": "corrélation de rang |δ| / contours (10 attaques)",
+                "minimum": num(suit_contours.min()),
+                "médiane": num(np.median(suit_contours)),
+                "maximum": num(suit_contours.max()),
+            }
+        ]
+    )
+)
+tp8.course.table(
+    [
+        {
+            "spectre": "photos x",
+            "pente, 0,02–0,4 cycle/px": num(slope_x, 1),
+            "pente, 0,02–0,2": num(slope_x_low, 1),
+            "pente, 0,2–0,4": num(slope_x_high, 1),
+            "énergie au-delà de 0,25 (médiane)": pct(np.median(high_x), 1),
+        },
+        {
+            "spectre": "perturbations δ",
+            "pente, 0,02–0,4 cycle/px": num(slope_d, 1),
+            "pente, 0,02–0,2": num(slope_d_low, 1),
+            "pente, 0,2–0,4": num(slope_d_high, 1),
+            "énergie au-delà de 0,25 (médiane)": pct(np.median(high_d), 1),
+        },
+        {
+            "spectre": "bruit blanc",
+            "pente, 0,02–0,4 cycle/px": num(0, 1),
+            "pente, 0,02–0,2": num(0, 1),
+            "pente, 0,2–0,4": num(0, 1),
+            "énergie au-delà de 0,25 (médiane)": pct(high_white, 1),
+        },
+    ]
+)
+
+# %% tags=["hide-input"]
 k, (r0, c0) = 0, (60, 45)  # the cat's left eye
 crop = (slice(None), slice(r0, r0 + 48), slice(c0, c0 + 48))
 attack = f"{model.categories[int(naive.original_class[k])]} → {model.categories[int(naive.target[k])]}"
@@ -389,14 +467,10 @@ for ax, (img, title) in zip(axes.ravel(), panels):
     tp8.plotting.show_tile(ax, tp8.to_numpy(img), title)
 show(
     fig,
-    alt=f"Attaque {attack}, détail de 48 × 48 pixels autour de l'œil du chat, agrandi quatre fois : l'original "
-    "et l'image adversaire, indiscernables, puis la perturbation multipliée par 10, un semis de points colorés "
-    "de un ou deux pixels.",
+    alt=f"Attaque {attack}, détail de 48 × 48 pixels autour de l'œil du chat, agrandi quatre fois : l'original, "
+    "l'image adversaire, puis la perturbation multipliée par 10.",
 )
 
-band = (freq > 0.02) & (freq < 0.4)  # fit the slope of log power against log frequency there
-slope_x = float(np.polyfit(np.log(freq[band]), np.log(spec_x[band]), 1)[0])
-slope_d = float(np.polyfit(np.log(freq[band]), np.log(spec_d[band]), 1)[0])
 fig, ax = plt.subplots(figsize=(6.2, 3.4), layout="constrained")
 ax.semilogy(freq, spec_x, "o-", ms=3, label="photos $x$")
 ax.semilogy(freq, spec_d, "s-", ms=3, label="perturbations $\\delta$")
@@ -408,22 +482,49 @@ ax.set_title("Spectre radial moyen des photos et des perturbations", fontsize=10
 ax.legend(fontsize=8)
 show(
     fig,
-    alt="Spectre de puissance en fonction de la fréquence spatiale, en échelle logarithmique : la courbe des "
-    "photos descend de plusieurs ordres de grandeur, celle des perturbations reste presque plate, près de la "
-    "ligne du bruit blanc.",
+    alt="Spectre de puissance en fonction de la fréquence spatiale, en échelle logarithmique, pour les photos et "
+    "pour les perturbations, avec le niveau d'un bruit blanc en tirets et une ligne pointillée à 0,25 cycle par "
+    "pixel.",
 )
 
+# %% tags=["hide-input"]
+if slope_x < -2.4:
+    exponent = (
+        "plus raide que la loi en $1/f^2$ souvent citée pour les images naturelles. Ce chiffre n'est qu'une "
+        "moyenne : l'exposant varie d'une image à l'autre"
+        + (
+            f", et la pente est plus forte dans la moitié haute de la bande ({num(slope_x_high, 1)} contre "
+            f"{num(slope_x_low, 1)}), là où la réduction des photos à 224 pixels, filtrée contre le repliement, "
+            "atténue les détails les plus fins"
+            if slope_x_high < slope_x_low - 0.3
+            else ""
+        )
+    )
+elif slope_x > -1.6:
+    exponent = (
+        "moins raide que la loi en $1/f^2$ souvent citée pour les images naturelles, qui n'est qu'une moyenne : "
+        "l'exposant varie d'une image à l'autre"
+    )
+else:
+    exponent = "proche de la loi en $1/f^2$ souvent citée pour les images naturelles"
 display(
     Markdown(
-        "Le spectre des photos décroît très vite avec la fréquence ("
-        + claim(-3 < slope_x < -1.5, "environ en $1/f^2$")
-        + f" : la pente de la courbe en échelle log-log vaut {num(slope_x, 1)}, comme pour toutes les images "
-        f"naturelles), "
-        + claim(slope_d > -0.7, "celui des perturbations est presque plat, proche d'un **bruit blanc**")
-        + f" (pente {num(slope_d, 1)}). Au-delà "
-        f"de 0,25 cycle/pixel (motifs de moins de 4 pixels de période, ligne pointillée), on trouve en médiane "
-        f"{pct(np.median(high_d))} de l'énergie des perturbations (un bruit blanc en aurait "
-        f"{pct(high_white)}), contre {pct(np.median(high_x), 1)} seulement de celle des photos : "
+        "Sur la figure, $\\delta$ à sa vraie échelle est un gris presque uniforme : "
+        + claim(float(psnr.min()) > 40, "la perturbation est invisible")
+        + ". Amplifiée dix fois, elle apparaît comme une fine texture colorée, présente presque partout (dans le "
+        "détail de l'œil, un semis de points de un ou deux pixels). Elle ne dessine ni poisson rouge, ni tarentule, "
+        "ni pizza. Sa corrélation de rang avec les contours de la photo va de "
+        f"{num(suit_contours.min())} à {num(suit_contours.max())}, médiane {num(np.median(suit_contours))} : "
+        + claim(abs(np.median(suit_contours)) < 0.2, "la perturbation ne suit donc pas les contours")
+        + ". Le gradient ne désigne pas ce que nous voyons, mais les directions de l'espace des pixels auxquelles "
+        "le réseau est sensible — ce que montrait déjà, en partie 1, la carte de saillance qui n'était pas un "
+        "détecteur de contours.\n\n"
+        f"Le spectre des photos décroît très vite avec la fréquence : sa pente en échelle log-log vaut "
+        f"{num(slope_x, 1)}, une puissance en $1/f^{{{num(-slope_x, 1, tex=True)}}}$, {exponent}. "
+        + claim(slope_d > -0.7, "Celui des perturbations est presque plat, proche d'un **bruit blanc**")
+        + f" (pente {num(slope_d, 1)}). Au-delà de 0,25 cycle/pixel, on trouve en médiane "
+        f"{pct(np.median(high_d))} de l'énergie des perturbations (un bruit blanc en aurait {pct(high_white)}), "
+        f"contre {pct(np.median(high_x), 1)} seulement de celle des photos : "
         + claim(
             np.median(high_d) > 10 * np.median(high_x),
             "rapportée à l'image, $\\delta$ est dominée par les **hautes fréquences**",
@@ -439,20 +540,42 @@ display(
 # aucun objet, c'est une texture fine et diffuse, dominée par les hautes fréquences — précisément les détails
 # auxquels notre vision est la moins sensible et que les images naturelles contiennent le moins. Elle exploite
 # des directions de l'espace des entrées auxquelles le réseau est très sensible alors qu'un humain ne l'est pas du
-# tout. On peut même estimer la distance à parcourir par un raisonnement linéaire (c'est l'idée de DeepFool,
-# voir Q7) : si $d = \tilde y_i - \tilde y_j$ est l'avance de la classe prédite sur la cible et
-# $\nabla d$ son gradient, il faut au premier ordre un déplacement de norme $d/\|\nabla d\|_2$.
+# tout.
+
+# %% [markdown] tags=["enonce"]
+# ### Une estimation linéaire de la distance
+#
+# Si $d = \tilde y_i - \tilde y_j$ est l'avance de la classe prédite sur la cible et $\nabla d$ son gradient par
+# rapport à l'image, un modèle linéaire franchit la frontière $d = 0$ après un déplacement de norme
+# $d/\|\nabla d\|_2$, au plus court. Le tableau compare cette estimation, calculée sur la photo d'origine, à la
+# norme de la perturbation réellement trouvée.
 
 # %% tags=["hide-input"]
 with torch.enable_grad():
-    x0 = naive.original.clone().requires_grad_(True)
-    scores = model(x0)
+    x_start = naive.original.clone().to(model.device).requires_grad_(True)
+    start_scores = model(x_start)
     every = torch.arange(len(targets))
-    gap = scores[every, naive.original_class] - scores[every, naive.target]
-    (grad_gap,) = torch.autograd.grad(gap.sum(), x0)
+    gap = start_scores[every, naive.original_class] - start_scores[every, naive.target]
+    (grad_gap,) = torch.autograd.grad(gap.sum(), x_start)
 gap = gap.detach().cpu()
 linear = gap / grad_gap.flatten(1).norm(dim=1).cpu()
 factor = naive.l2 / linear
+tp8.course.table(
+    [
+        {
+            "photo": names[k],
+            "cible": targets[k],
+            "avance d": float(gap[k]),
+            "d/‖∇d‖₂ (/255)": float(255 * linear[k]),
+            "‖δ‖₂ trouvée (/255)": float(naive.l2_255[k]),
+            "rapport": float(factor[k]),
+        }
+        for k in range(len(targets))
+    ],
+    digits={"avance d": 1, "d/‖∇d‖₂ (/255)": 0, "‖δ‖₂ trouvée (/255)": 0, "rapport": 1},
+)
+
+# %% tags=["hide-input"]
 display(
     Markdown(
         f"Sur nos dix attaques, l'avance $d$ de la classe d'origine sur la cible vaut entre {num(gap.min(), 1)} et "
@@ -463,42 +586,57 @@ display(
         + f" d'un facteur médian de {num(factor.median(), 1)}, car le réseau n'est linéaire que localement et la "
         "classe dominante change en chemin. "
         + claim(factor.median() < 10, "Le bon ordre de grandeur est pourtant là")
-        + " : l'approximation linéaire explique pourquoi la frontière de décision est si proche."
+        + " : l'approximation linéaire explique pourquoi la frontière de décision est si proche. Itérée, cette "
+        "estimation devient une attaque, DeepFool (voir Q7)."
     )
 )
 
-# %% [markdown]
+# %% [markdown] tags=["question"]
 # <a id="q6"></a>
 # ## Q6 — Conséquences pratiques
 #
+# **Q8.6** Quelles conséquences ces images trompeuses peuvent-elles avoir pour l'utilisation des réseaux de
+# convolution en pratique ?
+
+# %% [markdown]
 # **Sécurité.** Dès qu'un classifieur prend une décision qui intéresse quelqu'un — filtre de contenus,
 # détection de logiciels malveillants, contrôle d'accès par reconnaissance faciale, perception d'un véhicule —,
 # un adversaire peut chercher l'entrée qui le fait se tromper. Les attaques ne restent pas numériques :
-# Kurakin et al. (2017) photographient des images adversaires imprimées et trompent encore le réseau ;
-# Sharif et al. (2016) trompent la reconnaissance faciale avec des montures de lunettes imprimées ;
-# Eykholt et al. (2018) collent quelques autocollants sur un panneau « stop » et le font lire comme une
-# limitation de vitesse ; Athalye et al. (2018) impriment en 3D une tortue classée « fusil » sous presque tous
-# les angles ; Brown et al. (2017) conçoivent un « patch » qui, posé dans n'importe quelle scène, impose sa
-# classe.
+# Kurakin, Goodfellow et Bengio (2017, *Adversarial examples in the physical world*) photographient des images
+# adversaires imprimées et trompent encore le réseau ; Sharif et al. (2016) trompent la reconnaissance faciale
+# avec des montures de lunettes imprimées ; Eykholt et al. (2018) collent quelques autocollants sur un panneau
+# « stop » et le font lire comme une limitation de vitesse ; Athalye et al. (2018) impriment en 3D une tortue
+# classée « fusil » sous presque tous les angles ; Brown et al. (2017) conçoivent un « patch » qui, posé dans
+# n'importe quelle scène, impose sa classe.
 #
 # **Robustesse.** La précision sur un jeu de test mesure le comportement moyen sur des images « naturelles », pas
 # le comportement dans le pire cas au voisinage de chaque image : les réseaux ImageNet usuels, précis à 70–80 %,
-# tombent à une précision quasi nulle face à des perturbations de 4/255 (PGD, en Q7, réussit même des attaques
-# *ciblées* avec ce budget). Il faut donc mesurer la robustesse séparément (par exemple avec AutoAttack, Croce
-# & Hein, 2020), et l'améliorer coûte cher : l'entraînement adversaire (Madry et al., 2018) multiplie le coût de
-# l'apprentissage et fait en général baisser la précision sur les images propres.
+# tombent à une précision quasi nulle face à des perturbations de 4/255 (en Q7, nous essayons ce budget sur nos
+# propres images, avec des attaques *ciblées*). Il faut donc mesurer la robustesse séparément (par exemple avec
+# AutoAttack, Croce & Hein, 2020), et l'améliorer coûte cher : l'entraînement adversaire (Madry et al., 2018)
+# multiplie le coût de l'apprentissage et fait en général baisser la précision sur les images propres.
 #
 # **Confiance et interprétation.** Le réseau ne fonde pas ses décisions sur les mêmes indices que nous :
-# Ilyas et al. (2019) montrent qu'une partie des indices prédictifs des données (*non-robust features*) est
-# imperceptible pour un humain, et que les exemples adversaires exploitent ces indices plutôt qu'un défaut
-# accidentel. Une probabilité élevée n'est donc pas une garantie (nos images « poisson rouge » en sont la preuve),
-# et les explications par gradient de la partie 1 reposent sur les mêmes gradients instables.
+# Ilyas et al. (2019) soutiennent, expériences à l'appui, qu'une partie des indices prédictifs des données
+# (*non-robust features*) est imperceptible pour un humain, et que les exemples adversaires exploitent ces
+# indices plutôt qu'un défaut accidentel. Une probabilité élevée n'est pas non plus une garantie : Nguyen, Yosinski
+# et Clune (2015) obtiennent des probabilités proches de 100 % sur des images qui ne représentent rien pour un
+# humain, et la [partie 3](../partie-3-visualisation/) fabrique elle aussi des images que le réseau classe avec
+# assurance sans qu'on y reconnaisse l'objet. Enfin, les explications par gradient de la partie 1 reposent sur
+# les mêmes gradients, qu'un bruit invisible suffit à détourner.
 #
 # **Attaques sans accès au réseau : la transférabilité.** Notre attaque est en *boîte blanche* : elle exige le
 # gradient du réseau visé. Mais Szegedy et al. avaient observé que des exemples adversaires construits sur un
 # réseau en trompent souvent un autre ; Papernot et al. (2017) s'en servent pour attaquer un service en ligne
-# dont ils ne connaissent que les réponses. Testons-le : nos images fabriquées pour SqueezeNet 1.1 trompent-elles
-# un second réseau qui ne les a jamais vues ?
+# dont ils ne connaissent que les réponses.
+
+# %% [markdown] tags=["enonce"]
+# ### Le transfert vers un second réseau
+#
+# Les dix images adversaires fabriquées pour SqueezeNet 1.1 sont présentées telles quelles à un second réseau,
+# qui n'a pas servi à les fabriquer (VGG16 sur le site publié ; un encadré le signale s'il est remplacé). Le
+# tableau donne ses prédictions sur l'original et sur l'image adversaire, et la probabilité qu'il donne à la
+# cible dans les deux cas.
 
 # %%
 net2 = tp8.course.second_network()
@@ -515,6 +653,11 @@ if second is not None:
     with torch.no_grad():
         p_orig = second.probabilities(naive.original).cpu()
         p_adv = second.probabilities(naive.images).cpu()
+    idx = torch.arange(len(targets))
+    t_orig, t_adv = p_orig[idx, naive.target], p_adv[idx, naive.target]
+    hit = int(((p_adv.argmax(1) == naive.target) & (p_orig.argmax(1) != naive.target)).sum())
+    changed2 = int((p_adv.argmax(1) != p_orig.argmax(1)).sum())
+    gain = float((t_adv / t_orig).median())
 
     def transfer_columns(k):
         return {
@@ -535,27 +678,38 @@ if second is not None:
 
 # %% tags=["hide-input"]
 if second is not None:
-    idx = torch.arange(len(targets))
-    t_orig = p_orig[idx, naive.target]
-    t_adv = p_adv[idx, naive.target]
-    hit = (p_adv.argmax(1) == naive.target).sum()
-    changed2 = (p_adv.argmax(1) != p_orig.argmax(1)).sum()
-    gain = (t_adv / t_orig).median()
-    hit, changed2 = int(hit), int(changed2)
-    hits = "aucune image n'est classée" if hit == 0 else f"{hit} image{'s' * (hit > 1)} sur {len(targets)} "
+    n_attacks = len(targets)
+    hits = "aucune image n'est classée" if hit == 0 else f"{hit} image{'s' * (hit > 1)} sur {n_attacks} "
     hits += "" if hit == 0 else ("sont classées" if hit > 1 else "est classée")
-    verdict = (
-        "Le transfert ciblé échoue donc presque entièrement : une perturbation minimale, taillée pour franchir "
-        "tout juste la frontière d'un réseau, n'a pas de marge pour franchir celle d'un autre"
-        if hit <= len(targets) // 5
-        else "Une partie notable des attaques ciblées se transfère donc, malgré des perturbations minimales"
-    )
+    if hit <= n_attacks // 5:
+        verdict = (
+            f"Le transfert ciblé échoue donc {'entièrement' if hit == 0 else 'presque entièrement'} : une "
+            "perturbation minimale, taillée pour franchir tout juste la frontière d'un réseau, n'a pas de marge "
+            "pour franchir celle d'un autre"
+        )
+    else:
+        verdict = "Une partie notable des attaques ciblées se transfère donc, malgré des perturbations minimales"
+    moved = "aucune image" if changed2 == 0 else f"{changed2} image{'s' * (changed2 > 1)} sur {n_attacks}"
+    if changed2 >= hit + 3:
+        untargeted = (
+            " Changer sa réponse arrive nettement plus souvent que l'amener à la cible : le transfert non ciblé "
+            "est plus facile que le transfert ciblé."
+        )
+    else:
+        untargeted = ""
+    if gain < 2:
+        pull = "la perturbation ne le rapproche guère de la cible"
+    elif t_adv.median() < 0.01:
+        pull = "elle augmente, mais reste infime"
+    else:
+        pull = "la perturbation rapproche nettement le second réseau de la cible"
     display(
         Markdown(
             f"Sur `{second.name}`, **{hits} dans la cible** visée pour SqueezeNet 1.1, et la prédiction change "
-            f"par rapport à l'original pour {changed2} image{'s' * (changed2 > 1)} sur {len(targets)}. La "
-            f"probabilité de la cible passe d'une médiane de ${sci(t_orig.median(), tex=True)}$ sur les originaux à "
-            f"${sci(t_adv.median(), tex=True)}$ sur les images adversaires (rapport médian × {num(gain, 1)}). {verdict}."
+            f"par rapport à l'original pour {moved}. {verdict}."
+            f"{untargeted} La probabilité de la cible passe d'une médiane de ${sci(t_orig.median(), tex=True)}$ "
+            f"sur les originaux à ${sci(t_adv.median(), tex=True)}$ sur les images adversaires (rapport médian "
+            f"× {num(gain, 1)}) : {pull}."
         )
     )
 
@@ -566,10 +720,14 @@ if second is not None:
 # La leçon pratique reste inquiétante : garder ses poids secrets ne suffit pas, puisqu'un attaquant peut
 # entraîner un modèle de substitution et attaquer celui-ci, ou interroger le modèle en boîte noire (voir Q7).
 
-# %% [markdown]
+# %% [markdown] tags=["question"]
 # <a id="q7"></a>
 # ## Q7 — Limites de la méthode naïve et alternatives
 #
+# **Q8.7 (Bonus)** Discutez les limites de cette façon naïve de fabriquer des images adversaires, et proposez
+# des alternatives ou des extensions (la littérature peut vous guider).
+
+# %% [markdown]
 # La méthode du TP est efficace mais rudimentaire. Ses principales limites :
 #
 # 1. **Aucun contrôle pixel par pixel.** Le pas est de longueur fixe en norme $L_2$ : la perturbation peut se
@@ -579,26 +737,48 @@ if second is not None:
 #    au-delà de la frontière, avec une marge infime.
 # 3. **Fragilité.** Conséquence du point précédent, la moindre transformation (compression, flou,
 #    redimensionnement, impression puis photographie) peut ramener l'image de l'autre côté.
-# 4. **Boîte blanche seulement.** Il faut le gradient du réseau ; le transfert vers un autre réseau est faible
-#    (Q6).
+# 4. **Boîte blanche seulement.** Il faut le gradient du réseau, et une perturbation minimale a peu de chances
+#    de franchir aussi la frontière d'un autre réseau : le transfert ciblé est réputé difficile (Liu et al.,
+#    2017 ; voir la mesure de Q6).
 # 5. **Choix du pas.** Un $\eta$ petit donne une perturbation plus petite mais demande beaucoup d'itérations ;
 #    un $\eta$ grand va vite mais « dépasse » la frontière et laisse une perturbation plus visible.
 # 6. **Objectif grossier.** Monter le score $\tilde y_j$ ne fait pas forcément baisser les autres : si toutes
 #    les classes montent ensemble, la cible peut rester derrière. La log-probabilité $\log \hat y_j =
 #    \tilde y_j - \log\sum_k e^{\tilde y_k}$ tient compte des concurrentes.
+
+# %% [markdown] tags=["enonce"]
+# ### La méthode naïve face aux attaques par pas signés
 #
-# `tp8` implémente deux alternatives classiques, toutes deux avec des pas *signés* (chaque valeur bouge de
-# $\pm\alpha$) sur la log-probabilité de la cible :
+# La FGSM et ses descendantes font des pas *signés* : chaque valeur bouge de $\pm\alpha$, dans le sens du
+# gradient d'une perte. Chacune porte le nom de l'article qui la définit :
 #
-# - **FGSM** (*Fast Gradient Sign Method*, Goodfellow et al., 2015) : un seul pas
-#   $x \leftarrow \operatorname{clip}_{[0,1]}\big(x + \varepsilon\,\operatorname{sign}(\nabla_x \log \hat y_j)\big)$,
-#   exactement l'attaque suggérée par l'explication linéaire ;
-# - **PGD** (*Projected Gradient Descent*, Madry et al., 2018) : des pas signés de taille $\alpha$ suivis d'une
-#   projection sur la boule $\|x - x_0\|_\infty \le \varepsilon$, qui **garantit** qu'aucune valeur ne s'écarte de
-#   plus de $\varepsilon$ de l'original.
+# - **FGSM** (*Fast Gradient Sign Method*, Goodfellow et al., 2015), telle que publiée, est **non ciblée** : un
+#   seul pas $x' = \operatorname{clip}_{[0,1]}\big(x + \varepsilon\,\operatorname{sign}(\nabla_x J(x, y))\big)$
+#   qui fait monter la perte $J$ (l'entropie croisée) de la vraie classe $y$ — ici, la classe que SqueezeNet
+#   prédit sur la photo. C'est exactement l'attaque que suggère l'explication linéaire.
+# - Sa variante **ciblée**, la *one-step target class method* de Kurakin, Goodfellow et Bengio (2017,
+#   *Adversarial Machine Learning at Scale*), fait au contraire monter la log-probabilité de la cible :
+#   $x' = \operatorname{clip}_{[0,1]}\big(x + \varepsilon\,\operatorname{sign}(\nabla_x \log \hat y_j)\big)$.
+#   C'est ce que calcule `tp8.fgsm`.
+# - La **méthode itérative de base** (*basic iterative method*, Kurakin, Goodfellow et Bengio, 2017,
+#   *Adversarial examples in the physical world*) répète des pas signés de taille $\alpha$ (1/255 dans
+#   l'article) et ramène l'image, après chacun, dans la boule $\|x - x_0\|_\infty \le \varepsilon$ et dans
+#   $[0,1]$ : aucune valeur ne peut s'écarter de plus de $\varepsilon$ de l'original. Elle part de la photo et
+#   fait un nombre fixe de pas ; sa version ciblée vise chez eux la classe la moins probable.
+# - **PGD** (*Projected Gradient Descent*, Madry et al., 2018) fait la même itération, mais part d'un point
+#   tiré au hasard dans la boule de rayon $\varepsilon$ (et peut être relancée de plusieurs points), elle aussi
+#   pour un nombre fixe de pas ; c'est l'attaque non ciblée qui sert à entraîner et à évaluer les réseaux
+#   robustes.
 #
-# Comparons-les sur les mêmes dix couples (image, cible), avec un budget $\varepsilon = 4/255$ ; ajoutons la
-# méthode naïve avec un pas cinq fois plus grand ($\eta = 1$) pour illustrer le point 5.
+# `tp8.pgd_attack`, malgré son nom, est la méthode itérative de base en version ciblée, sur la cible choisie :
+# elle part de la photo elle-même (sans départ aléatoire), monte $\log \hat y_j$ par pas de $\alpha = 1/255$
+# avec projection sur la boule de rayon $\varepsilon$, et s'arrête, comme la méthode naïve, dès que l'image
+# arrondie à 8 bits est classée dans la cible. Les tableaux la notent « PGD », comme la fonction.
+#
+# Le tableau compare ces attaques sur les mêmes dix couples (image, cible), avec un budget
+# $\varepsilon = 4/255$, et ajoute la méthode naïve avec un pas cinq fois plus grand ($\eta = 1$). La FGSM non
+# ciblée n'a pas de cible : seule sa dernière colonne, la part des images qui quittent leur classe d'origine, la
+# concerne. La marge est l'écart, en probabilité, entre la cible et la classe suivante sur les images réussies.
 
 # %%
 EPS = 4 / 255
@@ -606,10 +786,21 @@ pgd = tp8.pgd_attack(model, images, targets, epsilon=EPS, step_size=1 / 255, max
 fast = tp8.fgsm(model, images, targets, epsilon=EPS)
 naive_big = tp8.fooling_image(model, images, targets, lr=1.0, max_iter=100)
 
+# FGSM as Goodfellow et al. published it: one signed step up the loss of the original class.
+with torch.enable_grad():
+    x_clean = naive.original.clone().to(model.device).requires_grad_(True)
+    loss = torch.nn.functional.cross_entropy(model(x_clean), naive.original_class.to(model.device), reduction="sum")
+    (grad_loss,) = torch.autograd.grad(loss, x_clean)
+fgsm_untargeted = tp8.quantize((x_clean.detach() + EPS * grad_loss.sign()).clamp(0, 1)).cpu()
+with torch.no_grad():
+    pred_untargeted = model.probabilities(fgsm_untargeted).argmax(1).cpu()
+delta_untargeted = fgsm_untargeted - naive.original
+left_untargeted = float((pred_untargeted != naive.original_class).float().mean())
+
 METHODS = {
     "naïve, η = 0,2": naive,
     "naïve, η = 1": naive_big,
-    "FGSM, ε = 4/255": fast,
+    "FGSM ciblée, ε = 4/255": fast,
     "PGD, ε = 4/255": pgd,
 }
 
@@ -623,6 +814,7 @@ def runner_up_margin(result):
     return tgt - p.max(dim=1).values
 
 
+margins = {label: runner_up_margin(r)[r.success] for label, r in METHODS.items()}
 summary = [
     {
         "méthode": label,
@@ -631,29 +823,45 @@ summary = [
         "‖δ‖₂ /255 (médiane)": f"{num(r.l2_255.median(), 0)}",
         "‖δ‖∞ /255 (max)": f"{num(r.linf_255.max(), 0)}",
         "p(cible) (médiane)": pct(r.target_prob.median()),
-        "marge sur la 2ᵉ classe (médiane)": num(runner_up_margin(r)[r.success].median()) if r.success.any() else "—",
+        "marge sur la 2ᵉ classe (médiane)": num(margins[label].median()) if r.success.any() else "—",
+        "quitte sa classe d'origine": pct((r.predicted != r.original_class).float().mean()),
     }
     for label, r in METHODS.items()
 ]
+summary.append(
+    {
+        "méthode": "FGSM non ciblée, ε = 4/255",
+        "succès": "—",
+        "itérations (médiane)": "1",
+        "‖δ‖₂ /255 (médiane)": num(255 * delta_untargeted.flatten(1).norm(dim=1).median(), 0),
+        "‖δ‖∞ /255 (max)": num(255 * delta_untargeted.abs().max(), 0),
+        "p(cible) (médiane)": "—",
+        "marge sur la 2ᵉ classe (médiane)": "—",
+        "quitte sa classe d'origine": pct(left_untargeted),
+    }
+)
 tp8.course.table(summary)
 
 # %% tags=["hide-input"]
 left = (fast.predicted != fast.original_class).float().mean()
-margins = {label: runner_up_margin(r)[r.success] for label, r in METHODS.items()}
 higher = naive_big.target_prob.median() > naive.target_prob.median()
 display(
     Markdown(
-        f"- **FGSM** ne réussit que {pct(fast.success_rate)} des attaques ciblées : "
+        f"- **FGSM ciblée** ne réussit que {pct(fast.success_rate)} des attaques : "
         + claim(fast.success_rate < 0.5, "un seul pas linéaire de 4/255 ne suffit pas à atteindre une cible lointaine")
         + ", alors même que "
         + claim(
             fast.l2_255.median() >= max(r.l2_255.median() for r in METHODS.values()),
             "sa perturbation est la plus grande en norme $L_2$",
         )
-        + " (toutes les valeurs bougent de $\\pm\\varepsilon$). "
-        + claim(left > fast.success_rate, "Il fait en revanche quitter sa classe d'origine")
-        + f" à {pct(left)} des images : en non ciblé, il suffit de s'éloigner de la classe "
-        f"d'origine, ce qu'un pas linéaire fait bien.\n"
+        + " (toutes les valeurs bougent de $\\pm\\varepsilon$). Elle fait pourtant quitter sa classe d'origine à "
+        f"{pct(left)} des images, et la FGSM telle que publiée, non ciblée, à {pct(left_untargeted)} : "
+        + claim(
+            min(left_untargeted, float(left)) > fast.success_rate,
+            "s'éloigner de la classe d'origine, un seul pas linéaire le fait bien plus souvent que rejoindre une "
+            "cible choisie",
+        )
+        + ".\n"
         f"- **PGD** réussit {pct(pgd.success_rate)} des attaques en {num(pgd.iterations.float().median(), 0)} pas "
         f"(médiane) avec au plus {num(pgd.linf_255.max(), 0)}/255 par valeur, contre "
         f"{num(naive.linf_255.max(), 0)}/255 pour la méthode naïve. "
@@ -683,9 +891,12 @@ display(
     )
 )
 
-# %% [markdown]
-# **Où va la perturbation ?** L'histogramme des écarts $|\delta|$ (en niveaux de gris, toutes valeurs des dix
-# images, échelle logarithmique) montre la différence de nature entre les deux contraintes.
+# %% [markdown] tags=["enonce"]
+# ### Où va la perturbation ?
+#
+# L'histogramme donne la distribution des écarts $|\delta|$ (en niveaux de gris, toutes valeurs des dix
+# images, échelle logarithmique) pour la méthode naïve, avec ses deux pas, et pour PGD ; la ligne pointillée
+# marque $\varepsilon = 4$ niveaux.
 
 # %% tags=["hide-input"]
 fig = plt.figure(figsize=(8, 3.2), facecolor="white", layout="constrained")
@@ -708,11 +919,11 @@ ax.legend(fontsize=8)
 show(
     fig,
     alt="Histogramme en échelle logarithmique de l'écart de chaque valeur de pixel, en niveaux de gris, pour la "
-    "méthode naïve avec deux pas et pour PGD : la méthode naïve a une longue traîne au-delà de 4 niveaux, PGD "
-    "s'arrête exactement à 4, marqué par une ligne pointillée.",
+    "méthode naïve avec deux pas et pour PGD, avec une ligne pointillée à 4 niveaux.",
 )
 
 
+# %% tags=["hide-input"]
 def share(r, test):
     return pct((test((r.perturbation.abs() * 255).round())).float().mean(), 1)
 
@@ -729,33 +940,49 @@ display(
     )
 )
 
-# %% [markdown]
-# Les images PGD, pour les mêmes photos et les mêmes cibles que la première figure (l'original ne change pas,
-# et la différence à sa vraie échelle reste un gris uniforme : seules l'image adversaire et la perturbation
-# amplifiée dix fois sont montrées) : la perturbation est plus uniforme, sans zones où elle se concentre.
+# %% [markdown] tags=["enonce"]
+# Les perturbations amplifiées dix fois ($0{,}5 + 10\,\delta$), méthode naïve ($\eta = 0{,}2$) à gauche et PGD
+# à droite, pour les deux photos et les deux cibles de la première figure. Les vignettes sont à l'échelle 1 (un
+# pixel de la figure par pixel de l'image) ; les écarts de plus de 12,75 niveaux de gris y saturent.
 
-# %%
+# %% tags=["hide-input"]
+fig, axes = tp8.plotting.tile_figure(len(shown), 2, (224, 224), title_lines=2)
+for row, k in enumerate(shown.tolist()):
+    for col, (label, r) in enumerate([("naïve, η = 0,2", naive), ("PGD, ε = 4/255", pgd)]):
+        tile = (0.5 + 10 * r.perturbation[k]).clamp(0, 1)
+        title = f"{names[k]} → {model.categories[int(r.target[k])]}\n{label} : 0,5 + 10 δ"
+        tp8.plotting.show_tile(axes[row, col], tp8.to_numpy(tile), title)
 show(
-    tp8.plot_attack(pgd[shown], model, magnify=10, panels=("adversarial", "magnified")),
-    alt="Les trois mêmes photos attaquées par PGD avec ε = 4/255 : l'image adversaire, identique à l'œil à la photo, "
-    "puis la perturbation multipliée par 10, une texture colorée qui couvre toute l'image avec la même intensité.",
+    fig,
+    alt="Deux rangées (coffee vers tarantula, china vers pizza) : à gauche la perturbation de la méthode naïve, à "
+    "droite celle de PGD, toutes deux multipliées par 10 autour d'un gris moyen.",
 )
 
 
-# %% tags=["remove-cell"]
+# %% tags=["hide-input"]
 def unevenness(result):
     """How concentrated a perturbation is: coefficient of variation of |δ| smoothed over 8-pixel blocks."""
     local = torch.nn.functional.avg_pool2d(result.perturbation.abs().sum(1, keepdim=True), 8).flatten(1)
     return (local.std(dim=1) / local.mean(dim=1)).median()
 
 
-claim(unevenness(pgd[first]) < unevenness(naive[first]), "plus uniforme, sans zones où elle se concentre")
+display(
+    Markdown(
+        "La perturbation de PGD est "
+        + claim(unevenness(pgd[first]) < unevenness(naive[first]), "plus uniforme, sans zones où elle se concentre")
+        + f" : le coefficient de variation de $|\\delta|$ moyenné par blocs de $8\\times8$ pixels vaut en médiane "
+        f"{num(unevenness(pgd[first]))} pour PGD contre {num(unevenness(naive[first]))} pour la méthode naïve."
+    )
+)
 
-# %% [markdown]
-# **Fragilité.** Une image adversaire diffusée sur le web sera recompressée, redimensionnée, parfois floutée.
-# Simulons deux transformations bénignes : une compression JPEG de qualité 75 (faite en mémoire avec PIL), et un
-# léger flou gaussien ($\sigma = 0{,}5$ pixel). Pour contrôle, on applique aussi ces transformations aux photos
-# d'origine : le réseau doit continuer à les reconnaître.
+# %% [markdown] tags=["enonce"]
+# ### Deux transformations anodines
+#
+# Une image adversaire diffusée sur le web sera recompressée, redimensionnée, parfois floutée. Simulons deux
+# transformations : une compression JPEG de qualité 75 (faite en mémoire avec PIL), et un léger flou gaussien
+# ($\sigma = 0{,}5$ pixel). Le tableau donne, parmi les attaques réussies, la part d'images encore classées dans
+# leur cible après la transformation, et la part ramenée à leur classe d'origine. Pour contrôle, la dernière
+# ligne applique ces transformations aux photos d'origine : la part qui garde sa classe.
 
 
 # %%
@@ -803,11 +1030,21 @@ flipped = [
 fragility = {"naïve, η = 0,2": naive, "naïve, η = 1": naive_big, "PGD, ε = 4/255": pgd}
 rows = []
 for label, r in fragility.items():
-    row = {"images adversaires": label}
+    row = {"images": label}
     for n, t in TRANSFORMS.items():
         stays, back = survival(r, t)
-        row[f"{n} : reste dans la cible"], row[f"{n} : revient à l'origine"] = pct(stays), pct(back)
+        row[f"{n} : dans la cible"], row[f"{n} : classe d'origine"] = pct(stays), pct(back)
     rows.append(row)
+rows.append(
+    {
+        "images": "photos d'origine (contrôle)",
+        **{
+            col: ("—" if col.endswith("dans la cible") else pct(control[col.split(" : ")[0]]))
+            for col in rows[0]
+            if " : " in col
+        },
+    }
+)
 tp8.course.table(rows)
 
 # %% tags=["hide-input"]
@@ -816,9 +1053,7 @@ jpeg_pgd, back_pgd = survival(pgd, jpeg)
 blur = {label: survival(r, TRANSFORMS["flou σ = 0,5"])[0] for label, r in fragility.items()}
 display(
     Markdown(
-        "Le tableau donne, parmi les attaques réussies, la part d'images encore classées dans leur cible après la "
-        "transformation, et la part ramenée à leur classe d'origine. "
-        + claim(min(control.values()) >= 0.6, "Les photos d'origine, elles, gardent leur classe")
+        claim(min(control.values()) >= 0.6, "Les photos d'origine, elles, gardent leur classe")
         + f" ({pct(control['JPEG q = 75'])} après JPEG, {pct(control['flou σ = 0,5'])} après flou"
         + (f" ; exception{'s' * (len(flipped) > 1)} : {' ; '.join(flipped)}" if flipped else "")
         + "). Après une "
@@ -861,12 +1096,19 @@ claim(max(jpeg_naive, jpeg_pgd) < 0.5, "Changer de norme ne suffit pas")
 #   long de la frontière avec les seules décisions (*Boundary Attack*, Brendel et al., 2018), recherche
 #   aléatoire (*Square Attack*, Andriushchenko et al., 2020), ou transfert depuis un modèle de substitution
 #   (Papernot et al., 2017).
-# - **Côté défense** : l'entraînement adversaire (Goodfellow et al., 2015 ; Madry et al., 2018), seule défense
-#   empirique qui ait résisté à l'épreuve du temps, et les défenses *certifiées* comme le lissage aléatoire
-#   (*randomized smoothing*, Cohen et al., 2019), qui garantissent la prédiction dans une boule de rayon donné.
-#   Pour évaluer une défense : AutoAttack (Croce & Hein, 2020).
+# - **Côté défense : l'entraînement adversaire**, qui entraîne le réseau sur des exemples adversaires fabriqués
+#   au fil de l'apprentissage. Goodfellow et al. (2015) le proposaient avec la FGSM, mais l'entraînement sur des
+#   attaques en un seul pas n'a pas tenu. Le réseau apprend à reconnaître la perturbation elle-même, au point de
+#   mieux classer les images attaquées que les images propres (*label leaking*, Kurakin, Goodfellow et Bengio,
+#   2017, *Adversarial Machine Learning at Scale*) ; et il apprend surtout à rendre son gradient trompeur
+#   (*gradient masking*) : il résiste aux attaques en un pas, mais pas aux attaques itératives ni aux exemples
+#   transférés depuis un autre réseau (Tramèr et al., 2018, *Ensemble Adversarial Training*). Seul
+#   l'entraînement sur des attaques PGD à plusieurs pas (Madry et al., 2018) a résisté à l'épreuve du temps
+#   parmi les défenses empiriques. Les défenses *certifiées*, comme le lissage aléatoire (*randomized
+#   smoothing*, Cohen et al., 2019), garantissent la prédiction dans une boule de rayon donné. Pour évaluer une
+#   défense : AutoAttack (Croce & Hein, 2020).
 
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ## À retenir
 #
 # - Quelques pas de gradient sur **l'entrée**, avec un réseau figé, suffisent à faire classer une photo dans
@@ -874,23 +1116,49 @@ claim(max(jpeg_naive, jpeg_pgd) < 0.5, "Changer de norme ne suffit pas")
 #   fréquence, invisible à l'œil et qui survit à l'enregistrement en PNG.
 # - L'explication linéaire (Goodfellow et al., 2015) rend compte de l'essentiel : en très grande dimension, de
 #   minuscules changements alignés sur le gradient s'additionnent.
-# - En pratique, la précision ne dit rien de la robustesse ; les attaques existent aussi en boîte noire et dans
-#   le monde physique, même si nos perturbations minimales transfèrent mal d'un réseau à l'autre.
+# - En pratique, la précision ne dit rien de la robustesse, et les attaques existent aussi en boîte noire et
+#   dans le monde physique.
 # - La méthode naïve ne contrôle pas $\|\delta\|_\infty$ et s'arrête au ras de la frontière, d'où sa fragilité
-#   (JPEG, flou). PGD fixe un budget $L_\infty$ garanti ; les marges (C&W), l'EOT et l'entraînement adversaire
-#   vont plus loin.
+#   (JPEG, flou). Les attaques itératives par pas signés (Kurakin et al., Madry et al.) fixent un budget
+#   $L_\infty$ garanti ; les marges (C&W) et l'EOT vont plus loin, et seul l'entraînement adversaire à plusieurs
+#   pas (PGD) a tenu comme défense empirique.
 
-# %% tags=["remove-cell"]
-success_all = bool(naive.success.all())
+# %% tags=["hide-input", "solution"]
 claim(
-    success_all and float(psnr.min()) > 40, "suffisent à faire classer une photo dans n'importe quelle classe choisie"
+    bool(naive.success.all()) and float(psnr.min()) > 40,
+    "suffisent à faire classer une photo dans n'importe quelle classe choisie",
 )
-claim(
-    second is None or hit <= len(targets) // 5,
-    "même si nos perturbations minimales transfèrent mal d'un réseau à l'autre",
-)
+if second is not None:
+    if hit <= len(targets) // 5:
+        transfer = (
+            f"- Sur le second réseau ({second.name}), nos perturbations minimales ne font atteindre la cible "
+            + (
+                f"à aucune des {len(targets)} images"
+                if hit == 0
+                else f"qu'à {hit} image{'s' * (hit > 1)} sur {len(targets)}"
+            )
+            + " : le transfert ciblé demande des attaques plus fortes, ou un ensemble de réseaux."
+        )
+    else:
+        transfer = (
+            f"- Sur le second réseau ({second.name}), {hit} images sur {len(targets)} atteignent la cible visée "
+            "pour SqueezeNet 1.1 : garder ses poids secrets ne protège pas."
+        )
+    display(Markdown(transfer))
 
 # %% [markdown]
 # La [partie 3](../partie-3-visualisation/) retourne la même montée de gradient sur l'entrée dans l'autre sens :
 # au lieu de partir d'une photo pour la faire mal classer, on part de presque rien pour faire **apparaître** ce
 # qu'une classe représente pour le réseau.
+
+# %% [markdown]
+# ## Compte rendu
+#
+# Le compte rendu du soir tient en quelques lignes. Pour cette partie, il contient :
+#
+# 1. votre réponse à la question ★ [Q8.5](#q5) : les images trompeuses obtenues, montrées et interprétées (les
+#    questions Q8.6 et Q8.7, bonus, peuvent y être discutées) ;
+# 2. votre avancement : ce qui a marché ou non (votre fonction `image_trompeuse` passe-t-elle sa vérification ?) ;
+# 3. si vous le souhaitez, vos remarques : ce que vous avez compris ou non.
+#
+# Partez du [modèle de compte rendu](compte-rendu-tp8.ipynb), une rubrique par question, de Q8.1 à Q8.11.

@@ -7,7 +7,7 @@
 #     language: python
 #     name: python3
 #   tp8:
-#     min_figures: 14
+#     min_figures: 10
 # ---
 
 # %% [markdown]
@@ -22,6 +22,8 @@
 # proposée par Simonyan, Vedaldi et Zisserman (2014, §2), avec les régularisations d'images
 # étudiées par Yosinski et al. (2015).
 #
+# [Essayer la visualisation de classes dans le navigateur](../essayer/#visualisation)
+#
 # ## Le principe : une montée de gradient sur l'image
 #
 # Notons $\tilde y_i(x)$ le **score** de la classe $i$ pour l'image $x$ : la sortie du réseau
@@ -30,8 +32,8 @@
 #
 # $$\mathcal L(x) = \tilde y_i(x) - \lambda\,\|x\|_2 \qquad (3)$$
 #
-# par montée de gradient, exactement comme on entraîne un réseau, mais par rapport à l'entrée et
-# dans le sens qui *augmente* l'objectif :
+# par montée de gradient, comme on entraîne un réseau, mais par rapport à l'entrée et dans le
+# sens qui *augmente* l'objectif :
 #
 # $$x \leftarrow x + \eta\,\nabla_x \mathcal L(x) \qquad (4)$$
 #
@@ -40,10 +42,11 @@
 # - **Le score plutôt que la probabilité.** La probabilité softmax de la classe $i$ peut monter
 #   simplement parce que les scores des *autres* classes baissent ; Simonyan et al. maximisent le
 #   score pour que l'image accumule des indices *en faveur* de la classe $i$, et non des indices
-#   contre les 999 autres. Le revers de ce choix apparaîtra en Q10 : rien n'empêche alors le score
-#   d'une classe voisine de monter en même temps.
-# - **La pénalité $\lambda\|x\|_2$.** Un réseau à ReLU est linéaire par morceaux : sans frein, on
-#   ferait monter le score indéfiniment en amplifiant le contraste partout. La pénalité impose
+#   contre les 999 autres. Le revers de ce choix : l'objectif ne dit rien des autres classes, si
+#   bien que le score d'une classe voisine peut monter en même temps, et la probabilité de la
+#   classe visée baisser alors que son score augmente.
+# - **La pénalité $\lambda\|x\|_2$.** Un réseau à ReLU est linéaire par morceaux : sans frein, la
+#   montée ferait croître le score en amplifiant le contraste partout. La pénalité impose
 #   d'expliquer la classe avec le moins d'écart possible à une image neutre.
 #
 # ### Norme, ou norme au carré ?
@@ -55,16 +58,19 @@
 # $$x \leftarrow (1 - 2\eta\lambda)\,x + \eta\,\nabla_x \tilde y_i(x) :$$
 #
 # à chaque pas, l'image est d'abord *rétrécie* d'un facteur constant vers l'origine, puis poussée
-# par le gradient du score. C'est exactement la « décroissance L2 » (*L2 decay*) de Yosinski et
-# al., avec $\theta_{\text{decay}} = 2\eta\lambda$. Le gradient de la norme non élevée au carré,
-# $\lambda\,x/\|x\|_2$, est au contraire un rappel de **longueur constante** $\lambda$, quelle que
-# soit la distance de l'image à l'origine. Les deux formulations ne diffèrent pourtant que par le
-# réglage de $\lambda$ : un point stationnaire vérifie $\nabla\tilde y_i = 2\lambda x^\star$ dans
-# un cas et $\nabla\tilde y_i = \lambda' x^\star/\|x^\star\|_2$ dans l'autre, ce qui est la même
-# condition dès que $\lambda' = 2\lambda\|x^\star\|_2$. Elles décrivent donc la même famille
-# d'images, plus ou moins contrastées selon le poids choisi ; mais pour une image dont la norme
-# vaut quelques centaines, il faut un $\lambda'$ des centaines de fois plus grand que $\lambda$
-# (ordre de grandeur calculé plus bas).
+# par le gradient du score. C'est la « décroissance L2 » (*L2 decay*) de Yosinski et al., avec
+# $\theta_{\text{decay}} = 2\eta\lambda$, à un détail près : leur pas
+# $x \leftarrow r_\theta(x + \eta\nabla)$, avec $r_\theta(x) = (1 - \theta)\,x$, rétrécit aussi le
+# terme de gradient, qui y est multiplié par $1 - \theta$ (0,99 avec les réglages du TP). Le
+# gradient de la norme non élevée au carré, $\lambda\,x/\|x\|_2$, est au contraire un rappel de
+# **longueur constante** $\lambda$, quelle que soit la distance de l'image à l'origine. Les deux
+# formulations ne diffèrent pourtant que par le réglage de $\lambda$ : un point stationnaire
+# vérifie $\nabla\tilde y_i = 2\lambda x^\star$ dans un cas et
+# $\nabla\tilde y_i = \lambda' x^\star/\|x^\star\|_2$ dans l'autre, ce qui est la même condition dès
+# que $\lambda' = 2\lambda\|x^\star\|_2$. Elles décrivent donc la même famille d'images, plus ou
+# moins contrastées selon le poids choisi ; mais pour une image dont la norme vaut quelques
+# centaines, il faut un $\lambda'$ des centaines de fois plus grand que $\lambda$ (ordre de
+# grandeur calculé plus bas).
 #
 # ### Dans quel espace ?
 #
@@ -106,6 +112,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from IPython.display import Markdown, display
+from skimage.color import rgb2hsv
 
 import tp8
 from tp8.course import claim, num, pct, prob, sci, second_network, show, table
@@ -134,6 +141,29 @@ def mesures(net, images, targets):
     }
 
 
+def saturation(images):
+    """Saturation moyenne (HSV, de 0 pour un gris à 1 pour une couleur pure) de chaque image."""
+    return torch.tensor([float(rgb2hsv(im)[..., 1].mean()) for im in tp8.to_numpy(images)])
+
+
+def moitie(images):
+    """Les images réduites de moitié (moyenne de chaque bloc de 2 × 2 pixels) : des vignettes quatre fois
+    plus légères, pour les figures qui comparent des réglages plutôt que des détails."""
+    return torch.nn.functional.avg_pool2d(images, 2)
+
+
+def centre(images, cote=112):
+    """Le carré central de chaque image, à pleine résolution : pour comparer la texture fine."""
+    i, j = (images.shape[-2] - cote) // 2, (images.shape[-1] - cote) // 2
+    return images[..., i : i + cote, j : j + cote]
+
+
+def liste(mots):
+    """« a », « a et b », « a, b et c »."""
+    mots = list(mots)
+    return " et ".join(mots) if len(mots) < 3 else ", ".join(mots[:-1]) + " et " + mots[-1]
+
+
 # %% [markdown]
 # Les réglages par défaut de `tp8.class_visualization`, utilisés partout sauf mention contraire,
 # sont ceux du TP : $\eta = 5$, $\lambda = 10^{-3}$, 100 itérations, un flou d'écart-type
@@ -156,7 +186,6 @@ md(
     f"$\\lambda' = 2\\lambda\\|z\\|_2 \\approx {num(2 * DEFAUTS['l2_reg'] * norme_bruit, tex=True)}$ "
     "pour exercer le même rappel sur cette image."
 )
-
 # %% [markdown]
 # ## À vous : le pas de la montée
 #
@@ -206,8 +235,9 @@ tp8.checks.class_visualization_step(pas_de_montee)
 # La boucle ci-dessous reprend celle de `tp8.class_visualization`, avec les mêmes réglages, autour de
 # votre pas : avant chaque pas, l'image est décalée au hasard (`tp8.jitter`) ; après lui, le décalage
 # est annulé et les pixels sont ramenés dans $[0, 1]$ ; toutes les dix itérations, l'image est floutée
-# (`tp8.gaussian_blur`). Elle fabrique ici deux classes ; la suite de la page appelle
-# `tp8.class_visualization`.
+# (`tp8.gaussian_blur`). Elle fabrique ici deux classes, montrées réduites de moitié (chaque bloc de
+# 2 × 2 pixels moyenné) pour alléger la page ; `vos_images` garde la pleine résolution. La suite de
+# la page appelle `tp8.class_visualization`.
 
 
 # %%
@@ -233,58 +263,44 @@ votre_pas = tp8.checks.use(pas_de_montee, tp8.checks.class_visualization_step)
 vos_images = visualiser(model, VOS_CLASSES, votre_pas, **DEFAUTS)
 vos_mesures = mesures(model, vos_images, model.class_indices(VOS_CLASSES, len(VOS_CLASSES)))
 show(
-    tp8.image_grid(vos_images, [f"{c}\np = {num(p, 3)}" for c, p in zip(VOS_CLASSES, vos_mesures["proba"])], ncols=2),
-    alt="Deux images fabriquées par la boucle autour du pas de montée, l'une pour la classe flamingo, l'autre pour "
-    "tarantula, chacune titrée de la probabilité que le réseau donne à sa classe : des motifs colorés sur fond gris.",
+    tp8.image_grid(
+        moitie(vos_images), [f"{c}\np = {num(p, 3)}" for c, p in zip(VOS_CLASSES, vos_mesures["proba"])], ncols=2
+    ),
+    alt="Deux images fabriquées par la boucle autour du pas de montée, réduites de moitié, l'une pour la classe "
+    "flamingo, l'autre pour tarantula, chacune titrée de la probabilité que le réseau donne à sa classe.",
 )
 
 # %% [markdown]
-# ## Huit classes en un seul appel
+# ## Six classes en un seul appel
 #
 # `tp8.class_visualization` accepte une liste de classes et optimise toutes les images en un seul
 # lot : une image de bruit par classe, les mêmes translations aléatoires pour toutes. On choisit
-# des animaux, une plante, un objet et un paysage. Sous chaque image : la probabilité finale de
-# la classe visée et son score.
+# des animaux, un objet et un paysage. Sous chaque image : la probabilité finale de la classe
+# visée et son score.
 
 # %%
-CLASSES = ["flamingo", "tarantula", "goldfish", "king penguin", "jellyfish", "daisy", "hourglass", "volcano"]
-with tp8.course.Stopwatch() as chrono_tp:  # le temps et les vignettes (tous les 5 pas) resservent en fin de page
-    viz = tp8.class_visualization(model, CLASSES, snapshot_every=5, seed=0, **DEFAUTS)
+CLASSES = ["flamingo", "tarantula", "goldfish", "king penguin", "hourglass", "volcano"]
+viz = tp8.class_visualization(model, CLASSES, snapshot_every=0, seed=0, **DEFAUTS)
 m = mesures(model, viz.images, viz.target)
 titres = [f"{c}\np = {num(p, 3)}, ỹ = {num(s, 0)}" for c, p, s in zip(CLASSES, m["proba"], m["score"])]
 show(
-    tp8.image_grid(viz.images, titres, ncols=4),
-    alt="Huit images générées, une par classe (" + ", ".join(CLASSES) + "), chacune titrée de sa probabilité "
-    "et de son score : des motifs colorés répétés sur un fond gris, où l'on reconnaît des fragments de la "
-    "classe visée.",
+    tp8.image_grid(viz.images, titres, ncols=3),
+    alt="Six images générées, une par classe (" + ", ".join(CLASSES) + "), chacune titrée de sa probabilité "
+    "et de son score : des motifs colorés répétés sur un fond gris.",
 )
 
 # %% [markdown]
-# L'évolution de l'une d'elles, `volcano`, aux itérations 25, 50 et 100 (au-dessus de chaque
-# vignette, la probabilité de la classe visée à ce moment ; le bruit de départ est montré en Q9,
-# et l'ascension du flamant est animée en fin de page) :
-
-# %%
-extrait = viz[[CLASSES.index("volcano")]]  # cette classe : son image, ses vignettes, sa colonne de probabilités
-extrait.snapshots = [(t, imgs) for t, imgs in extrait.snapshots if t in (25, 50, 100)]  # le bruit est montré plus bas
-show(
-    tp8.plot_class_visualization(extrait, model, max_columns=3),
-    alt="L'image de la classe volcano aux itérations 25, 50 et 100 : des cônes sombres et des coulées orangées "
-    "apparaissent sur le bruit puis se contrastent, avec la probabilité de la classe visée au-dessus de chaque "
-    "vignette.",
-)
-
-# %% [markdown]
-# Et, pour les huit classes, la probabilité de la classe visée et l'objectif
+# Pour les six classes, la probabilité de la classe visée et l'objectif
 # $\tilde y_i - \lambda\|z\|_2^2$ au fil des itérations. Chaque point est mesuré sur l'image
-# *décalée* de l'itération en cours, d'où les zigzags.
+# *décalée* de l'itération en cours, d'où les zigzags. L'évolution d'une image au fil des
+# itérations est montrée en Q9.
 
 # %%
 iterations = np.arange(viz.probabilities.shape[0])
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.8), facecolor="white", layout="constrained")
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.0), facecolor="white", layout="constrained")
 for k, c in enumerate(CLASSES):
-    ax1.plot(iterations, viz.probabilities[:, k], label=c, lw=1.4)
-    ax2.plot(iterations, viz.objective[:, k], lw=1.4)
+    ax1.plot(iterations, viz.probabilities[:, k], label=c, lw=1.3)
+    ax2.plot(iterations, viz.objective[:, k], lw=1.3)
 ax1.set(xlabel="itération", ylabel="probabilité de la classe visée", ylim=(-0.02, 1.02))
 ax2.set(xlabel="itération", ylabel=r"objectif $\tilde y_i - \lambda\|z\|_2^2$")
 for ax in (ax1, ax2):
@@ -293,18 +309,24 @@ ax1.legend(fontsize=8, ncols=2, loc="lower right")
 show(
     fig,
     alt="Deux graphiques en fonction de l'itération, une courbe par classe : à gauche la probabilité de la classe "
-    "visée, qui passe de 0 à 1 en une vingtaine d'itérations ; à droite l'objectif, qui part d'une valeur très "
-    "négative, saute vers l'itération 10 puis continue de monter.",
+    "visée, à droite l'objectif, le score moins la pénalité.",
 )
 
-# %% [markdown]
+# %% [markdown] tags=["question"]
 # <a id="q8"></a>
-# ## Q8 — Ce que montrent les visualisations
+# ## Q8 — Les images obtenues
 #
-# Quelques mesures sur les huit images finales : le score, la probabilité qui reste aux 999 autres
+# **Q8.8 ★** Montrez les images obtenues pour plusieurs classes et interprétez-les : qu'y voit-on,
+# à quel point le réseau en est-il sûr, et qu'est-ce que cela dit de ce qu'il a appris ?
+
+# %% [markdown] tags=["enonce"]
+# Quelques mesures sur les six images finales : le score, la probabilité qui reste aux 999 autres
 # classes ($1 - p$), l'itération à partir de laquelle $p$ dépasse 0,5, la classe suivante dans le
-# classement du réseau, et $1 - p$ une fois l'image arrondie sur 8 bits (ce que contiendrait un
-# PNG).
+# classement du réseau, $1 - p$ une fois l'image arrondie sur 8 bits (ce que contiendrait un PNG)
+# et la norme $\|z\|_2$. La colonne « voisinage » situe la deuxième classe parmi les 999 autres :
+# la dernière couche donne à chaque classe un vecteur de poids, et l'on classe les autres classes
+# par similarité cosinus avec celui de la classe visée (1 = la plus semblable). Le second tableau
+# donne, pour comparaison, la classe en tête et son score sur deux photos de scikit-image.
 
 # %% tags=["hide-input"]
 photos = {s.name: s for s in tp8.sample_images(["chelsea", "coffee"])}
@@ -314,37 +336,46 @@ vraies = mesures(model, images_photos, [model.class_index(t) for t in top_photos
 deuxieme = [top[1] for top in model.predict(viz.images, k=2)]
 m8 = mesures(model, tp8.quantize(viz.images), viz.target)
 seuil = [int(np.argmax(viz.probabilities[:, k].numpy() > 0.5)) for k in range(len(CLASSES))]
-table(
-    [
-        {
-            "classe visée": c,
-            "score ỹ": num(m["score"][k], 0),
-            "1 − p": sci(m["reste"][k]),
-            "p dépasse 0,5 à l'itération": seuil[k],
-            "2e classe (p)": f"{deuxieme[k][0]} ({sci(deuxieme[k][1])})",
-            "1 − p après arrondi 8 bits": sci(m8["reste"][k]),
-            "‖z‖₂": num(m["norme"][k], 0),
-        }
-        for k, c in enumerate(CLASSES)
-    ]
-)
-
-# %% tags=["hide-input"]
-# « Proche parente » pour le réseau : la dernière couche donne à chaque classe un vecteur de poids ;
-# on classe les 999 autres classes par similarité cosinus avec celui de la classe visée.
 last = [m_ for m_ in model.net.modules() if isinstance(m_, (torch.nn.Linear, torch.nn.Conv2d))][-1]
 w = torch.nn.functional.normalize(last.weight.detach().flatten(1), dim=1)
 similarity = w @ w.T
 rang_voisine = []
 for k in range(len(CLASSES)):
     order = similarity[viz.target[k]].argsort(descending=True).tolist()
-    rang_voisine.append(order.index(model.class_index(deuxieme[k][0])))  # 1 = la plus semblable
+    rang_voisine.append(order.index(model.class_index(deuxieme[k][0])))  # order[0] est la classe visée
+display(
+    table(
+        [
+            {
+                "classe visée": c,
+                "score ỹ": num(m["score"][k], 0),
+                "1 − p": sci(m["reste"][k]),
+                "p > 0,5 dès l'itération": seuil[k],
+                "2e classe (p)": f"{deuxieme[k][0]} ({sci(deuxieme[k][1])})",
+                "voisinage": rang_voisine[k],
+                "1 − p après arrondi 8 bits": sci(m8["reste"][k]),
+                "‖z‖₂": num(m["norme"][k], 0),
+            }
+            for k, c in enumerate(CLASSES)
+        ]
+    )
+)
+display(
+    table(
+        [
+            {"photo": nom, "classe en tête": t, "score ỹ": num(vraies["score"][k], 0), "p": num(vraies["proba"][k])}
+            for k, (nom, t) in enumerate(zip(photos, top_photos))
+        ]
+    )
+)
+
+# %% tags=["hide-input"]
 voisines = sum(r <= 20 for r in rang_voisine)
 scores_photos = float(vraies["score"].max())
 saut = viz.objective[10] - viz.objective[9]
 montee_finale = viz.objective[-1] - viz.objective[max(seuil) + 10]
 md(
-    "**Le réseau est catégorique.** Pour les huit images, la probabilité laissée aux 999 autres classes "
+    f"**Le réseau est catégorique.** Pour les {len(CLASSES)} images, la probabilité laissée aux 999 autres classes "
     f"ne dépasse pas {sci(m['reste'].max())}, et $p$ dépasse 0,5 pour la première fois entre les "
     f"itérations {min(seuil)} et {max(seuil)}. La deuxième classe du classement, malgré sa probabilité infime, "
     + claim(voisines >= len(CLASSES) // 2, "est souvent une proche parente de la classe visée")
@@ -362,8 +393,9 @@ md(
     "*super-stimuli* : plus « flamant » que n'importe quelle photo de flamant, du point de vue du réseau. "
     f"L'objectif, lui, part très bas (${num(viz.objective[0].mean(), 0, tex=True)}$ en moyenne : c'est la pénalité "
     "du bruit initial, calculée plus haut), "
-    + claim(bool((saut > 0).all()) and float(saut.mean()) > 20, "bondit au premier flou (itération 10)")
-    + f" (de {num(saut.mean(), 0)} en moyenne), qui efface d'un coup une grande partie du bruit, puis "
+    + claim(bool((saut > 0).all()) and float(saut.mean()) > 20, "bondit au premier flou")
+    + f", à l'itération 10 (de {num(saut.mean(), 0)} en moyenne), qui efface d'un coup une grande partie du "
+    "bruit, puis "
     + claim(bool((montee_finale > 0).all()), "continue de monter bien après que la probabilité a saturé")
     + " : c'est le score qui est maximisé, pas la probabilité."
 )
@@ -371,20 +403,26 @@ md(
 # %% [markdown]
 # **Des morceaux répétés, pas un objet entier.** Aucune image ne montre *un* flamant ou *une*
 # tarentule posés sur un fond. On y voit des fragments de la classe — têtes et cous roses de
-# flamant, pattes velues de tarentule, têtes de manchot, cœurs de pâquerette — répétés un peu
-# partout, à plusieurs tailles et dans plusieurs orientations. Rien dans l'objectif ne demande un
-# objet unique, centré et complet : le score final de SqueezeNet est une moyenne, sur toutes les
-# positions de l'image, de détecteurs de motifs (le *pooling* global de la dernière couche).
-# Chaque copie supplémentaire d'une tête de flamant ajoute donc un peu de score, et la translation
-# aléatoire favorise justement les motifs qui fonctionnent n'importe où. Le réseau a appris des
-# **parties discriminantes** (une tête, un œil, une texture de poils) plus que la forme globale de
-# l'objet et l'agencement de ses parties.
+# flamant, pattes velues de tarentule, têtes de manchot — répétés un peu partout, à plusieurs
+# tailles et dans plusieurs orientations. Rien dans l'objectif ne demande un objet unique, centré
+# et complet : le score final de SqueezeNet est une moyenne, sur toutes les positions de l'image,
+# de détecteurs de motifs (le *pooling* global de la dernière couche). Chaque copie
+# supplémentaire d'une tête de flamant ajoute donc un peu de score, et la translation aléatoire
+# favorise justement les motifs qui fonctionnent n'importe où. Le réseau a appris des **parties
+# discriminantes** (une tête, un œil, une texture de poils) plus que la forme globale de l'objet
+# et l'agencement de ses parties.
+
+# %% [markdown] tags=["enonce"]
+# ### Un seul quart de l'image
+#
+# Chaque image est réduite à l'un de ses quatre quarts, le reste étant remplacé par le gris moyen,
+# et l'on compte les quarts encore classés dans la classe visée. Même test sur les huit photos du
+# cours, avec la classe que le réseau leur attribue.
 
 
 # %% tags=["hide-input"]
-# Chaque quart de chaque image, seul sur le gris moyen (le reste masqué), est-il encore classé dans la classe
-# visée ? Même test sur les huit photos du cours, avec leur classe prédite.
 def quarts_reconnus(images, cibles):
+    """Pour chaque quart de chaque image, seul sur le gris moyen : est-il classé dans sa classe ? (4, N)"""
     gris = torch.tensor(tp8.models.IMAGENET_MEAN).view(1, 3, 1, 1)
     vus = []
     for i in (0, 112):
@@ -393,18 +431,24 @@ def quarts_reconnus(images, cibles):
             masque[:, :, i : i + 112, j : j + 112] = images[:, :, i : i + 112, j : j + 112]
             with torch.no_grad():
                 vus.append(model(masque).argmax(1) == cibles)
-    return torch.stack(vus)  # (4 quarts, N images)
+    return torch.stack(vus)
 
 
 vus = quarts_reconnus(viz.images, viz.target)
 photos_cours = torch.stack([s_.image for s_ in tp8.sample_images()])
 vus_photos = quarts_reconnus(photos_cours, model(photos_cours).argmax(1).detach())
+table(
+    [
+        {"images": "générées (six classes)", "quarts reconnus": f"{int(vus.sum())} sur {vus.numel()}"},
+        {"images": "photos du cours", "quarts reconnus": f"{int(vus_photos.sum())} sur {vus_photos.numel()}"},
+    ]
+)
+
+# %% tags=["hide-input"]
 part_viz, part_photos = float(vus.float().mean()), float(vus_photos.float().mean())
 md(
-    f"Une mesure le confirme : réduites à un seul de leurs quatre quarts (le reste remplacé par le gris moyen), "
-    f"{int(vus.sum())} des {vus.numel()} vignettes restent classées dans leur classe visée, soit "
-    f"{pct(part_viz)}, contre {pct(part_photos)} pour les quarts des huit photos du cours avec leur classe "
-    "prédite : "
+    f"Réduites à un seul de leurs quatre quarts, {int(vus.sum())} des {vus.numel()} vignettes restent classées dans "
+    f"leur classe visée, soit {pct(part_viz)}, contre {pct(part_photos)} pour les quarts des huit photos du cours : "
     + claim(part_viz >= 0.4 and part_viz > 3 * part_photos, "les indices de la classe sont répétés un peu partout")
     + ", alors qu'une photo en rassemble en général l'essentiel au même endroit."
 )
@@ -414,18 +458,15 @@ md(
 # seuls les détails les plus marqués prennent une couleur de la classe : sur ces images, les
 # détails les plus marqués du flamant, du poisson rouge et du volcan tirent vers le rouge. La
 # couleur est un indice bon marché pour ces classes, mais la méthode du TP la laisse peu
-# s'exprimer ; la section [Des images lisibles](images-lisibles.py) montre ce qu'y change une
+# s'exprimer ; la page [Des images lisibles](../images-lisibles/) montre ce qu'y change une
 # autre façon de décrire l'image.
 
 # %% tags=["remove-cell"]
-from skimage.color import rgb2hsv
-
-saturation = float(np.mean([rgb2hsv(im)[..., 1].mean() for im in tp8.to_numpy(viz.images)]))
 ecart = viz.images - torch.tensor(tp8.models.IMAGENET_MEAN).view(1, 3, 1, 1)
 force = ecart.norm(dim=1, keepdim=True)
 marques = (force >= force.flatten(1).quantile(0.9, dim=1).view(-1, 1, 1, 1)).float()  # 10 % les plus marqués
 teinte = {c: (viz.images[k] * marques[k]).sum((1, 2)) / marques[k].sum() for k, c in enumerate(CLASSES)}
-claim(saturation < 0.35, "Le fond reste proche du gris moyen d'où part la montée")
+claim(float(saturation(viz.images).mean()) < 0.35, "Le fond reste proche du gris moyen d'où part la montée")
 claim(
     all(teinte[c][0] > max(teinte[c][1], teinte[c][2]) for c in ("flamingo", "goldfish", "volcano")),
     "les détails les plus marqués du flamant, du poisson rouge et du volcan tirent vers le rouge",
@@ -450,19 +491,25 @@ claim(
 
 # %% tags=["remove-cell"]
 claim(float(m8["reste"].max()) < 0.01, "cette certitude survit à l'arrondi sur 8 bits")
-
-# %% [markdown]
+# %% [markdown] tags=["question"]
 # <a id="q9"></a>
-# ## Q9 — Itérations, pas d'apprentissage et régularisation
+# ## Q9 — Itérations, pas et régularisation
 #
+# **Q8.9** Faites varier le nombre d'itérations, le pas $\eta$ et le poids $\lambda$ de la
+# régularisation : que change chacun de ces réglages, dans l'image et dans la réponse du réseau ?
+
+# %% [markdown] tags=["enonce"]
 # Pour garder la page rapide, on étudie une seule classe, le flamant, une image seule avec la
 # graine 0. Une exécution de 200 itérations fournit la progression, et son état à l'itération 100
 # est exactement ce que donnerait un appel de 100 itérations avec les réglages par défaut : il sert
-# de référence dans toutes les grilles. (Il diffère du flamant de la grille du haut : le bruit de
-# départ est le même, mais la suite de translations aléatoires tirée pour une image seule n'est
-# pas celle d'un lot de huit. Deux tirages donnent deux images différentes, aussi convaincantes
-# l'une que l'autre : la visualisation n'est pas unique.) Sous chaque image figurent sa
-# probabilité $p$, son score $\tilde y$ et sa norme $\|z\|_2$ (l'écart à l'image moyenne).
+# de référence dans toutes les comparaisons. (Il diffère du flamant de la grille du haut : le bruit
+# de départ est le même, mais la suite de translations aléatoires tirée pour une image seule n'est
+# pas celle d'un lot de six.) Chaque comparaison donne un tableau : la probabilité $p$, le score
+# $\tilde y$, l'objectif $\mathcal L = \tilde y - \lambda\|z\|_2^2$ (avec le $\lambda$ de
+# l'exécution), la norme $\|z\|_2$ (l'écart à l'image moyenne), la part de l'énergie de l'image
+# dans les motifs de moins de 4 pixels et sa saturation moyenne (0 pour un gris, 1 pour des
+# couleurs pures). Les figures montrent les images entières réduites de moitié, ou leur carré
+# central de 112 × 112 pixels à pleine résolution quand la texture fine compte.
 
 # %%
 CIBLE = "flamingo"
@@ -472,29 +519,48 @@ etapes = dict(long.snapshots)
 reference = etapes[100]
 
 
-def legende(images, reglages):
-    """Titres « réglage / p, ỹ, ‖z‖ » d'une grille d'images du flamant, et leurs mesures."""
+def bilan(images, reglages, lam=DEFAUTS["l2_reg"], **colonnes):
+    """Mesures d'images du flamant, affichées en tableau (une ligne par réglage) et renvoyées."""
     mm = mesures(model, images, [idx_cible] * images.shape[0])
-    titres = [
-        f"{r}\np = {num(p, 3)}, ỹ = {num(s, 0)}, ‖z‖ = {num(n, 0)}"
-        for r, p, s, n in zip(reglages, mm["proba"], mm["score"], mm["norme"])
-    ]
-    return titres, mm
+    mm["objectif"] = mm["score"] - torch.as_tensor(lam, dtype=torch.float32) * mm["norme"] ** 2
+    mm["hautes fréquences"] = tp8.course.high_frequency_share(images)
+    mm["saturation"] = saturation(images)
+    lignes = []
+    for k, r in enumerate(reglages):
+        ligne = {
+            "réglage": r,
+            "p": num(mm["proba"][k], 3),
+            "score ỹ": num(mm["score"][k], 0),
+            "objectif 𝓛": num(mm["objectif"][k], 0),
+            "‖z‖₂": num(mm["norme"][k], 0),
+            "motifs < 4 px": pct(mm["hautes fréquences"][k]),
+            "saturation": num(mm["saturation"][k]),
+        }
+        ligne.update({nom: valeurs[k] for nom, valeurs in colonnes.items()})
+        lignes.append(ligne)
+    display(table(lignes))
+    return mm
 
 
-# %% [markdown]
+# %% [markdown] tags=["enonce"]
 # ### Nombre d'itérations
+#
+# La même ascension aux itérations 25, 100 et 200 ; le tableau mesure aussi le bruit de départ
+# (itération 0). Les courbes donnent ensuite le score et la norme toutes les 5 itérations
+# (pointillé : l'itération 100 des réglages par défaut).
 
 # %%
 montrees = [0, 25, 100, 200]
 images_it = torch.cat([etapes[t] for t in montrees])
-titres_it, m_it = legende(images_it, [f"itération {t}" for t in montrees])
-show(
-    tp8.image_grid(images_it, titres_it, ncols=4),
-    alt="Quatre états de la même image de flamant, aux itérations 0, 25, 100 et 200 : le bruit de départ "
-    "s'efface, puis des têtes roses de flamant apparaissent et se contrastent ; sous chaque vignette, la "
-    "probabilité, le score et la norme.",
+p_it = mesures(model, images_it, [idx_cible] * len(montrees))["proba"]
+show(  # le bruit de départ (itération 0) n'est que dans le tableau
+    tp8.image_grid(
+        moitie(images_it[1:]), [f"itération {t}\np = {num(p, 3)}" for t, p in zip(montrees[1:], p_it[1:])], ncols=3
+    ),
+    alt="Trois états de la même image de flamant, réduits de moitié, aux itérations 25, 100 et 200, chacun titré "
+    "de la probabilité de la classe visée.",
 )
+m_it = bilan(images_it, [f"itération {t}" for t in montrees])
 
 # %% tags=["hide-input"]
 toutes = sorted(etapes)
@@ -509,19 +575,25 @@ for ax in (ax1, ax2):
     ax.axvline(100, color="grey", ls=":", lw=1)
 show(
     fig,
-    alt="Deux courbes en fonction de l'itération, de 0 à 200 : à gauche le score de « flamingo », qui monte vite "
-    "puis de moins en moins ; à droite la norme de l'image, qui chute au début, touche un minimum puis remonte "
-    "en dents de scie.",
+    alt="Deux courbes en fonction de l'itération, de 0 à 200 : à gauche le score de « flamingo », à droite la norme "
+    "de l'image, l'écart à l'image moyenne.",
 )
 
 # %% tags=["hide-input"]
 score_t = {t: float(v) for t, v in zip(toutes, m_long["score"])}
 norme_t = {t: float(v) for t, v in zip(toutes, m_long["norme"])}
 t_min = min(norme_t, key=norme_t.get)
-p25 = float(m_it["proba"][montrees.index(25)])
-# Ressemblance des images aux itérations 100 et 200, moyennées par blocs de 8 × 8 pixels (leur composition).
-z100, z200 = (torch.nn.functional.avg_pool2d(model.normalize(etapes[t]), 8).flatten() for t in (100, 200))
-ressemblance = float(torch.nn.functional.cosine_similarity(z100, z200, dim=0))
+p25 = float(p_it[montrees.index(25)])
+
+
+def composition(images):
+    """Les images dans l'espace z, moyennées par blocs de 8 × 8 pixels : leur composition, sans le détail fin."""
+    return torch.nn.functional.avg_pool2d(model.normalize(images), 8).flatten(1)
+
+
+ressemblance = float(torch.nn.functional.cosine_similarity(*composition(torch.cat([etapes[100], etapes[200]])), dim=0))
+autre_tirage = float(torch.nn.functional.cosine_similarity(*composition(torch.cat([reference, viz.images[:1]])), dim=0))
+p_grille = float(m["proba"][CLASSES.index(CIBLE)])
 md(
     f"La norme chute de {num(norme_t[0], 0)} à {num(norme_t[10], 0)} en 10 itérations : "
     + claim(norme_t[10] < 0.7 * norme_t[0], "l'essentiel du bruit de départ, qui ne sert pas la classe, disparaît")
@@ -542,21 +614,36 @@ md(
     "de bouger, mais "
     + claim(ressemblance > 0.7, "la composition de l'image ne change plus guère")
     + f" (moyennées par blocs de 8 × 8 pixels, les images des itérations 100 et 200 ont une similarité cosinus de "
-    f"{num(ressemblance)}) : au-delà d'une centaine d'itérations, on paie surtout du temps de calcul."
+    f"{num(ressemblance)}) : au-delà d'une centaine d'itérations, on paie surtout du temps de calcul.\n\n"
+    "La visualisation n'est pas unique pour autant : le flamant de la grille de Q8, parti du même bruit mais "
+    f"soumis à d'autres translations, est classé avec $p = {num(p_grille, 3, tex=True)}$ contre "
+    f"${num(float(m_it['proba'][montrees.index(100)]), 3, tex=True)}$ ici, et la similarité de leurs compositions "
+    f"n'est que de {num(autre_tirage)}"
+    + (
+        " : deux tirages donnent deux images différentes, aussi convaincantes l'une que l'autre."
+        if autre_tirage < ressemblance and min(p_grille, float(m_it["proba"][montrees.index(100)])) > 0.99
+        else "."
+    )
 )
 
-# %% [markdown]
+# %% [markdown] tags=["enonce"]
 # ### Pas d'apprentissage $\eta$
 #
-# Le gradient est utilisé brut (sans normalisation, contrairement à l'attaque de la partie 2),
-# donc $\eta$ fixe directement l'amplitude de chaque modification. Avec la pénalité au carré, il
-# règle aussi la décroissance $1 - 2\eta\lambda$ : augmenter $\eta$ à $\lambda$ fixé renforce à la
-# fois la poussée du gradient et le rappel vers l'image moyenne.
+# Le gradient est utilisé brut, sans normalisation : un pas déplace l'image de
+# $\eta\,\|\nabla_z \mathcal L\|_2$, une longueur qui dépend aussi de la norme du gradient, donc de
+# l'image et du réseau (dans l'attaque de la partie 2, le gradient était normalisé : chaque pas
+# mesurait $\eta$, avant le retour dans $[0, 1]$). Avec la pénalité au carré, le pas s'écrit
+# $z \leftarrow (1 - 2\eta\lambda)\,z + \eta\,\nabla_z \tilde y$ : à $\lambda$ fixé, augmenter $\eta$
+# agrandit dans la même proportion la poussée du gradient et le rappel vers l'image moyenne (la
+# décroissance par pas passe de 0,999 pour $\eta = 0{,}5$ à 0,99 pour $\eta = 5$ et 0,90 pour
+# $\eta = 50$). L'objectif $\mathcal L$, lui, ne dépend pas de $\eta$ : on change la taille des pas,
+# pas ce que l'on maximise. Trois valeurs de $\eta$, avec $\lambda = 10^{-3}$ ; la figure montre le
+# carré central de chaque image, à pleine résolution.
 
 
 # %%
-def balayage(reglage, valeurs, symbole):
-    """Visualise CIBLE pour chaque valeur d'un réglage (les autres aux défauts), affiche la grille."""
+def balayage(reglage, valeurs, symbole, vignettes):
+    """Visualise CIBLE pour chaque valeur d'un réglage (les autres aux défauts) ; figure, tableau, mesures."""
     images = torch.cat(
         [
             reference
@@ -565,21 +652,20 @@ def balayage(reglage, valeurs, symbole):
             for v in valeurs
         ]
     )
-    titres, mesures = legende(
-        images, [f"{symbole} = {num(v, None)}" + (" (défaut)" if v == DEFAUTS[reglage] else "") for v in valeurs]
-    )
+    noms = [f"{symbole} = {num(v, None)}" for v in valeurs]
+    p = mesures(model, images, [idx_cible] * len(valeurs))["proba"]
     show(
-        tp8.image_grid(images, titres, ncols=4),
-        alt=f"Quatre images du flamant obtenues avec {symbole} = "
+        tp8.image_grid(vignettes(images), [f"{n}\np = {num(pk, 3)}" for n, pk in zip(noms, p)], ncols=len(valeurs)),
+        alt=f"Le flamant obtenu avec {symbole} = "
         + ", ".join(num(v, None) for v in valeurs)
-        + ", les autres réglages par défaut ; sous chacune, sa probabilité, son score et sa norme.",
+        + ", les autres réglages par défaut, chacun titré de sa probabilité.",
     )
-    mesures["hautes fréquences"] = tp8.course.high_frequency_share(images)
-    return mesures
+    lam = [v if reglage == "l2_reg" else DEFAUTS["l2_reg"] for v in valeurs]
+    return bilan(images, [n + (" (défaut)" if v == DEFAUTS[reglage] else "") for n, v in zip(noms, valeurs)], lam)
 
 
-PAS = [0.5, 5.0, 20.0, 50.0]
-m_lr = balayage("lr", PAS, "η")
+PAS = [0.5, 5.0, 50.0]
+m_lr = balayage("lr", PAS, "η", centre)
 
 # %% tags=["hide-input"]
 i_def = PAS.index(DEFAUTS["lr"])
@@ -592,28 +678,36 @@ md(
     + f". Avec $\\eta = {num(PAS[0], None, tex=True)}$, cent petits pas ne suffisent pas à développer les motifs : "
     + claim(m_lr["norme"][0] < 0.6 * m_lr["norme"][i_def], "les flamants sont à peine esquissés sur le gris moyen")
     + f" (norme {num(m_lr['norme'][0], 0)}), ce qui suffit pourtant à un score de {num(m_lr['score'][0], 0)}. "
-    f"Le réglage par défaut donne un score de {num(m_lr['score'][i_def], 0)}. Au-delà, "
+    f"Le réglage par défaut donne un score de {num(m_lr['score'][i_def], 0)}. Avec "
+    f"$\\eta = {num(PAS[-1], None, tex=True)}$, "
     + claim(
-        min(m_lr["norme"][-2:]) > m_lr["norme"][i_def] and min(hf_lr[-2:]) > hf_lr[i_def],
+        m_lr["norme"][-1] > m_lr["norme"][i_def] and hf_lr[-1] > hf_lr[i_def],
         "chaque pas est si grand que l'image se sature",
     )
-    + f" (norme {num(m_lr['norme'][-2], 0)} puis {num(m_lr['norme'][-1], 0)}, contre "
-    f"{num(m_lr['norme'][i_def], 0)} par défaut ; part de l'énergie dans les motifs de moins de 4 pixels : "
-    f"{pct(hf_lr[-2])} et {pct(hf_lr[-1])}, contre {pct(hf_lr[i_def])}) : des points isolés de couleurs vives "
-    "envahissent le fond, les motifs se morcellent et "
-    + claim(max(m_lr["score"][-2:]) < m_lr["score"][i_def], "le score *retombe*")
-    + f" ({num(m_lr['score'][-2], 0)} pour $\\eta = {num(PAS[-2], None, tex=True)}$, "
-    f"{num(m_lr['score'][-1], 0)} pour $\\eta = {num(PAS[-1], None, tex=True)}$), signe que l'ascension rebondit au "
-    "lieu de monter. Comme pour l'entraînement d'un réseau, il existe une plage utile : trop petit, on "
-    "n'avance pas ; trop grand, on oscille."
+    + f" (norme {num(m_lr['norme'][-1], 0)} contre {num(m_lr['norme'][i_def], 0)} par défaut ; part de l'énergie "
+    f"dans les motifs de moins de 4 pixels : {pct(hf_lr[-1])} contre {pct(hf_lr[i_def])}) : des points isolés de "
+    "couleurs vives envahissent le fond, les motifs se morcellent et "
+    + claim(m_lr["score"][-1] < m_lr["score"][i_def], "le score *retombe*")
+    + f" ({num(m_lr['score'][-1], 0)}). Les trois ascensions maximisent pourtant le même objectif, et "
+    + claim(
+        m_lr["objectif"][-1] < m_lr["objectif"][i_def],
+        "celle aux grands pas le laisse plus bas que celle du réglage par défaut",
+    )
+    + f" ({num(m_lr['objectif'][-1], 0)} contre {num(m_lr['objectif'][i_def], 0)}) : des pas trop grands sautent "
+    "par-dessus ce que le gradient, calculé en un point, promettait. Comme pour l'entraînement d'un réseau, "
+    "il existe une plage utile : trop petit, on n'avance pas ; trop grand, on ne suit plus la pente. "
+    "Avec un gradient brut, cette plage dépend aussi de la norme du gradient, donc du réseau (Q11)."
 )
 
-# %% [markdown]
+# %% [markdown] tags=["enonce"]
 # ### Poids de la régularisation $\lambda$
+#
+# Quatre valeurs de $\lambda$, avec $\eta = 5$ : la décroissance par pas $1 - 2\eta\lambda$ vaut
+# alors 1 ; 0,99 ; 0,90 et 0,70. Les images entières, réduites de moitié.
 
 # %%
 LAMBDAS = [0.0, 1e-3, 1e-2, 3e-2]
-m_l2 = balayage("l2_reg", LAMBDAS, "λ")
+m_l2 = balayage("l2_reg", LAMBDAS, "λ", moitie)
 
 # %% tags=["hide-input"]
 p_fort = float(m_l2["proba"][-1])
@@ -627,20 +721,28 @@ md(
     f"$\\lambda = {num(LAMBDAS[2], None, tex=True)}$, la décroissance vaut $1 - 2\\eta\\lambda = "
     f"{num(1 - 2 * DEFAUTS['lr'] * LAMBDAS[2], tex=True)}$ par pas : "
     + claim(m_l2["norme"][2] < 0.6 * m_l2["norme"][1], "il ne reste que quelques flamants pâles")
-    + f" sur un fond gris presque uniforme (score {num(m_l2['score'][2], 0)}). Avec $\\lambda = {num(LAMBDAS[-1], None, tex=True)}$ "
-    f"(décroissance ${num(1 - 2 * DEFAUTS['lr'] * LAMBDAS[-1], tex=True)}$ par pas), la pénalité l'emporte sur le score : "
-    f"l'image redevient presque l'image moyenne et la probabilité tombe à {num(p_fort)}"
-    + (" ; le réseau n'est plus convaincu. " if p_fort < 0.5 else ". ")
+    + f" sur un fond gris presque uniforme (score {num(m_l2['score'][2], 0)}). Avec "
+    f"$\\lambda = {num(LAMBDAS[-1], None, tex=True)}$ (décroissance "
+    f"${num(1 - 2 * DEFAUTS['lr'] * LAMBDAS[-1], tex=True)}$ par pas), "
+    + (
+        claim(p_fort < 0.5, "la pénalité l'emporte sur le score")
+        + f" : l'image redevient presque l'image moyenne et la probabilité tombe à {num(p_fort)} ; le réseau n'est "
+        "plus convaincu. "
+        if p_fort < 0.5
+        else f"l'image pâlit encore, mais le réseau reste convaincu ($p = {num(p_fort, 3, tex=True)}$). "
+    )
     + "Le poids $\\lambda$ règle donc un compromis entre sobriété (peu de contraste inutile) et force du "
     "signal (assez de contraste pour que les motifs existent)."
 )
 
-# %% [markdown]
+# %% [markdown] tags=["enonce"]
 # ### Sans translation, sans flou
 #
 # Que deviennent les images si l'on retire les régularisations implicites ? On garde $\eta$ et
 # $\lambda$ par défaut et l'on désactive la translation (`max_jitter=0`), puis aussi le flou
-# (`blur_every=0`). Cliquez sur la figure pour l'agrandir : la texture fine compte ici.
+# (`blur_every=0`). La figure montre le carré central de chaque image à pleine résolution
+# (cliquez pour l'agrandir : la texture fine compte ici). Le tableau ajoute la part du score que
+# l'image garde quand on la décale de 8 pixels.
 
 # %%
 ABLATIONS = {
@@ -656,20 +758,34 @@ images_ab = torch.cat(
         for options in ABLATIONS.values()
     ]
 )
-titres_ab, m_ab = legende(images_ab, list(ABLATIONS))
+p_ab = mesures(model, images_ab, [idx_cible] * len(ABLATIONS))["proba"]
 show(
-    tp8.image_grid(images_ab, titres_ab, ncols=3),
-    alt="Trois images du flamant : avec tous les réglages par défaut, sans translation aléatoire, puis sans "
-    "translation ni flou ; la deuxième se couvre de points de couleurs vives, la troisième devient une texture "
-    "dense et fine.",
+    tp8.image_grid(
+        centre(images_ab),
+        [f"{n}\np = {num(p, 3)}" for n, p in zip(["défaut", "sans\ntranslation", "ni translation\nni flou"], p_ab)],
+        ncols=3,
+    ),
+    alt="Le carré central de trois images du flamant, à pleine résolution : avec tous les réglages par défaut, "
+    "sans translation aléatoire, puis sans translation ni flou, chacune titrée de sa probabilité.",
 )
+with torch.no_grad():  # le score garde-t-il sa valeur si l'on décale l'image de 8 pixels ?
+    decale = model(torch.roll(images_ab, shifts=(8, 8), dims=(-2, -1)))[:, idx_cible]
+tenue = decale / mesures(model, images_ab, [idx_cible] * len(ABLATIONS))["score"]
+m_ab = bilan(images_ab, list(ABLATIONS), **{"score gardé, décalée de 8 px": [pct(t) for t in tenue]})
 
 # %% tags=["hide-input"]
 sab = dict(zip(ABLATIONS, m_ab["score"].tolist()))
-hf_ab = dict(zip(ABLATIONS, tp8.course.high_frequency_share(images_ab).tolist()))
-with torch.no_grad():  # le score garde-t-il sa valeur si l'on décale l'image de 8 pixels ?
-    decale = model(torch.roll(images_ab, shifts=(8, 8), dims=(-2, -1)))[:, idx_cible]
-tenue = dict(zip(ABLATIONS, (decale / m_ab["score"]).tolist()))
+hf_ab = dict(zip(ABLATIONS, m_ab["hautes fréquences"].tolist()))
+sat_ab = dict(zip(ABLATIONS, m_ab["saturation"].tolist()))
+garde = dict(zip(ABLATIONS, tenue.tolist()))
+fin = (
+    f"la part de son énergie dans les motifs de moins de 4 pixels passe de {pct(hf_ab['tout (défaut)'])} à "
+    f"{pct(hf_ab['sans translation'])}"
+    if hf_ab["sans translation"] > hf_ab["tout (défaut)"] + 0.05
+    else "la part de son énergie dans les motifs de moins de 4 pixels reste voisine "
+    f"({pct(hf_ab['sans translation'])} contre {pct(hf_ab['tout (défaut)'])}) : ce ne sont pas des motifs plus fins, "
+    "mais des motifs accrochés à la grille des pixels"
+)
 md(
     "Les trois images sont classées avec la même assurance (la probabilité laissée aux autres classes ne "
     f"dépasse pas {sci(m_ab['reste'].max())}) : "
@@ -685,14 +801,19 @@ md(
     + f" : {num(sab['tout (défaut)'], 0)} avec elles, {num(sab['sans translation'], 0)} sans "
     f"translation et {num(sab['ni translation ni flou'], 0)} sans translation ni flou. Sans translation, "
     + claim(
-        tenue["sans translation"] < tenue["tout (défaut)"],
+        garde["sans translation"] < garde["tout (défaut)"],
         "la montée exploite des motifs attachés à des positions précises",
     )
-    + f" : décalée de 8 pixels, l'image ne garde que {pct(tenue['sans translation'])} de son score, contre "
-    f"{pct(tenue['tout (défaut)'])} pour l'image régularisée, et la part de son énergie dans les motifs de moins "
-    f"de 4 pixels passe de {pct(hf_ab['tout (défaut)'])} à {pct(hf_ab['sans translation'])} : le fond se couvre "
-    "de taches de quelques pixels aux couleurs saturées, et les têtes de flamant se noient dans ce semis. "
-    "Sans le flou en plus, la norme "
+    + f" : décalée de 8 pixels, l'image ne garde que {pct(garde['sans translation'])} de son score, contre "
+    f"{pct(garde['tout (défaut)'])} pour l'image régularisée ; {fin}. "
+    + (
+        claim(sat_ab["sans translation"] > sat_ab["tout (défaut)"], "Le fond se couvre de taches aux couleurs saturées")
+        + f" (saturation moyenne {num(sat_ab['sans translation'])} contre {num(sat_ab['tout (défaut)'])}), et les "
+        "têtes de flamant se noient dans ce semis. "
+        if sat_ab["sans translation"] > sat_ab["tout (défaut)"]
+        else ""
+    )
+    + "Sans le flou en plus, la norme "
     + f"({num(m_ab['norme'][-1], 0)}) "
     + claim(m_ab["norme"][-1] > norme_bruit, "dépasse celle du bruit de départ")
     + f" ({num(norme_bruit, 0)}) et "
@@ -704,20 +825,29 @@ md(
     "exemple adversaire, une image très efficace pour le réseau et peu parlante pour un humain."
 )
 
-# %% [markdown]
+# %% [markdown] tags=["question"]
 # <a id="q10"></a>
 # ## Q10 — Partir d'une vraie photo
 #
-# Au lieu du bruit, on part d'une photo (paramètre `init_img`) : le chat *Chelsea* et la tasse de
-# café de scikit-image. Chacune est poussée vers sa vraie classe (`tabby`, `espresso`) puis vers
-# une classe sans rapport (`goldfish`, `volcano`) ; les quatre ascensions forment un seul lot.
+# **Q8.10** Partez d'une photo plutôt que d'un bruit (paramètre `init_img`), en visant par exemple
+# sa vraie classe, puis une autre : qu'obtient-on, et à quoi cela peut-il servir ?
+
+# %% [markdown] tags=["enonce"]
+# On part de deux photos de scikit-image, le chat *Chelsea* et la tasse de café. Chacune est
+# poussée vers sa vraie classe (`tabby`, `espresso`) puis vers une classe sans rapport
+# (`goldfish`, `volcano`) ; les quatre ascensions forment un seul lot.
 #
 # Un réglage change : la pénalité L2 tire vers l'image moyenne, donc ici *efface la photo* (avec
 # les réglages par défaut, il n'en resterait que le facteur $0{,}99^{100} \approx 0{,}37$ de
 # contraste, moins ce que retire le flou). On la supprime ($\lambda = 0$) et l'on s'arrête à
 # 50 itérations : c'est la photo de départ qui joue le rôle de régularisation ; la translation et
-# le flou restent actifs. La troisième colonne montre la modification $\delta$ = fin − départ
-# (gris = inchangé).
+# le flou restent actifs. Chaque rangée montre la photo, puis l'image obtenue vers chacune des deux
+# classes (images réduites de moitié). Le tableau donne pour chaque ascension la probabilité de la classe visée avant et après,
+# la première classe du réseau à la fin, l'écart RMS entre l'image finale et la photo (en niveaux
+# sur 255), la corrélation de leurs pixels, et la corrélation de rang entre l'amplitude de la
+# modification et la carte de saillance de la classe visée calculée sur la photo de départ (les
+# deux cartes lissées) : la montée modifie-t-elle la photo là où celle-ci offrait déjà une prise à
+# la classe ?
 
 # %%
 departs = torch.stack([photos[nom].image for nom in ("chelsea", "chelsea", "coffee", "coffee")])
@@ -725,32 +855,27 @@ cibles_photo = [photos["chelsea"].imagenet_class, "goldfish", photos["coffee"].i
 reve = tp8.class_visualization(
     model, cibles_photo, init_img=departs, seed=0, **{**DEFAUTS, "l2_reg": 0.0, "num_iterations": 50}
 )
-
 avant, apres = model.predict(departs, k=1), model.predict(reve.images, k=1)
 m_avant, m_apres = mesures(model, departs, reve.target), mesures(model, reve.images, reve.target)
-delta = reve.images - departs
-rms = 255 * delta.flatten(1).pow(2).mean(dim=1).sqrt()
 vignettes, titres_photo = [], []
-for k, cible in enumerate(cibles_photo):
-    vignettes += [departs[k], reve.images[k], (0.5 + delta[k]).clamp(0, 1)]
-    titres_photo += [
-        f"départ : {avant[k][0][0]} ({num(avant[k][0][1])})\np({cible}) = {prob(m_avant['proba'][k])}",
-        f"visé : {cible}, p = {num(m_apres['proba'][k], 3)}\n1re classe : {apres[k][0][0]} ({num(apres[k][0][1])})",
-        f"δ (gris = 0), RMS = {num(rms[k], 0)}/255",
+for k in (0, 2):  # une rangée par photo : la photo, puis l'image obtenue vers chacune des deux classes
+    vignettes += [departs[k], reve.images[k], reve.images[k + 1]]
+    titres_photo += [f"départ\n{avant[k][0][0]}"] + [
+        f"→ {cibles_photo[j]}\np = {num(m_apres['proba'][j], 3)}" for j in (k, k + 1)
     ]
 show(
-    tp8.image_grid(torch.stack(vignettes), titres_photo, ncols=3),
-    alt="Quatre rangées : le chat poussé vers tabby puis vers goldfish, la tasse poussée vers espresso puis vers "
-    "volcano ; à gauche la photo de départ, au milieu l'image après 50 itérations, à droite la modification "
-    "sur fond gris, avec les probabilités avant et après.",
+    tp8.image_grid(moitie(torch.stack(vignettes)), titres_photo, ncols=3, title_lines=2),
+    alt="Deux rangées de trois images réduites de moitié : le chat, puis le chat poussé vers tabby et vers "
+    "goldfish ; la tasse, puis la tasse poussée vers espresso et vers volcano. Chaque titre donne la classe visée "
+    "et sa probabilité.",
 )
 
 # %% tags=["hide-input"]
 from scipy.stats import spearmanr
 from skimage.filters import gaussian
 
-# Où la montée a-t-elle changé la photo ? Là où, déjà sur la photo de départ, le gradient de la classe visée
-# était fort ? Corrélation de rang entre |δ| et la carte de saillance de départ, toutes deux lissées.
+delta = reve.images - departs
+rms = 255 * delta.flatten(1).pow(2).mean(dim=1).sqrt()
 carte_depart = tp8.saliency_map(model, departs, target=reve.target).numpy()
 amplitude = delta.abs().amax(dim=1).numpy()
 prise = [
@@ -758,18 +883,30 @@ prise = [
 ]
 gardee = [float(np.corrcoef(departs[k].flatten(), reve.images[k].flatten())[0, 1]) for k in range(len(departs))]
 ascensions = ["le chat vers tabby", "le chat vers goldfish", "la tasse vers espresso", "la tasse vers volcano"]
+table(
+    [
+        {
+            "ascension": a,
+            "p avant": prob(m_avant["proba"][k]),
+            "p après": num(m_apres["proba"][k], 3),
+            "1re classe à la fin (p)": f"{apres[k][0][0]} ({num(apres[k][0][1])})",
+            "écart RMS (/255)": num(rms[k], 0),
+            "corrélation des pixels": num(gardee[k]),
+            "corrélation |δ| – saillance": num(prise[k]),
+        }
+        for k, a in enumerate(ascensions)
+    ]
+)
+
+# %% tags=["hide-input"]
 suit = [a for a, r in zip(ascensions, prise) if r > 0.2]
 ignore = [a for a, r in zip(ascensions, prise) if r <= 0.2]
 texte_prise = (
-    "La montée modifie-t-elle la photo là où celle-ci offrait déjà une prise à la classe visée ? On compare "
-    "l'amplitude de la modification à la carte de saillance de cette classe calculée sur la photo de départ "
-    "(corrélation de rang des deux cartes lissées : "
-    + " ; ".join(f"{num(r)} pour {a}" for a, r in zip(ascensions, prise))
-    + "). "
-    + (f"Oui pour {' et '.join(suit)} : " if suit else "")
+    "La montée modifie-t-elle la photo là où celle-ci offrait déjà une prise à la classe visée ? "
+    + (f"Oui pour {liste(suit)} : " if suit else "")
     + ("la modification suit alors les zones où le gradient de la classe était déjà fort. " if suit else "")
     + (
-        f"{'Non' if suit else 'Dans aucun cas'} pour {' et '.join(ignore)} : la montée ne recycle pas seulement "
+        f"{'Non' if suit else 'Dans aucun cas'} pour {liste(ignore)} : la montée ne recycle pas seulement "
         "ce que la photo montrait, elle peut aussi installer ses motifs ailleurs, là où la carte de départ ne "
         "prévoyait rien — une carte de saillance, calculée en un point, ne prédit pas où mènera une longue "
         "ascension."
@@ -780,21 +917,30 @@ texte_prise = (
 with torch.no_grad():
     scores_avant, scores_apres = model(departs[:1])[0], model(reve.images[:1])[0]
 chat, gagnant = int(reve.target[0]), int(scores_apres.argmax())
+premier_avant = int(scores_avant.argmax())
 if gagnant != chat:
     texte_chat = (
         f"Le chat fait exception, et c'est instructif. Le score de `{model.class_name(chat)}` a bien monté "
         f"({num(scores_avant[chat], 1)} → {num(scores_apres[chat], 1)}), mais celui de "
         f"`{model.class_name(gagnant)}` encore plus ({num(scores_avant[gagnant], 1)} → "
         f"{num(scores_apres[gagnant], 1)}) : les rayures et les yeux qui font monter l'une de ces classes "
-        f"voisines font monter l'autre. La probabilité de `{model.class_name(chat)}` *baisse* donc "
-        f"({num(m_avant['proba'][0])} → {num(m_apres['proba'][0], 3)}) alors que son score augmente : c'est "
-        "le revers de la maximisation du score annoncé plus haut, qui ne dit rien des autres classes. "
+        f"voisines font monter l'autre. La probabilité de `{model.class_name(chat)}` "
+        + ("*baisse* donc" if m_apres["proba"][0] < m_avant["proba"][0] else "ne monte donc que")
+        + f" ({num(m_avant['proba'][0])} → {num(m_apres['proba'][0], 3)}) alors que son score augmente : c'est "
+        "le revers, signalé en tête de page, de la maximisation du score, qui ne dit rien des autres classes. "
         "Maximiser la probabilité, ou le score moins celui des classes voisines, trancherait entre elles."
+    )
+elif premier_avant != chat:
+    texte_chat = (
+        f"Le chat passe de {num(m_avant['proba'][0])} à {num(m_apres['proba'][0], 3)} pour "
+        f"`{model.class_name(chat)}`, qui devient la première classe du réseau ; au départ, celui-ci y voyait "
+        f"surtout `{model.class_name(premier_avant)}` ($p = {num(float(scores_avant.softmax(0)[premier_avant]), tex=True)}$), "
+        "une classe voisine : la montée a tranché en faveur de la classe visée."
     )
 else:
     texte_chat = (
         f"Le chat passe de {num(m_avant['proba'][0])} à {num(m_apres['proba'][0], 3)} pour "
-        f"`{model.class_name(chat)}`, alors que le réseau hésitait au départ entre plusieurs classes de chats."
+        f"`{model.class_name(chat)}`, déjà la première classe du réseau au départ."
     )
 md(
     f"Vers sa vraie classe, la tasse passe d'une probabilité de {num(m_avant['proba'][2])} à "
@@ -815,21 +961,30 @@ md(
     + " "
     + claim(min(rms[1], rms[3]) > 10, "La modification est grande")
     + f" (écart RMS de {num(rms[1], 0)} et {num(rms[3], 0)} niveaux sur 255) et bien visible, à l'opposé des "
-    "perturbations de quelques niveaux de la partie 2. C'est un changement d'avis *justifié* : l'image "
-    "montre désormais, pour nous aussi, des motifs de la classe cible. La comparaison montre a contrario "
-    "ce qu'a d'anormal un exemple adversaire : le même basculement, obtenu sans qu'aucun de ces motifs "
-    "n'apparaisse."
+    "perturbations de quelques niveaux de la partie 2 : le basculement est le même, mais rien ne borne ici la "
+    "taille de la modification. Visible ne veut pas dire justifié : que les motifs ajoutés montrent la classe "
+    "cible à un humain, ou à un autre réseau, cette expérience ne le mesure pas ; Q11 pose la question à un "
+    "second réseau pour les images parties d'un bruit."
 )
 
-# %% [markdown]
+# %% [markdown] tags=["question"]
 # <a id="q11"></a>
 # ## Q11 — Un autre réseau
 #
+# **Q8.11 Bonus** Refaites la visualisation avec un autre réseau, par exemple VGG16 : les images
+# se ressemblent-elles, et chaque réseau reconnaît-il celles de l'autre ?
+
+# %% [markdown] tags=["enonce"]
 # Le sujet suggère VGG16 (Simonyan et Zisserman, 2015), conçu par la même équipe d'Oxford que la
 # méthode de visualisation : 13 convolutions $3 \times 3$ et trois couches entièrement connectées,
 # environ 138 millions de paramètres contre 1,2 million pour SqueezeNet 1.1. On visualise trois
-# des classes précédentes avec les mêmes réglages (celles de SqueezeNet 1.1 sont dans la figure des
-# huit classes de Q8), puis chaque réseau juge les images de l'autre.
+# des classes précédentes avec les mêmes réglages, puis chaque réseau juge les images de l'autre.
+# La figure montre, réduites de moitié, les images des deux réseaux pour ces trois classes (en
+# haut, celles de SqueezeNet 1.1, déjà vues avant Q8). Le second tableau compare
+# les deux réseaux sur ces trois classes : la longueur moyenne du gradient du score
+# $\|\nabla_z \tilde y\|_2$ sur le bruit de départ (le même pour les deux) et sur les images
+# finales de chacun, la norme $\|z\|_2$, le score, la saturation moyenne et la part de l'énergie
+# dans les motifs de moins de 4 pixels de ses images.
 
 # %%
 net2 = second_network()
@@ -841,15 +996,21 @@ if net2.model is not None:
     net = net2.model
     CLASSES2 = ["flamingo", "tarantula", "king penguin"]
     idx2 = [CLASSES.index(c) for c in CLASSES2]  # leur place dans le premier lot
-    viz2 = tp8.class_visualization(net, CLASSES2, seed=0, **DEFAUTS)
+    viz2 = tp8.class_visualization(net, CLASSES2, seed=0, snapshot_every=0, **DEFAUTS)
     m2 = mesures(net, viz2.images, viz2.target)
-    titres2 = [
-        f"{net.name} : {c}\np = {num(p, 3)}, ỹ = {num(s, 0)}" for c, p, s in zip(CLASSES2, m2["proba"], m2["score"])
-    ]
-    show(  # celles de SqueezeNet 1.1 pour ces classes sont dans la figure des huit classes (Q8)
-        tp8.image_grid(viz2.images, titres2, ncols=3),
-        alt=f"Trois images, flamingo, tarantula et king penguin, obtenues pour {net.name} avec les mêmes réglages, "
-        "chacune avec sa probabilité et son score.",
+    fig, axes = tp8.plotting.tile_figure(2, len(CLASSES2), (112, 112), title_lines=2, row_label_px=18)
+    for k, c in enumerate(CLASSES2):
+        for rangee, (images, p) in enumerate(((viz.images[idx2], m["proba"][idx2]), (viz2.images, m2["proba"]))):
+            tp8.plotting.show_tile(
+                axes[rangee, k], tp8.to_numpy(moitie(images[k : k + 1]))[0], f"{c}\np = {num(p[k], 3)}"
+            )
+    tp8.plotting.row_label(fig, axes[0, 0], model.name, 8)
+    tp8.plotting.row_label(fig, axes[1, 0], net.name, 8)
+    show(
+        fig,
+        alt=f"Deux rangées de trois images réduites de moitié, flamingo, tarantula et king penguin : en haut celles "
+        f"de {model.name}, en bas celles de {net.name}, obtenues avec les mêmes réglages ; chacune est titrée de la "
+        "probabilité que lui donne le réseau qui l'a produite.",
     )
 
 # %% tags=["hide-input"]
@@ -870,7 +1031,6 @@ if net2.model is not None:
             ]
         )
     )
-    millions = {x.name: sum(p.numel() for p in x.parameters()) / 1e6 for x in (model, net)}
 
     def norme_gradient(reseau, images, cibles):
         """Longueur moyenne du gradient ∇_z ỹ du score de la classe visée, pour un lot d'images."""
@@ -879,131 +1039,124 @@ if net2.model is not None:
         (g,) = torch.autograd.grad(scores[torch.arange(len(cibles)), torch.as_tensor(cibles)].sum(), z)
         return float(g.flatten(1).norm(dim=1).mean())
 
-    # Sur le bruit de départ (le même pour les deux réseaux), puis sur les images finales de chacun.
     cibles2 = viz2.target.tolist()
     bruit = bruit_depart.expand(len(cibles2), -1, -1, -1)
-    g_debut = norme_gradient(net, bruit, cibles2) / norme_gradient(model, bruit, cibles2)
-    g_fin = norme_gradient(net, viz2.images, cibles2) / norme_gradient(model, viz.images[idx2], cibles2)
-    z1, z2 = float(m["norme"][idx2].mean()), float(m2["norme"].mean())
-    rapport = float(m2["score"].mean() / m["score"][idx2].mean())
-    equilibre = (
-        f"Ses scores finaux valent en moyenne {num(rapport)} fois ceux de `{model.name}`. Le pas $\\eta$ agit sur "
-        f"le gradient brut, dont l'amplitude dépend du réseau : sur le bruit de départ, le gradient de `{net.name}` "
-        f"vaut {num(g_debut)} fois celui de `{model.name}`, et sur les images finales {num(g_fin)} fois. Avec les "
-        "mêmes $\\eta$ et $\\lambda$, l'équilibre entre la poussée du gradient et la décroissance L2 s'établit "
-        f"donc à un autre contraste ($\\|z\\|_2$ moyen de {num(z2, 0, tex=True)} contre {num(z1, 0, tex=True)}) : une "
-        "comparaison équitable demanderait de régler $\\eta$ pour chaque réseau (Q9)."
-    )
-    from skimage.color import rgb2hsv
+    comparaison = {
+        x.name: {
+            "réseau": x.name,
+            "paramètres (millions)": sum(p.numel() for p in x.parameters()) / 1e6,
+            "‖∇ỹ‖ sur le bruit": norme_gradient(x, bruit, cibles2),
+            "‖∇ỹ‖ sur ses images": norme_gradient(x, images, cibles2),
+            "‖z‖₂": float(x.normalize(images).flatten(1).norm(dim=1).mean()),
+            "score ỹ": float(mesures(x, images, cibles2)["score"].mean()),
+            "saturation": float(saturation(images).mean()),
+            "motifs < 4 px": float(tp8.course.high_frequency_share(images).mean()),
+        }
+        for x, images in ((model, viz.images[idx2]), (net, viz2.images))
+    }
+    display(table(list(comparaison.values()), digits={"paramètres (millions)": 2, "‖z‖₂": 0, "score ỹ": 0}))
 
-    fin1 = float(tp8.course.high_frequency_share(viz.images[idx2]).mean())
-    fin2 = float(tp8.course.high_frequency_share(viz2.images).mean())
-    sat1 = float(np.mean([rgb2hsv(im)[..., 1].mean() for im in tp8.to_numpy(viz.images[idx2])]))
-    sat2 = float(np.mean([rgb2hsv(im)[..., 1].mean() for im in tp8.to_numpy(viz2.images)]))
+# %% tags=["hide-input"]
+if net2.model is not None:
+    c1, c2 = comparaison[model.name], comparaison[net.name]
+
+    def rapport(a, b, plus, moins, egal, tolerance=0.15):
+        """Le mot qui décrit a par rapport à b : plus, moins, ou egal à `tolerance` (relative) près."""
+        return plus if a > b * (1 + tolerance) else moins if a < b * (1 - tolerance) else egal
+
     if net.name == "vgg16":
-        texte = (
-            f"VGG16 ({num(millions['vgg16'], 0)} millions de paramètres) n'a pas de *pooling* global : sa "
-            "dernière carte de caractéristiques est lue par des couches entièrement connectées, qui tiennent "
-            "compte de la position des motifs, et ses champs récepteurs grandissent par petites convolutions "
-            "$3 \\times 3$. Comparez la taille, le nombre et la netteté des motifs avec ceux de SqueezeNet. "
-            + equilibre
+        architecture = (
+            "VGG16 n'a pas de *pooling* global : sa dernière carte de caractéristiques est lue par des couches "
+            "entièrement connectées, qui tiennent compte de la position des motifs, et ses champs récepteurs "
+            "grandissent par petites convolutions $3 \\times 3$. "
+        )
+    elif net.name == "squeezenet1_0":
+        architecture = (
+            f"`{net.name}` est la première version de SqueezeNet : mêmes modules *Fire*, mais une première "
+            "convolution $7 \\times 7$ à 96 filtres (au lieu de $3 \\times 3$ à 64) et des sous-échantillonnages "
+            f"placés plus tard, pour environ 2,4 fois plus de calcul que `{model.name}`. "
         )
     else:
-        texte = (
-            f"`{net.name}` ({num(millions[net.name])} million de paramètres) est la première version de "
-            "SqueezeNet : mêmes modules *Fire*, mais une première convolution $7 \\times 7$ à 96 filtres (au "
-            "lieu de $3 \\times 3$ à 64) et des sous-échantillonnages placés plus tard, pour environ 2,4 fois "
-            f"plus de calcul que `{model.name}` ({num(millions[model.name])} million de paramètres). Ses "
-            "visualisations sont de même nature — motifs répétés, parties d'objets, couleurs "
-            "caractéristiques — mais "
-            + claim(sat2 > sat1, "les couleurs y sont plus saturées")
-            + f" (saturation moyenne {num(sat2)} contre {num(sat1)}), tandis que "
-            + claim(abs(fin2 - fin1) < 0.05, "la finesse des motifs est comparable")
-            + f" (part de l'énergie dans les motifs de moins de 4 pixels : {pct(fin2)} contre {pct(fin1)}). "
-            + equilibre
+        architecture = ""
+    convaincu = float(m2["proba"].min())
+    propres = int((m2["proba"] > 0.5).sum())  # ses propres images qui le convainquent
+
+    def fois(x):
+        """Un rapport : « 2,03 », ou « 3,2 × 10⁻³ » s'il est minuscule."""
+        return num(x) if x >= 0.01 else sci(x)
+
+    def millions(x):
+        """« 1,25 million », « 138 millions »."""
+        return f"{num(x, 2 if x < 10 else 0)} million{'s' if x >= 2 else ''}"
+
+    texte = (
+        f"`{net.name}` compte {millions(c2['paramètres (millions)'])} de paramètres, contre "
+        f"{millions(c1['paramètres (millions)'])} pour `{model.name}`. "
+        + architecture
+        + (
+            "Ses trois images le convainquent ("
+            + ("$p > 0{,}999$" if convaincu > 0.999 else f"$p \\geq {num(convaincu, 3, tex=True)}$")
+            + "). "
+            if convaincu > 0.9
+            else f"Seules {propres} de ses {len(CLASSES2)} images le convainquent (p minimal : {prob(convaincu)}) : "
+            "les réglages du TP, faits pour SqueezeNet 1.1, ne lui conviennent pas forcément. "
+            if propres
+            else f"Aucune de ses propres images ne le convainc (p maximal : {prob(float(m2['proba'].max()))}) : avec "
+            "les réglages du TP, faits pour SqueezeNet 1.1, la montée n'aboutit pas pour ce réseau. "
         )
+        + "Leurs couleurs sont "
+        + rapport(c2["saturation"], c1["saturation"], "plus saturées", "moins saturées", "aussi saturées")
+        + f" que celles de `{model.name}` (saturation moyenne {num(c2['saturation'])} contre {num(c1['saturation'])}), "
+        "et leurs motifs "
+        + rapport(c2["motifs < 4 px"], c1["motifs < 4 px"], "plus fins", "plus grossiers", "d'une finesse comparable")
+        + f" (part de l'énergie dans les motifs de moins de 4 pixels : {pct(c2['motifs < 4 px'])} contre "
+        f"{pct(c1['motifs < 4 px'])}). Comparez aussi la taille, le nombre et la disposition des motifs.\n\n"
+        f"Ses scores finaux valent en moyenne {fois(c2['score ỹ'] / c1['score ỹ'])} fois ceux de `{model.name}`. "
+        "Le pas $\\eta$ agit sur le gradient brut, dont la longueur dépend du réseau : sur le bruit de départ, "
+        f"celui de `{net.name}` vaut {fois(c2['‖∇ỹ‖ sur le bruit'] / c1['‖∇ỹ‖ sur le bruit'])} fois celui de "
+        f"`{model.name}`, et sur les images finales {fois(c2['‖∇ỹ‖ sur ses images'] / c1['‖∇ỹ‖ sur ses images'])} "
+        "fois. Avec les mêmes $\\eta$ et $\\lambda$, l'équilibre entre la poussée du gradient et la décroissance L2 "
+        "s'établit "
+        + rapport(
+            c2["‖z‖₂"], c1["‖z‖₂"], "à un contraste plus fort", "à un contraste plus faible", "à un contraste voisin"
+        )
+        + f" ($\\|z\\|_2$ moyen de {num(c2['‖z‖₂'], 0, tex=True)} contre {num(c1['‖z‖₂'], 0, tex=True)}) ; une "
+        "comparaison équitable demanderait de régler $\\eta$ pour chaque réseau (Q9)."
+    )
     passe = [c for k, c in enumerate(CLASSES2) if p_12[k] > 0.5]
     bloque = [c for k, c in enumerate(CLASSES2) if p_12[k] <= 0.5]
+    retour = [c for k, c in enumerate(CLASSES2) if p_21[k] > 0.5]
     transfert = (
-        f"\n\nLes images se transfèrent {'bien' if not bloque else 'mal' if not passe else 'inégalement'}. "
-        f"Jugées par `{net.name}`, les images faites pour "
-        f"`{model.name}` gardent une probabilité moyenne de {num(p_12.mean())} pour la bonne classe"
+        f"\n\nDans le sens `{model.name}` → `{net.name}`, les images se transfèrent "
+        f"{'bien' if not bloque else 'mal' if not passe else 'inégalement'} : jugées par `{net.name}`, elles gardent "
+        f"une probabilité moyenne de {prob(p_12.mean())} pour la bonne classe"
         + (f" (plus de 0,5 pour {', '.join(f'`{x}`' for x in passe)}" if passe else " (jamais plus de 0,5")
         + (
             " ; seulement " + ", ".join(f"{prob(p_12[CLASSES2.index(x)])} pour `{x}`" for x in bloque) + ")"
             if bloque and passe
             else ")"
         )
-        + f", et dans l'autre sens {num(p_21.mean())}. Ce qui passe d'un réseau à l'autre correspond aux "
-        "indices qu'ils partagent (couleurs, parties typiques) ; le reste exploite les particularités du "
-        "réseau qui a produit l'image, comme le font les exemples adversaires. Une visualisation décrit "
-        "*un* réseau, pas *la* classe."
+        + f". Dans l'autre sens, `{model.name}` donne en moyenne {prob(p_21.mean())} aux images de `{net.name}`, "
+        f"et plus de 0,5 pour {len(retour)} des {len(CLASSES2)}. "
+        + (
+            "Le transfert ne se juge pourtant que sur des images qui convainquent le réseau qui les a produites : "
+            "il faudrait d'abord régler $\\eta$ et $\\lambda$ pour ce réseau."
+            if propres == 0
+            else "Ce qui passe d'un réseau à l'autre correspond aux indices qu'ils partagent ; le reste exploite les "
+            "particularités du réseau qui a produit l'image, comme le font les exemples adversaires. Une "
+            "visualisation décrit *un* réseau, pas *la* classe."
+            if len(passe) + len(retour) < 2 * len(CLASSES2)
+            else "Sur ces trois classes, ce que la montée dessine pour un réseau, l'autre le reconnaît aussi : des "
+            "indices qu'ils partagent."
+        )
     )
     md(texte + transfert)
 
-# %% [markdown]
-# Le même échange avec `tp8.feature_visualization`, la méthode de la section
-# [Des images lisibles](images-lisibles.py) plus bas (image décrite par ses fréquences, couleurs décorrélées,
-# transformations aléatoires) : les trois mêmes classes pour chacun des deux réseaux, avec ses
-# réglages par défaut, puis chaque réseau juge les images de l'autre.
+# %% [markdown] tags=["enonce"]
+# La page [Des images lisibles](../images-lisibles/) poursuit au-delà du TP : elle change l'espace
+# dans lequel se fait la montée, et mesure ce que cela change pour l'image et pour un second réseau.
 
-# %%
-if net2.model is not None:
-    lisibles_1 = tp8.feature_visualization(model, CLASSES2, seed=0)
-    lisibles_2 = tp8.feature_visualization(net, CLASSES2, seed=0)
-    vus_1, vus_2 = lisibles_1.rows(net), lisibles_2.rows(model)  # chaque réseau juge les images de l'autre
-    fig, axes = tp8.plotting.tile_figure(2, len(CLASSES2), title_lines=2, row_label_px=18)
-    for k, c in enumerate(CLASSES2):
-        tp8.plotting.show_tile(
-            axes[0, k], tp8.to_numpy(lisibles_1.images[k]), f"{c}\np pour {net.name} : {prob(vus_1[k]['p'])}"
-        )
-        tp8.plotting.show_tile(
-            axes[1, k], tp8.to_numpy(lisibles_2.images[k]), f"{c}\np pour {model.name} : {prob(vus_2[k]['p'])}"
-        )
-    tp8.plotting.row_label(fig, axes[0, 0], f"images de {model.name}", 8)
-    tp8.plotting.row_label(fig, axes[1, 0], f"images de {net.name}", 8)
-    show(
-        fig,
-        alt=f"Deux rangées de trois images, flamingo, tarantula et king penguin, faites avec feature_visualization : en "
-        f"haut pour {model.name} : des flamants, des tarentules et des manchots entiers, aux couleurs naturelles ; en "
-        f"bas pour {net.name} : des motifs bleutés et violacés où l'on devine des silhouettes de flamant, des pattes "
-        "de tarentule et une tête de manchot. Chaque titre donne la probabilité que l'autre réseau attribue à la classe.",
-    )
-
-# %% tags=["hide-input"]
-if net2.model is not None:
-    q_12 = np.array([r["p"] for r in vus_1])  # le second réseau juge les nouvelles images de SqueezeNet 1.1
-    q_21 = np.array([r["p"] for r in vus_2])  # et inversement
-    display(
-        table(
-            [
-                {
-                    "classe": c,
-                    f"{net.name}, images de {model.name}": f"{prob(p_12[k])} → {prob(q_12[k])}",
-                    f"{model.name}, images de {net.name}": f"{prob(p_21[k])} → {prob(q_21[k])}",
-                }
-                for k, c in enumerate(CLASSES2)
-            ]
-        )
-    )
-    md(
-        "Dans chaque case, la probabilité de la classe visée avec la méthode du TP, puis avec "
-        f"`feature_visualization`. En moyenne, `{net.name}` donne {num(q_12.mean())} aux nouvelles images de "
-        f"`{model.name}` (contre {num(p_12.mean())} avec la méthode du TP), et `{model.name}` {num(q_21.mean())} "
-        f"à celles de `{net.name}` (contre {num(p_21.mean())}) : "
-        + claim(
-            q_12.mean() > float(p_12.mean()) + 0.2 and q_21.mean() > float(p_21.mean()) + 0.2,
-            "dans les deux sens, les nouvelles images passent bien mieux d'un réseau à l'autre",
-        )
-        + ". Elles décrivent toujours un réseau, mais par des traits que l'autre réseau reconnaît aussi ; la "
-        "section [Des images lisibles](images-lisibles.py) mesure cet écart sur les huit classes et cherche d'où il vient."
-    )
-
-# %% [markdown]
-# La page [Des images lisibles](images-lisibles.py) poursuit au-delà du TP : elle change l'espace de la
-# montée pour obtenir des images qu'un second réseau reconnaît aussi.
-
-# %% [markdown]
+# %% [markdown] tags=["solution"]
 # ## À retenir
 #
 # - La visualisation de classe est une **montée de gradient sur l'image**, poids figés, qui
@@ -1017,31 +1170,30 @@ if net2.model is not None:
 #   des textures, des couleurs et du contexte, plutôt que des objets entiers bien composés.
 # - Une probabilité proche de 1 sur une image qui n'a rien de naturel rappelle que la confiance
 #   d'un classifieur ne garantit pas que son entrée ressemble à ses données d'entraînement.
+# - Le pas $\eta$ ne change pas l'objectif mais la taille des pas : trop petit, les motifs ne se
+#   développent pas ; trop grand, l'ascension ne suit plus la pente. Le poids $\lambda$ règle le
+#   contraste, jusqu'à effacer la classe.
 # - Partir d'une photo amplifie ce que le réseau y voit déjà, à la manière de DeepDream ; viser
-#   une autre classe fait basculer le réseau comme en partie 2, mais par une modification visible
-#   et qui montre vraiment la nouvelle classe.
+#   une autre classe fait basculer le réseau comme en partie 2, mais par une modification grande
+#   et visible, que rien ne borne.
 # - Les résultats dépendent des réglages ($\eta$, $\lambda$, nombre d'itérations) et du réseau :
 #   une visualisation décrit un réseau donné, pas la classe en elle-même.
-# - Au-delà du TP, changer **l'espace de la montée** change les images : décrite par ses
-#   fréquences avec un spectre en $1/f$, en couleurs décorrélées, et rendue robuste à des
-#   transformations aléatoires (Olah et al., 2017 ; Mordvintsev et al., 2018), l'image se
-#   rapproche des statistiques d'une photo et un second réseau la reconnaît mieux ; l'effet
-#   de chaque ingrédient se mesure sur l'image elle-même.
 #
 # Avec les cartes de saillance (partie 1) et les exemples adversaires (partie 2), on dispose ainsi
 # de trois façons complémentaires d'interroger un classifieur par ses gradients : *où* il regarde
 # dans une image, *combien peu* il faut pour le faire changer d'avis, et *ce qu'il cherche* quand
 # on le laisse choisir l'image.
 
-# %% tags=["remove-cell"]
-claim(
-    abs(li_s["pente du spectre"] - photo_s["pente du spectre"])
-    < abs(tp_s["pente du spectre"] - photo_s["pente du spectre"])
-    and abs(li_s["corrélation R-V-B"] - photo_s["corrélation R-V-B"])
-    < abs(tp_s["corrélation R-V-B"] - photo_s["corrélation R-V-B"]),
-    "l'image se rapproche des statistiques d'une photo",
-)
-claim(
-    second is None or (top1_li >= top1_tp and top5_li >= top5_tp and p2_li >= p2_tp + 0.1),
-    "un second réseau la reconnaît mieux",
-)
+# %% [markdown]
+# ## Compte rendu
+#
+# Le compte rendu de la séance tient en quelques lignes :
+#
+# 1. la réponse à la question étoilée de cette partie, **Q8.8 ★** : les images obtenues, ce
+#    qu'elles montrent et ce qu'en disent les mesures ;
+# 2. votre avancement : ce qui a marché ou non (le pas de montée à écrire, les expériences de
+#    Q8.9 à Q8.11) ;
+# 3. si vous le souhaitez, vos remarques : ce que vous avez compris ou non.
+#
+# Partez du [modèle de compte rendu](compte-rendu-tp8.ipynb), qui a un titre par question, de
+# Q8.1 à Q8.11.

@@ -297,3 +297,175 @@ def test_a_failed_write_removes_the_folders_it_created(workdir, tmp_path, capsys
     assert run(workdir, "classviz", "goldfish", "-o", str(out), "--iterations", "1") == 2
     _assert_one_line_error(capsys, "disk full")
     assert list(tmp_path.iterdir()) == []
+
+
+# -- every output destination is checked before any computation (issue 17, item 4) -------------------
+
+
+def _unwritable_folders(tmp_path_factory) -> list:
+    """Folders where nothing can be created, even by root: /proc and /sys where they are, and a read-only
+    folder when the tests do not run as root."""
+    import os
+    import tempfile
+
+    found = []
+    for folder in ("/proc", "/sys"):
+        try:
+            os.close(tempfile.mkstemp(dir=folder)[0])
+        except OSError:
+            found.append(folder)
+    if hasattr(os, "geteuid") and os.geteuid() != 0:
+        locked = tmp_path_factory.mktemp("locked")
+        locked.chmod(0o500)
+        found.append(str(locked))
+    return found
+
+
+@pytest.fixture(scope="module")
+def photo(tmp_path_factory):
+    """A course photo shipped with scikit-image (the cat, « chelsea »)."""
+    from skimage import data
+
+    path = tmp_path_factory.mktemp("photo") / "photo.jpg"
+    Image.fromarray(data.chelsea()).save(path)
+    return path
+
+
+DESTINATIONS = {
+    "fool -o": ["fool", "{photo}", "--target", "goldfish", "-o", "{bad}/x.png"],
+    "fool --figure": ["fool", "{photo}", "--target", "goldfish", "-o", "{ok}/x.png", "--figure", "{bad}/f.png"],
+    "saliency -o new folder": ["saliency", "{photo}", "-o", "{bad}/maps"],
+    "saliency -o folder": ["saliency", "{photo}", "-o", "{bad}"],
+    "saliency --method ig -o": ["saliency", "{photo}", "--method", "ig", "--steps", "4", "-o", "{bad}/nested/maps"],
+    "classviz -o": ["classviz", "goldfish", "-o", "{bad}/classes"],
+    "classviz --animate -o": ["classviz", "goldfish", "--animate", "-o", "{bad}"],
+    "classviz --method fourier -o": ["classviz", "goldfish", "--method", "fourier", "-o", "{bad}/c"],
+}
+
+
+@pytest.mark.parametrize("destination", DESTINATIONS)
+def test_an_unwritable_destination_is_refused_before_any_computation(
+    tmp_path_factory, tmp_path, photo, capsys, monkeypatch, destination
+):
+    folders = _unwritable_folders(tmp_path_factory)
+    if not folders:
+        pytest.skip("no unwritable folder on this machine")
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("a model was loaded before the output destinations were checked")
+
+    monkeypatch.setattr("tp8.load_model", no_model)
+    for bad in folders:
+        args = [a.format(photo=photo, bad=bad, ok=tmp_path) for a in DESTINATIONS[destination]]
+        assert main([*args, "--weights", "None", "--quiet"]) == 2
+        option = "--figure" if "--figure" in args else "--output"
+        _assert_one_line_error(capsys, f"cannot write into {bad}", option)
+        assert list(tmp_path.iterdir()) == []  # nothing written, not even the valid -o
+
+
+def test_the_default_destination_next_to_the_image_is_checked_too(tmp_path, photo, capsys, monkeypatch):
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders; /proc holds no image to attack")
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    image = folder / "photo.jpg"
+    image.write_bytes(photo.read_bytes())
+    folder.chmod(0o500)
+    monkeypatch.setattr("tp8.load_model", lambda *a, **k: pytest.fail("model loaded"))
+    try:
+        assert main(["fool", str(image), "--target", "goldfish", "--weights", "None"]) == 2
+        _assert_one_line_error(capsys, "cannot write into", "the default writes next to the image")
+        assert sorted(p.name for p in folder.iterdir()) == ["photo.jpg"]
+    finally:
+        folder.chmod(0o700)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["fool", "{photo}", "--target", "goldfish", "-o", "{tmp}"], "is a directory; -o/--output must name a file"),
+        (["fool", "{photo}", "--target", "goldfish", "-o", "{tmp}/no/x.png"], "does not exist"),
+        (["fool", "{photo}", "--target", "goldfish", "-o", "{tmp}/x.png", "--figure", "{tmp}/x.png"], "both name"),
+        (["fool", "{photo}", "--target", "goldfish", "--figure", "{tmp}/kept.txt"], "already exists"),
+    ],
+)
+def test_bad_output_files_are_refused_before_the_model(tmp_path, photo, capsys, monkeypatch, args, words):
+    (tmp_path / "kept.txt").write_text("kept")
+    monkeypatch.setattr("tp8.load_model", lambda *a, **k: pytest.fail("model loaded"))
+    assert main([*(a.format(photo=photo, tmp=tmp_path) for a in args), "--weights", "None"]) == 2
+    _assert_one_line_error(capsys, words)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.txt"]
+    assert (tmp_path / "kept.txt").read_text() == "kept"
+
+
+def test_the_reported_proc_case_end_to_end(photo, tmp_path):
+    """`tp8 fool photo.jpg --target goldfish -o /proc/x.png` worked 4 s, then printed a traceback."""
+    import os
+
+    if not os.path.isdir("/proc"):
+        pytest.skip("no /proc on this system")
+    bad = subprocess.run(
+        [sys.executable, "-m", "tp8", "fool", str(photo), "--target", "goldfish", "-o", "/proc/x.png"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env={**os.environ, "TP8_WEIGHTS_DIR": str(tmp_path / "no-weights")},  # the check comes first anyway
+    )
+    assert bad.returncode == 2 and bad.stdout == "", bad.stderr
+    assert bad.stderr.startswith("tp8: error: cannot write into /proc") and bad.stderr.count("\n") == 1, bad.stderr
+    assert "Traceback" not in bad.stderr and list(tmp_path.iterdir()) == []
+
+
+def test_a_disk_error_while_writing_is_one_line(workdir, tmp_path, capsys, monkeypatch):
+    import errno
+
+    import tp8
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "c" / "goldfish.png"))
+
+    monkeypatch.setattr(tp8, "save_image", full)
+    assert run(workdir, "classviz", "goldfish", "-o", str(tmp_path / "c"), "--iterations", "1") == 2
+    _assert_one_line_error(capsys, "No space left on device")
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- a weights file that is not a state dict: said so, and never "weights_only=False" ----------------
+
+
+def _weights_files(folder):
+    torch.save(torchvision.models.squeezenet1_1(weights=None), folder / "whole-model.pth")
+    (folder / "random.pth").write_bytes(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes())
+    (folder / "truncated.pth").write_bytes((folder / "whole-model.pth").read_bytes()[:3000])
+    torch.save([torch.zeros(3)], folder / "list.pth")
+    return {
+        "whole-model.pth": "holds Python objects besides tensors",
+        "random.pth": "is not a state dict tp8 can read",
+        "truncated.pth": "is not a state dict tp8 can read",
+        "list.pth": "is not a state dict (a dict of tensors)",
+    }
+
+
+def test_a_weights_file_that_is_not_a_state_dict_is_one_line_without_the_unsafe_advice(photo, tmp_path, capsys):
+    for name, words in _weights_files(tmp_path).items():
+        assert main(["predict", str(photo), "--weights", str(tmp_path / name)]) == 2
+        err = _assert_one_line_error(capsys, words, "torch.save(model.state_dict()")
+        assert "weights_only" not in err and "trusted" not in err
+
+
+def test_the_reported_random_weights_case_end_to_end(photo, tmp_path):
+    """`tp8 predict photo.jpg --weights random.pth` repeated torch's advice to set weights_only=False."""
+    _weights_files(tmp_path)
+    bad = subprocess.run(
+        [sys.executable, "-m", "tp8", "predict", str(photo), "--weights", "random.pth"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.startswith("tp8: error: weights file random.pth is not a state dict"), bad.stderr
+    assert bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr and "weights_only" not in bad.stderr

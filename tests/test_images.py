@@ -161,3 +161,16 @@ def test_sample_images_are_open_licence_photos_with_metadata():
     assert tp8.sample_images(["chelsea"])[0].name == "chelsea"
     with pytest.raises(tp8.InputError, match="unknown sample"):
         tp8.sample_images(["lena"])
+
+
+def test_an_image_already_cropped_is_taken_pixel_for_pixel(tmp_path):
+    # What tp8 fool / tp8 classviz save is a 224 × 224 crop: reading it back must not resize it again
+    # (an upscaling by 256/224 would blur away a perturbation computed pixel by pixel).
+    rng = np.random.default_rng(0)
+    crop = rng.integers(0, 256, size=(224, 224, 3), dtype=np.uint8)
+    Image.fromarray(crop).save(tmp_path / "crop.png")
+    x = tp8.load_image(tmp_path / "crop.png")
+    assert torch.equal((x * 255).round().to(torch.uint8).permute(1, 2, 0), torch.from_numpy(crop))
+    # Any other size still goes through the resize and the centre crop.
+    wide = tp8.load_image(rng.integers(0, 256, size=(224, 300, 3), dtype=np.uint8))
+    assert wide.shape == (3, 224, 224)

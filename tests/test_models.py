@@ -103,7 +103,7 @@ def test_env_dir_that_is_not_a_directory(no_env, monkeypatch, tmp_path):
 def test_corrupt_and_foreign_weight_files(no_env, tmp_path):
     garbage = tmp_path / "garbage.pth"
     garbage.write_bytes(b"\x80\x04not really a checkpoint" * 10)
-    with pytest.raises(tp8.WeightsError, match="corrupt or not a PyTorch state dict"):
+    with pytest.raises(tp8.WeightsError, match="is not a state dict tp8 can read: it is corrupt"):
         tp8.load_model("squeezenet1_1", weights=garbage)
 
     truncated = tmp_path / "truncated.pth"
@@ -114,8 +114,15 @@ def test_corrupt_and_foreign_weight_files(no_env, tmp_path):
 
     a_list = tmp_path / "list.pth"
     torch.save([torch.zeros(3)], a_list)
-    with pytest.raises(tp8.WeightsError, match="does not hold a state dict"):
+    with pytest.raises(
+        tp8.WeightsError, match=r"is not a state dict \(a dict of tensors\): it holds an object of type list"
+    ):
         tp8.load_model("squeezenet1_1", weights=a_list)
+
+    not_tensors = tmp_path / "not-tensors.pth"
+    torch.save({"features.0.weight": torch.zeros(1), "epoch": 3}, not_tensors)
+    with pytest.raises(tp8.WeightsError, match="whose entry 'epoch' is not a tensor"):
+        tp8.load_model("squeezenet1_1", weights=not_tensors)
 
     other = tmp_path / "resnet.pth"
     torch.save(torchvision.models.resnet18(weights=None).state_dict(), other)
@@ -135,9 +142,32 @@ def test_weights_are_loaded_with_weights_only(no_env, tmp_path, capsys):
     evil = tmp_path / "evil.pth"
     with open(evil, "wb") as f:
         pickle.dump({"features.0.weight": _Payload()}, f)
-    with pytest.raises(tp8.WeightsError):
+    with pytest.raises(tp8.WeightsError) as error:
         tp8.load_model("squeezenet1_1", weights=evil)
     assert "must never run" not in capsys.readouterr().out
+    assert "is not a state dict" in str(error.value) and "weights_only" not in str(error.value)
+
+
+def test_a_non_state_dict_file_never_gets_the_advice_to_switch_the_safe_loader_off(no_env, tmp_path, recwarn):
+    """torch's own message suggests `weights_only=False`, which would run the file's code: never repeated."""
+    whole = tmp_path / "whole-model.pth"
+    torch.save(torchvision.models.squeezenet1_1(weights=None), whole)  # a pickled module, not a state dict
+    random_bytes = tmp_path / "random.pth"
+    random_bytes.write_bytes(bytes(range(256)) * 20)
+    payload = tmp_path / "payload.pth"
+    torch.save({"features.0.weight": _Payload()}, payload)
+    for path, words in (
+        (whole, "holds Python objects besides tensors"),
+        (random_bytes, "corrupt, truncated, or not a file written by torch.save"),
+        (payload, "holds Python objects besides tensors"),
+    ):
+        with pytest.raises(tp8.WeightsError) as error:
+            tp8.load_model("squeezenet1_1", weights=path)
+        message = str(error.value)
+        assert f"weights file {path} is not a state dict tp8 can read" in message and words in message, message
+        assert "weights_only" not in message and "trusted" not in message and "\n" not in message
+        assert "torch.save(model.state_dict(), 'squeezenet1_1.pth')" in message
+    assert not [w for w in recwarn if "pickle" in str(w.message)]  # torch's protocol notes stay quiet
 
 
 def test_common_checkpoint_wrappers_are_accepted(no_env, tmp_path, random_state):

@@ -10,6 +10,7 @@ line; the instructor's switch reads ``mkdocs.yml`` and ``TP8_SOLUTIONS``.
 from __future__ import annotations
 
 import ast
+import datetime
 import json
 import re
 import sys
@@ -64,7 +65,7 @@ print(double_du_gradient(None, None))
 phrase_secrete = "le cormoran niche sur la falaise"
 
 # %% [markdown] tags=["solution"]
-# La réponse rédigée : le cormoran.
+# La réponse rédigée : le cormoran niche au bord de la falaise.
 
 # %%
 valeur_publique = 1
@@ -143,8 +144,9 @@ def test_solution_lines_lists_regions_and_solution_cells():
         "reponse_cachee = total_cache * 2",
         "return reponse_cachee",
         'phrase_secrete = "le cormoran niche sur la falaise"',
-        "La réponse rédigée : le cormoran.",
+        "La réponse rédigée : le cormoran niche au bord de la falaise.",  # an answer, sentence by sentence
     ]
+    assert site_exercises.code_solution_lines(page_nb()) == lines[:-1]
 
 
 def test_a_page_without_markers_has_no_exercise():
@@ -267,7 +269,7 @@ def test_solution_lines_use_names_found_nowhere_else(part):
     """What makes the search of the built site for solution lines meaningful."""
     text = (ROOT / "docs" / f"{part}.py").read_text(encoding="utf-8")
     nb = page_nb(text)
-    lines = site_exercises.solution_lines(nb)
+    lines = site_exercises.code_solution_lines(nb)
     exercise_text = nbformat.writes(site_exercises.exercise(nb, part, text))
     own = set().union(*(identifiers(line) for line in lines)) - identifiers(exercise_text)
     for line in lines:
@@ -285,8 +287,10 @@ def test_committed_exercise_notebooks_hold_no_solution(part):
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
     every = "\n".join(c.source for c in nb.cells)
     source = page_nb((ROOT / "docs" / f"{part}.py").read_text(encoding="utf-8"))
-    for line in site_exercises.solution_lines(source):
+    for line in site_exercises.code_solution_lines(source):
         assert line not in every, f"solution line in the exercise: {line}"
+    leaks = site_exercises.find_leaks(site_exercises.answer_sentences(source), [path])
+    assert not leaks, f"answers in the exercise: {list(leaks)}"
     assert "raise NotImplementedError()" in every and "À vous de jouer" in every
     for cell in nb.cells[1:]:
         if cell.cell_type == "code":
@@ -392,3 +396,683 @@ def test_the_exercise_has_its_own_cache_key_and_a_page_without_exercise_keeps_it
     assert not site_exercises.has_exercises(plain)
     same = site_exercises.exercise(plain, "docs/index.py", for_site=True)
     assert site_notebooks.cache_key(same, "env", settings) == site_notebooks.cache_key(plain, "env", settings)
+
+
+# --- the answers to the questions (issue 15): the marking ----------------------------------------
+
+QPAGE = """\
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Partie 9 — Les hérons
+#
+# Le [modèle de compte rendu](compte-rendu-tp8.ipynb) a une section par question.
+
+# %%
+from IPython.display import Markdown
+
+from tp8.course import claim
+
+
+def md(texte):
+    return Markdown(texte)
+
+
+hauteur = 3
+
+# %% [markdown] tags=["solution"]
+# Le héron cendré se tient immobile au bord de l'eau pendant des heures : le héron est grand.
+
+# %% tags=["solution"]
+claim(hauteur > 2, "le héron est grand")
+
+# %% [markdown] tags=["question"]
+# <a id="q1"></a>
+# ## Q1 — Ce que montrent les hérons
+#
+# **Q8.1 ★** Observez les hérons et interprétez leur posture.
+
+# %% [markdown] tags=["enonce"]
+# ### Une première mesure
+#
+# La cellule suivante mesure la hauteur du héron et l'affiche.
+
+# %%
+mesure = hauteur * 2
+print(mesure)
+
+# %% [markdown]
+# La hauteur mesurée montre que le héron domine nettement les autres échassiers du marais.
+
+# %% tags=["hide-input"]
+Markdown(
+    "Le héron garde le cou replié en vol, contrairement à la cigogne qui le tend. "
+    + claim(mesure > 4, "le héron est très grand")
+)
+
+# %% tags=["enonce", "hide-input"]
+Markdown("Légende : la hauteur est donnée en unités arbitraires de la mesure.")
+
+# %% [markdown] tags=["enonce"]
+# ### Une seconde mesure
+
+# %%
+envergure = mesure + 1
+
+# %% [markdown] tags=["question"]
+# <a id="q2"></a>
+# ## Q2 — Une autre question
+#
+# **Q8.2 Bonus** : comparez le héron avec une aigrette
+# (la même mesure, un autre oiseau).
+
+# %%
+aigrette = mesure - 1
+
+# %% tags=["hide-input"]
+md(f"L'aigrette mesure {aigrette}, elle reste plus petite que le héron cendré du marais voisin.")
+
+# %% [markdown]
+# ## À retenir
+#
+# Cette conclusion générale reste visible dans l'énoncé, hors des sections.
+"""
+
+#: The answer cells of QPAGE, by their first words.
+QPAGE_ANSWERS = [
+    "Le héron cendré se tient immobile",
+    'claim(hauteur > 2, "le héron est grand")',
+    "La hauteur mesurée montre",
+    'Markdown(\n    "Le héron garde le cou',
+    "md(f\"L'aigrette mesure",
+]
+
+
+def qpage_nb(text: str = QPAGE):
+    return jupytext.reads(text, fmt="py:percent")
+
+
+def starts(nb, indices) -> list[str]:
+    return [nb.cells[i].source for i in sorted(indices)]
+
+
+def test_the_questions_of_a_page():
+    nb = qpage_nb()
+    q1, q2 = site_exercises.questions(nb, "docs/p.py", QPAGE)
+    assert (q1.number, q1.title, q1.text, q1.star, q1.bonus) == (
+        1,
+        "Ce que montrent les hérons",
+        "Observez les hérons et interprétez leur posture.",
+        True,
+        False,
+    )
+    assert (q2.number, q2.star, q2.bonus, q2.report_number) == (2, False, True, "Q8.2")
+    assert q2.text == "comparez le héron avec une aigrette\n(la même mesure, un autre oiseau)."
+    assert q1.report_heading == "Q8.1 ★ — Ce que montrent les hérons"
+    assert q2.report_heading == "Q8.2 Bonus — Une autre question"
+    assert q1.line == line_holding(QPAGE, "# ## Q1 — Ce que montrent les hérons")
+
+
+def test_answers_by_default_in_a_question_section_and_solution_cells_elsewhere():
+    nb = qpage_nb()
+    mark = site_exercises.marking(nb, "docs/p.py", QPAGE)
+    answers = starts(nb, mark.answers)
+    assert len(answers) == len(QPAGE_ANSWERS)
+    for answer, beginning in zip(answers, QPAGE_ANSWERS):
+        assert answer.startswith(beginning), (answer, beginning)
+    kept = [c.source for i, c in enumerate(nb.cells) if i not in mark.answers]
+    assert any(c.startswith("### Une première mesure") for c in kept)  # enonce
+    assert any(c.startswith('Markdown("Légende') for c in kept)  # prose, tagged enonce
+    assert any(c.startswith("mesure = hauteur * 2") for c in kept)  # an experiment
+    assert any(c.startswith("from IPython.display import Markdown") for c in kept)  # defines md, outside
+    assert any(c.startswith("## À retenir") for c in kept)  # the section ended at "##"
+
+
+def test_a_section_runs_to_the_next_level_1_or_2_heading():
+    nb = qpage_nb()
+    mark = site_exercises.marking(nb, "docs/p.py", QPAGE)
+    first, last = mark.sections[1]
+    assert nb.cells[first].source.startswith('<a id="q1">')
+    assert nb.cells[last].source.startswith("envergure = ")  # "### Une seconde mesure" stays inside
+    first, last = mark.sections[2]
+    assert nb.cells[last + 1].source.startswith("## À retenir")
+    assert mark.section_of(last + 1) is None and mark.section_of(last) == 2
+
+
+def test_the_exercise_drops_the_answers_and_ends_each_question_with_an_answer_box():
+    nb = qpage_nb()
+    out = site_exercises.exercise(nb, "docs/p.py", QPAGE)
+    text = nbformat.writes(out)
+    for sentence in site_exercises.answer_sentences(nb, "docs/p.py", QPAGE):
+        assert sentence not in text, sentence
+    assert "claim(" not in "\n".join(c.source for c in out.cells if c.cell_type == "code")
+    boxes = [i for i, c in enumerate(out.cells) if site_exercises.ANSWER_BOX_TAG in c.metadata.get("tags", [])]
+    assert len(boxes) == 2
+    first, second = (out.cells[i] for i in boxes)
+    assert first.cell_type == "markdown" and first.source.startswith("**Votre réponse — Q8.1**\n\n*Écrivez ici")
+    assert second.source.startswith("**Votre réponse — Q8.2**")
+    assert out.cells[boxes[0] - 1].source.startswith("envergure = ")  # after the section's last kept cell
+    assert out.cells[boxes[0] + 1].source.startswith('<a id="q2">')
+    assert out.cells[boxes[1] - 1].source == "aigrette = mesure - 1"  # the section's last cell was an answer
+    assert out.cells[boxes[1] + 1].source.startswith("## À retenir")
+    assert [c.id for c in (first, second)] == ["tp8-answer-box-q1", "tp8-answer-box-q2"]
+    nbformat.validate(out)
+
+
+def test_a_page_with_only_questions_is_an_exercise_page():
+    assert site_exercises.has_exercises(qpage_nb(), "docs/p.py", QPAGE)
+    settings = site_notebooks.ExecSettings()
+    nb = qpage_nb()
+    enonce = site_exercises.exercise(nb, "docs/p.py", QPAGE, for_site=True)
+    assert site_notebooks.cache_key(enonce, "env", settings) != site_notebooks.cache_key(nb, "env", settings)
+
+
+def test_answer_and_claim_sentences():
+    nb = qpage_nb()
+    assert site_exercises.claim_sentences(nb) == ["le héron est grand", "le héron est très grand"]
+    sentences = site_exercises.answer_sentences(nb, "docs/p.py", QPAGE)
+    assert sentences == [
+        "Le héron cendré se tient immobile au bord de l'eau pendant des heures : le héron est grand.",
+        "le héron est grand",
+        "La hauteur mesurée montre que le héron domine nettement les autres échassiers du marais.",
+        "le héron est très grand",
+        "Le héron garde le cou replié en vol, contrairement à la cigogne qui le tend.",
+        "elle reste plus petite que le héron cendré du marais voisin.",  # the f-string's constant text
+    ]
+    assert "Cette conclusion générale reste visible dans l'énoncé, hors des sections." not in sentences
+
+
+def test_markdown_sentences_are_read_as_rendered():
+    text = (
+        "Une phrase **en gras** avec un [lien](https://example.org) et du `code`\n"
+        "à la fin. Suite de la même phrase sur une autre ligne, puis un point. Courte.\n"
+        "\n"
+        "- un élément de liste assez long pour compter comme une phrase\n"
+        '- <span class="x">un autre élément</span> de liste, lui aussi assez long'
+    )
+    assert site_exercises.markdown_sentences(text) == [
+        "Une phrase en gras avec un lien et du code à la fin.",  # lines joined, marks and link targets out
+        "Suite de la même phrase sur une autre ligne, puis un point.",
+        "un élément de liste assez long pour compter comme une phrase",
+        "un autre élément de liste, lui aussi assez long",
+    ]
+
+
+# --- the marking: what stops the build ---------------------------------------------------------------
+
+
+def at_line(exact: str, occurrence: int = 1, before: int = 0):
+    """``text -> line number`` of the ``occurrence``-th line equal to ``exact`` (minus ``before``)."""
+    return lambda text: line_holding(text, exact, occurrence) - before
+
+
+@pytest.mark.parametrize(
+    ("edit", "message", "at"),
+    [
+        (  # a claim left in a kept cell (outside the sections, not tagged solution)
+            lambda t: t.replace('# %% tags=["solution"]\nclaim(hauteur', "# %%\nclaim(hauteur"),
+            "cellule gardée dans l'énoncé qui appelle claim()",
+            at_line('claim(hauteur > 2, "le héron est grand")'),
+        ),
+        (  # an experiment cell that also claims, tagged enonce
+            lambda t: t.replace(
+                "# %%\nmesure = hauteur * 2\nprint(mesure)",
+                '# %% tags=["enonce"]\nmesure = hauteur * 2\nclaim(mesure > 1, "haut")',
+            ),
+            "cellule « enonce » qui appelle claim()",
+            at_line('claim(mesure > 1, "haut")'),
+        ),
+        (  # a "## Qn" heading in a cell that is not tagged question
+            lambda t: t.replace(
+                '# %% [markdown] tags=["question"]\n# <a id="q2"></a>', '# %% [markdown]\n# <a id="q2"></a>'
+            ),
+            "titre « ## Q2 — Une autre question » hors d'une cellule « question »",
+            at_line("# ## Q2 — Une autre question"),
+        ),
+        (  # ... or written by a code cell
+            lambda t: t.replace("aigrette = mesure - 1", 'aigrette = mesure - 1\nMarkdown("## Q3 — Cachée")'),
+            "titre « ## Qn » écrit par une cellule de code",
+            at_line("aigrette = mesure - 1", before=1),  # the marker of the code cell
+        ),
+        (  # the same question twice
+            lambda t: t.replace("## Q2 — Une autre question", "## Q1 — Une autre question").replace(
+                'id="q2"', 'id="q1"'
+            ),
+            "Q1 est déjà posée plus haut",
+            at_line("# ## Q1 — Une autre question"),
+        ),
+        (  # no report number
+            lambda t: t.replace("**Q8.2 Bonus** :", "**Bonus** :"),
+            "Q2 ne donne pas son numéro du compte rendu",
+            at_line("# ## Q2 — Une autre question"),
+        ),
+        (  # no anchor
+            lambda t: t.replace('# <a id="q2"></a>\n', ""),
+            'la cellule de Q2 commence par son ancre <a id="q2"></a>',
+            at_line("# ## Q2 — Une autre question"),
+        ),
+        (  # a question cell without its heading
+            lambda t: t.replace("# ## Q2 — Une autre question", "# ### Q2 — Une autre question"),
+            "contient exactement un titre « ## Qn — … » (0 ici)",
+            at_line('# %% [markdown] tags=["question"]', occurrence=2),
+        ),
+    ],
+    ids=[
+        "kept-claim",
+        "enonce-claim",
+        "heading-outside",
+        "heading-in-code",
+        "twice",
+        "no-report-number",
+        "no-anchor",
+        "no-heading",
+    ],
+)
+def test_a_marking_mistake_names_the_page_and_the_line(edit, message, at):
+    text = edit(QPAGE)
+    assert text != QPAGE
+    with pytest.raises(site_exercises.ExerciseError) as caught:
+        site_exercises.exercise(qpage_nb(text), "docs/p.py", text)
+    error = caught.value
+    assert message in str(error), str(error)
+    assert error.line == at(text), (str(error), text.splitlines()[error.line - 1])
+    assert str(error).startswith(f"docs/p.py, ligne {error.line} : ")
+
+
+# --- the leak check, proven on a page -----------------------------------------------------------------
+
+UNMARKED = (
+    "# %% [markdown]\n# La hauteur mesurée montre que le héron domine nettement les autres échassiers du marais.\n",
+    '# %% [markdown] tags=["enonce"]\n'
+    "# La hauteur mesurée montre que le héron domine nettement les autres échassiers du marais.\n\n"
+    '# %% tags=["remove-cell"]\n'
+    'claim(mesure > 4, "le héron domine nettement les autres échassiers")\n',
+)
+
+
+def hand_out(text: str, folder: Path) -> list[Path]:
+    """The exercise of a page as a site publishes it: its student notebook, and that notebook in HTML."""
+    from nbconvert import HTMLExporter
+
+    nb = site_exercises.exercise(qpage_nb(text), "docs/p.py", text, for_site=True)
+    folder.mkdir(parents=True)
+    notebook = folder / "p.ipynb"
+    notebook.write_text(site_notebooks.student_ipynb(nb, site_notebooks.Repo("https://github.com/o/r")))
+    page = folder / "index.html"
+    page.write_text(HTMLExporter(template_name="lab").from_notebook_node(nb)[0], encoding="utf-8")
+    return [notebook, page]
+
+
+def test_the_leak_check_finds_an_unmarked_answer(tmp_path):
+    marked = hand_out(QPAGE, tmp_path / "marked")
+    assert marked[1].read_text(encoding="utf-8").count("celltag_answer-box") == 2  # what the site's CSS styles
+    sentences = site_exercises.answer_sentences(qpage_nb(), "docs/p.py", QPAGE)
+    assert site_exercises.find_leaks(sentences, marked) == {}
+    # The author tags an interpretation « enonce »: the claim that guards it goes, its sentence stays.
+    text = QPAGE.replace(*UNMARKED)
+    assert text != QPAGE
+    unmarked = hand_out(text, tmp_path / "unmarked")
+    leaks = site_exercises.find_leaks(site_exercises.answer_sentences(qpage_nb(text), "docs/p.py", text), unmarked)
+    assert leaks == {"le héron domine nettement les autres échassiers": [str(p) for p in unmarked]}
+
+
+def test_the_leak_check_reads_notebooks_and_html_as_rendered(tmp_path):
+    """A sentence is found whatever its emphasis, line breaks, entities and tags in the file."""
+    nb = qpage_nb(
+        QPAGE.replace("# Cette conclusion générale reste visible", "# Cette **conclusion**\n# générale reste visible")
+    )
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "n.ipynb").write_text(site_notebooks.student_ipynb(nb, site_notebooks.Repo("https://github.com/o/r")))
+    (folder / "p.html").write_text(
+        "<p>Cette <strong>conclusion</strong>\ngénérale reste visible dans l&#x27;énoncé</p>"
+    )
+    (folder / "search_index.json").write_text(json.dumps({"docs": [{"text": "générale reste visible dans l’énoncé"}]}))
+    sentence = "Cette conclusion générale reste visible dans l'énoncé"
+    found = site_exercises.find_leaks(
+        [sentence, "générale reste visible dans l'énoncé"], sorted(folder.iterdir()), folder
+    )
+    assert found == {
+        sentence: ["n.ipynb", "p.html"],
+        "générale reste visible dans l'énoncé": ["n.ipynb", "p.html", "search_index.json"],
+    }
+
+
+# --- no control characters ---------------------------------------------------------------------------
+
+#: C0 control characters (and DEL) other than the newline: a TAB where "\t" of "\tilde" was meant, a CR.
+CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+
+
+def control_characters(text: str) -> list[str]:
+    """``line n: repr`` of each line of ``text`` holding a control character other than the newline."""
+    out = []
+    for i, line in enumerate(text.split("\n")):
+        found = sorted({f"U+{ord(c):04X}" for c in CONTROL.findall(line)})
+        if found:
+            out.append(f"ligne {i + 1} ({', '.join(found)}) : {line!r}")
+    return out
+
+
+def notebook_strings(text: str):
+    """Every cell source and every string of a notebook's metadata (JSON decoded)."""
+    nb = json.loads(text)
+    for cell in nb["cells"]:
+        source = cell["source"]
+        yield "".join(source) if isinstance(source, list) else source
+    yield json.dumps(nb["metadata"], ensure_ascii=False)
+
+
+def test_control_characters_are_refused():
+    assert control_characters("a\tb\nc") == ["ligne 1 (U+0009) : 'a\\tb'"]
+    assert control_characters("x\r\ny\x1b") == ["ligne 1 (U+000D) : 'x\\r'", "ligne 2 (U+001B) : 'y\\x1b'"]
+    assert control_characters("un\ndeux\n") == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "docs").glob("*.py")) + sorted((ROOT / "docs").glob("*.md")),
+    ids=lambda p: p.name,
+)
+def test_no_control_character_in_the_pages(path):
+    """No TAB anywhere (a "\\t" of LaTeX written in a normal string becomes one), no CR, no other C0."""
+    bad = control_characters(path.read_text(encoding="utf-8"))
+    assert not bad, f"docs/{path.name} : caractère de contrôle\n" + "\n".join(bad)
+
+
+def test_no_control_character_in_the_generated_notebooks():
+    repo, docs_dir = site_notebooks._load_repo(ROOT / "mkdocs.yml")
+    generated = site_notebooks.student_contents(docs_dir, repo)
+    generated[site_notebooks.REPORT_NAME] = site_notebooks.report_notebook(
+        [(title, found) for _page, title, found in site_notebooks.course_questions(docs_dir)]
+    )
+    for committed in sorted((ROOT / "notebooks").rglob("*.ipynb")):
+        generated[f"committed {committed.relative_to(ROOT).as_posix()}"] = committed.read_text(encoding="utf-8")
+    bad = {}
+    for name, text in generated.items():
+        for string in notebook_strings(text):
+            found = control_characters(string)
+            if found:
+                bad.setdefault(name, []).extend(found)
+    assert not bad, "\n".join(f"{name} : {lines}" for name, lines in bad.items())
+
+
+# --- release by date ---------------------------------------------------------------------------------
+
+RELEASE = datetime.date(2027, 1, 15)
+
+
+@pytest.mark.parametrize(
+    ("today", "shown"),
+    [
+        (datetime.date(2026, 9, 1), False),  # long before: the énoncés
+        (datetime.date(2027, 1, 14), False),  # the day before
+        (RELEASE, True),  # the day itself: the solutions
+        (datetime.date(2027, 6, 1), True),  # after
+    ],
+)
+def test_a_release_date_shows_the_solutions_from_that_day_on(today, shown):
+    extra = {"tp8": {"solutions": RELEASE}}  # what YAML gives for `solutions: 2027-01-15`
+    assert site_notebooks.solutions_shown(extra, {}, today=today) is shown
+    assert site_notebooks.solutions_shown({"tp8": {"solutions": "2027-01-15"}}, {}, today=today) is shown
+    assert site_notebooks.solutions_shown({"tp8": {"solutions": True}}, {"TP8_SOLUTIONS": "2027-01-15"}, today) is shown
+
+
+def test_the_release_day_is_the_day_in_the_configured_time_zone():
+    late = datetime.datetime(2027, 1, 14, 23, 30, tzinfo=datetime.timezone.utc)  # 00:30 on the 15th in Paris
+    paris = site_notebooks.solutions_setting({"tp8": {"solutions": RELEASE}}, {})
+    assert paris.timezone == "Europe/Paris" and paris.today(late) == RELEASE
+    assert paris.shown(paris.today(late))
+    montreal = site_notebooks.solutions_setting({"tp8": {"solutions": RELEASE, "timezone": "America/Montreal"}}, {})
+    assert montreal.today(late) == datetime.date(2027, 1, 14) and not montreal.shown(montreal.today(late))
+    assert "fuseau Europe/Paris" in paris.describe(RELEASE)
+    assert paris.describe(datetime.date(2027, 1, 14)).startswith("solutions masquées jusqu'au 2027-01-15")
+    assert paris.describe(RELEASE).startswith("solutions publiées depuis le 2027-01-15")
+
+
+def test_a_scheduled_build_publishes_while_a_release_date_is_today_or_to_come():
+    setting = site_notebooks.solutions_setting({"tp8": {"solutions": RELEASE}}, {})
+    assert setting.release_due(datetime.date(2027, 1, 1)) and setting.release_due(RELEASE)
+    assert not setting.release_due(datetime.date(2027, 1, 16))
+    for fixed in (True, False):
+        assert not site_notebooks.solutions_setting({"tp8": {"solutions": fixed}}, {}).release_due(RELEASE)
+
+
+@pytest.mark.parametrize(
+    ("extra", "env", "message"),
+    [
+        ({"tp8": {"solutions": datetime.datetime(2027, 1, 15, 8, 0)}}, {}, "donnez une date sans heure"),
+        ({"tp8": {"solutions": "2027-13-01"}}, {}, "ou une date AAAA-MM-JJ"),
+        (
+            {},
+            {"TP8_SOLUTIONS": "15/01/2027"},
+            "TP8_SOLUTIONS vaut '15/01/2027' : mettez true (solutions publiées) ou false",
+        ),
+        ({"tp8": {"timezone": "Europe/Lutece"}}, {}, "ce n'est pas un fuseau horaire connu"),
+    ],
+)
+def test_a_bad_date_or_time_zone_says_what_to_write(extra, env, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        site_notebooks.solutions_shown(extra, env, today=RELEASE)
+
+
+def status_config(tmp_path: Path, solutions: str) -> Path:
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(
+        "site_name: essai\n"
+        "markdown_extensions:\n  - pymdownx.emoji:\n      emoji_generator: !!python/name:material.extensions.emoji.to_svg\n"
+        f"extra:\n  tp8:\n    solutions: {solutions}\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+@pytest.mark.parametrize(
+    ("today", "publishes", "scheduled"),
+    [
+        (
+            "2027-01-14",
+            "les énoncés seuls, sans réponses ni corrigés ; les solutions à partir du 2027-01-15",
+            "chaque jour jusqu'au 2027-01-15",
+        ),
+        ("2027-01-15", "les pages avec leurs réponses et les corrigés", "elle publie le site (aujourd'hui"),
+        ("2027-01-16", "les pages avec leurs réponses et les corrigés", "rien à publier"),
+    ],
+)
+def test_solutions_status_says_what_a_build_publishes(tmp_path, capsys, monkeypatch, today, publishes, scheduled):
+    monkeypatch.delenv("TP8_SOLUTIONS", raising=False)
+    config = status_config(tmp_path, "2027-01-15")
+    output = tmp_path / "github-output"
+    assert (
+        site_notebooks.main(["solutions-status", "-f", str(config), "--today", today, "--github-output", str(output)])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "Réglage : 2027-01-15 (extra.tp8.solutions, mkdocs.yml)" in out
+    assert f"Aujourd'hui : {today} (fuseau horaire Europe/Paris)" in out
+    assert f"Une construction faite maintenant publie : {publishes}" in out
+    assert scheduled in out
+    shown, due = today >= "2027-01-15", today <= "2027-01-15"
+    assert output.read_text() == f"solutions={str(shown).lower()}\npublish={str(due).lower()}\n"
+
+
+def test_solutions_status_reads_the_environment_first_and_follows_inherit(tmp_path, capsys, monkeypatch):
+    base = status_config(tmp_path, "false")
+    (tmp_path / "child.yml").write_text(f"INHERIT: {base.name}\nextra:\n  tp8:\n    timezone: Asia/Tokyo\n")
+    monkeypatch.setenv("TP8_SOLUTIONS", "2030-05-01")
+    assert site_notebooks.main(["solutions-status", "-f", str(tmp_path / "child.yml"), "--today", "2030-05-01"]) == 0
+    out = capsys.readouterr().out
+    assert "Réglage : 2030-05-01 (TP8_SOLUTIONS)" in out and "fuseau horaire Asia/Tokyo" in out
+    monkeypatch.delenv("TP8_SOLUTIONS")
+    assert site_notebooks.main(["solutions-status", "-f", str(tmp_path / "child.yml")]) == 0
+    assert "les énoncés seuls, sans réponses ni corrigés." in capsys.readouterr().out
+    monkeypatch.setenv("TP8_SOLUTIONS", "bientôt")
+    assert site_notebooks.main(["solutions-status", "-f", str(base)]) == 2
+    assert "TP8_SOLUTIONS vaut 'bientôt'" in capsys.readouterr().out
+
+
+def test_the_projects_switch_has_its_time_zone():
+    extra = site_notebooks.read_extra(ROOT / "mkdocs.yml")
+    assert extra["tp8"]["timezone"] == "Europe/Paris"
+    assert site_notebooks.solutions_setting(extra, {}).value is True
+
+
+# --- Markdown pages: blocks and question lists --------------------------------------------------------
+
+BLOCKS = """\
+Avant. <!-- tp8:solutions -->Réponses en ligne.<!-- /tp8:solutions --><!-- tp8:enonce -->Énoncé seul.<!-- /tp8:enonce -->
+
+<!-- tp8:solutions -->
+## Corrigé
+
+Un paragraphe.
+<!-- /tp8:solutions -->
+Après.
+"""
+
+
+def test_solution_and_enonce_blocks_follow_the_switch():
+    assert (
+        site_notebooks.select_blocks(BLOCKS, True)
+        == "Avant. Réponses en ligne.\n\n\n## Corrigé\n\nUn paragraphe.\n\nAprès.\n"
+    )
+    assert site_notebooks.select_blocks(BLOCKS, False) == "Avant. Énoncé seul.\n\n\nAprès.\n"
+    assert site_notebooks.select_blocks("Rien.", False) == "Rien."
+
+
+def test_markers_in_code_are_examples():
+    text = (
+        "Écrivez `<!-- tp8:enonce -->` puis `<!-- /tp8:enonce -->`.\n\n"
+        "```markdown\n<!-- tp8:solutions -->\n<!-- tp8:questions p.py -->\n```\n"
+    )
+    assert site_notebooks.select_blocks(text, True) == site_notebooks.select_blocks(text, False) == text
+    assert site_notebooks.expand_questions(text, {}.get, False) == text
+    assert site_notebooks.select_blocks((ROOT / "docs" / "enseignants.md").read_text(encoding="utf-8"), False)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a\n<!-- tp8:solutions -->b", "q.md, ligne 2 : <!-- tp8:solutions --> sans <!-- /tp8:solutions -->"),
+        ("<!-- /tp8:enonce -->", "q.md, ligne 1 : <!-- /tp8:enonce --> sans <!-- tp8:enonce --> avant lui"),
+        ("<!-- tp8:enonce -->\n<!-- tp8:solutions -->", "q.md, ligne 2 : <!-- tp8:solutions --> dans le bloc"),
+        ("<!-- tp8:enonce --><!-- /tp8:solutions -->", "<!-- /tp8:solutions --> sans <!-- tp8:solutions -->"),
+    ],
+)
+def test_an_unbalanced_block_names_the_page_and_the_line(text, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        site_notebooks.select_blocks(text, True, "q.md")
+
+
+def test_the_question_list_links_to_answers_only_with_the_solutions():
+    found = site_exercises.questions(qpage_nb(), "docs/p.py", QPAGE)
+    page = "# Questions\n\n<!-- tp8:questions p.py -->\n\nFin.\n"
+    with_solutions = site_notebooks.expand_questions(page, {"p.py": found}.get, True)
+    without = site_notebooks.expand_questions(page, {"p.py": found}.get, False)
+    for text in (with_solutions, without):
+        assert "### Q1 ★ — Ce que montrent les hérons\n\nObservez les hérons et interprétez leur posture." in text
+        assert "### Q2 Bonus — Une autre question" in text and "Numéro dans le compte rendu : **Q8.2**." in text
+        assert text.endswith("\n\nFin.\n")
+    assert "[Réponse →](p.py#q1)" in with_solutions and "Réponse" not in without
+    assert "[La question dans l'énoncé →](p.py#q1)" in without
+    with pytest.raises(ValueError, match=re.escape("q.md, ligne 3 : <!-- tp8:questions p.py --> : aucune question")):
+        site_notebooks.expand_questions(page, {}.get, True, "q.md")
+
+
+def test_the_hook_fills_the_markdown_pages(monkeypatch):
+    import site_hooks
+    from mkdocs.exceptions import PluginError
+
+    found = site_exercises.questions(qpage_nb(), "docs/p.py", QPAGE)
+    monkeypatch.setattr(
+        site_hooks,
+        "_state",
+        {"solutions": False, "questions": {"parts/p.py": ("Partie 9", found)}, "notebook_info": {}},
+    )
+    config = {"docs_dir": "/x/docs"}
+
+    class Page:
+        def __init__(self, src_uri):
+            self.file = type("F", (), {"src_uri": src_uri})()
+
+    text = "<!-- tp8:solutions -->caché<!-- /tp8:solutions -->\n<!-- tp8:questions p.py -->\n"
+    out = site_hooks.on_page_markdown(text, Page("parts/questions.md"), config, None)
+    assert "caché" not in out and "[La question dans l'énoncé →](p.py#q2)" in out
+    with pytest.raises(PluginError, match=re.escape("docs/questions.md, ligne 2")):
+        site_hooks.on_page_markdown(text, Page("questions.md"), config, None)  # p.py is not next to it
+
+
+def test_links_to_the_report_template_are_made_relative_to_the_built_page():
+    nb = qpage_nb()
+    assert site_notebooks.retarget_links(nb, "") is nb  # the home page: already right
+    moved = site_notebooks.retarget_links(nb, "partie-9/")
+    assert "[modèle de compte rendu](../compte-rendu-tp8.ipynb)" in moved.cells[0].source
+    assert "](compte-rendu-tp8.ipynb)" in nb.cells[0].source  # the page itself is left as it is
+    assert site_notebooks.retarget_links(nb, "a/b/").cells[0].source.count("../../compte-rendu-tp8.ipynb") == 1
+    assert [c.source for c in moved.cells[1:]] == [c.source for c in nb.cells[1:]]
+
+
+# --- the report template -----------------------------------------------------------------------------
+
+
+def test_the_report_template_has_one_heading_per_question_and_an_empty_cell_under_each():
+    found = site_exercises.questions(qpage_nb(), "docs/p.py", QPAGE)
+    text = site_notebooks.report_notebook([("Partie 9 — Les hérons", found)])
+    assert text == site_notebooks.report_notebook([("Partie 9 — Les hérons", found)])  # deterministic
+    nb = nbformat.reads(text, as_version=4)
+    nbformat.validate(nb)
+    sources = [c.source for c in nb.cells]
+    assert all(c.cell_type == "markdown" for c in nb.cells)
+    assert sources[0].startswith("# Compte rendu — TP 8 : visualisation des réseaux de neurones")
+    assert "répond aux questions marquées ★ (Q8.1)" in sources[0] and "dont les bonus (Q8.2)" in sources[0]
+    assert sources[1] == "# Partie 9 — Les hérons"
+    assert sources[2] == "## Q8.1 ★ — Ce que montrent les hérons\n\nObservez les hérons et interprétez leur posture."
+    assert sources[3] == "" and nb.cells[3].metadata["tags"] == [site_exercises.ANSWER_BOX_TAG]
+    assert sources[4].startswith("## Q8.2 Bonus — Une autre question\n\ncomparez le héron")
+    assert sources[5] == ""
+    assert sources[6].startswith("## Avancement\n") and sources[7] == ""
+    assert sources[8].startswith("## Remarques\n") and sources[9] == ""
+    assert len(sources) == 10
+
+
+# --- the course's questions --------------------------------------------------------------------------
+
+#: Where the lab asks each question (Qn, TP 8), and its mark.
+COURSE_QUESTIONS = {
+    **{n: "partie-1-saillance" for n in (1, 2, 3, 4)},
+    **{n: "partie-2-adversaires" for n in (5, 6, 7)},
+    **{n: "partie-3-visualisation" for n in (8, 9, 10, 11)},
+}
+STARS, BONUS = {1, 5, 8}, {4, 7, 11}
+
+
+def test_the_course_asks_the_labs_eleven_questions_once_each_with_their_marks():
+    found = site_notebooks.course_questions(ROOT / "docs")
+    where = {q.number: page.stem for page, _title, qs in found for q in qs}
+    assert where == COURSE_QUESTIONS
+    every = [q for _page, _title, qs in found for q in qs]
+    assert [q.number for q in every] == sorted(COURSE_QUESTIONS)
+    assert {q.number for q in every if q.star} == STARS
+    assert {q.number for q in every if q.bonus} == BONUS
+    for q in every:
+        assert len(q.text) >= 20, f"Q{q.number} : la question elle-même manque"
+        assert q.title and len(q.title) <= 80, f"Q{q.number} : {q.title!r}"
+
+
+def test_the_questions_page_lists_the_three_parts_questions():
+    text = (ROOT / "docs" / "questions.md").read_text(encoding="utf-8")
+    listed = re.findall(r"^<!-- tp8:questions (\S+) -->$", text, flags=re.M)
+    assert listed == [f"{part}.py" for part in PARTS]
+    assert "[modèle de compte rendu](compte-rendu-tp8.ipynb)" in text
+    site_notebooks.select_blocks(text, True) and site_notebooks.select_blocks(text, False)  # balanced
+    assert "Réponse" not in site_notebooks.select_blocks(text, False)
+    stars = ", ".join(f"Q8.{n}" for n in sorted(STARS)[:-1]) + f" et Q8.{sorted(STARS)[-1]}"
+    assert f"({stars})" in text

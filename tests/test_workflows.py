@@ -194,8 +194,73 @@ def test_cpu_torch_weights_cache_and_chromium(path):
 
 def test_site_triggers():
     on = load(SITE)["on"]
-    assert set(on) == {"push", "pull_request", "workflow_dispatch"}
+    assert set(on) == {"push", "pull_request", "workflow_dispatch", "schedule"}
     assert on["push"] == {"branches": ["main"]}
+
+
+def test_site_runs_every_day_after_midnight_in_paris():
+    (cron,) = [entry["cron"] for entry in load(SITE)["on"]["schedule"]]
+    minute, hour, day, month, weekday = cron.split()
+    assert day == month == weekday == "*", f"{cron!r} is not once a day"
+    # GitHub's cron is in UTC; Paris is UTC+1 or UTC+2: the run must fall on the Paris day it is meant for.
+    assert minute.isdigit() and hour.isdigit() and 2 <= int(hour) <= 21, cron
+
+
+def test_a_scheduled_run_builds_only_when_a_release_of_the_solutions_is_due():
+    jobs = load(SITE)["jobs"]
+    release, build, deploy = jobs["release"], jobs["build"], jobs["deploy"]
+    # The gate always runs (a skipped job would skip the build of every other event too).
+    assert "if" not in release and "needs" not in release
+    assert isinstance(release["timeout-minutes"], int) and release["timeout-minutes"] <= 15
+    assert release["outputs"] == {"publish": "${{ steps.decide.outputs.publish }}"}
+    (decide,) = [s for s in steps(release) if s.get("id") == "decide"]
+    assert decide["env"] == {"EVENT": "${{ github.event_name }}"}  # no expression inside the script
+    assert 'python tools/site_notebooks.py solutions-status --github-output "$GITHUB_OUTPUT"' in decide["run"]
+    assert re.search(r'pip install --quiet "pyyaml==[\d.]+"', decide["run"]), "PyYAML only, pinned"
+    for step in steps(release):
+        if step is not decide:
+            assert step["if"] == "github.event_name == 'schedule'", step
+    assert build["needs"] == "release"
+    assert build["if"] == "needs.release.outputs.publish == 'true'"
+    assert deploy["needs"] == "build" and deploy["if"] == MAIN_ONLY
+
+
+@pytest.mark.parametrize(("event", "written"), [("push", "publish=true\n"), ("pull_request", "publish=true\n")])
+def test_the_gate_lets_every_other_event_build(tmp_path, event, written):
+    (decide,) = [s for s in steps(load(SITE)["jobs"]["release"]) if s.get("id") == "decide"]
+    output = tmp_path / "github-output"
+    output.write_text("")
+    result = run(
+        ["bash", "-e", "-c", decide["run"]], env={"PATH": "/usr/bin:/bin", "EVENT": event, "GITHUB_OUTPUT": str(output)}
+    )
+    assert result.returncode == 0, result.stderr
+    assert output.read_text() == written
+
+
+@pytest.mark.parametrize(
+    ("setting", "today", "publish", "solutions"),
+    [
+        ("2027-01-15", "2027-01-14", "true", "false"),  # to come: the énoncés, and the schedule keeps publishing
+        ("2027-01-15", "2027-01-15", "true", "true"),  # the day: the solutions, published by the schedule
+        ("2027-01-15", "2027-01-16", "false", "true"),  # past: nothing left to publish
+        ("true", "2027-01-15", "false", "true"),
+        ("false", "2027-01-15", "false", "false"),
+    ],
+)
+def test_the_gate_command_on_a_schedule(tmp_path, setting, today, publish, solutions):
+    """The command the gate runs, with its configuration and a fixed date."""
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(
+        "site_name: essai\n"
+        "markdown_extensions:\n  - pymdownx.emoji:\n      emoji_index: !!python/name:material.extensions.emoji.twemoji\n"
+        f"extra:\n  tp8:\n    solutions: {setting}\n"
+    )
+    output = tmp_path / "github-output"
+    command = [sys.executable, "tools/site_notebooks.py", "solutions-status", "-f", str(config), "--today", today]
+    result = run([*command, "--github-output", str(output)], env={"PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert output.read_text() == f"solutions={solutions}\npublish={publish}\n"
+    assert "fuseau horaire Europe/Paris" in result.stdout
 
 
 def test_site_uses_python_311_with_pip_cache():
@@ -218,7 +283,7 @@ def test_site_runs_the_browser_tests():
 
 def test_site_deploys_from_main_only():
     workflow = load(SITE)
-    assert set(workflow["jobs"]) == {"build", "deploy"}
+    assert set(workflow["jobs"]) == {"release", "build", "deploy"}
     build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
     (pages,) = step_using(build, "actions/upload-pages-artifact")
     assert pages["if"] == MAIN_ONLY

@@ -1,10 +1,13 @@
-"""Third-party assets served by the site itself: MathJax 3 and the Roboto fonts.
+"""Third-party assets served by the site itself: MathJax 3, the Roboto fonts and TensorFlow.js.
 
-The course must make no request to another host (students' privacy), so MathJax and the fonts
-are copied into the built site instead of being loaded from a CDN or Google Fonts. Material's
-``privacy`` plugin would download them at build time from those CDNs, which an offline machine
-cannot do; here they come from the npm registry, through npm itself, at pinned versions whose
-integrity is checked, and are cached under ``.cache/vendor/`` (never committed).
+The course must make no request to another host (students' privacy), so MathJax, the fonts and
+TensorFlow.js (the "Essayer" page's network runs in the reader's browser, see
+``docs/javascripts/tp8-browser.js``) are copied into the built site instead of being loaded from a
+CDN or Google Fonts. Material's ``privacy`` plugin would download them at build time from those
+CDNs, which an offline machine cannot do; here they come from the npm registry, through npm
+itself, at pinned versions whose integrity is checked, and are cached under ``.cache/vendor/``
+(never committed). TensorFlow.js lands in ``assets/vendor/tfjs/``; the page loads it only when the
+reader opens its panel.
 
 The MkDocs hook (``tools/site_hooks.py``) calls :func:`ensure_assets` and adds every file of
 :func:`ensure_assets`'s tree to the site under ``assets/vendor/``. Also usable by hand::
@@ -46,6 +49,17 @@ PACKAGES: dict[str, tuple[str, str, str]] = {
         "5.3.0",
         "sha512-yhwplHMHW9dCk+1pZuERfcJe+K3rosGVZEoK0XktkxRSqQ9qsipSwwiuW2/8Qmtp9lzu3Ixa/ie4BMH3i8CkZQ==",
     ),
+    # TensorFlow.js (WebGL and CPU backends in the union bundle) and its WebAssembly backend.
+    "tfjs": (
+        "@tensorflow/tfjs",
+        "4.22.0",
+        "sha512-0TrIrXs6/b7FLhLVNmfh8Sah6JgjBPH4mZ8JGb7NU6WW+cx00qK5BcAZxw7NCzxj6N8MRAIfHq+oNbPUNG5VAg==",
+    ),
+    "tfjs-backend-wasm": (
+        "@tensorflow/tfjs-backend-wasm",
+        "4.22.0",
+        "sha512-/IYhReRIp4jg/wYW0OwbbJZG8ON87mbz0PgkiP3CdcACRSvUN0h8rvC0O3YcDtkTQtFWF/tcXq/KlVDyV49wmA==",
+    ),
 }
 
 #: Font faces Material uses: (package key, weight, style).
@@ -68,6 +82,21 @@ MATHJAX_KEEP = re.compile(
     r"^es5/(tex-mml-chtml\.js|input/.*|output/chtml\.js|output/chtml/.*|ui/.*|a11y/.*|sre/.*|adaptors/.*)$"
 )
 
+#: Files of TensorFlow.js the site serves (package key, path in the package -> name in ``tfjs/``):
+#: the ES2017 UMD bundles (they define the global ``tf``) and the three WebAssembly binaries the
+#: WASM backend chooses from (SIMD when the browser has it; the threaded one only on a page that is
+#: cross-origin isolated). Their ``sourceMappingURL`` comments are dropped: the maps are not served.
+#: (The packages hold no LICENSE file: each bundle opens with its Apache-2.0 licence header.)
+TFJS_FILES = {
+    ("tfjs", "dist/tf.es2017.min.js"): "tf.es2017.min.js",
+    ("tfjs-backend-wasm", "dist/tf-backend-wasm.es2017.min.js"): "tf-backend-wasm.es2017.min.js",
+    ("tfjs-backend-wasm", "dist/tfjs-backend-wasm.wasm"): "tfjs-backend-wasm.wasm",
+    ("tfjs-backend-wasm", "dist/tfjs-backend-wasm-simd.wasm"): "tfjs-backend-wasm-simd.wasm",
+    ("tfjs-backend-wasm", "dist/tfjs-backend-wasm-threaded-simd.wasm"): "tfjs-backend-wasm-threaded-simd.wasm",
+}
+#: Where TensorFlow.js lands inside the site (``docs/javascripts/tp8-browser.js`` looks there).
+TFJS_DIR = "tfjs"
+
 #: Where the assets land inside the site.
 SITE_PREFIX = "assets/vendor"
 _STAMP = ".tp8-vendor.json"
@@ -88,7 +117,8 @@ def _spec() -> dict:
         "fonts": FONT_FACES,
         "subsets": FONT_SUBSETS,
         "mathjax": MATHJAX_KEEP.pattern,
-        "format": 1,
+        "tfjs": sorted(f"{key}:{path}:{name}" for (key, path), name in TFJS_FILES.items()),
+        "format": 2,
     }
 
 
@@ -201,6 +231,24 @@ def _unpack_fonts(tarballs: dict[str, Path], dest: Path) -> None:
     (dest / "fonts.css").write_text("\n\n".join(css) + "\n", encoding="utf-8")
 
 
+_SOURCE_MAP = re.compile(rb"\n?//# sourceMappingURL=[^\n]*\s*$")
+
+
+def _unpack_tfjs(tarballs: dict[str, Path], dest: Path) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        opened = {key: stack.enter_context(tarfile.open(path)) for key, path in tarballs.items()}
+        contents = {key: dict(_members(tar)) for key, tar in opened.items()}
+        for (key, rel), name in TFJS_FILES.items():
+            member = contents[key].get(rel)
+            if member is None:
+                raise AssetError(f"{PACKAGES[key][0]} : pas de {rel}")
+            data = opened[key].extractfile(member).read()
+            if name.endswith(".js"):
+                data = _SOURCE_MAP.sub(b"\n", data)
+            (dest / name).write_bytes(data)
+
+
 def ensure_assets(cache_dir: Path, log=None) -> Path:
     """Make sure the vendored assets are unpacked under ``cache_dir``; return their root.
 
@@ -215,7 +263,7 @@ def ensure_assets(cache_dir: Path, log=None) -> Path:
     if stamp.exists() and stamp.read_text(encoding="utf-8") == spec:
         return root
     if log:
-        log("Préparation des ressources tierces (MathJax, polices) dans " + str(root))
+        log("Préparation des ressources tierces (MathJax, polices, TensorFlow.js) dans " + str(root))
     tarballs = {key: fetch(key, cache_dir / "vendor" / "npm") for key in PACKAGES}
     root.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="site-", dir=root.parent))
@@ -223,6 +271,7 @@ def ensure_assets(cache_dir: Path, log=None) -> Path:
         base = tmp / SITE_PREFIX
         _unpack_mathjax(tarballs["mathjax"], base / "mathjax")
         _unpack_fonts({k: tarballs[k] for k in ("roboto", "roboto-mono")}, base / "fonts")
+        _unpack_tfjs({k: tarballs[k] for k in ("tfjs", "tfjs-backend-wasm")}, base / TFJS_DIR)
         (tmp / _STAMP).write_text(spec, encoding="utf-8")
         old = root.parent / f"old-{os.getpid()}"
         if root.exists():
@@ -261,22 +310,47 @@ _RESOURCE_PATTERNS = [
 ]
 
 
-def external_requests(site_dir: Path) -> list[tuple[str, str]]:
-    """(file, url) for every resource a page or stylesheet of the site would fetch elsewhere.
+#: What the site's own scripts (``javascripts/``, from ``docs/javascripts/``) would fetch: a module
+#: imported, a ``fetch``, a script or image ``src`` set, TensorFlow.js's WebAssembly folder, a
+#: worker — given as an absolute address on another host.
+_SCRIPT_PATTERNS = [
+    re.compile(r"""\bimport\s*\(\s*["'`](""" + _EXTERNAL + ")"),
+    re.compile(r"""\bfrom\s+["'](""" + _EXTERNAL + ")"),
+    re.compile(
+        r"""\b(?:fetch|importScripts|setWasmPaths|Worker|EventSource|WebSocket)\s*\(\s*["'`](""" + _EXTERNAL + ")"
+    ),
+    re.compile(r"""\.(?:src|href)\s*=\s*["'`](""" + _EXTERNAL + ")"),
+    re.compile(r"""\bnew\s+URL\s*\(\s*["'`](""" + _EXTERNAL + ")"),
+]
+#: Where the site's own scripts are.
+SCRIPTS_DIR = "javascripts"
 
-    Links (``<a href>``) are not requests and are allowed. Vendored files are not scanned (their
-    licence headers and comments mention URLs they never load).
+
+def external_requests(site_dir: Path) -> list[tuple[str, str]]:
+    """(file, url) for every resource a page, stylesheet or script of the site would fetch elsewhere.
+
+    Links (``<a href>``) are not requests and are allowed. Vendored files (MathJax, the fonts,
+    TensorFlow.js) are not scanned (their licence headers and comments mention URLs they never
+    load; the browser tests block and report any request they would make); the site's own scripts
+    (``javascripts/``: the "Essayer" panel and its module, which load TensorFlow.js and the network)
+    are.
     """
     site_dir = Path(site_dir)
     found = []
     for path in sorted(site_dir.rglob("*")):
-        if path.suffix not in (".html", ".css") or not path.is_file():
+        if not path.is_file():
             continue
         rel = path.relative_to(site_dir).as_posix()
         if rel.startswith(SITE_PREFIX + "/"):
             continue
+        if path.suffix in (".html", ".css"):
+            patterns = _RESOURCE_PATTERNS
+        elif path.suffix in (".js", ".mjs") and rel.startswith(SCRIPTS_DIR + "/"):
+            patterns = _SCRIPT_PATTERNS
+        else:
+            continue
         text = path.read_text(encoding="utf-8", errors="replace")
-        for pattern in _RESOURCE_PATTERNS:
+        for pattern in patterns:
             found.extend((rel, m.group(1)) for m in pattern.finditer(text))
     return found
 
@@ -284,7 +358,7 @@ def external_requests(site_dir: Path) -> list[tuple[str, str]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    vendor = sub.add_parser("vendor", help="récupérer et dépaqueter MathJax et les polices")
+    vendor = sub.add_parser("vendor", help="récupérer et dépaqueter MathJax, les polices et TensorFlow.js")
     vendor.add_argument("--cache-dir", default=".cache", type=Path)
     check = sub.add_parser("check", help="vérifier qu'un site construit ne charge rien d'un autre hôte")
     check.add_argument("site_dir", type=Path, nargs="?", default=Path("site"))

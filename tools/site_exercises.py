@@ -17,6 +17,17 @@ solution cells go, and an "À vous de jouer" notice follows each cell that holds
 A marker without its pair, a nested ``BEGIN``, a misspelt marker or a marker in a Markdown cell
 raises :class:`ExerciseError`, naming the page and the line of the ``.py``.
 
+The written answers to the lab's questions are solutions too (:func:`marking`). A Markdown cell
+tagged ``question`` opens question *n* (``<a id="qn"></a>``, ``## Qn — <titre neutre>``, the question
+paraphrased with its report number ``Q8.n``); its *section* runs to the next Markdown cell holding a
+``#`` or ``##`` heading. Inside a section every Markdown cell is an answer unless tagged ``enonce``,
+and so is every code cell that calls ``claim(`` or displays prose (``Markdown(``, ``md(``,
+``notice(``); the other code cells (experiments) are kept. Outside, cells tagged ``solution`` are
+answers. The exercise drops the answers and ends each section with a Markdown cell tagged
+``answer-box`` ("Votre réponse — Q8.n"). A kept cell that still calls ``claim(`` on a page with
+questions, a ``## Qn`` heading outside a ``question`` cell, an ``enonce`` cell calling ``claim(``
+raise :class:`ExerciseError` with the page and the line.
+
 Only jupytext and nbformat are used (no nbgrader: it would pull in a notebook server).
 ``site_notebooks`` builds the students' ``notebooks/exercices/*.ipynb`` and the site's exercise
 pages with it.
@@ -37,6 +48,14 @@ CHECK_TAG = "check"
 NOTICE_TAG = "exercise-notice"
 #: nbclient's tag for cells it must not run (the site's exercise pages do not run their checks).
 SKIP_TAG = "skip-execution"
+#: The Markdown cell that opens a question (anchor, ``## Qn — …`` heading, the question itself).
+QUESTION_TAG = "question"
+#: A cell of a question section kept in the exercise (protocol, neutral wording).
+ENONCE_TAG = "enonce"
+#: The "Votre réponse" cell the exercise adds at the end of each question section.
+ANSWER_BOX_TAG = "answer-box"
+#: The lab's number: question n is "Q8.n" in the students' report.
+TP_NUMBER = 8
 
 _MARKER_WORDS = ("BEGIN SOLUTION", "END SOLUTION")
 _DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)\s*\(")
@@ -163,20 +182,426 @@ def solution_regions(nb, label: str, source_text: str | None = None) -> list[Reg
     return regions
 
 
+# --- the answers to the lab's questions ------------------------------------------------------------
+
+_FENCE = re.compile(r"^ {0,3}(```|~~~)")
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$")
+_QN = re.compile(r"^Q(\d+)\b\s*(?:[—–:-]\s*)?(.*)$")
+_QN_IN_CODE = re.compile(r"""(?:^|["']|\\n)[ ]{0,3}##[ \t]+Q\d+\b""")
+_ANCHOR = re.compile(r"""<a\s+id=["']q(\d+)["']\s*>\s*</a>""")
+_CLAIM = re.compile(r"\bclaim\s*\(")
+_PROSE = re.compile(r"(?<!def )\b(?:Markdown|md|notice)\s*\(")
+
+
+def _headings(markdown: str) -> list[tuple[int, int, str]]:
+    """``(level, line index, text)`` of the ATX headings of a Markdown text (not in code fences)."""
+    out, fence = [], None
+    for i, line in enumerate(markdown.splitlines()):
+        opened = _FENCE.match(line)
+        if opened:
+            fence = None if fence == opened.group(1) else (fence or opened.group(1))
+            continue
+        if fence is None:
+            match = _ATX.match(line)
+            if match:
+                out.append((len(match.group(1)), i, (match.group(2) or "").strip()))
+    return out
+
+
+def _code(source: str) -> str:
+    """A code cell's source without its whole-line comments (a comment may name ``claim(``)."""
+    return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith("#"))
+
+
+def calls_claim(cell) -> bool:
+    """Whether a code cell calls ``claim(`` (``tp8.course.claim``)."""
+    return cell.get("cell_type") == "code" and bool(_CLAIM.search(_code(cell.source)))
+
+
+def shows_prose(cell) -> bool:
+    """Whether a code cell displays prose (``Markdown(``, ``md(``, ``notice(``) or calls ``claim(``."""
+    return cell.get("cell_type") == "code" and (calls_claim(cell) or bool(_PROSE.search(_code(cell.source))))
+
+
+def _cell_lines(nb, source_text: str | None) -> list[int] | None:
+    """Line (1-based) of each cell's ``# %%`` marker in the ``.py``, when they can be matched."""
+    if source_text is None:
+        return None
+    markers = [i + 1 for i, line in enumerate(source_text.splitlines()) if line.startswith("# %%")]
+    return markers if len(markers) == len(nb.cells) else None
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question of the lab, as its ``question`` cell states it."""
+
+    number: int  # n, of "Qn" in the page
+    title: str  # the heading's title, after "Qn — "
+    text: str  # the question itself (Markdown), without the anchor, the heading and the "Q8.n" label
+    star: bool  # ★: answered in the evening report
+    bonus: bool
+    cell: int  # index of the question cell
+    line: int | None  # line of the heading in the .py
+
+    @property
+    def report_number(self) -> str:
+        """The number the students' report gives it: ``Q8.n``."""
+        return f"Q{TP_NUMBER}.{self.number}"
+
+    @property
+    def mark(self) -> str:
+        """``★``, ``Bonus`` or ``""``."""
+        return "★" if self.star else "Bonus" if self.bonus else ""
+
+    @property
+    def report_heading(self) -> str:
+        """``Q8.1 ★ — <titre>``: the question's heading in the report template."""
+        return " ".join(filter(None, [self.report_number, self.mark])) + f" — {self.title}"
+
+
+@dataclass(frozen=True)
+class Marking:
+    """What a page hands out and what it keeps for the solutions (see :func:`marking`)."""
+
+    questions: tuple[Question, ...]
+    answers: frozenset[int]  # indices of the answer cells
+    sections: dict  # question number -> (index of its question cell, index of the section's last cell)
+
+    def section_of(self, index: int) -> int | None:
+        """The number of the question whose section holds cell ``index`` (its question cell included)."""
+        for number, (first, last) in self.sections.items():
+            if first <= index <= last:
+                return number
+        return None
+
+
+def _label_span(text: str, report: str) -> re.Match | None:
+    """The bold label that gives the report number (``**Q8.1 ★**``) in a question's text."""
+    return re.search(r"\*\*([^*\n]*?\b" + re.escape(report) + r"\b[^*\n]*)\*\*", text)
+
+
+def marking(nb, label: str = "page", source_text: str | None = None) -> Marking:
+    """The questions of a page, its answer cells and its question sections, checked.
+
+    :class:`ExerciseError` (page, line of the ``.py``) when a ``question`` cell is malformed or
+    repeats a question, a ``## Qn`` heading is outside a ``question`` cell, an ``enonce`` cell
+    calls ``claim(``, or a cell kept in the exercise of a page with questions calls ``claim(``.
+    """
+    lines = _cell_lines(nb, source_text)
+
+    def line(index: int, offset: int | None = None) -> int | None:
+        """The line of cell ``index``'s marker, or of its line ``offset``."""
+        if lines is None:
+            return None
+        return lines[index] if offset is None else lines[index] + 1 + offset
+
+    def fail(index: int, message: str, offset: int | None = None):
+        raise ExerciseError(label, line(index, offset), message, index)
+
+    questions: list[Question] = []
+    seen: dict[int, int] = {}
+    for index, cell in enumerate(nb.cells):
+        tags = _tags(cell)
+        if ENONCE_TAG in tags and SOLUTION_TAG in tags:
+            fail(index, f"cellule étiquetée à la fois « {ENONCE_TAG} » et « {SOLUTION_TAG} » : choisissez")
+        if cell.cell_type == "code":
+            match = _QN_IN_CODE.search(cell.source)
+            if match:
+                fail(
+                    index,
+                    "titre « ## Qn » écrit par une cellule de code : le titre d'une question va dans sa cellule "
+                    f"Markdown étiquetée « {QUESTION_TAG} »",
+                )
+            if ENONCE_TAG in tags and calls_claim(cell):
+                at = next(i for i, t in enumerate(cell.source.splitlines()) if _CLAIM.search(t))
+                fail(
+                    index,
+                    f"cellule « {ENONCE_TAG} » qui appelle claim() : une phrase vérifiée est une réponse ; retirez "
+                    f"l'étiquette « {ENONCE_TAG} » (la cellule devient une réponse) ou séparez l'expérience de la "
+                    "phrase",
+                    at,
+                )
+            if QUESTION_TAG in tags:
+                fail(index, f"l'étiquette « {QUESTION_TAG} » va sur une cellule Markdown, pas sur du code")
+            continue
+        qn = [(lvl, i, text) for lvl, i, text in _headings(cell.source) if lvl == 2 and _QN.match(text)]
+        if QUESTION_TAG not in tags:
+            if qn:
+                fail(
+                    index,
+                    f"titre « ## {qn[0][2]} » hors d'une cellule « {QUESTION_TAG} » : étiquetez la cellule qui "
+                    f'ouvre la question `tags=["{QUESTION_TAG}"]`',
+                    qn[0][1],
+                )
+            continue
+        if len(qn) != 1:
+            fail(
+                index,
+                f"une cellule « {QUESTION_TAG} » contient exactement un titre « ## Qn — … » ({len(qn)} ici)",
+            )
+        _lvl, at, heading = qn[0]
+        match = _QN.match(heading)
+        number, title = int(match.group(1)), match.group(2).strip()
+        if number in seen:
+            fail(index, f"Q{number} est déjà posée plus haut (ligne {line(seen[number]) or '?'})", at)
+        seen[number] = index
+        if not title:
+            fail(index, f"le titre de Q{number} est vide : écrivez « ## Q{number} — <titre neutre> »", at)
+        anchor = _ANCHOR.search(cell.source)
+        if anchor is None or int(anchor.group(1)) != number:
+            fail(index, f'la cellule de Q{number} commence par son ancre <a id="q{number}"></a>', at)
+        body = cell.source.splitlines()
+        rest = "\n".join(body[at + 1 :]).strip()
+        report = f"Q{TP_NUMBER}.{number}"
+        span = _label_span(rest, report)
+        if span is None:
+            fail(
+                index,
+                f"Q{number} ne donne pas son numéro du compte rendu : écrivez la question après « **{report}** » "
+                f"(« **{report} ★** » pour une question étoilée, « **{report} Bonus** » pour un bonus)",
+                at,
+            )
+        mark = span.group(1)
+        text = (rest[: span.start()] + rest[span.end() :]).strip()
+        text = re.sub(r"^[\s:—–.-]+", "", text)
+        if not text:
+            fail(index, f"la cellule de Q{number} ne pose pas de question après « **{report}** »", at)
+        questions.append(Question(number, title, text, "★" in mark, "bonus" in mark.casefold(), index, line(index, at)))
+
+    sections: dict[int, tuple[int, int]] = {}
+    starts = {q.cell: q.number for q in questions}
+    for start, number in starts.items():
+        last = start
+        for j in range(start + 1, len(nb.cells)):
+            after = nb.cells[j]
+            if after.cell_type == "markdown" and any(lvl <= 2 for lvl, _i, _t in _headings(after.source)):
+                break
+            last = j
+        sections[number] = (start, last)
+    marked = Marking(tuple(questions), frozenset(), sections)
+
+    answers = set()
+    for index, cell in enumerate(nb.cells):
+        tags = _tags(cell)
+        if SOLUTION_TAG in tags:
+            answers.add(index)
+            continue
+        if index in starts or ENONCE_TAG in tags or marked.section_of(index) is None:
+            continue
+        if cell.cell_type != "code" or shows_prose(cell):
+            answers.add(index)
+    if questions:
+        for index, cell in enumerate(nb.cells):
+            if index not in answers and calls_claim(cell):
+                at = next(i for i, t in enumerate(cell.source.splitlines()) if _CLAIM.search(t))
+                fail(
+                    index,
+                    "cellule gardée dans l'énoncé qui appelle claim() : une phrase vérifiée est une réponse. "
+                    f"Étiquetez la cellule « {SOLUTION_TAG} » (avec le texte qu'elle vérifie), ou séparez "
+                    "l'expérience (gardée) de la phrase (réponse)",
+                    at,
+                )
+    return Marking(tuple(questions), frozenset(answers), sections)
+
+
+def questions(nb, label: str = "page", source_text: str | None = None) -> list[Question]:
+    """The questions a page asks, in order (:func:`marking`)."""
+    return list(marking(nb, label, source_text).questions)
+
+
+def answer_box(question: Question):
+    """The Markdown cell where the student writes the answer to ``question``."""
+    import nbformat.v4
+
+    text = (
+        f"**Votre réponse — {question.report_number}**\n\n"
+        "*Écrivez ici votre réponse : ce que montrent les figures et les nombres ci-dessus, et ce que vous "
+        "en concluez. (Dans Jupyter ou Colab, double-cliquez sur cette cellule pour la modifier.)*"
+    )
+    cell = nbformat.v4.new_markdown_cell(text, metadata={"tags": [ANSWER_BOX_TAG]})
+    cell["id"] = f"tp8-answer-box-q{question.number}"
+    return cell
+
+
+# --- the answers as text (what must not leak) -------------------------------------------------------
+
+_MD_TAG = re.compile(r"<[^>]+>")
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|>|#{1,6}\s|\|)")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+#: Sentences shorter than this are not searched for (too likely to occur by chance).
+MIN_SENTENCE = 40
+
+
+def normalise_text(text: str) -> str:
+    """Text as a reader reads it, for comparing a page's source with what a site publishes: no HTML
+    tags, entities decoded, no emphasis marks (``*``, ``_``, backquotes), typographic apostrophes and
+    spaces made plain, whitespace collapsed, case folded."""
+    text = html.unescape(_MD_TAG.sub("", text))
+    text = re.sub(r"[*_`]", "", text).replace("\u2019", "'")
+    text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ")
+    return " ".join(text.split()).casefold()
+
+
+def _sentences(paragraph: str) -> list[str]:
+    out = []
+    for piece in _SENTENCE_END.split(paragraph):
+        piece = " ".join(piece.split()).lstrip(",;:—– ")
+        if len(piece) >= MIN_SENTENCE:
+            out.append(piece)
+    return out
+
+
+def markdown_sentences(markdown: str) -> list[str]:
+    """The sentences (at least :data:`MIN_SENTENCE` characters) of a Markdown text, as rendered:
+    tags, link targets and emphasis marks taken out, list markers and headings stripped."""
+    blocks, current = [], []
+    for line in markdown.splitlines():
+        if not line.strip() or _BLOCK_START.match(line):
+            blocks.append(" ".join(current))
+            current = []
+        if line.strip():
+            current.append(re.sub(r"^\s*(?:[-*+]\s|\d+[.)]\s|>\s?|#{1,6}\s)", "", line))
+    blocks.append(" ".join(current))
+    out = []
+    for block in blocks:
+        text = _MD_LINK.sub(r"\1", _MD_IMAGE.sub("", block))
+        text = html.unescape(_MD_TAG.sub("", text))
+        text = re.sub(r"[*_`]", "", text).replace("|", " ")
+        out.extend(_sentences(text))
+    return out
+
+
+def _string_parts(source: str) -> tuple[list[str], list[str]]:
+    """(every constant piece of text of a code cell, the sentences given to ``claim()``)."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return [], []
+    texts, claims = [], []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            texts.append(node.value)
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            if name == "claim" and len(node.args) >= 2:
+                sentence = node.args[1]
+                if isinstance(sentence, ast.Constant) and isinstance(sentence.value, str):
+                    claims.append(sentence.value)
+                elif isinstance(sentence, ast.JoinedStr):
+                    claims.extend(
+                        v.value for v in sentence.values if isinstance(v, ast.Constant) and len(v.value) >= 12
+                    )
+    return texts, claims
+
+
+def claim_sentences(nb) -> list[str]:
+    """Every sentence a page guards with ``claim()`` (its constant text)."""
+    out = []
+    for cell in nb.cells:
+        if cell.cell_type == "code" and calls_claim(cell):
+            out.extend(_string_parts(cell.source)[1])
+    return list(dict.fromkeys(" ".join(s.split()) for s in out if s.strip()))
+
+
+def answer_sentences(nb, label: str = "page", source_text: str | None = None) -> list[str]:
+    """What must not leak from a page: every sentence of at least :data:`MIN_SENTENCE` characters of
+    its answer cells (Markdown cells, and the constant text of code cells that display prose), and
+    every sentence its answer cells guard with ``claim()``, whatever its length."""
+    mark = marking(nb, label, source_text)
+    out = []
+    for index in sorted(mark.answers):
+        cell = nb.cells[index]
+        if cell.cell_type == "code":
+            texts, claims = _string_parts(cell.source)
+            out.extend(claims)
+            if shows_prose(cell):
+                for text in texts:
+                    out.extend(markdown_sentences(text))
+        else:
+            out.extend(markdown_sentences(cell.source))
+    return list(dict.fromkeys(" ".join(s.split()) for s in out if s.strip()))
+
+
+def _json_strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _json_strings(v)
+    elif isinstance(value, list):
+        if value and all(isinstance(v, str) for v in value):
+            yield "".join(value)  # a notebook cell's source, stored line by line
+        else:
+            for v in value:
+                yield from _json_strings(v)
+
+
+def readable_text(path: Path) -> str | None:
+    """What a published file says, :func:`normalise_text`-ed: an HTML page without its tags, every
+    string of a JSON file (the search index, a notebook: each cell's source whole); None for a
+    binary file."""
+    raw = Path(path).read_bytes()
+    if b"\0" in raw[:4096]:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if Path(path).suffix in (".json", ".ipynb"):
+        import contextlib
+        import json
+
+        with contextlib.suppress(ValueError):
+            text = "\n".join(_json_strings(json.loads(text)))
+    return normalise_text(text)
+
+
+def find_leaks(sentences, paths, root: Path | None = None) -> dict[str, list[str]]:
+    """``{sentence: [files holding it]}`` for the ``sentences`` found in any of ``paths`` (compared
+    through :func:`normalise_text`); names are relative to ``root`` when given."""
+    wanted = {normalise_text(s): s for s in sentences if normalise_text(s)}
+    found: dict[str, list[str]] = {}
+    for path in paths:
+        text = readable_text(path)
+        if text is None:
+            continue
+        name = Path(path).relative_to(root).as_posix() if root is not None else str(path)
+        for norm, sentence in wanted.items():
+            if norm in text:
+                found.setdefault(sentence, []).append(name)
+    return found
+
+
 def has_exercises(nb, label: str = "page", source_text: str | None = None) -> bool:
-    """Whether the page holds a solution region or a cell tagged ``solution``."""
-    return bool(solution_regions(nb, label, source_text)) or any(SOLUTION_TAG in _tags(c) for c in nb.cells)
+    """Whether the page holds anything its exercise leaves out: a solution region, a cell tagged
+    ``solution``, or questions (their answers)."""
+    if solution_regions(nb, label, source_text):
+        return True
+    mark = marking(nb, label, source_text)
+    return bool(mark.answers or mark.questions)
 
 
-def solution_lines(nb, label: str = "page") -> list[str]:
-    """The text of every solution line of a page (regions and ``solution`` cells), stripped."""
+def code_solution_lines(nb, label: str = "page") -> list[str]:
+    """The code the student writes: the lines of the solution regions and of the code cells tagged
+    ``solution`` that are code (not prose), stripped."""
     out = []
     for region in solution_regions(nb, label):
         out.extend(nb.cells[region.cell].source.splitlines()[region.begin + 1 : region.end])
     for cell in nb.cells:
-        if SOLUTION_TAG in _tags(cell):
+        if SOLUTION_TAG in _tags(cell) and cell.cell_type == "code" and not shows_prose(cell):
             out.extend(cell.source.splitlines())
     return [text.strip() for text in out if text.strip()]
+
+
+def solution_lines(nb, label: str = "page") -> list[str]:
+    """Everything of a page that its exercise must not hold: :func:`code_solution_lines`, then
+    :func:`answer_sentences` (the written answers, sentence by sentence)."""
+    return code_solution_lines(nb, label) + answer_sentences(nb, label)
 
 
 def _stub(region: Region) -> list[str]:
@@ -207,13 +632,17 @@ def _notice(functions: list[str], checked: bool) -> str:
 def exercise(nb, label: str = "page", source_text: str | None = None, *, for_site: bool = False):
     """The exercise version of a page (a new notebook; ``nb`` is left as it is).
 
-    Solution regions become stubs, ``solution`` cells are dropped, and a Markdown notice follows
-    each exercise cell. ``for_site=True`` also tags the ``check`` cells ``skip-execution``, so
-    that the site's build of the exercise does not run them (their stubs are not written).
+    Solution regions become stubs, answer cells (:func:`marking`: ``solution`` cells, and the
+    answers of the question sections) are dropped, a Markdown notice follows each exercise cell,
+    and an ``answer-box`` cell ends each question section. ``for_site=True`` also tags the
+    ``check`` cells ``skip-execution``, so that the site's build of the exercise does not run
+    them (their stubs are not written).
     """
     import nbformat.v4
 
     regions = solution_regions(nb, label, source_text)
+    mark = marking(nb, label, source_text)
+    boxes = {last: next(q for q in mark.questions if q.number == n) for n, (_f, last) in mark.sections.items()}
     by_cell: dict[int, list[Region]] = {}
     for region in regions:
         by_cell.setdefault(region.cell, []).append(region)
@@ -221,26 +650,26 @@ def exercise(nb, label: str = "page", source_text: str | None = None, *, for_sit
     cells = []
     for index, cell in enumerate(out.cells):
         tags = _tags(cell)
-        if SOLUTION_TAG in tags:
-            continue
-        if for_site and CHECK_TAG in tags and SKIP_TAG not in tags:
-            cell.setdefault("metadata", {})["tags"] = [*tags, SKIP_TAG]
-        cells.append(cell)
-        if index not in by_cell:
-            continue
-        lines = cell.source.splitlines()
-        for region in sorted(by_cell[index], key=lambda r: r.begin, reverse=True):
-            lines[region.begin : region.end + 1] = _stub(region)
-        cell.source = "\n".join(lines)
-        if cell.get("cell_type") == "code":
-            cell.outputs = []
-            cell.execution_count = None
-        functions = list(dict.fromkeys(r.function for r in by_cell[index] if r.function))
-        following = next((c for c in out.cells[index + 1 :] if c.cell_type == "code"), None)
-        checked = following is not None and CHECK_TAG in _tags(following)
-        notice = nbformat.v4.new_markdown_cell(_notice(functions, checked), metadata={"tags": [NOTICE_TAG]})
-        notice["id"] = f"tp8-exercise-notice-{index}"  # deterministic (nbformat would draw a random one)
-        cells.append(notice)
+        if index not in mark.answers:
+            if for_site and CHECK_TAG in tags and SKIP_TAG not in tags:
+                cell.setdefault("metadata", {})["tags"] = [*tags, SKIP_TAG]
+            cells.append(cell)
+            if index in by_cell:
+                lines = cell.source.splitlines()
+                for region in sorted(by_cell[index], key=lambda r: r.begin, reverse=True):
+                    lines[region.begin : region.end + 1] = _stub(region)
+                cell.source = "\n".join(lines)
+                if cell.get("cell_type") == "code":
+                    cell.outputs = []
+                    cell.execution_count = None
+                functions = list(dict.fromkeys(r.function for r in by_cell[index] if r.function))
+                following = next((c for c in out.cells[index + 1 :] if c.cell_type == "code"), None)
+                checked = following is not None and CHECK_TAG in _tags(following)
+                notice = nbformat.v4.new_markdown_cell(_notice(functions, checked), metadata={"tags": [NOTICE_TAG]})
+                notice["id"] = f"tp8-exercise-notice-{index}"  # deterministic (nbformat would draw a random one)
+                cells.append(notice)
+        if index in boxes:
+            cells.append(answer_box(boxes[index]))
     out.cells = cells
     return out
 

@@ -17,9 +17,25 @@
   solutions; when it is off, such a page is built from its exercise (stubs and notices, its
   ``check`` cells not run), under a cache key of its own, and its solution notebook is neither
   offered nor written into the site. A page whose self-check (``tp8.checks``) fails is not
-  published.
-* Notebook pages are made lighter: their inlined figures become files (``assets/figures/``) and
-  the ~600 kB of JupyterLab CSS mkdocs-jupyter inlines in each is served once (``assets/notebook/``).
+  published. The switch may be a date (``solutions: 2027-01-15``): before it, the énoncés; from it
+  on, the solutions; today's date is taken in ``extra: tp8: timezone:`` (default Europe/Paris).
+* The hand-out: the written answers to the lab's questions are solutions too (``site_exercises``:
+  the ``question`` cells and their sections); the énoncé ends each question with an answer box.
+  The questions, read from the pages' ``question`` cells, make the report template
+  ``compte-rendu-tp8.ipynb`` (site root) and the lists ``<!-- tp8:questions PAGE.py -->`` of the
+  Markdown pages; ``<!-- tp8:solutions -->…<!-- /tp8:solutions -->`` and
+  ``<!-- tp8:enonce -->…<!-- /tp8:enonce -->`` blocks of a Markdown page are kept or dropped with
+  the switch.
+* Notebook pages are made lighter: their figures become files (``assets/figures/``) — converted
+  once, while the page runs, into ``.cache/figures``; the executed notebook and nbconvert's HTML
+  only carry small markers (``site_figures``) — and the ~600 kB of JupyterLab CSS mkdocs-jupyter
+  inlines in each is served once (``assets/notebook/``), cut down to the rules the pages use
+  (``site_css``: about 130 kB).
+* A receipt at the foot of each executed page: when it ran (UTC), for how long, with which versions
+  (Python, torch, torchvision, tp8 and its commit), which weights (name and SHA-256 prefix, or
+  torchvision's entry; never a path) and on which device (``site_notebooks.receipt``). It is
+  recorded with the outputs, so a page whose text alone changed keeps the receipt of its run.
+* The build's time, execution and the rest, is logged and kept in ``.cache/notebooks/build-times.json``.
 * Third-party assets: MathJax and the fonts are added to the site from ``.cache/vendor`` (see
   ``site_assets``); notebook pages lose the MathJax 2 / mermaid loaders nbconvert puts in them
   (``docs/javascripts/mathjax.js`` typesets every page); after the build, any reference to another
@@ -30,14 +46,17 @@ Settings live in ``mkdocs.yml`` under ``extra: tp8_build:`` (``cell_timeout``, `
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import json
 import logging
 import os
 import re
+import time
 from pathlib import Path
 
 import site_assets
+import site_css
 import site_exercises
 import site_figures
 import site_notebooks
@@ -84,6 +103,7 @@ def _site_url(repo_url: str, configured: str | None) -> str | None:
 
 
 def on_config(config):
+    _state["clock"] = {"start": time.monotonic(), "figures_s": 0.0}
     repo = site_notebooks.resolve_repo(config.repo_url, config.edit_uri)
     config.repo_url = repo.url
     config.repo_name = repo.name
@@ -99,22 +119,31 @@ def on_config(config):
     )
     _state["execute"] = bool(jupyter.get("execute", False))
     try:
-        _state["solutions"] = site_notebooks.solutions_shown(config.extra)
+        setting = site_notebooks.solutions_setting(config.extra)
+        _state["solutions"] = setting.shown()
     except ValueError as exc:
         raise PluginError(f"tp8 : {exc}") from exc
-    if not _state["solutions"]:
-        log.info(
-            "tp8 : solutions masquées (extra.tp8.solutions / TP8_SOLUTIONS) : les exercices sont publiés sans corrigé"
-        )
+    if setting.value is not True:
+        # A date, or false: say what this build publishes, and by which day and time zone.
+        log.info(f"tp8 : {setting.describe()}")
+    # MathJax, the fonts…: fetched with npm on a first build (seconds of network), while the pages
+    # run; on_files waits for them once the pages are executed (_vendor_root).
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="tp8-vendor")
+    _state["vendor"] = pool.submit(site_assets.ensure_assets, _cache_dir(config), log=log.info)
+    pool.shutdown(wait=False)
+    return config
+
+
+def _vendor_root() -> Path:
     try:
-        _state["vendor"] = site_assets.ensure_assets(_cache_dir(config), log=log.info)
+        return _state["vendor"].result()
     except site_assets.AssetError as exc:
         raise PluginError(f"tp8 : {exc}") from exc
-    return config
 
 
 def on_pre_build(config):
     _state["notebook_css"] = {}
+    _state["notebook_css_pages"] = {}
 
 
 def _is_notebook(file, plugin) -> bool:
@@ -132,13 +161,6 @@ def on_files(files: Files, config):
     repo = _state["repo"]
     settings = _state["settings"]
 
-    # 1. MathJax and fonts, served by the site itself.
-    vendor_root = _state["vendor"]
-    for rel in site_assets.asset_files(vendor_root):
-        files.append(
-            File(rel, str(vendor_root), config.site_dir, config.use_directory_urls, inclusion=InclusionLevel.INCLUDED)
-        )
-
     notebooks = [f for f in files if _is_notebook(f, plugin)]
 
     # 2. Execute the notebook pages whose code changed (or whose tp8/environment changed); a page
@@ -154,7 +176,8 @@ def on_files(files: Files, config):
     record = _read_json(record_file) or {}
     solutions = _state["solutions"]
     exercise_sources = notebooks_cache / "exercises"
-    pages, jobs, why, originals = {}, [], {}, {}
+    pages, jobs, why, originals, questions = {}, [], {}, {}, {}
+    _state["receipts"] = {}
     for file in notebooks:
         source = Path(file.abs_src_path)
         page_label = f"{Path(config.docs_dir).name}/{file.src_uri}"
@@ -168,19 +191,29 @@ def on_files(files: Files, config):
                 if solutions or not exercises
                 else site_exercises.exercise(original, page_label, text, for_site=True)
             )
+            asked = site_exercises.questions(original, page_label, text)
         except site_exercises.ExerciseError as exc:
             raise PluginError(f"tp8 : {exc}") from exc
-        label = page_label if nb is original else f"{page_label} (énoncé)"
+        from_exercise = nb is not original
+        label = f"{page_label} (énoncé)" if from_exercise else page_label
         originals[file.src_uri] = (original, page_label, exercises)
+        if asked:
+            questions[file.src_uri] = (site_notebooks.page_title(original) or file.src_uri, asked)
+        # Links to the report template (site root): MkDocs does not rewrite the links of notebook pages.
+        nb = site_notebooks.retarget_links(nb, file.url)
         key = site_notebooks.cache_key(nb, env_print, settings)
         stem = file.src_uri[: -len(".py")].replace("/", "__")
         executed = executed_dir / f"{stem}.{key[:24]}.executed.ipynb"
         shown = site_notebooks.fingerprint({"code": key, "display": site_notebooks.display_key(nb)})
         rendered = rendered_dir / f"{stem}.{shown[:24]}.executed.ipynb"
         pages[file.src_uri] = (file, source, nb, executed, rendered, label)
+        if executed.exists() and not _figures_present(executed, _cache_dir(config)):
+            log.info(f"tp8 : {label} — ses figures manquent dans .cache/figures, la page est ré-exécutée")
+            executed.unlink(missing_ok=True)
         if _state["execute"] and not executed.exists():
+            rendered.unlink(missing_ok=True)  # made again from the new run
             notebook = None
-            if nb is not original:
+            if from_exercise:
                 import nbformat
 
                 notebook = exercise_sources / f"{stem}.{key[:24]}.ipynb"
@@ -196,15 +229,24 @@ def on_files(files: Files, config):
         else:
             for job in jobs:
                 log.info(f"tp8 : {job.label} à exécuter — {why[job.label]}")
+    started = time.monotonic()
     failures = site_notebooks.execute_all(
-        jobs, settings, cwd=docs_dir, env=env, cache_dir=notebooks_cache, log=log.info
+        jobs, settings, cwd=docs_dir, env=env, cache_dir=notebooks_cache, log=log.info, figures=_cache_dir(config)
     )
+    _state["clock"]["execution_s"] = time.monotonic() - started
     for job in jobs:
         if job.notebook is not None:
             job.notebook.unlink(missing_ok=True)
     if failures:
         text = "\n\n".join(f.message() for f in failures)
         raise PluginError(f"tp8 : {len(failures)} notebook(s) en échec, le site n'est pas construit.\n\n{text}")
+
+    # 1. MathJax and fonts, served by the site itself (fetched while the pages ran, see on_config).
+    vendor_root = _vendor_root()
+    for rel in site_assets.asset_files(vendor_root):
+        files.append(
+            File(rel, str(vendor_root), config.site_dir, config.use_directory_urls, inclusion=InclusionLevel.INCLUDED)
+        )
     if jobs:
         facts_file.parent.mkdir(parents=True, exist_ok=True)
         facts_file.write_text(json.dumps(facts, indent=1, sort_keys=True), encoding="utf-8")
@@ -224,6 +266,9 @@ def on_files(files: Files, config):
             elif label not in ran:
                 build["unchanged"].append(label)
             shown = nbformat.read(rendered, as_version=4)
+            # The receipt (when, how long, versions, weights, device) comes with the outputs, also
+            # when only the text changed: it says what produced them.
+            _state["receipts"][file.src_uri] = (shown.metadata.get("tp8_build") or {}).get("receipt")
             missing = site_notebooks.unstated_claims(shown)
             if missing:
                 listing = "\n".join(f"  « {m} »" for m in missing)
@@ -276,6 +321,19 @@ def on_files(files: Files, config):
             }
         info[src_uri] = entry
     _state["notebook_info"] = info
+    _state["questions"] = questions
+    seen: dict[int, str] = {}
+    for src_uri, (_title, asked) in questions.items():
+        for q in asked:
+            if q.number in seen:
+                raise PluginError(f"tp8 : Q{q.number} est posée deux fois : dans {seen[q.number]} et dans {src_uri}.")
+            seen[q.number] = src_uri
+    if questions:
+        # The report template, one heading per question (the same questions as the Questions page).
+        report = site_notebooks.report_notebook(sorted(questions.values(), key=lambda part: part[1][0].number))
+        files.append(
+            File.generated(config, site_notebooks.REPORT_NAME, content=report, inclusion=InclusionLevel.INCLUDED)
+        )
     mode = site_notebooks.sync_mode()
     if mode != "off" and pages:
         changed, stale = site_notebooks.sync_student_notebooks(root, docs_dir, repo, mode, contents)
@@ -290,6 +348,16 @@ def on_files(files: Files, config):
                 ", ".join(changed + stale),
             )
     return files
+
+
+def _figures_present(executed: Path, cache_dir: Path) -> bool:
+    """Whether the figure files an executed notebook refers to are still in ``.cache/figures``."""
+    try:
+        nb = json.loads(executed.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    names = ((nb.get("metadata") or {}).get("tp8_build") or {}).get("figures") or []
+    return not site_figures.missing_files(names, cache_dir)
 
 
 def _read_json(path: Path):
@@ -316,6 +384,26 @@ def _evict(executed_dir: Path, used: set[Path], keep: int = 3) -> None:
         runs.sort(key=lambda p: (p in used, p.stat().st_mtime), reverse=True)
         for old in runs[keep:]:
             old.unlink(missing_ok=True)
+
+
+def on_page_markdown(markdown, page, config, files):
+    """Markdown pages: the solutions/énoncé blocks kept or dropped, the question lists filled in."""
+    if page.file.src_uri in _state.get("notebook_info", {}) or not page.file.src_uri.endswith(".md"):
+        return markdown
+    import posixpath
+
+    label = f"{Path(config['docs_dir']).name}/{page.file.src_uri}"
+    questions = _state.get("questions", {})
+
+    def questions_of(link: str):
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), link))
+        return (questions.get(target) or (None, None))[1]
+
+    try:
+        markdown = site_notebooks.select_blocks(markdown, _state.get("solutions", True), label)
+        return site_notebooks.expand_questions(markdown, questions_of, _state.get("solutions", True), label)
+    except ValueError as exc:
+        raise PluginError(f"tp8 : {exc}") from exc
 
 
 def on_page_context(context, page, config, nav):
@@ -353,25 +441,66 @@ def on_page_content(html, page, config, files):
     html = _MERMAID.sub("", html)
     html = _CSS_LIST.sub("", html)
     html = _ANCHOR.sub(r'<a class="headerlink" href="\1" title="Lien vers cette section">¶</a>', html)
-    html, _figures = site_figures.rewrite_images(
-        html, lambda name: get_relative_url(name, page.url), Path(config.site_dir), _cache_dir(config)
-    )
+    started = time.monotonic()
+    try:
+        html, _figures = site_figures.rewrite_images(
+            html, lambda name: get_relative_url(name, page.url), Path(config.site_dir), _cache_dir(config)
+        )
+    except site_figures.FigureMissing as exc:
+        raise PluginError(f"tp8 : {page.file.src_uri} : {exc}") from exc
+    if "clock" in _state:
+        _state["clock"]["figures_s"] += time.monotonic() - started
     head, sep, body = html.partition(_WRAPPER)
     styles = _NB_STYLE.findall(head) if sep else []
     if styles:
         css = "\n".join(style.strip() for style in styles) + "\n"
         name = f"assets/notebook/notebook.{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
         _state["notebook_css"][name] = css
+        _state["notebook_css_pages"].setdefault(name, []).append(Path(page.file.abs_dest_path))
         href = get_relative_url(name, page.url)
         html = _NB_STYLE.sub("", head) + f'<link rel="stylesheet" href="{href}">\n' + sep + body
-    return html
+    # The receipt at the foot of the page: what produced its outputs (site_notebooks.receipt).
+    return html + site_notebooks.receipt_html(_state.get("receipts", {}).get(page.file.src_uri))
 
 
 def on_post_build(config):
+    # The notebook stylesheet, cut down to the rules its pages use (site_css), named by its content;
+    # the pages, written by now, are pointed at it.
     for name, css in _state.get("notebook_css", {}).items():
-        target = Path(config.site_dir) / name
+        pages = [p for p in _state.get("notebook_css_pages", {}).get(name, []) if p.is_file()]
+        texts = {p: p.read_text(encoding="utf-8") for p in pages}
+        if texts:
+            used = set().union(*(site_css.classes_in(text) for text in texts.values()))
+            css = site_css.purge(css, used)
+        final = f"assets/notebook/notebook.{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
+        target = Path(config.site_dir) / final
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(css, encoding="utf-8")
+        old, new = name.rsplit("/", 1)[-1], final.rsplit("/", 1)[-1]
+        for path, text in texts.items():
+            if old != new:
+                path.write_text(text.replace(old, new), encoding="utf-8")
     bad = site_assets.external_requests(Path(config.site_dir))
     for rel, url in bad:
         log.warning(f"tp8 : {rel} charge une ressource d'un autre hôte : {url}")
+    _log_build_time(config)
+
+
+def _log_build_time(config) -> None:
+    """Where the build's time went, in the log and in ``.cache/notebooks/build-times.json``."""
+    clock = _state.get("clock")
+    if not clock:
+        return
+    total = time.monotonic() - clock["start"]
+    execution = clock.get("execution_s", 0.0)
+    times = {
+        "total_s": round(total, 1),
+        "execution_s": round(execution, 1),
+        "rest_s": round(total - execution, 1),
+        "figures_s": round(clock["figures_s"], 1),
+    }
+    log.info(
+        f"tp8 : construction en {total:.0f} s (exécution des pages {execution:.0f} s, "
+        f"le reste {total - execution:.0f} s, dont figures {clock['figures_s']:.1f} s)"
+    )
+    _atomic_write(_cache_dir(config) / "notebooks" / "build-times.json", json.dumps(times, indent=1))

@@ -18,20 +18,26 @@ hook (``tools/site_hooks.py``) asks this module to:
 * export, for each page that holds exercises (nbgrader's ``### BEGIN SOLUTION`` markers, see
   ``site_exercises``), its exercise version, solutions taken out, into ``notebooks/exercices/``;
   with the instructor's switch off (``extra: tp8: solutions: false`` in ``mkdocs.yml``, or
-  ``TP8_SOLUTIONS=0``) the site itself is built from those exercise versions
-  (:func:`solutions_shown`).
+  ``TP8_SOLUTIONS=0``), or set to a release date still to come (``solutions: 2027-01-15``, today
+  taken in ``extra: tp8: timezone:``), the site itself is built from those exercise versions
+  (:func:`solutions_setting`);
+* give the hand-out its Markdown side: the report template ``compte-rendu-tp8.ipynb``
+  (:func:`report_notebook`), the question lists and the solutions/énoncé blocks of the Markdown
+  pages (:func:`expand_questions`, :func:`select_blocks`).
 
 By hand::
 
     python tools/site_notebooks.py sync     # rewrite notebooks/ (and notebooks/exercices/) from docs/*.py
     python tools/site_notebooks.py check    # fail if notebooks/ is out of date
     python tools/site_notebooks.py execute docs/PAGE.py out.ipynb [--exercise]   # run one page
+    python tools/site_notebooks.py solutions-status   # what a build publishes now (solutions or énoncés)
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import datetime
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -48,8 +54,9 @@ from pathlib import Path
 
 import site_exercises
 
-#: Bump when the executed notebooks must be regenerated whatever else changed.
-FORMAT_VERSION = 2
+#: Bump when the executed notebooks must be regenerated whatever else changed (3: figures as files,
+#: a receipt in the metadata).
+FORMAT_VERSION = 3
 
 DEFAULT_REPO_URL = "https://github.com/tp8-course/tp8"
 #: Folder (relative to the repository root) holding the committed student notebooks.
@@ -373,7 +380,9 @@ class Failure:
             where += f", ligne {self.line}"
         if self.code_cell is not None:
             where += f" (cellule de code n° {self.code_cell})"
-        if self.timeout:
+        if self.timeout and self.cell_index is None and self.evalue.startswith("la page"):
+            head = f"Le notebook {where} a été arrêté : {self.evalue}."
+        elif self.timeout:
             head = f"La cellule {where} dépasse le délai par cellule ({self.evalue})."
         elif self.ename:
             head = f"La cellule {where} a levé {self.ename}: {self.evalue}"
@@ -426,15 +435,27 @@ def _locate(source: Path, nb, index: int, *, same_cells: bool = True) -> tuple[i
 
 
 def execute_notebook(
-    source: Path, output: Path, settings: ExecSettings, cwd: Path, label: str, notebook: Path | None = None
+    source: Path,
+    output: Path,
+    settings: ExecSettings,
+    cwd: Path,
+    label: str,
+    notebook: Path | None = None,
+    figures: Path | None = None,
 ) -> Failure | None:
     """Execute ``source`` (a jupytext ``.py``) and write the executed ``.ipynb`` to ``output``.
 
     ``notebook``: run this ``.ipynb`` instead, a version of the page (its exercise); ``source``
     still gives the lines of the error messages. Runs in the current process (the hook calls it
     through a subprocess, see :func:`execute_all`). Cells tagged ``skip-execution`` are not run.
+    ``figures``: the build's cache folder (``.cache``); each image the page shows is then made a
+    file there while the page runs (``site_figures.Extractor``) and the notebook keeps only a small
+    marker in its place. The notebook's ``tp8_build`` metadata holds what the page claimed and
+    checked, the figures it uses and its :func:`receipt` (when, how long, versions, weights, device).
     Returns None on success, else a :class:`Failure` (and ``output`` is not written).
     """
+    import datetime
+
     import nbformat
     import nbformat.v4
     from nbclient import NotebookClient
@@ -442,12 +463,22 @@ def execute_notebook(
 
     nb = read_notebook(source) if notebook is None else nbformat.read(notebook, as_version=4)
     page_cells = len(nb.cells)
-    # One more cell, run last and removed afterwards: the sentences the page claimed (tp8.course.claim).
+    # One more cell, run last and removed afterwards: the sentences the page claimed (tp8.course.claim),
+    # its self-checks, and what the receipt needs from the kernel (versions, networks loaded, device).
     nb.cells.append(nbformat.v4.new_code_cell(_REPORT_CELL))
     current = {"index": None}
+    extractor = None
+    if figures is not None:
+        import site_figures
+
+        extractor = site_figures.Extractor(figures)
 
     def on_cell_start(cell, cell_index):
         current["index"] = cell_index
+
+    def on_cell_executed(cell, cell_index, execute_reply):
+        if extractor is not None and cell_index < page_cells:
+            extractor.submit(cell)
 
     client = NotebookClient(
         nb,
@@ -459,7 +490,10 @@ def execute_notebook(
         store_widget_state=False,
         resources={"metadata": {"path": str(cwd)}},
         on_cell_start=on_cell_start,
+        on_cell_executed=on_cell_executed,
     )
+    started = datetime.datetime.now(datetime.timezone.utc)
+    clock = time.monotonic()
     failure = None
     try:
         client.execute()
@@ -471,7 +505,10 @@ def execute_notebook(
         failure = Failure(label, ename="DeadKernelError", evalue=f"le noyau s'est arrêté ({exc})")
     except Exception as exc:
         failure = Failure(label, ename=type(exc).__name__, evalue=str(exc))
+    duration = time.monotonic() - clock
     if failure is not None:
+        if extractor is not None:
+            extractor.close()
         index = current["index"]
         if index is not None and index >= page_cells:
             index = None
@@ -487,8 +524,11 @@ def execute_notebook(
         if failure.timeout:
             failure.evalue = f"plus de {settings.timeout} s"
         return failure
-    report = nb.cells.pop()
-    nb.metadata["tp8_build"] = _read_report(report)
+    report = _read_report(nb.cells.pop())
+    report["receipt"] = receipt(report.pop("kernel", {}), started, duration, Path(source))
+    if extractor is not None:
+        report["figures"] = extractor.apply(nb)
+    nb.metadata["tp8_build"] = report
     nb.metadata.pop("widgets", None)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -500,13 +540,44 @@ def execute_notebook(
 
 
 _REPORT_MARK = "TP8-BUILD-REPORT "
+# Never fails the page: what it cannot learn is left out of the receipt.
 _REPORT_CELL = f"""\
 import json as _tp8_json, sys as _tp8_sys
+
+
+def _tp8_kernel_facts():
+    import platform
+
+    modules = _tp8_sys.modules
+    facts = {{"python": platform.python_version(), "networks": []}}
+    for name in ("torch", "torchvision", "tp8"):
+        version = getattr(modules.get(name), "__version__", None)
+        if version:
+            facts[name] = str(version)
+    try:
+        loaded = getattr(modules.get("tp8.models"), "loaded_weights", None)
+        pretty = getattr(modules.get("tp8.course"), "_PRETTY", {{}})
+        for name, info, device in loaded() if loaded else []:
+            facts["networks"].append({{
+                "model": name, "shown": pretty.get(name, name), "kind": info.kind, "name": info.name,
+                "sha256": info.sha256, "device": device,
+            }})
+        torch = modules.get("torch")
+        if torch is not None:
+            facts["threads"] = torch.get_num_threads()
+            if any(n["device"].startswith("cuda") for n in facts["networks"]):
+                facts["cuda"] = torch.cuda.get_device_name()
+    except Exception:
+        pass
+    return facts
+
+
 _tp8_course = _tp8_sys.modules.get("tp8.course")
 _tp8_checks = _tp8_sys.modules.get("tp8.checks")
 print({_REPORT_MARK!r} + _tp8_json.dumps({{
     "claims": _tp8_course.claims() if _tp8_course else [],
     "checks": _tp8_checks.results() if _tp8_checks else [],
+    "kernel": _tp8_kernel_facts(),
 }}))
 """
 
@@ -517,6 +588,160 @@ def _read_report(cell) -> dict:
             if line.startswith(_REPORT_MARK):
                 return json.loads(line[len(_REPORT_MARK) :])
     return {"claims": [], "checks": []}
+
+
+# --- the receipt at the foot of each page ----------------------------------------------------------
+
+
+def _git(folder: Path, *args: str) -> str | None:
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=20, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def source_commit(folder: Path) -> str | None:
+    """Short hash of the checkout holding ``folder``, with ``+modifié`` when its tree differs from it."""
+    commit = _git(folder, "rev-parse", "--short", "HEAD")
+    if not commit:
+        return None
+    status = _git(folder, "status", "--porcelain")
+    return commit + ("+modifié" if status else "")
+
+
+def cpu_model() -> str | None:
+    """The processor's commercial name (Linux, macOS), else what :mod:`platform` says."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.lower().startswith(("model name", "hardware", "cpu model")):
+                return " ".join(line.split(":", 1)[1].split()) or None
+    except OSError:
+        pass
+    if sys.platform == "darwin":
+        try:
+            out = subprocess.run(
+                ["sysctl", "-n", "machdep.cpu.brand_string"], capture_output=True, text=True, timeout=5, check=False
+            ).stdout.strip()
+            if out:
+                return out
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return platform.processor() or platform.machine() or None
+
+
+def receipt(kernel: dict, started, duration: float, source: Path) -> dict:
+    """What produced a page, for its foot: when (UTC), how long, versions, networks and device.
+
+    ``kernel`` is what the page's kernel reported (versions it imported, networks it loaded, their
+    device, torch's threads). Never a path: networks are named by their weights (file name and
+    SHA-256 prefix, or torchvision's entry).
+    """
+    versions = {"python": kernel.get("python") or platform.python_version()}
+    for name in ("torch", "torchvision", "tp8"):
+        version = kernel.get(name)
+        if not version:
+            try:
+                version = importlib.metadata.version(name)
+            except importlib.metadata.PackageNotFoundError:
+                version = None
+        if version:
+            versions[name] = version
+    networks = []
+    for net in kernel.get("networks", []):
+        entry = {k: net.get(k) for k in ("model", "shown", "kind", "name", "sha256")}
+        if entry not in networks:
+            networks.append(entry)
+    if kernel.get("cuda"):
+        device = {"kind": "cuda", "name": kernel["cuda"]}
+    else:
+        device = {"kind": "cpu", "name": cpu_model(), "threads": kernel.get("threads")}
+    return {
+        "executed_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "duration_s": round(duration, 1),
+        "versions": versions,
+        "commit": source_commit(Path(source).resolve().parent),
+        "networks": networks,
+        "device": device,
+    }
+
+
+_MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+
+
+def _duration_fr(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds}\u00a0s"
+    minutes, seconds = divmod(seconds, 60)
+    return f"{minutes}\u00a0min\u00a0{seconds:02d}\u00a0s"
+
+
+def _network_fr(net: dict) -> str:
+    import html
+
+    shown = html.escape(net.get("shown") or net.get("model") or "?")
+    name = html.escape(net.get("name") or "")
+    if net.get("kind") == "file":
+        return f"{shown} — fichier <code>{name}</code>, SHA-256 <code>{html.escape(net.get('sha256') or '?')}…</code>"
+    if net.get("kind") == "torchvision":
+        return f"{shown} — poids torchvision <code>{name}</code>"
+    if net.get("kind") == "random":
+        return f"{shown} — poids aléatoires (test)"
+    return f"{shown} — poids d'origine inconnue"
+
+
+def receipt_html(data: dict | None) -> str:
+    """The receipt as the foot of a page (French HTML), or ``""`` without one."""
+    import datetime
+    import html
+
+    if not data:
+        return ""
+    when = datetime.datetime.strptime(data["executed_at"], "%Y-%m-%dT%H:%M:%SZ")
+    day = f"{when.day}{'er' if when.day == 1 else ''} {_MONTHS[when.month - 1]} {when.year}"
+    stamp = f"le {day} à {when:%H:%M} UTC"
+    versions = data.get("versions", {})
+    parts = [f"Python {html.escape(versions.get('python', '?'))}"]
+    parts += [f"{name} {html.escape(versions[name])}" for name in ("torch", "torchvision") if versions.get(name)]
+    tp8 = f"tp8 {html.escape(versions.get('tp8', '?'))}"
+    if data.get("commit"):
+        tp8 += f" (commit <code>{html.escape(data['commit'])}</code>)"
+    parts.append(tp8)
+    device = data.get("device") or {}
+    if device.get("kind") == "cuda":
+        machine = f"GPU CUDA {html.escape(device.get('name') or '')}".strip()
+    else:
+        threads = device.get("threads")
+        machine = "CPU" + (f" {html.escape(device['name'])}" if device.get("name") else "")
+        if threads:
+            machine += f", {threads} fil{'s' if threads > 1 else ''} de calcul"
+    networks = data.get("networks") or []
+    weights = " ; ".join(_network_fr(n) for n in networks) or "aucun réseau chargé"
+    return (
+        '\n<footer class="tp8-receipt" data-search-exclude aria-label="Reçu d\'exécution">\n'
+        f'<p class="tp8-receipt__title">Reçu d\'exécution — page exécutée {stamp}, '
+        f"en {_duration_fr(data.get('duration_s', 0))}</p>\n<ul>\n"
+        f"<li><strong>Versions</strong> : {', '.join(parts)}</li>\n"
+        f"<li><strong>Poids</strong> : {weights}</li>\n"
+        f"<li><strong>Machine</strong> : {machine}</li>\n"
+        "</ul>\n</footer>\n"
+    )
 
 
 def failed_checks(nb) -> list[dict]:
@@ -537,6 +762,55 @@ def _timings_path(cache_dir: Path) -> Path:
     return Path(cache_dir) / "timings.json"
 
 
+#: Execution time of each page measured on a 2-core machine (``benchmarks/bench_build.py --write-estimates``):
+#: the order of a first build, before ``.cache/notebooks/timings.json`` holds this machine's own times.
+ESTIMATES_FILE = Path(__file__).resolve().with_name("page_timings.json")
+
+
+def _base_label(label: str) -> str:
+    return label.split(" (", 1)[0]  # "docs/partie-1-saillance.py (énoncé)" → the page
+
+
+def expected_seconds(job: Job, timings: dict, estimates: dict) -> float:
+    """How long ``job`` should take: its last run here, else the committed estimate, else a guess
+    from the size of its source (about a second per kilobyte of page)."""
+    for table in (timings, estimates):
+        for label in (job.label, _base_label(job.label)):
+            value = table.get(label)
+            if isinstance(value, (int, float)):
+                return float(value)
+    try:
+        return Path(job.source).stat().st_size / 1000
+    except OSError:
+        return 1e9
+
+
+def schedule(jobs: list[Job], timings: dict, estimates: dict | None = None) -> list[Job]:
+    """The jobs in the order the workers take them: the longest first (each free worker takes the
+    longest job left, which keeps a long page from starting last while the other worker idles)."""
+    estimates = {} if estimates is None else estimates
+    return sorted(jobs, key=lambda j: (-expected_seconds(j, timings, estimates), j.label))
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """Stop a page's process and the kernel it started (its own process group)."""
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (OSError, AttributeError):  # already gone, or no process groups (Windows)
+        proc.kill()
+    proc.communicate()
+
+
+def _read_json_file(path: Path) -> dict:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def execute_all(
     jobs: list[Job],
     settings: ExecSettings,
@@ -544,16 +818,20 @@ def execute_all(
     env: dict[str, str],
     cache_dir: Path,
     log=print,
+    figures: Path | None = None,
+    page_timeout: float | None = None,
 ) -> list[Failure]:
-    """Run ``jobs`` in subprocesses, ``settings.workers`` at a time, the longest first."""
+    """Run ``jobs`` in subprocesses, ``settings.workers`` at a time, the longest first (:func:`schedule`).
+
+    ``figures``: the build's cache folder, where each page's images are made files while it runs
+    (see :func:`execute_notebook`). ``page_timeout``: seconds a whole page may take (besides the
+    per-cell timeout of ``settings``); past it, the page's process and its kernel are stopped.
+    """
     if not jobs:
         return []
     timings_file = _timings_path(cache_dir)
-    try:
-        timings = json.loads(timings_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        timings = {}
-    jobs = sorted(jobs, key=lambda j: -timings.get(j.label, 1e9))
+    timings = _read_json_file(timings_file)
+    jobs = schedule(jobs, timings, _read_json_file(ESTIMATES_FILE))
     workers = max(1, min(settings.workers, len(jobs)))
     child_env = dict(env)
     cpus = os.cpu_count() or 1
@@ -587,7 +865,18 @@ def execute_all(
             cmd.append("--allow-errors")
         if job.notebook is not None:
             cmd += ["--notebook", str(job.notebook)]
-        proc = subprocess.run(cmd, env=child_env, capture_output=True, text=True, check=False)
+        if figures is not None:
+            cmd += ["--figures", str(figures)]
+        # A session of its own: on a page timeout, the page's process and its kernel are stopped together.
+        proc = subprocess.Popen(
+            cmd, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        )
+        try:
+            stdout, stderr = proc.communicate(timeout=page_timeout)
+        except subprocess.TimeoutExpired:
+            _stop_group(proc)
+            elapsed = time.monotonic() - start
+            return job, Failure(job.label, timeout=True, evalue=f"la page dépasse {page_timeout:.0f} s"), elapsed
         elapsed = time.monotonic() - start
         if proc.returncode == 0 and job.output.exists():
             return job, None, elapsed
@@ -595,12 +884,14 @@ def execute_all(
             data = json.loads(report.read_text(encoding="utf-8"))
             report.unlink(missing_ok=True)
             return job, Failure(**data), elapsed
-        return job, Failure(job.label, log=(proc.stdout + proc.stderr)[-4000:]), elapsed
+        return job, Failure(job.label, log=(stdout + stderr)[-4000:]), elapsed
 
     failures = []
     log(f"Exécution de {len(jobs)} notebook(s) ({workers} à la fois) : " + ", ".join(j.label for j in jobs))
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        for job, failure, elapsed in pool.map(run, jobs):
+        # Submitted longest first: each worker that frees up takes the longest job left.
+        for done in concurrent.futures.as_completed([pool.submit(run, job) for job in jobs]):
+            job, failure, elapsed = done.result()
             timings[job.label] = round(elapsed, 1)
             if failure is None:
                 log(f"{job.label} exécuté en {elapsed:.1f} s")
@@ -731,26 +1022,314 @@ def student_contents(docs_dir: Path, repo: Repo) -> dict[str, str]:
     return contents
 
 
-def solutions_shown(extra: dict | None, env=None) -> bool:
-    """The instructor's switch: does the site show the solutions?
+#: Time zone of "today" when ``extra: tp8: solutions:`` is a date (``extra: tp8: timezone:`` changes it).
+DEFAULT_TIMEZONE = "Europe/Paris"
 
-    ``TP8_SOLUTIONS`` (``1``/``0``, ``true``/``false``, ``yes``/``no``, ``on``/``off``) when set, else
-    ``extra: tp8: solutions:`` of ``mkdocs.yml`` (default: true). Anything else is a ValueError.
-    """
-    env = os.environ if env is None else env
-    raw = env.get(SOLUTIONS_ENV, "").strip()
-    where = f"la variable {SOLUTIONS_ENV}"
-    if not raw:
-        value = ((extra or {}).get("tp8") or {}).get("solutions", True)
-        if isinstance(value, bool):
-            return value
-        raw, where = str(value), "extra: tp8: solutions: (mkdocs.yml)"
-    word = raw.lower()
-    if word in ("1", "true", "yes", "on", "oui", "vrai"):
+_TRUE = ("1", "true", "yes", "on", "oui", "vrai")
+_FALSE = ("0", "false", "no", "off", "non", "faux")
+
+
+@dataclass(frozen=True)
+class SolutionsSetting:
+    """The instructor's switch as configured: ``True``, ``False`` or a release date."""
+
+    value: bool | datetime.date
+    source: str  # where it was read, in words
+    timezone: str = DEFAULT_TIMEZONE
+
+    def today(self, now: datetime.datetime | None = None) -> datetime.date:
+        """Today's date in :attr:`timezone` (``now``: an aware datetime, for tests)."""
+        from zoneinfo import ZoneInfo
+
+        now = now or datetime.datetime.now(datetime.timezone.utc)
+        return now.astimezone(ZoneInfo(self.timezone)).date()
+
+    def shown(self, today: datetime.date | None = None) -> bool:
+        """Whether a build made on ``today`` (default: today in :attr:`timezone`) shows the solutions."""
+        if isinstance(self.value, bool):
+            return self.value
+        return (today or self.today()) >= self.value
+
+    def release_due(self, today: datetime.date | None = None) -> bool:
+        """Whether a scheduled build must publish: a release date that is today or still to come."""
+        if isinstance(self.value, bool):
+            return False
+        return self.value >= (today or self.today())
+
+    def describe(self, today: datetime.date | None = None) -> str:
+        """One sentence for the build log and ``solutions-status``."""
+        if isinstance(self.value, bool):
+            what = "solutions publiées" if self.value else "solutions masquées : énoncés seulement"
+            return f"{what} ({self.source} = {str(self.value).lower()})"
+        today = today or self.today()
+        day = self.value.isoformat()
+        if today >= self.value:
+            what = f"solutions publiées depuis le {day}"
+        else:
+            what = f"solutions masquées jusqu'au {day} : énoncés seulement, les solutions à partir de ce jour"
+        return f"{what} ({self.source} = {day} ; aujourd'hui {today.isoformat()}, fuseau {self.timezone})"
+
+
+def _parse_switch(value, where: str) -> bool | datetime.date:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, datetime.datetime):
+        raise ValueError(f"{where} vaut {value.isoformat()!r} : donnez une date sans heure (AAAA-MM-JJ).")
+    if isinstance(value, datetime.date):
+        return value
+    raw = str(value).strip()
+    if raw.lower() in _TRUE:
         return True
-    if word in ("0", "false", "no", "off", "non", "faux"):
+    if raw.lower() in _FALSE:
         return False
-    raise ValueError(f"{where} vaut {raw!r} : mettez true (solutions publiées) ou false (énoncés seulement).")
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        try:
+            return datetime.date.fromisoformat(raw)
+        except ValueError:
+            pass
+    raise ValueError(
+        f"{where} vaut {raw!r} : mettez true (solutions publiées) ou false (énoncés seulement), ou une date "
+        "AAAA-MM-JJ (énoncés seulement avant ce jour, solutions à partir de ce jour)."
+    )
+
+
+def solutions_setting(extra: dict | None, env=None) -> SolutionsSetting:
+    """The instructor's switch: ``TP8_SOLUTIONS`` when set, else ``extra: tp8: solutions:`` of
+    ``mkdocs.yml`` (default: true). Each is true, false (``1``/``0``, ``yes``/``no``, ``on``/``off``…)
+    or a date (``2027-01-15``; YAML reads it as a date), compared with today's date in the time zone
+    ``extra: tp8: timezone:`` (default Europe/Paris). Anything else is a ValueError."""
+    env = os.environ if env is None else env
+    tp8 = (extra or {}).get("tp8") or {}
+    zone = str(tp8.get("timezone") or DEFAULT_TIMEZONE)
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(zone)
+    except (ValueError, OSError, LookupError) as exc:
+        raise ValueError(
+            f"extra: tp8: timezone: (mkdocs.yml) vaut {zone!r} : ce n'est pas un fuseau horaire connu "
+            "(par exemple Europe/Paris)."
+        ) from exc
+    raw = env.get(SOLUTIONS_ENV, "").strip()
+    if raw:
+        return SolutionsSetting(_parse_switch(raw, f"la variable {SOLUTIONS_ENV}"), SOLUTIONS_ENV, zone)
+    where = "extra: tp8: solutions: (mkdocs.yml)"
+    return SolutionsSetting(_parse_switch(tp8.get("solutions", True), where), "extra.tp8.solutions", zone)
+
+
+def solutions_shown(extra: dict | None, env=None, today: datetime.date | None = None) -> bool:
+    """Does the site show the solutions? (:func:`solutions_setting`; ``today`` for tests)."""
+    return solutions_setting(extra, env).shown(today)
+
+
+# --- the hand-out: questions, report template, Markdown blocks -----------------------------------
+
+#: The report template the build writes at the site's root (one heading per question).
+REPORT_NAME = "compte-rendu-tp8.ipynb"
+
+
+def page_title(nb) -> str | None:
+    """The first ``# …`` heading of a notebook page."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for level, _line, text in site_exercises._headings(cell.source):
+                if level == 1:
+                    return text
+    return None
+
+
+def retarget_links(nb, page_url: str, names: tuple[str, ...] = (REPORT_NAME,)):
+    """``nb`` (a new notebook) with its Markdown links to files at the site's root (``names``, e.g.
+    ``[modèle](compte-rendu-tp8.ipynb)``) made relative to the built page ``page_url``
+    (``partie-1-saillance/``): MkDocs does not rewrite the links of notebook pages."""
+    import copy
+
+    prefix = "../" * page_url.count("/")
+    if not prefix:
+        return nb
+    pattern = re.compile(r"(\]\(|href=[\"'])(" + "|".join(re.escape(n) for n in names) + r")(?=[)#\"'])")
+    out = copy.deepcopy(nb)
+    for cell in out.cells:
+        if cell.cell_type == "markdown":
+            cell.source = pattern.sub(lambda m: m.group(1) + prefix + m.group(2), cell.source)
+    return out
+
+
+def questions_markdown(questions, link: str, solutions: bool) -> str:
+    """The Questions page's list of the questions of one part page (``link``: that page's source,
+    relative to the Markdown page), each with its report number and a link to its section: to the
+    answer with the solutions, to the question in the exercise without them."""
+    out = []
+    for q in questions:
+        heading = " ".join(filter(None, [f"Q{q.number}", q.mark])) + f" — {q.title}"
+        target = f"{link}#q{q.number}"
+        go = f"[Réponse →]({target})" if solutions else f"[La question dans l'énoncé →]({target})"
+        out.append(f"### {heading}\n\n{q.text}\n\nNuméro dans le compte rendu : **{q.report_number}**. {go}\n")
+    return "\n".join(out)
+
+
+_QUESTIONS_BLOCK = re.compile(r"^<!--\s*tp8:questions\s+(\S+)\s*-->[ \t]*$", re.M)
+_SWITCH_BLOCK = re.compile(r"<!--\s*(/?)tp8:(solutions|enonce)\s*-->")
+
+
+_INLINE_CODE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
+
+
+def _code_spans(markdown: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of the fenced code blocks and inline code spans of a Markdown text, where a
+    ``<!-- tp8:… -->`` marker is an example, not a marker."""
+    spans, offset, fence = [], 0, None
+    for line in markdown.splitlines(keepends=True):
+        opened = re.match(r" {0,3}(`{3,}|~{3,})", line)
+        if fence is None and opened:
+            fence = (opened.group(1), offset)
+        elif fence is not None and opened and opened.group(1).startswith(fence[0][0] * len(fence[0])):
+            spans.append((fence[1], offset + len(line)))
+            fence = None
+        offset += len(line)
+    if fence is not None:
+        spans.append((fence[1], len(markdown)))
+    for match in _INLINE_CODE.finditer(markdown):
+        if not any(a <= match.start() < b for a, b in spans):
+            spans.append(match.span())
+    return spans
+
+
+def _markers(pattern: re.Pattern, markdown: str):
+    spans = _code_spans(markdown)
+    return [m for m in pattern.finditer(markdown) if not any(a <= m.start() < b for a, b in spans)]
+
+
+def select_blocks(markdown: str, solutions: bool, label: str = "page") -> str:
+    """A Markdown page's text as published: ``<!-- tp8:solutions -->…<!-- /tp8:solutions -->`` kept
+    with the solutions only, ``<!-- tp8:enonce -->…<!-- /tp8:enonce -->`` without them only (the
+    markers go). A marker without its pair, or blocks inside one another, is a ValueError."""
+    out, pos, open_at = [], 0, None
+    for match in _markers(_SWITCH_BLOCK, markdown):
+        closing, kind = match.group(1) == "/", match.group(2)
+        line = markdown.count("\n", 0, match.start()) + 1
+        if not closing:
+            if open_at is not None:
+                raise ValueError(
+                    f"{label}, ligne {line} : <!-- tp8:{kind} --> dans le bloc <!-- tp8:{open_at[0]} --> ouvert "
+                    f"ligne {open_at[1]} : fermez-le d'abord"
+                )
+            out.append(markdown[pos : match.start()])
+            open_at, pos = (kind, line, match.end()), match.end()
+            continue
+        if open_at is None or open_at[0] != kind:
+            raise ValueError(f"{label}, ligne {line} : <!-- /tp8:{kind} --> sans <!-- tp8:{kind} --> avant lui")
+        keep = solutions if kind == "solutions" else not solutions
+        if keep:
+            out.append(markdown[pos : match.start()])
+        open_at, pos = None, match.end()
+    if open_at is not None:
+        raise ValueError(f"{label}, ligne {open_at[1]} : <!-- tp8:{open_at[0]} --> sans <!-- /tp8:{open_at[0]} -->")
+    out.append(markdown[pos:])
+    return "".join(out)
+
+
+def expand_questions(markdown: str, questions_of, solutions: bool, label: str = "page") -> str:
+    """Replace each line ``<!-- tp8:questions PAGE.py -->`` by :func:`questions_markdown` of that
+    page (``questions_of(link)`` gives its questions, or None for an unknown page)."""
+
+    def replace(match: re.Match) -> str:
+        link = match.group(1)
+        found = questions_of(link)
+        if not found:
+            line = markdown.count("\n", 0, match.start()) + 1
+            raise ValueError(
+                f"{label}, ligne {line} : <!-- tp8:questions {link} --> : aucune question dans cette page "
+                f"(ses cellules « {site_exercises.QUESTION_TAG} »)"
+            )
+        return questions_markdown(found, link, solutions)
+
+    out, pos = [], 0
+    for match in _markers(_QUESTIONS_BLOCK, markdown):
+        out += [markdown[pos : match.start()], replace(match)]
+        pos = match.end()
+    return "".join(out) + markdown[pos:]
+
+
+_REPORT_INTRO = """\
+# Compte rendu — TP {tp} : visualisation des réseaux de neurones
+
+- **Nom(s) :** …
+- **Date de la séance :** …
+
+Ce modèle suit la numérotation du TP : **Q{tp}.n** est la question n du TP {tp} (la question « Qn » des pages
+du cours). Écrivez chaque réponse dans la cellule vide placée sous sa question (dans Jupyter ou Colab,
+double-cliquez sur la cellule pour l'écrire), en vous appuyant sur les figures et les nombres que vous avez
+obtenus en exécutant les énoncés ; recopiez ou décrivez les figures utiles.
+
+- Le compte rendu envoyé le soir de la séance répond aux questions marquées ★ ({stars}), puis dit où vous en
+  êtes (*Avancement*) et, si vous le souhaitez, ce que vous avez remarqué (*Remarques*).
+- Les autres questions, dont les bonus ({bonus}), sont à discuter dans le rapport final.
+"""
+
+_REPORT_PROGRESS = """\
+## Avancement
+
+Ce qui a marché et ce qui n'a pas marché : les trois exercices (les vérifications de `tp8.checks`
+passent-elles ?), les expériences que vous avez refaites ou modifiées (autres photos, autres classes, autre
+réseau), les difficultés rencontrées."""
+
+_REPORT_REMARKS = """\
+## Remarques
+
+Facultatif : ce qui vous a surpris, une idée d'expérience, une question restée ouverte."""
+
+
+def report_notebook(parts) -> str:
+    """The report template (``.ipynb`` text): for each part ``(title, questions)``, a heading, then
+    per question a Markdown heading « Q8.n ★ — titre » with the question and an empty answer cell;
+    then *Avancement* and *Remarques*, each with an empty cell."""
+    import nbformat
+    import nbformat.v4
+
+    every = [q for _title, qs in parts for q in qs]
+    tp = site_exercises.TP_NUMBER
+    stars = ", ".join(q.report_number for q in every if q.star) or "aucune"
+    bonus = ", ".join(q.report_number for q in every if q.bonus) or "aucune"
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+
+    def markdown(text: str, cell_id: str, tags: list[str] | None = None):
+        cell = nbformat.v4.new_markdown_cell(text, metadata={"tags": tags} if tags else {})
+        cell["id"] = cell_id
+        nb.cells.append(cell)
+
+    markdown(_REPORT_INTRO.format(tp=tp, stars=stars, bonus=bonus).rstrip("\n"), "intro")
+    for k, (title, qs) in enumerate(parts, 1):
+        markdown(f"# {title}", f"partie-{k}")
+        for q in qs:
+            slug = q.report_number.lower().replace(".", "-")
+            markdown(f"## {q.report_heading}\n\n{q.text}", f"{slug}-question")
+            markdown("", f"{slug}-reponse", [site_exercises.ANSWER_BOX_TAG])
+    markdown(_REPORT_PROGRESS, "avancement")
+    markdown("", "avancement-reponse", [site_exercises.ANSWER_BOX_TAG])
+    markdown(_REPORT_REMARKS, "remarques")
+    markdown("", "remarques-reponse", [site_exercises.ANSWER_BOX_TAG])
+    nbformat.validate(nb)
+    return nbformat.writes(nb) + "\n"
+
+
+def course_questions(docs_dir: Path) -> list[tuple[Path, str, list]]:
+    """``(page, its title, its questions)`` of every notebook page that asks questions, in order."""
+    out = []
+    for source in list_notebook_sources(docs_dir):
+        text = Path(source).read_text(encoding="utf-8")
+        import jupytext
+
+        nb = jupytext.reads(text, fmt="py:percent")
+        label = f"{Path(docs_dir).name}/{Path(source).relative_to(docs_dir).as_posix()}"
+        found = site_exercises.questions(nb, label, text)
+        if found:
+            out.append((Path(source), page_title(nb) or Path(source).stem, found))
+    return out
 
 
 _URL_IN_INSTALL = re.compile(r"git\+[^\"\\\s]+")
@@ -820,6 +1399,77 @@ def _load_repo(config_file: Path) -> tuple[Repo, Path]:
     return resolve_repo(config.repo_url, config.edit_uri), Path(config.docs_dir)
 
 
+def read_extra(config_file: Path) -> dict:
+    """``extra:`` of a MkDocs configuration, read without MkDocs or its plugins (PyYAML only, so that
+    a workflow can ask :func:`solutions_status` before installing anything); ``INHERIT`` is followed."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    config_file = Path(config_file)
+    data = yaml.load(config_file.read_text(encoding="utf-8"), Loader=Loader) or {}
+    extra = data.get("extra") or {}
+    if data.get("INHERIT"):
+        parent = read_extra(config_file.parent / data["INHERIT"])
+
+        def merge(base: dict, over: dict) -> dict:
+            out = dict(base)
+            for key, value in over.items():
+                out[key] = (
+                    merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+                )
+            return out
+
+        extra = merge(parent, extra)
+    return extra
+
+
+def solutions_status(
+    config_file: Path, env=None, today: datetime.date | None = None, github_output: Path | None = None, out=print
+) -> int:
+    """``solutions-status``: what a build made now publishes, and whether the daily scheduled build
+    must publish (a release date today or to come). With ``github_output``, append
+    ``solutions=true|false`` and ``publish=true|false`` to it (``$GITHUB_OUTPUT``)."""
+    try:
+        setting = solutions_setting(read_extra(config_file), env)
+    except ValueError as exc:
+        out(f"tp8 : {exc}")
+        return 2
+    today = today or setting.today()
+    shown, due = setting.shown(today), setting.release_due(today)
+    if isinstance(setting.value, bool):
+        configured = str(setting.value).lower()
+    else:
+        configured = setting.value.isoformat()
+    out(
+        f"Réglage : {configured} ({setting.source}{', ' + Path(config_file).name if setting.source != SOLUTIONS_ENV else ''})"
+    )
+    out(f"Aujourd'hui : {today.isoformat()} (fuseau horaire {setting.timezone})")
+    if shown:
+        out("Une construction faite maintenant publie : les pages avec leurs réponses et les corrigés.")
+    elif isinstance(setting.value, bool):
+        out("Une construction faite maintenant publie : les énoncés seuls, sans réponses ni corrigés.")
+    else:
+        out(
+            "Une construction faite maintenant publie : les énoncés seuls, sans réponses ni corrigés ; "
+            f"les solutions à partir du {setting.value.isoformat()}."
+        )
+    if due:
+        when = "aujourd'hui" if setting.value == today else f"chaque jour jusqu'au {setting.value.isoformat()}"
+        out(
+            f"Construction quotidienne programmée : elle publie le site ({when}, jour de parution des solutions compris)."
+        )
+    else:
+        out("Construction quotidienne programmée : rien à publier (aucune date de parution à venir).")
+    if github_output is not None:
+        with open(github_output, "a", encoding="utf-8") as handle:
+            handle.write(f"solutions={str(shown).lower()}\npublish={str(due).lower()}\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -834,6 +1484,9 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("--report", type=Path, default=None)
     ex.add_argument("--notebook", type=Path, default=None, help="(interne) l'.ipynb à exécuter à la place du .py")
     ex.add_argument(
+        "--figures", type=Path, default=None, help="(interne) dossier de cache où écrire les figures (.cache)"
+    )
+    ex.add_argument(
         "--exercise",
         action="store_true",
         help="exécuter l'énoncé de la page (solutions retirées), vérifications comprises, comme un étudiant",
@@ -841,7 +1494,23 @@ def main(argv: list[str] | None = None) -> int:
     for name, text in (("sync", "réécrire notebooks/"), ("check", "vérifier que notebooks/ est à jour")):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
+    status = sub.add_parser(
+        "solutions-status",
+        help="dire ce qu'une construction faite maintenant publie (solutions ou énoncés) et si la construction "
+        "quotidienne doit publier",
+    )
+    status.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
+    status.add_argument("--today", type=datetime.date.fromisoformat, default=None, help="(essais) AAAA-MM-JJ")
+    status.add_argument(
+        "--github-output",
+        type=Path,
+        default=None,
+        help="ajouter solutions=… et publish=… à ce fichier ($GITHUB_OUTPUT)",
+    )
     args = parser.parse_args(argv)
+
+    if args.command == "solutions-status":
+        return solutions_status(args.config_file, today=args.today, github_output=args.github_output)
 
     if args.command == "execute":
         settings = ExecSettings(kernel_name=args.kernel, timeout=args.timeout, allow_errors=args.allow_errors)
@@ -860,7 +1529,7 @@ def main(argv: list[str] | None = None) -> int:
                 nbformat.write(exercise, handle)
             notebook = Path(tmp)
         try:
-            failure = execute_notebook(args.source, args.output, settings, args.cwd, label, notebook)
+            failure = execute_notebook(args.source, args.output, settings, args.cwd, label, notebook, args.figures)
         finally:
             if args.exercise:
                 notebook.unlink(missing_ok=True)

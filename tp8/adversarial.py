@@ -2,8 +2,12 @@
 
 * :func:`fooling_image` — the naive method of the lab: normalised gradient ascent on the
   target class score (Szegedy et al. 2014; the lab's eq. 2).
-* :func:`pgd_attack` — projected gradient descent under an L∞ budget (Madry et al. 2018), and
-  :func:`fgsm`, its one-step ancestor (Goodfellow et al. 2015): alternatives for question Q7.
+* :func:`pgd_attack` — the targeted basic iterative method under an L∞ budget (Kurakin, Goodfellow
+  & Bengio 2017, https://arxiv.org/abs/1607.02533): signed steps projected on the ε-ball, as in
+  Madry et al.'s PGD (https://arxiv.org/abs/1706.06083) but with no random start, and stopping at
+  the first success; and :func:`fgsm`, its one-step form, the "one-step target class method"
+  (Kurakin et al. 2017, https://arxiv.org/abs/1611.01236), the targeted variant of Goodfellow et
+  al.'s untargeted FGSM (2015, https://arxiv.org/abs/1412.6572): alternatives for question Q7.
 
 All three work on a batch, stop each image as soon as it is classified as its target (finished
 images leave the batch), keep pixels in [0, 1], and judge success on the image **rounded to
@@ -285,7 +289,11 @@ def pgd_attack(
     max_iter: int = 50,
     progress: bool = True,
 ) -> AttackResult:
-    """Targeted projected gradient descent under an L∞ budget (Madry et al. 2018).
+    """Targeted basic iterative method under an L∞ budget (Kurakin et al. 2017, arXiv:1607.02533).
+
+    Madry et al.'s PGD (2018, arXiv:1706.06083) iterates the same projected signed step, but starts
+    from a random point of the ε-ball and runs a fixed number of steps, untargeted; this one starts
+    from the photo itself and stops as soon as the target leads after 8-bit rounding.
 
     Ascends the log-probability of the target j with signed steps and projects back into the
     ε-ball around the original x₀ after each one:
@@ -332,7 +340,10 @@ def pgd_attack(
 
 
 def fgsm(model: Classifier, images: Tensor, target: Target, *, epsilon: float = 4 / 255) -> AttackResult:
-    """Targeted fast gradient sign method (Goodfellow, Shlens & Szegedy 2015, eq. 3).
+    """One-step target class method (Kurakin, Goodfellow & Bengio 2017, arXiv:1611.01236).
+
+    The targeted form of the fast gradient sign method, which Goodfellow, Shlens & Szegedy (2015,
+    eq. 3, arXiv:1412.6572) published untargeted (a step up the loss of the true label).
 
     One step x ← clamp(x + ε · sign(∇ₓ log ŷ_j), 0, 1) toward the target class j: fast, but
     a single linear extrapolation often falls short where an iterative attack succeeds.

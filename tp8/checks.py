@@ -13,15 +13,30 @@ technique; these checks say whether it is right:
   gradient ascent on L(z) = ỹ_c(z) − λ‖z‖₂² in the network's normalised space (the lab's eqs. 3–4;
   Simonyan et al. 2014, §2).
 
-Each check runs the student's function on a tiny seeded network built here (no weights needed)
-and on one real photo with the pretrained SqueezeNet 1.1 when its weights can be found (it says
-so when they cannot), and reports, in this order: not written yet (the stub raises
-:class:`NotImplementedError`); wrong type, shape, dtype or device; gradients left on the model or
-the inputs; the largest absolute and relative error against tp8's own implementation, with the
-tolerance; properties of the result (maps ≥ 0; the fooling image classified as the target after
-8-bit rounding, within a stated distance; the objective increases). It ends with one verdict line
-and returns a :class:`CheckResult` (shown as text or HTML in Jupyter). It never shows the
-reference's values or code: only distances to it, and hints for the usual mistakes.
+Each check runs the student's function on the "mini-réseau", a tiny CNN with fixed random weights
+built here (16 × 16 images, 10 classes, no weights to download), on cases chosen to tell the usual
+mistakes apart, and on one real photo with the pretrained SqueezeNet 1.1 when its weights can be
+found (it says so when they cannot). It reports, in this order: not written yet (the stub raises
+:class:`NotImplementedError`), an error, or a function that calls the notebook's global network
+instead of its argument; wrong type, shape, dtype or device, and non-finite values (with a hint);
+gradients left on the model or the inputs, a result still attached to the graph; the largest
+absolute and relative error against tp8's own implementation, with the tolerance and, when the
+result is wrong, the hint of the usual mistake that reproduces it; properties of the result (maps
+≥ 0; the fooling image classified as the target after 8-bit rounding, within a stated distance;
+the objective increases). It ends with one verdict line and returns a :class:`CheckResult` (shown
+as text or HTML in Jupyter). It never shows the reference's values or code: only distances to it,
+and hints. A check never raises because of the student's answer: errors, NaN, tuples and arrays
+are reported as such.
+
+The same rules in the three checks:
+
+* the values are judged, not the way they are computed: float32 and float64 are both accepted (a
+  float64 result with the right values passes; values are compared in float32), and so is a loop
+  over the images — the number of forward and backward passes gets a note (ℹ), never a failure;
+* a hint names a usual mistake only when that mistake, written by tp8, reproduces the student's
+  result on the first failing case; the mini-network's cases are judged together, and a mistake that
+  reproduces all of them wins over one that reproduces some, so that the first line marked ✘ names
+  the real mistake.
 
 :func:`use` lets a page or a notebook run the student's function where it exists and tp8's
 reference, with a visible notice, while it is still a stub — so that an exercise notebook runs
@@ -41,6 +56,7 @@ import io
 import math
 import re
 import traceback
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -302,6 +318,31 @@ def _parameter_names(fn: Callable) -> list[str]:
     return names
 
 
+def _model_argument(fn: Callable) -> str:
+    """The name of ``fn``'s first parameter, the network (``modele`` in the exercises)."""
+    import inspect
+
+    try:
+        return next(iter(inspect.signature(fn).parameters))
+    except (TypeError, ValueError, StopIteration):
+        return "modele"
+
+
+def _global_networks(fn: Callable) -> list[str]:
+    """The global names ``fn`` reads (nested functions included) that hold a network (``model``)."""
+    code = getattr(fn, "__code__", None)
+    scope = getattr(fn, "__globals__", None)
+    if code is None or not isinstance(scope, dict):
+        return []
+    names: set[str] = set()
+    stack = [code]
+    while stack:
+        current = stack.pop()
+        names.update(current.co_names)
+        stack.extend(c for c in current.co_consts if isinstance(c, types.CodeType))
+    return sorted(n for n in names if isinstance(scope.get(n), nn.Module))
+
+
 def _invoke(fn: Callable, model: Classifier, *args) -> _Outcome:
     """Call ``fn(model, *args)`` on copies of the tensors, counting the network's passes.
 
@@ -347,10 +388,21 @@ def _invoke(fn: Callable, model: Classifier, *args) -> _Outcome:
     return outcome
 
 
-def _report_call(report: _Report, outcome: _Outcome, case: str) -> bool:
-    """Report a failed or unwritten call; True when there is a value to examine."""
-    if outcome.error is None:
-        return True
+#: What the tiny network is, for the student who meets its name in a report.
+_MINI_NOTE = (
+    "Le « mini-réseau » est un petit réseau à poids aléatoires fixés (images de 16 × 16 pixels, 10 classes) que la "
+    "vérification passe à votre fonction, en argument, à la place de SqueezeNet."
+)
+
+
+def _error_text(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    first = lines[0][:300] if lines else ""
+    return f"{type(error).__name__}: {first}".strip().rstrip(":")
+
+
+def _report_call(report: _Report, outcome: _Outcome, case: str, fn: Callable) -> bool:
+    """Report a failed or unwritten call, or one that ignores its network; True when there is a value to examine."""
     if outcome.not_implemented:
         report.add(
             "implemented",
@@ -358,36 +410,87 @@ def _report_call(report: _Report, outcome: _Outcome, case: str) -> bool:
             f"`{report.function}` n'est pas encore écrite : elle lève NotImplementedError. Remplacez les lignes "
             "« À VOUS » par votre code.",
         )
-    else:
-        error = f"{type(outcome.error).__name__}: {outcome.error}".strip()
-        report.add("implemented", False, f"`{report.function}` lève une erreur, {error}{outcome.where}.", case)
-    return False
-
-
-def _report_tensor(report: _Report, value, case: str, shape: tuple, device, hint: Callable | None = None) -> bool:
-    """Type, shape, dtype and device of a result; True when they are right."""
-    if not isinstance(value, Tensor):
-        text = f"`{report.function}` renvoie un objet {type(value).__name__}, pas un torch.Tensor."
-        report.add("type", False, text, case)
         return False
-    problems = []
-    if tuple(value.shape) != tuple(shape):
-        extra = hint(tuple(value.shape)) if hint is not None else ""
-        problems.append(f"forme {tuple(value.shape)} au lieu de {tuple(shape)}" + (f" ({extra})" if extra else ""))
-    if value.dtype != torch.float32:
-        problems.append(f"dtype {value.dtype} au lieu de torch.float32")
-    if value.device != torch.device(device):
-        problems.append(f"sur l'appareil {value.device} au lieu de {device}, celui du modèle")
-    if problems:
-        report.add("type", False, "le résultat a une " + " ; ".join(problems) + ".", case)
+    used = _global_networks(fn) if outcome.forwards == 0 else []
+    if used:
+        argument = _model_argument(fn)
+        text = (
+            f"`{report.function}` n'utilise pas le réseau reçu en argument : elle appelle `{used[0]}`, une variable "
+            f"globale du carnet. Utilisez l'argument `{argument}`. {_MINI_NOTE}"
+        )
+        if outcome.error is not None:
+            text += f" Ici, `{used[0]}` a levé {_error_text(outcome.error)}{outcome.where}."
+        report.add("implemented", False, text, case)
         return False
-    report.add(
-        "type", True, "le résultat a le bon type, la bonne forme, le bon dtype et le bon appareil.", case, key="type"
-    )
+    if outcome.error is not None:
+        text = f"`{report.function}` lève une erreur, {_error_text(outcome.error)}{outcome.where}."
+        report.add("implemented", False, text, case)
+        return False
     return True
 
 
-def _report_gradients(report: _Report, outcome: _Outcome, case: str, what: str) -> None:
+def _report_tensor(
+    report: _Report,
+    value,
+    case: str,
+    shape: tuple,
+    device,
+    what: str,
+    *,
+    shape_hint: Callable | None = None,
+    nonfinite_hint: str = "",
+) -> Tensor | None:
+    """Type, shape, dtype, device and finiteness of a result: the result as float32, or None when wrong.
+
+    float32 and float64 are accepted (the values are what is judged, compared in float32); float16 and
+    bfloat16 are refused (too imprecise for the tolerances), as are other dtypes and sparse layouts.
+    """
+    if not isinstance(value, Tensor):
+        kind = type(value).__name__
+        text = f"`{report.function}` renvoie un objet {kind}, pas un torch.Tensor"
+        if value is None:
+            text = f"`{report.function}` ne renvoie rien (None) : il manque l'instruction return"
+        elif isinstance(value, tuple) and hasattr(value, "values") and hasattr(value, "indices"):
+            text += (
+                " : `.max(dim=1)` renvoie un couple (valeurs, indices) ; gardez les valeurs, `….max(dim=1).values`, "
+                "ou écrivez `….amax(dim=1)`"
+            )
+        elif isinstance(value, (tuple, list)):
+            text += f" ({len(value)} élément{'s' * (len(value) > 1)}) : renvoyez un seul tenseur"
+        elif type(value).__module__.startswith("numpy"):
+            text += " : renvoyez le tenseur lui-même, sans le convertir en tableau NumPy"
+        report.add("type", False, text + ".", case)
+        return None
+    problems = []
+    if tuple(value.shape) != tuple(shape):
+        extra = shape_hint(tuple(value.shape)) if shape_hint is not None else ""
+        problems.append(
+            f"sa forme est {tuple(value.shape)} au lieu de {tuple(shape)}" + (f" ({extra})" if extra else "")
+        )
+    if value.layout != torch.strided:
+        problems.append(f"il est stocké en {value.layout} : renvoyez un tenseur dense (….to_dense())")
+    elif value.dtype in (torch.float16, torch.bfloat16):
+        problems.append(f"son dtype est {value.dtype}, trop imprécis pour la tolérance : gardez torch.float32")
+    elif value.dtype not in (torch.float32, torch.float64):
+        problems.append(f"son dtype est {value.dtype} au lieu de torch.float32, celui des entrées")
+    if value.device != torch.device(device):
+        problems.append(f"il est sur l'appareil {value.device} au lieu de {device}, celui du modèle")
+    if problems:
+        report.add("type", False, "le résultat ne convient pas : " + " ; ".join(problems) + ".", case)
+        return None
+    plain = value.detach().to(torch.float32)
+    if not bool(torch.isfinite(plain).all()):
+        text = f"{what} contient des NaN ou des infinis."
+        report.add("type", False, text + (f" Piste : {nonfinite_hint}" if nonfinite_hint else ""), case)
+        return None
+    text = "le résultat a le bon type, la bonne forme et le bon appareil, et des valeurs finies."
+    if value.dtype != torch.float32:
+        text += f" (Le dtype {value.dtype} est accepté : seules les valeurs comptent.)"
+    report.add("type", True, text, case, key="type")
+    return plain
+
+
+def _report_gradients(report: _Report, outcome: _Outcome, case: str, what: str, feminine: bool) -> None:
     problems = []
     if outcome.model_grads:
         problems.append(
@@ -397,7 +500,10 @@ def _report_gradients(report: _Report, outcome: _Outcome, case: str, what: str) 
     problems.extend(outcome.inputs_changed)
     value = outcome.value
     if isinstance(value, Tensor) and (value.requires_grad or value.grad_fn is not None):
-        problems.append(f"{what} est encore attaché au graphe de calcul : renvoyez-le détaché (….detach())")
+        attached, detached, pronoun = ("attachée", "détachée", "la") if feminine else ("attaché", "détaché", "le")
+        problems.append(
+            f"{what} est encore {attached} au graphe de calcul : renvoyez-{pronoun} {detached} (….detach())"
+        )
     if problems:
         report.add("gradients", False, " ; ".join(problems) + ".", case)
     else:
@@ -431,7 +537,7 @@ def _report_error(
     from .course import num
 
     ok = math.isfinite(rel_err) and rel_err <= tolerance
-    if grey_levels:
+    if grey_levels and math.isfinite(abs_err):
         levels = round(abs_err)
         largest = f"{num(levels, 0)} niveau{'x' * (levels > 1)} de gris"
     else:
@@ -452,16 +558,160 @@ def _relative(diff: float, scale: float) -> float:
     return diff / scale if scale > 0 else (0.0 if diff == 0 else math.inf)
 
 
-def _closest(candidates: dict[str, Tensor], value: Tensor, scale: float, within: float) -> str:
-    """The hint of the known mistake whose result ``value`` matches, if any."""
-    best, best_err = "", within
-    for hint, expected in candidates.items():
-        if expected.shape != value.shape:
+# --- the cases a check runs, and the diagnosis of the usual mistakes --------------------------------
+
+
+@dataclass
+class _Case:
+    """One call of the student's function: its inputs, its result and its distance to the reference."""
+
+    label: str
+    net: Classifier
+    make: Callable[[], tuple]  # the inputs after the model, built when first needed
+    small: bool  # on the mini-network (where the usual mistakes are recognised)
+    tolerance: float
+    args: tuple | None = None
+    outcome: _Outcome | None = None
+    value: Tensor | None = None  # the result, float32, when its type is right
+    expected: Tensor | None = None
+    abs_err: float = math.inf
+    rel_err: float = math.inf
+
+    def inputs(self) -> tuple:
+        if self.args is None:
+            self.args = self.make()
+        return self.args
+
+    @property
+    def ok(self) -> bool:
+        return self.rel_err <= self.tolerance
+
+
+#: Results on the mini-network that do not depend on the student (references, inputs, the usual
+#: mistakes), computed once per process: a student who runs a check again waits less.
+_CACHE: dict[tuple, object] = {}
+
+
+def _cached(kind: str, case: _Case, name: str, compute: Callable[[], object]) -> object:
+    if not case.small:
+        return compute()
+    key = (kind, case.label, str(case.net.device), name)
+    if key not in _CACHE:
+        _CACHE[key] = compute()
+    return _CACHE[key]
+
+
+def _diagnose(hints: dict[str, str], cases: list[_Case], distance: Callable[[_Case, str], float], within: float) -> str:
+    """The hint of the usual mistake that reproduces the student's results, if one does.
+
+    A mistake is judged on every case of the mini-network at once, not case by case: the one that
+    reproduces all of them wins over one that reproduces only the failing ones, which wins over one
+    that reproduces only the first failing case (no hint at all rather than a hint that misleads).
+    """
+    examined = [c for c in cases if c.small and c.value is not None]
+    failing = [c for c in examined if not c.ok]
+    if not failing:
+        return ""
+    best, best_key = "", None
+    for name, hint in hints.items():
+        dist = []
+        for c in examined:
+            d = distance(c, name)
+            dist.append(d if math.isfinite(d) else math.inf)
+        fits = [d < within for d in dist]
+        if not fits[examined.index(failing[0])]:
             continue
-        err = _relative(float((value - expected).abs().max()), scale)
-        if err < best_err:
-            best, best_err = hint, err
+        key = (
+            all(fits),
+            all(f for f, c in zip(fits, examined) if not c.ok),
+            sum(fits),
+            -sum(min(d, 1e3) for d in dist),
+        )
+        if best_key is None or key > best_key:
+            best, best_key = hint, key
     return best
+
+
+def _examine(
+    report: _Report,
+    fn: Callable,
+    cases: list[_Case],
+    threads: int,
+    *,
+    shape: Callable[[_Case], tuple],
+    what: str,
+    feminine: bool,
+    nonfinite_hint: str,
+    reference: Callable[[_Case], Tensor],
+    error: Callable[[_Case, Tensor], tuple[float, float]],
+    shape_hint: Callable | None = None,
+    form: Callable[[Tensor], str] | None = None,
+) -> bool:
+    """Run ``fn`` on each case and report its call, type and gradients; False while it is a stub.
+
+    Fills each case's ``value``, ``expected``, ``abs_err`` and ``rel_err`` where the result can be compared.
+    ``form(value)``: what is wrong with the form of a well-typed result ("" when nothing), reported with
+    the type (before the distance to the reference), the result still being compared.
+    """
+    for case in cases:
+        _threads_for(case.small, threads)
+        outcome = case.outcome = _invoke(fn, case.net, *case.inputs())
+        if not _report_call(report, outcome, case.label, fn):
+            if outcome.not_implemented:
+                return False
+            continue
+        try:  # a check never crashes on a student's answer, however odd the object it returns
+            value = _report_tensor(
+                report,
+                outcome.value,
+                case.label,
+                shape(case),
+                case.net.device,
+                what,
+                shape_hint=shape_hint,
+                nonfinite_hint=nonfinite_hint,
+            )
+            if isinstance(outcome.value, Tensor) and tuple(outcome.value.shape) == tuple(shape(case)):
+                _report_gradients(report, outcome, case.label, what, feminine)
+            if value is None:
+                continue
+            problem = form(value) if form is not None else ""
+            if problem:
+                report.add("type", False, problem, case.label)
+            case.expected = _cached(f"reference: {report.exercise}", case, "", lambda case=case: reference(case))
+            case.abs_err, case.rel_err = error(case, value)
+            case.value = value
+        except Exception as exc:
+            _cannot_examine(report, case.label, exc)
+    return True
+
+
+def _cannot_examine(report: _Report, case: str, exc: BaseException) -> None:
+    report.add(
+        "error",
+        False,
+        f"la vérification n'a pas pu examiner ce résultat ({_error_text(exc)}) : vérifiez ce que renvoie la fonction.",
+        case,
+    )
+
+
+def _passes_note(report: _Report, case: _Case, n: int) -> None:
+    """One forward and one backward pass for the batch: said when true, advised (never required) otherwise."""
+    outcome = case.outcome
+    if outcome is None or case.value is None:
+        return
+    if outcome.forwards == 1 and outcome.backwards == 1:
+        text = f"une passe avant et une passe arrière pour tout le lot de {n} images."
+        report.add("properties", True, text, case.label, key="passes")
+    else:
+        report.add(
+            "properties",
+            None,
+            f"{outcome.forwards} passe(s) avant et {outcome.backwards} passe(s) arrière pour un lot de {n} images : "
+            "le résultat compte, mais une de chaque suffit (le gradient de la somme des objectifs des images donne à "
+            "chacune le gradient du sien), et c'est ce qui rend le calcul par lot rapide.",
+            case.label,
+        )
 
 
 # --- the networks ------------------------------------------------------------------------------
@@ -536,7 +786,8 @@ def _unavailable(report: _Report, network: str) -> None:
         "info",
         None,
         f"{network} indisponible (poids pré-entraînés introuvables sur cette machine) : vérification faite sur le "
-        "mini-réseau seulement. Avec les poids, elle l'est aussi sur une vraie photo.",
+        "mini-réseau seulement, un petit réseau à poids aléatoires construit par la vérification. Avec les poids, "
+        "elle l'est aussi sur une vraie photo.",
     )
 
 
@@ -565,41 +816,61 @@ def _threads_for(small: bool, threads: int) -> None:
 
 def _input_gradients(model: Classifier, images: Tensor, classes: Tensor, objective: str = "score") -> Tensor:
     leaf = images.detach().clone().requires_grad_(True)
-    scores = model(leaf)
+    scores = model.forward_normalized(leaf) if objective == "unnormalised" else model(leaf)
     rows = torch.arange(images.shape[0], device=images.device)
-    if objective == "score":
+    if objective in ("score", "unnormalised"):
         value = scores[rows, classes].sum()
     elif objective == "probability":
         value = scores.softmax(dim=1)[rows, classes].sum()
     elif objective == "log-probability":
         value = scores.log_softmax(dim=1)[rows, classes].sum()
+    elif objective == "columns":  # scores[:, classes]: every image, every class of the batch
+        value = scores[:, classes].sum()
     else:  # every class at once
         value = scores.sum()
     (grad,) = torch.autograd.grad(value, leaf)
     return grad.detach()
 
 
-def _saliency_mistakes(model: Classifier, images: Tensor, classes: Tensor) -> dict[str, Tensor]:
-    g = _input_gradients(model, images, classes)
-    predicted = model(images).argmax(dim=1)
-    return {
-        "la carte a des valeurs négatives là où le gradient est négatif : prenez la valeur absolue |∂ỹ_c/∂x| "
-        "avant le maximum sur les canaux.": g.amax(dim=1),
-        "vous semblez prendre la moyenne sur les trois canaux ; la carte en prend le maximum.": g.abs().mean(dim=1),
-        "vous semblez sommer les trois canaux ; la carte en prend le maximum.": g.abs().sum(dim=1),
-        "vous semblez expliquer la classe prédite ; expliquez la classe demandée, classes[i] pour l'image i.": (
-            _input_gradients(model, images, predicted).abs().amax(dim=1)
-        ),
-        "vous semblez dériver la probabilité (softmax) ; dérivez le score ỹ_c, avant le softmax.": (
-            _input_gradients(model, images, classes, "probability").abs().amax(dim=1)
-        ),
-        "vous semblez dériver la log-probabilité ; dérivez le score ỹ_c, avant le softmax.": (
-            _input_gradients(model, images, classes, "log-probability").abs().amax(dim=1)
-        ),
-        "vous semblez dériver la somme de tous les scores ; ne gardez que le score de la classe de chaque image.": (
-            _input_gradients(model, images, classes, "all").abs().amax(dim=1)
-        ),
-    }
+def _saliency_variant(model: Classifier, images: Tensor, classes: Tensor, mistake: str) -> Tensor:
+    """The saliency map with one usual mistake (to recognise it in a student's result)."""
+    if mistake == "predicted":
+        classes = model(images).argmax(dim=1)
+    objective = mistake if mistake in ("probability", "log-probability", "columns", "all", "unnormalised") else "score"
+    g = _input_gradients(model, images, classes, objective)
+    if mistake == "no abs":
+        return g.amax(dim=1)
+    if mistake == "abs after max":
+        return g.amax(dim=1).abs()
+    if mistake == "mean":
+        return g.abs().mean(dim=1)
+    if mistake == "sum":
+        return g.abs().sum(dim=1)
+    saliency = g.abs().amax(dim=1)
+    if mistake == "scaled":
+        return saliency / saliency.flatten(1).amax(dim=1).clamp_min(1e-30).view(-1, 1, 1)
+    return saliency
+
+
+_SALIENCY_HINTS = {
+    "no abs": "la carte a des valeurs négatives là où le gradient est négatif : prenez la valeur absolue |∂ỹ_c/∂x| "
+    "avant le maximum sur les canaux.",
+    "abs after max": "vous semblez prendre la valeur absolue après le maximum sur les canaux : |max_k g| n'est pas "
+    "max_k |g| ; prenez d'abord la valeur absolue, puis le maximum.",
+    "mean": "vous semblez prendre la moyenne sur les trois canaux ; la carte en prend le maximum.",
+    "sum": "vous semblez sommer les trois canaux ; la carte en prend le maximum.",
+    "columns": "`scores[:, classes]` garde, pour chaque image, les scores de toutes les classes du lot (une matrice "
+    "N × N) ; il faut un score par image, celui de sa classe : `scores.gather(1, classes.view(-1, 1))` ou "
+    "`scores[torch.arange(N), classes]`.",
+    "predicted": "vous semblez expliquer la classe prédite ; expliquez la classe demandée, classes[i] pour l'image i.",
+    "probability": "vous semblez dériver la probabilité (softmax) ; dérivez le score ỹ_c, avant le softmax.",
+    "log-probability": "vous semblez dériver la log-probabilité ; dérivez le score ỹ_c, avant le softmax.",
+    "all": "vous semblez dériver la somme de tous les scores ; ne gardez que le score de la classe de chaque image.",
+    "unnormalised": "vous semblez appeler modele.forward_normalized sur des pixels de [0, 1] : il attend des images "
+    "déjà normalisées ; appelez modele(x), qui normalise lui-même.",
+    "scaled": "la carte semble mise à l'échelle (divisée par son maximum) ; renvoyez |∂ỹ_c/∂x| tel quel, l'affichage "
+    "choisit l'échelle.",
+}
 
 
 def _saliency_shape_hint(shape: tuple) -> str:
@@ -614,7 +885,14 @@ def saliency(fn: Callable, model: Classifier | None = None, *, photo: str = "che
     """Check a student's saliency map ``fn(model, images, classes) -> (N, H, W)``.
 
     The map is M_ij = max_k |∂ỹ_c/∂x_kij| for the class ``classes[i]`` of each image (Simonyan
-    et al. 2014, §3.1), computed for the whole batch with one forward and one backward pass.
+    et al. 2014, §3.1).
+
+    What is judged, the same way in the three checks: the values (within a stated tolerance of
+    tp8's reference), the shape, the device, a result detached from the graph, inputs and model
+    left untouched. float32 and float64 are accepted (float64 with the right values passes; the
+    values are compared in float32). The number of passes is advice, never a failure: a right
+    map computed image by image passes, with a note that one forward and one backward pass for
+    the whole batch suffice.
 
     Args:
         fn: the function to check, called as ``fn(model, images, classes)`` with images
@@ -635,58 +913,68 @@ def saliency(fn: Callable, model: Classifier | None = None, *, photo: str = "che
         images = _mini_images(device)[:4]
         predicted = mini(images).argmax(dim=1)
         classes = torch.tensor([int(predicted[0]), 3, int(predicted[2]), 5], device=device)
-        cases = [(_MINI_LABEL, mini, images, classes, 1e-4)]
+        cases = [_Case(_MINI_LABEL, mini, lambda: (images, classes), True, 1e-4)]
         if real is not None:
-            x = _photo(photo, real.device)
-            top = real(x).argmax(dim=1)
-            # The photo twice, for its predicted class and for another one.
-            other = (top + 500) % real.num_classes
-            cases.append(
-                (f"{network}, photo « {photo} »", real, torch.cat([x, x]), torch.cat([top, other]).detach(), 1e-3)
-            )
+
+            def real_inputs() -> tuple:
+                x = _photo(photo, real.device)
+                top = real(x).argmax(dim=1)
+                other = (top + 500) % real.num_classes  # the photo twice: its predicted class and another one
+                return torch.cat([x, x]), torch.cat([top, other]).detach()
+
+            cases.append(_Case(f"{network}, photo « {photo} »", real, real_inputs, False, 1e-3))
         else:
             _unavailable(report, network)
-        for label, net, batch, targets, tolerance in cases:
-            _threads_for(net is mini, threads)
-            outcome = _invoke(fn, net, batch, targets)
-            if not _report_call(report, outcome, label):
-                if outcome.not_implemented:
-                    break
-                continue
-            n, _, h, w = batch.shape
-            if not _report_tensor(report, outcome.value, label, (n, h, w), net.device, _saliency_shape_hint):
-                continue
-            _report_gradients(report, outcome, label, "la carte renvoyée")
-            value = outcome.value.detach()
-            expected = reference_saliency(net, batch, targets)
-            scale = float(expected.abs().max())
-            abs_err = float((value - expected).abs().max())
-            rel_err = _relative(abs_err, scale)
-            hint = ""
-            if not rel_err <= tolerance and net is mini:
-                hint = _closest(_saliency_mistakes(mini, batch, targets), value, scale, 1e-3)
-            _report_error(report, label, abs_err, rel_err, tolerance, hint)
-            if not bool(torch.isfinite(value).all()):
-                report.add("properties", False, "la carte contient des NaN ou des infinis.", label)
-            elif float(value.min()) < 0:
-                text = "la carte a des valeurs négatives ; une carte de saillance est une valeur absolue, ≥ 0."
-                report.add("properties", False, text, label)
-            else:
-                report.add("properties", True, "la carte est positive ou nulle partout.", label, key="positive")
-            if net is mini:
-                if outcome.forwards == 1 and outcome.backwards == 1:
-                    text = f"une passe avant et une passe arrière pour tout le lot de {n} images."
-                    report.add("properties", True, text, label, key="passes")
+
+        def error(case: _Case, value: Tensor) -> tuple[float, float]:
+            scale = float(case.expected.abs().max())
+            abs_err = float((value - case.expected).abs().max())
+            return abs_err, _relative(abs_err, scale)
+
+        def distance(case: _Case, mistake: str) -> float:
+            variant = _cached("saliency", case, mistake, lambda: _saliency_variant(case.net, *case.args, mistake))
+            return _relative(float((case.value - variant).abs().max()), float(case.expected.abs().max()))
+
+        implemented = _examine(
+            report,
+            fn,
+            cases,
+            threads,
+            shape=lambda c: (c.args[0].shape[0], *c.args[0].shape[2:]),
+            what="la carte renvoyée",
+            feminine=True,
+            nonfinite_hint="vérifiez les divisions et les logarithmes : la carte est simplement |∂ỹ_c/∂x|, maximisé "
+            "sur les canaux, sans normalisation.",
+            reference=lambda c: reference_saliency(c.net, *c.args),
+            error=error,
+            shape_hint=_saliency_shape_hint,
+        )
+        if implemented:
+            _threads_for(True, threads)
+            hint = _guarded(lambda: _diagnose(_SALIENCY_HINTS, cases, distance, 1e-3))
+            for case in cases:
+                if case.value is None:
+                    continue
+                _threads_for(case.small, threads)
+                _report_error(report, case.label, case.abs_err, case.rel_err, case.tolerance, hint)
+                if float(case.value.min()) < 0:
+                    text = "la carte a des valeurs négatives ; une carte de saillance est une valeur absolue, ≥ 0."
+                    report.add("properties", False, text, case.label)
                 else:
                     report.add(
-                        "properties",
-                        False,
-                        f"{outcome.forwards} passe(s) avant et {outcome.backwards} passe(s) arrière pour un lot de {n} "
-                        "images ; une de chaque suffit : le gradient de la somme des scores des images donne à chacune "
-                        "le gradient de son propre score.",
-                        label,
+                        "properties", True, "la carte est positive ou nulle partout.", case.label, key="positive"
                     )
+                if case.small:
+                    _passes_note(report, case, case.args[0].shape[0])
     return report.finish(_scope(real, network, "une vraie photo"))
+
+
+def _guarded(compute: Callable[[], str]) -> str:
+    """``compute()``, or no hint if the diagnosis itself fails on an unusual answer (never a crash)."""
+    try:
+        return compute()
+    except Exception:
+        return ""
 
 
 def _scope(real, network: str, on: str) -> str:
@@ -701,43 +989,82 @@ saliency.reference_name = "tp8.saliency_map"
 
 
 def _fooling_variant(model: Classifier, image: Tensor, target: int, lr: float, max_iter: int, mistake: str) -> Tensor:
-    """The fooling loop with one deliberate mistake (to recognise it in a student's result)."""
+    """The fooling loop with one usual mistake (to recognise it in a student's result)."""
     x = quantize(image.detach().clone())
-    for _ in range(max_iter):
-        point = x if mistake in ("unrounded check", "unrounded gradient") else quantize(x)
-        if mistake == "unrounded gradient":
-            with torch.no_grad():
-                done = int(model(quantize(x)).argmax(dim=1)) == target
-        leaf = point.clone().requires_grad_(True)
+    steps = max_iter + {"one more step": 1, "one step less": -1}.get(mistake, 0)
+    for _ in range(max(steps, 0)):
+        judged = x if mistake == "unrounded check" else quantize(x)
+        at = x if mistake in ("unrounded check", "unrounded gradient") else quantize(x)
+        leaf = at.clone().requires_grad_(True)
         scores = model(leaf)
-        if mistake != "unrounded gradient":
-            done = int(scores.argmax(dim=1)) == target
-        if done and mistake != "no stop":
-            break
-        value = scores.softmax(dim=1)[0, target] if mistake == "probability" else scores[0, target]
+        if mistake != "check after step":
+            if judged is at:
+                done = int(scores.argmax(dim=1)) == target
+            else:
+                with torch.no_grad():
+                    done = int(model(judged).argmax(dim=1)) == target
+            if done and mistake != "no stop":
+                break
+        if mistake == "probability":
+            value = scores.softmax(dim=1)[0, target]
+        else:
+            value = scores[0, target]
         (g,) = torch.autograd.grad(value, leaf)
-        step = lr * g if mistake == "not normalised" else lr * g / g.norm().clamp_min(1e-12)
-        x = (x + step).clamp(0, 1)
-    return quantize(x)
+        if mistake == "not normalised":
+            step = lr * g
+        elif mistake == "sign":
+            step = lr * g.sign()
+        else:
+            step = lr * g / g.norm().clamp_min(1e-12)
+        x = x - step if mistake == "descent" else x + step
+        if mistake != "no clamp":
+            x = x.clamp(0, 1)
+        if mistake == "re-round":
+            x = quantize(x)
+        if mistake == "check after step":
+            with torch.no_grad():
+                if int(model(quantize(x)).argmax(dim=1)) == target:
+                    break
+    return quantize(x).detach()
 
 
 _FOOLING_HINTS = {
     "not normalised": "le pas ne semble pas normalisé : divisez le gradient par sa norme, x ← x + η g/‖g‖₂.",
-    "unrounded check": "le succès semble jugé sur l'image non arrondie : à chaque itération, évaluez le réseau sur "
-    "tp8.quantize(x) (l'image telle qu'un PNG la garde) et arrêtez-vous quand c'est elle qui est classée dans la cible.",
+    "sign": "vous semblez faire le pas η·sign(g) (celui de FGSM) ; la méthode naïve fait x ← x + η g/‖g‖₂.",
+    "descent": "vous semblez descendre le gradient : x − η g/‖g‖₂ fait baisser le score de la cible ; montez-le, "
+    "x + η g/‖g‖₂.",
+    "re-round": "vous semblez arrondir x lui-même à chaque pas : un pas plus petit qu'un demi-niveau de gris est alors "
+    "effacé et l'image ne bouge plus. Gardez x non arrondi (il accumule les petits pas) et arrondissez seulement la "
+    "copie que vous classez, tp8.quantize(x).",
     "unrounded gradient": "le gradient semble pris sur l'image non arrondie : prenez-le sur l'image arrondie "
     "tp8.quantize(x), celle que vous venez de classer (une seule passe avant et arrière par itération).",
+    "unrounded check": "le succès semble jugé sur l'image non arrondie : à chaque itération, évaluez le réseau sur "
+    "tp8.quantize(x) (l'image telle qu'un PNG la garde) et arrêtez-vous quand c'est elle qui est classée dans la cible.",
     "no stop": "la boucle ne semble pas s'arrêter quand la cible est atteinte : sortez-en dès que l'image arrondie est "
     "classée dans la cible.",
-    "probability": "vous semblez monter la probabilité (softmax) ; montez le score ỹ_cible, avant le softmax.",
+    "check after step": "la cible semble testée après le pas : testez l'image arrondie avant chaque pas (une photo déjà "
+    "classée dans la cible revient inchangée).",
+    "no clamp": "les pixels ne semblent pas ramenés dans [0, 1] après chaque pas : x ← clip(x + η g/‖g‖₂, 0, 1), avec "
+    "….clamp(0, 1) ; sans cela, x sort de [0, 1] et les pas suivants s'y perdent.",
+    "one more step": "la boucle semble faire un pas de trop : au plus max_iter pas, for _ in range(max_iter).",
+    "one step less": "la boucle semble faire un pas de moins : jusqu'à max_iter pas, for _ in range(max_iter).",
+    # Normalised, the step of the probability and that of the log-probability are the same.
+    "probability": "vous semblez monter la probabilité ou la log-probabilité (ou descendre l'entropie croisée) ; "
+    "montez le score ỹ_cible, avant le softmax.",
 }
 
+_FOOLING_NONFINITE = (
+    "g/‖g‖₂ divise par zéro quand le gradient est nul. ‖g‖ = 0 ? C'est le cas si le gradient traverse "
+    "tp8.quantize (l'arrondi a une dérivée nulle : demandez le gradient sur l'image déjà arrondie, "
+    "x_arrondie = tp8.quantize(x).requires_grad_(True)), ou si vous descendez le gradient au lieu de le monter."
+)
 
-def _perturbation_error(value: Tensor, expected: Tensor, original: Tensor) -> tuple[float, float]:
-    """(largest difference in grey levels, ‖value − expected‖₂ / ‖expected − original‖₂)."""
-    diff = (value - expected).flatten()
-    scale = float((expected - original).flatten().norm())
-    return float(diff.abs().max()) * 255, _relative(float(diff.norm()), scale)
+
+def _fooling_scale(case: _Case, *others: Tensor) -> float:
+    """What a difference between two results is measured against: the reference's perturbation, at least η."""
+    original = quantize(case.args[0])
+    norms = [float((t - original).flatten().norm()) for t in (case.expected, *others)]
+    return max(*norms, case.args[2])
 
 
 def fooling(
@@ -755,6 +1082,13 @@ def fooling(
     image as ``target``; else take the gradient g of the target's score there and step
     x ← clip(x + η g/‖g‖₂, 0, 1); at most ``max_iter`` steps; return the image rounded to 8 bits
     (what :func:`tp8.fooling_image` does for one image).
+
+    The mini-network's cases include an attack that rounding would undo (steps far below half a
+    grey level), one that pushes pixels out of [0, 1] (the clamp matters), one that ``max_iter``
+    stops (exactly ``max_iter`` steps), and a photo already in the target class (no step).
+    What is judged, the same way in the three checks: the values, shape, device, a detached
+    result, inputs and model left untouched; float32 and float64 are accepted; the number of
+    passes is advice (ℹ), never a failure.
 
     Args:
         fn: the function to check, called as ``fn(model, image, target, lr, max_iter)`` with one
@@ -783,131 +1117,175 @@ def fooling(
             steps = int(fooling_image(mini, pool[k : k + 1], t, lr=0.1, max_iter=60, progress=False).iterations)
             return fooling_image(mini, pool[k : k + 1], t, lr=0.1, max_iter=steps - 1, progress=False).images
 
-        # (image, target, η, max_iter): two ordinary attacks, then two that start one step away from
-        # success, with steps far smaller than half a grey level: there, rounding undoes the attack
-        # unless success is judged on the rounded image. Images are made when needed (not for a stub).
-        cases = [
-            (f"{_MINI_LABEL}, attaque n° 1", lambda: pool[0:1], 3, 0.2, 50, True),
-            (f"{_MINI_LABEL}, attaque n° 2", lambda: pool[3:4], 1, 0.2, 50, True),
-            (f"{_MINI_LABEL}, attaque n° 3", lambda: one_step_away(0, 3), 3, 0.005, 100, True),
-            (f"{_MINI_LABEL}, attaque n° 4", lambda: one_step_away(3, 1), 1, 0.005, 100, True),
+        def contrasted(k: int) -> Tensor:
+            """A photo with nearly half of its pixels at 0 or 1: there, the clamp to [0, 1] matters."""
+            return quantize(((pool[k : k + 1] - 0.5) * 3 + 0.5).clamp(0, 1))
+
+        def mini_case(n: int, what: str, make: Callable[[], Tensor], goal: int, eta: float, steps: int) -> _Case:
+            label = f"{_MINI_LABEL}, attaque n° {n}" + (f" ({what})" if what else "")
+            return _Case(label, mini, lambda: (_cached("input", case_of[n], "", make), goal, eta, steps), True, 0.02)
+
+        case_of: dict[int, _Case] = {}
+        # (image, target, η, max_iter): two ordinary attacks; two that start one step away from
+        # success, with steps far smaller than half a grey level, where rounding undoes the attack
+        # unless success is judged on the rounded image; one that pushes pixels out of [0, 1]; one
+        # that max_iter stops; and a photo already classified as the target. Images are made when
+        # needed (not for a stub).
+        specs = [
+            ("", lambda: pool[0:1], 3, 0.2, 50),
+            ("", lambda: pool[3:4], 1, 0.2, 50),
+            ("pas minuscules", lambda: one_step_away(0, 3), 3, 0.005, 100),
+            ("pas minuscules", lambda: one_step_away(3, 1), 1, 0.005, 100),
+            ("pixels saturés", lambda: contrasted(0), 5, 1.0, 30),
+            ("max_iter atteint", lambda: pool[7:8], 2, 1.0, 3),  # needs 5 steps
+            ("déjà dans la cible", lambda: pool[1:2], int(mini(pool[1:2]).argmax(dim=1)), 0.2, 50),
         ]
+        for n, spec in enumerate(specs, 1):
+            case_of[n] = mini_case(n, *spec)
+        cases = list(case_of.values())
         if real is not None:
             goal = real.class_index(target)
             label = f"{network}, photo « {photo} » → {real.class_name(goal)}"
-            cases.append((label, lambda: _photo(photo, real.device), goal, lr, max_iter, False))
+            cases.append(_Case(label, real, lambda: (_photo(photo, real.device), goal, lr, max_iter), False, 0.25))
         else:
             _unavailable(report, network)
-        for label, make_image, goal, eta, steps, small in cases:
-            _threads_for(small, threads)
-            net = mini if small else real
-            image = make_image().to(net.device)
-            outcome = _invoke(fn, net, image, goal, eta, steps)
-            if not _report_call(report, outcome, label):
-                if outcome.not_implemented:
-                    break
-                continue
-            if not _report_tensor(report, outcome.value, label, tuple(image.shape), net.device):
-                continue
-            _report_gradients(report, outcome, label, "l'image renvoyée")
-            value = outcome.value.detach()
-            expected = reference_fooling(net, image, goal, eta, steps)
-            original = quantize(image)
-            grey, rel_err = _perturbation_error(value, expected, original)
-            tolerance = 0.02 if small else 0.25
-            hint = ""
-            if not rel_err <= tolerance and small:
-                hint = _fooling_mistake(net, image, goal, eta, steps, value, tolerance)
-            _report_error(report, label, grey, rel_err, tolerance, hint, grey_levels=True)
-            _fooling_properties(report, label, net, image, goal, eta, steps, value)
-        if not report.todo:
+
+        def error(case: _Case, value: Tensor) -> tuple[float, float]:
+            diff = (value - case.expected).flatten()
+            return float(diff.abs().max()) * 255, _relative(float(diff.norm()), _fooling_scale(case))
+
+        def distance(case: _Case, mistake: str) -> float:
+            variant = _cached("fooling", case, mistake, lambda: _fooling_variant(case.net, *case.args, mistake))
+            return _relative(float((case.value - variant).flatten().norm()), _fooling_scale(case, variant))
+
+        implemented = _examine(
+            report,
+            fn,
+            cases,
+            threads,
+            shape=lambda c: tuple(c.args[0].shape),
+            what="l'image renvoyée",
+            feminine=True,
+            nonfinite_hint=_FOOLING_NONFINITE,
+            reference=lambda c: reference_fooling(c.net, *c.args),
+            error=error,
+            form=_off_grid,
+        )
+        if implemented:
             _threads_for(True, threads)
-            _fooling_behaviour(report, fn, mini, pool)
+            hint = _guarded(lambda: _diagnose(_FOOLING_HINTS, cases, distance, 0.02))
+            for case in cases:
+                if case.value is None:
+                    continue
+                _threads_for(case.small, threads)
+                _report_error(report, case.label, case.abs_err, case.rel_err, case.tolerance, hint, grey_levels=True)
+                try:
+                    _fooling_properties(report, case, advice=not hint)
+                except Exception as exc:  # never a crash on a student's answer
+                    _cannot_examine(report, case.label, exc)
+            _threads_for(True, threads)
+            try:
+                _fooling_behaviour(report, fn, mini, pool, advice=not hint)
+            except Exception as exc:  # never a crash on a student's answer
+                _cannot_examine(report, _MINI_LABEL, exc)
+            first = cases[0]
+            if first.outcome is not None and first.value is not None:
+                forwards, backwards = first.outcome.forwards, first.outcome.backwards
+                if forwards > backwards + 1:
+                    report.add(
+                        "properties",
+                        None,
+                        f"{forwards} passes avant pour {backwards} passes arrière : le résultat compte, mais une passe "
+                        "avant par pas suffit, sur l'image arrondie ; elle donne à la fois la classe (le test d'arrêt) "
+                        "et le gradient.",
+                        first.label,
+                    )
     return report.finish(_scope(real, network, "une vraie photo"))
 
 
-def _fooling_mistake(net, image, goal, eta, steps, value, tolerance) -> str:
-    """The hint of the deliberate mistake whose result matches the student's, if one does."""
-    original = quantize(image)
-    best, best_err = "", tolerance
-    for mistake, hint in _FOOLING_HINTS.items():
-        variant = _fooling_variant(net, image, goal, eta, steps, mistake)
-        diff = float((value - variant).flatten().norm())
-        err = _relative(diff, float((variant - original).flatten().norm()))
-        if err < best_err:
-            best, best_err = hint, err
-    return best
+def _off_grid(value: Tensor) -> str:
+    if float((quantize(value) - value).abs().max()) <= 1e-6:
+        return ""
+    return "l'image renvoyée n'est pas arrondie à 8 bits (pixels k/255 dans [0, 1]) : renvoyez tp8.quantize(x)."
 
 
-def _fooling_properties(report, label, net, image, goal, eta, steps, value) -> None:
+def _fooling_properties(report: _Report, case: _Case, *, advice: bool) -> None:
     from .course import num, quote
 
-    if not bool(torch.equal(quantize(value), value)):
-        text = "l'image renvoyée n'est pas arrondie à 8 bits (pixels k/255 dans [0, 1]) : renvoyez tp8.quantize(x)."
-        report.add("properties", False, text, label)
-        return
+    net, (image, goal, eta, steps) = case.net, case.args
+    value = case.value
     with torch.no_grad():
         seen = int(net(value).argmax(dim=1))
-    if seen != goal:
-        report.add(
-            "properties",
-            False,
+        reached = int(net(case.expected).argmax(dim=1)) == goal
+    if reached and seen != goal:
+        text = (
             f"arrondie à 8 bits, l'image renvoyée est classée {quote(net.class_name(seen))} et non "
-            f"{quote(net.class_name(goal))} : jugez le succès sur tp8.quantize(x), et continuez tant que cette "
-            "image-là n'est pas classée dans la cible.",
-            label,
+            f"{quote(net.class_name(goal))}, que la référence atteint"
         )
-    else:
+        if advice:
+            text += (
+                " : continuez tant que l'image arrondie, tp8.quantize(x), n'est pas classée dans la cible (au plus "
+                "max_iter pas)"
+            )
+        report.add("properties", False, text + ".", case.label)
+    elif reached:
         text = "arrondie à 8 bits, l'image renvoyée est classée dans la cible."
-        report.add("properties", True, text, label, key="target")
+        report.add("properties", True, text, case.label, key="target")
     delta = float((value - quantize(image)).flatten().norm())
     bound = eta * steps + 0.5 / 255 * math.sqrt(image[0].numel())
     if delta <= bound:
         text = "la perturbation reste dans la borne ‖δ‖₂ ≤ η × max_iter (plus l'arrondi à 8 bits)."
-        report.add("properties", True, text, label, key="bound")
+        report.add("properties", True, text, case.label, key="bound")
     else:
-        report.add(
-            "properties",
-            False,
-            f"‖δ‖₂ = {num(delta, 2)} dépasse la borne η × max_iter (plus l'arrondi à 8 bits), {num(bound, 2)} : "
-            "chaque pas doit mesurer η exactement (g/‖g‖₂).",
-            label,
-        )
+        text = f"‖δ‖₂ = {num(delta, 2)} dépasse la borne η × max_iter (plus l'arrondi à 8 bits), {num(bound, 2)}"
+        if advice:
+            text += " : chaque pas doit mesurer η exactement (g/‖g‖₂), et il y a au plus max_iter pas"
+        report.add("properties", False, text + ".", case.label)
 
 
-def _fooling_behaviour(report: _Report, fn: Callable, mini: Classifier, pool: Tensor) -> None:
+def _fooling_behaviour(report: _Report, fn: Callable, mini: Classifier, pool: Tensor, *, advice: bool) -> None:
     """Two black-box properties: one step of length η; no change once the target is reached."""
     from .course import num
 
+    def result(outcome: _Outcome, shape) -> Tensor | None:
+        value = outcome.value
+        if not isinstance(value, Tensor) or tuple(value.shape) != tuple(shape) or value.layout != torch.strided:
+            return None
+        if value.dtype not in (torch.float32, torch.float64):
+            return None
+        value = value.detach().to(device=pool.device, dtype=torch.float32)
+        return value if bool(torch.isfinite(value).all()) else None
+
     image, goal = pool[1:2], 5
-    one = _invoke(fn, mini, image, goal, 1.0, 1)
-    if isinstance(one.value, Tensor) and one.value.shape == image.shape:
-        moved = float((one.value.detach() - image).flatten().norm())
+    one = result(_invoke(fn, mini, image, goal, 1.0, 1), image.shape)
+    if one is not None:
+        moved = float((one - image).flatten().norm())
         if abs(moved - 1.0) <= 0.1:
             text = f"avec η = 1 et max_iter = 1, l'image bouge de {num(moved, 2)} (norme L₂) : un pas, de longueur η."
             report.add("properties", True, text, _MINI_LABEL)
         else:
-            report.add(
-                "properties",
-                False,
-                f"avec η = 1 et max_iter = 1, l'image bouge de {num(moved, 2)} (norme L₂) au lieu de η = 1 : chaque "
-                "pas doit mesurer η (divisez le gradient par sa norme ‖g‖₂), et il y a au plus max_iter pas.",
-                _MINI_LABEL,
-            )
+            text = f"avec η = 1 et max_iter = 1, l'image bouge de {num(moved, 2)} (norme L₂) au lieu de η = 1"
+            if advice:
+                text += " : chaque pas doit mesurer η (divisez le gradient par sa norme ‖g‖₂), et il y a au plus max_iter pas"
+            report.add("properties", False, text + ".", _MINI_LABEL)
     image, goal = pool[0:1], 3
-    short, long = _invoke(fn, mini, image, goal, 0.2, 50), _invoke(fn, mini, image, goal, 0.2, 100)
-    if isinstance(short.value, Tensor) and isinstance(long.value, Tensor):
-        if short.value.shape == long.value.shape and torch.equal(short.value, long.value):
-            text = "une fois la cible atteinte, plus d'itérations permises ne changent rien : la boucle s'arrête."
-            report.add("properties", True, text, _MINI_LABEL)
-        else:
-            report.add(
-                "properties",
-                False,
-                "avec max_iter = 100 au lieu de 50, l'image change alors que la cible était déjà atteinte : arrêtez "
-                "la boucle dès que l'image arrondie est classée dans la cible.",
-                _MINI_LABEL,
-            )
+    short = result(_invoke(fn, mini, image, goal, 0.2, 50), image.shape)
+    long = result(_invoke(fn, mini, image, goal, 0.2, 100), image.shape)
+    if short is None or long is None:
+        return
+    with torch.no_grad():
+        reached = int(mini(quantize(short)).argmax(dim=1)) == goal
+    if torch.equal(short, long):
+        text = "une fois la cible atteinte, plus d'itérations permises ne changent rien : la boucle s'arrête."
+        report.add("properties", True, text, _MINI_LABEL)
+    elif reached:
+        report.add(
+            "properties",
+            False,
+            "avec max_iter = 100 au lieu de 50, l'image change alors que la cible était déjà atteinte : arrêtez "
+            "la boucle dès que l'image arrondie est classée dans la cible.",
+            _MINI_LABEL,
+        )
 
 
 fooling.reference = reference_fooling
@@ -924,31 +1302,68 @@ def _objective(model: Classifier, z: Tensor, targets: Tensor, l2_reg: float) -> 
 
 
 def _step_variant(model: Classifier, z: Tensor, targets: Tensor, lr: float, l2_reg: float, mistake: str) -> Tensor:
+    """The ascent step with one usual mistake (to recognise it in a student's result)."""
     rows = torch.arange(z.shape[0], device=z.device)
     leaf = z.detach().requires_grad_(True)
-    scores = model.forward_normalized(leaf)
+    scores = model(leaf) if mistake == "normalised twice" else model.forward_normalized(leaf)
     if mistake in ("probability", "log-probability"):
         scores = scores.softmax(dim=1) if mistake == "probability" else scores.log_softmax(dim=1)
     norms2 = leaf.pow(2).flatten(1).sum(dim=1)
-    penalty = {"plus": -l2_reg * norms2, "unsquared": l2_reg * norms2.sqrt()}.get(mistake, l2_reg * norms2)
-    objective = scores[rows, targets] - penalty
+    if mistake == "plus":
+        penalty = -l2_reg * norms2
+    elif mistake == "unsquared":
+        penalty = l2_reg * norms2.sqrt()
+    elif mistake == "no penalty":
+        penalty = 0.0 * norms2
+    else:
+        penalty = l2_reg * norms2
+    if mistake == "columns":  # scores[:, cibles] − penalty: an N × N matrix, each penalty counted N times
+        objective = scores[:, targets] - penalty
+    elif mistake == "columns, penalty once":
+        objective = scores[:, targets].sum() - penalty.sum()
+    else:
+        objective = scores[rows, targets] - penalty
     total = objective.mean() if mistake == "mean" else objective.sum()
     (grad,) = torch.autograd.grad(total, leaf)
     if mistake == "half":  # the penalty's gradient written by hand without its factor 2
         grad = grad + l2_reg * leaf.detach()
+    if mistake == "normalised step":
+        grad = grad / grad.flatten(1).norm(dim=1).clamp_min(1e-30).view(-1, 1, 1, 1)
+    elif mistake == "normalised step, batch":
+        grad = grad / grad.norm().clamp_min(1e-30)
+    if mistake == "returns the gradient":
+        return grad.detach()
+    if mistake == "returns the step":
+        return (lr * grad).detach()
     sign = -1.0 if mistake == "descent" else 1.0
     return (leaf + sign * lr * grad).detach()
 
 
 _STEP_HINTS = {
+    "descent": "vous semblez descendre le gradient ; une montée ajoute η∇L : z + η∇L.",
+    "no penalty": "la pénalité semble absente : l'objectif est L = ỹ_c − λ‖z‖₂², dérivez aussi −λ‖z‖₂² (son gradient "
+    "est −2λz).",
     "plus": "la pénalité semble ajoutée ; elle se soustrait : L = ỹ_c − λ‖z‖₂².",
     "unsquared": "la pénalité semble être λ‖z‖₂ ; c'est la norme au carré, λ‖z‖₂² (comme tp8 et Simonyan et al.).",
     "half": "le gradient de λ‖z‖₂² est 2λz (n'oubliez pas le facteur 2).",
-    "descent": "vous semblez descendre le gradient ; une montée ajoute η∇L : z + η∇L.",
+    "normalised twice": "vous semblez appeler modele(z), qui normalise z une seconde fois : z est déjà dans l'espace "
+    "normalisé, donnez-le à modele.forward_normalized(z).",
+    "normalised step": "le pas semble normalisé (∇L/‖∇L‖₂, comme dans la partie 2) ; ici il vaut η∇L, sans diviser par "
+    "la norme du gradient.",
+    "normalised step, batch": "le pas semble normalisé (∇L/‖∇L‖₂, comme dans la partie 2) ; ici il vaut η∇L, sans "
+    "diviser par la norme du gradient.",
+    "columns": "`scores[:, cibles]` garde, pour chaque image, les scores de toutes les classes du lot (une matrice "
+    "N × N) ; il faut un score par image, celui de sa classe : `scores.gather(1, cibles.view(-1, 1))[:, 0]` ou "
+    "`scores[torch.arange(N), cibles]`.",
+    "columns, penalty once": "`scores[:, cibles]` garde, pour chaque image, les scores de toutes les classes du lot (une "
+    "matrice N × N) ; il faut un score par image, celui de sa classe : `scores.gather(1, cibles.view(-1, 1))[:, 0]` ou "
+    "`scores[torch.arange(N), cibles]`.",
     "mean": "vous semblez dériver la moyenne des objectifs du lot ; dérivez leur somme, pour que chaque image reçoive "
     "le gradient de son propre objectif.",
     "probability": "vous semblez monter la probabilité (softmax) ; montez le score ỹ_c, avant le softmax.",
     "log-probability": "vous semblez monter la log-probabilité ; montez le score ỹ_c, avant le softmax.",
+    "returns the gradient": "vous semblez renvoyer le gradient ∇L ; renvoyez z + η∇L.",
+    "returns the step": "vous semblez renvoyer le pas η∇L seul ; renvoyez z + η∇L.",
 }
 
 
@@ -966,6 +1381,12 @@ def class_visualization_step(
     One step of gradient ascent on L(z) = ỹ_c(z) − λ‖z‖₂² for each image of the batch ``z``, in
     the network's normalised space (``model.forward_normalized(z)`` gives the scores): z' = z + η ∇_z L,
     returned detached, without clamp, jitter or blur (the loop around the step does those).
+
+    What is judged, the same way in the three checks: the values, shape, device, a detached
+    result, inputs and model left untouched. float32 and float64 are accepted (float64 with the
+    right values passes; compared in float32). The number of passes is advice, never a failure:
+    a right step computed image by image passes, with a note that one forward and one backward
+    pass for the batch suffice.
 
     Args:
         fn: the function to check, called as ``fn(model, z, targets, lr, l2_reg)`` with ``z``
@@ -996,62 +1417,78 @@ def class_visualization_step(
         # A small λ (the score's gradient leads) and a large one (the penalty's leads): a wrong sign of
         # either term lowers the objective in one of them.
         cases = [
-            (f"{_MINI_LABEL}, λ = 0,001", mini, z_mini, targets_mini, 0.1, 1e-3, True),
-            (f"{_MINI_LABEL}, λ = 0,05", mini, z_mini, targets_mini, 0.1, 0.05, True),
+            _Case(f"{_MINI_LABEL}, λ = 0,001", mini, lambda: (z_mini, targets_mini, 0.1, 1e-3), True, 1e-4),
+            _Case(f"{_MINI_LABEL}, λ = 0,05", mini, lambda: (z_mini, targets_mini, 0.1, 0.05), True, 1e-4),
         ]
         if real is not None:
-            gr = torch.Generator().manual_seed(seed)
-            lo_r = real.normalize(torch.zeros(1, 3, 1, 1, device=real.device))
-            hi_r = real.normalize(torch.ones(1, 3, 1, 1, device=real.device))
-            z_real = torch.maximum(torch.minimum(torch.randn(1, 3, 224, 224, generator=gr).to(real.device), hi_r), lo_r)
-            goal = torch.tensor([real.class_index(target)], device=real.device)
-            cases.append((f"{network}, classe {real.class_name(int(goal))}", real, z_real, goal, lr, l2_reg, False))
+
+            def real_inputs() -> tuple:
+                gr = torch.Generator().manual_seed(seed)
+                lo_r = real.normalize(torch.zeros(1, 3, 1, 1, device=real.device))
+                hi_r = real.normalize(torch.ones(1, 3, 1, 1, device=real.device))
+                noise = torch.randn(1, 3, 224, 224, generator=gr).to(real.device)
+                goal = torch.tensor([real.class_index(target)], device=real.device)
+                return torch.maximum(torch.minimum(noise, hi_r), lo_r), goal, lr, l2_reg
+
+            label = f"{network}, classe {real.class_name(real.class_index(target))}"
+            cases.append(_Case(label, real, real_inputs, False, 1e-3))
         else:
             _unavailable(report, network)
-        for label, net, z, targets, eta, lam, small in cases:
-            _threads_for(small, threads)
-            outcome = _invoke(fn, net, z, targets, eta, lam)
-            if not _report_call(report, outcome, label):
-                if outcome.not_implemented:
-                    break
-                continue
-            if not _report_tensor(report, outcome.value, label, tuple(z.shape), net.device):
-                continue
-            _report_gradients(report, outcome, label, "le z renvoyé")
-            value = outcome.value.detach()
-            expected = reference_class_visualization_step(net, z, targets, eta, lam)
-            scale = float((expected - z).abs().max())
-            abs_err = float((value - expected).abs().max())
-            rel_err = _relative(abs_err, scale)
-            tolerance = 1e-4 if small else 1e-3
-            hint = ""
-            if not rel_err <= tolerance and small:
-                variants = {hint_: _step_variant(net, z, targets, eta, lam, m) for m, hint_ in _STEP_HINTS.items()}
-                hint = _closest({h: v - z for h, v in variants.items()}, value - z, scale, 1e-2)
-            _report_error(report, label, abs_err, rel_err, tolerance, hint)
-            if small:
-                _step_property(report, label, net, z, targets, lam, value)
+
+        def scale(case: _Case) -> float:
+            return float((case.expected - case.args[0]).abs().max())
+
+        def error(case: _Case, value: Tensor) -> tuple[float, float]:
+            abs_err = float((value - case.expected).abs().max())
+            return abs_err, _relative(abs_err, scale(case))
+
+        def distance(case: _Case, mistake: str) -> float:
+            variant = _cached("step", case, mistake, lambda: _step_variant(case.net, *case.args, mistake))
+            return _relative(float((case.value - variant).abs().max()), scale(case))
+
+        implemented = _examine(
+            report,
+            fn,
+            cases,
+            threads,
+            shape=lambda c: tuple(c.args[0].shape),
+            what="le z renvoyé",
+            feminine=False,
+            nonfinite_hint="le pas est simplement z + η∇L : vérifiez les divisions (par une norme nulle ?) et les "
+            "logarithmes (d'un score négatif ?).",
+            reference=lambda c: reference_class_visualization_step(c.net, *c.args),
+            error=error,
+        )
+        if implemented:
+            _threads_for(True, threads)
+            hint = _guarded(lambda: _diagnose(_STEP_HINTS, cases, distance, 1e-2))
+            for case in cases:
+                if case.value is None:
+                    continue
+                _threads_for(case.small, threads)
+                _report_error(report, case.label, case.abs_err, case.rel_err, case.tolerance, hint)
+                if case.small:
+                    try:
+                        _step_property(report, case, advice=not hint)
+                    except Exception as exc:  # never a crash on a student's answer
+                        _cannot_examine(report, case.label, exc)
+            _passes_note(report, cases[0], cases[0].args[0].shape[0] if cases[0].args is not None else 0)
     return report.finish(_scope(real, network, "une image de bruit"))
 
 
-def _step_property(report, label, net, z, targets, lam, value) -> None:
+def _step_property(report: _Report, case: _Case, *, advice: bool) -> None:
     from .course import num
 
-    if not bool(torch.isfinite(value).all()):
-        report.add("properties", False, "le z renvoyé contient des NaN ou des infinis.", label)
-        return
-    gain = _objective(net, value, targets, lam) - _objective(net, z, targets, lam)
+    z, targets, _, lam = case.args
+    gain = _objective(case.net, case.value, targets, lam) - _objective(case.net, z, targets, lam)
     if bool((gain > 0).all()):
         text = "l'objectif L = ỹ_c − λ‖z‖₂² augmente pour chaque image du lot."
-        report.add("properties", True, text, label, key="ascent")
+        report.add("properties", True, text, case.label, key="ascent")
     else:
-        report.add(
-            "properties",
-            False,
-            f"l'objectif L = ỹ_c − λ‖z‖₂² baisse (de {num(-float(gain.min()), 3)} pour une image) : une montée fait "
-            "z + η∇L, et la pénalité se soustrait du score.",
-            label,
-        )
+        text = f"l'objectif L = ỹ_c − λ‖z‖₂² baisse (de {num(-float(gain.min()), 3)} pour une image)"
+        if advice:
+            text += " : une montée fait z + η∇L, et la pénalité se soustrait du score"
+        report.add("properties", False, text + ".", case.label)
 
 
 class_visualization_step.reference = reference_class_visualization_step

@@ -11,7 +11,10 @@ Examples::
 
 Bad input prints one line, ``tp8: error: …``, and exits with status 2, having written and
 created nothing: numbers are checked as the command line is parsed (with the library's own
-rules), paths before the model is run. No existing file is ever overwritten without ``--force``.
+rules); every output destination (file or folder: ``-o``, ``--figure``, the animations of
+``--animate``) before the model is loaded, by creating and removing a hidden file there, so that
+an unwritable one (``-o /proc/x.png``, a read-only disk) is refused before any computation.
+No existing file is ever overwritten without ``--force``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import inspect
 import os
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -247,16 +251,63 @@ def _free(paths: Sequence[Path], force: bool, *, folder: Path | None = None) -> 
             raise CliError(f"output directory {path.parent} does not exist")
 
 
-def _check_out_dir(path: Path) -> Path:
-    """Refuse an ``--output`` folder that cannot be created, without creating anything yet."""
+def _probe(folder: Path, option: str, *, create_folder: bool = False) -> None:
+    """Refuse an output ``folder`` that cannot be written into, by creating and removing a hidden file
+    there (or, with ``create_folder``, a folder): permissions, read-only disks and pseudo-filesystems such
+    as ``/proc`` all answer so, even for root. Nothing is left behind."""
+    try:
+        if create_folder:
+            os.rmdir(tempfile.mkdtemp(prefix=".tp8-probe-", dir=folder))
+        else:
+            handle, name = tempfile.mkstemp(prefix=".tp8-probe-", dir=folder)
+            os.close(handle)
+            os.unlink(name)
+    except OSError as exc:
+        what = "a folder" if create_folder else "a file"
+        raise CliError(
+            f"cannot write into {folder}: creating {what} there fails ({exc.strerror or exc}); choose another {option}"
+        ) from None
+
+
+def _check_out_dir(path: Path, option: str = "--output") -> Path:
+    """Refuse an ``--output`` folder that cannot be created or written into, without creating anything."""
     if path.exists() and not path.is_dir():
         raise CliError(f"{path} is a file; --output must be a directory here")
     existing = next(p for p in (path, *path.parents) if p.exists())  # relative paths end at "."
     if not existing.is_dir():
         raise CliError(f"{existing} is a file: --output {path} cannot be created below it")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise CliError(f"cannot write into {existing} (permission denied); choose another --output")
+    _probe(existing, option, create_folder=existing != path)
     return path
+
+
+def _check_out_file(path: Path, force: bool, option: str) -> None:
+    """Refuse an output file that exists (without --force), is a folder, or whose folder is missing or read-only."""
+    if path.is_dir():
+        raise CliError(f"{path} is a directory; {option} must name a file")
+    if path.exists() and not force:
+        raise CliError(f"{path} already exists; choose another name or pass --force")
+    if not path.parent.is_dir():
+        raise CliError(f"output directory {path.parent} does not exist")
+    _probe(path.parent, option)
+
+
+def _check_destinations(args: argparse.Namespace) -> None:
+    """Every output destination of the command, checked before the model is loaded or anything computed.
+
+    File names that depend on the class names (``fool`` without ``-o``, ``classviz``) are checked for
+    existence once the model is there, still before any computation.
+    """
+    if args.command in ("saliency", "classviz"):
+        _check_out_dir(args.output)
+    elif args.command == "fool":
+        if args.output is not None:
+            _check_out_file(args.output, args.force, "-o/--output")
+        elif args.image.exists():  # the default, next to the image (a missing image is reported as such)
+            _probe(args.image.parent, "-o/--output (the default writes next to the image)")
+        if args.figure is not None:
+            if args.output is not None and args.figure.resolve() == args.output.resolve():
+                raise CliError(f"-o and --figure both name {args.figure}; give them different names")
+            _check_out_file(args.figure, args.force, "--figure")
 
 
 @contextlib.contextmanager
@@ -335,6 +386,7 @@ def _run(args: argparse.Namespace) -> int:
         )
     if args.command == "saliency":
         _check_method_options(args)
+    _check_destinations(args)
     weights = None if args.weights in ("none", "None") else args.weights
     model = tp8.load_model(args.model, weights=weights, device=args.device, progress=progress)
 
@@ -428,6 +480,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     except Tp8Error as exc:
         print(f"tp8: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # a disk that fills up or goes read-only while writing: one line too
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"tp8: error: {_one_line(exc.strerror or exc)}{where}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("tp8: interrupted", file=sys.stderr)

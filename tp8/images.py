@@ -125,7 +125,10 @@ def load_image(source: ImageSource, *, size: int = CROP, resize: int | None = RE
             array (H×W, H×W×3 or H×W×4; uint8, uint16 or float in [0, 1]).
             Transparent pixels are composited onto white.
         size: side of the centre crop.
-        resize: the short side is resized to this first (``None``: no resize).
+        resize: the short side is resized to this first (``None``: no resize). An image that is
+            already ``size`` × ``size`` is taken as it is: it is a crop (what ``tp8 fool`` or
+            ``tp8 classviz`` saved), and resizing it again would blur away what was computed
+            pixel by pixel, an adversarial perturbation first of all.
 
     Returns:
         A float32 tensor shaped ``(3, size, size)`` with values in ``[0, 1]``.
@@ -144,7 +147,7 @@ def load_image(source: ImageSource, *, size: int = CROP, resize: int | None = RE
     else:
         raise InputError(f"load_image takes a path, a PIL image or a NumPy array, not {type(source).__name__}")
     x = torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1)))
-    if resize is not None:
+    if resize is not None and tuple(x.shape[1:]) != (size, size):
         x = TF.resize(x, [resize], antialias=True)
     x = TF.center_crop(x, [size, size])
     return x.clamp(0.0, 1.0).contiguous()

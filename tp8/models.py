@@ -20,6 +20,7 @@ import difflib
 import hashlib
 import io
 import os
+import pickle
 import re
 import urllib.error
 import warnings
@@ -310,25 +311,42 @@ def _categories(name: str, num_classes: int) -> list[str]:
 
 
 def _read_state_dict(path: Path, name: str) -> dict[str, Tensor]:
-    """``torch.load(..., weights_only=True)`` with errors a user can act on."""
+    """``torch.load(..., weights_only=True)`` with errors a user can act on.
+
+    The messages say what the file is not (a state dict tp8 can read) and how to make one; they never
+    repeat torch's own advice to load the file with the safe loader switched off, which would run
+    whatever code the file holds.
+    """
     if not path.is_file():
         raise WeightsError(f"weights file {path} does not exist")
+    save = f"save one with torch.save(model.state_dict(), '{name}.pth')"
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch's notes on pickle protocols: one error line is enough
+            obj = torch.load(path, map_location="cpu", weights_only=True)
+    except PermissionError:
+        raise WeightsError(f"cannot read weights file {path}: permission denied") from None
     except Exception as exc:  # corrupt zip, truncated pickle, arbitrary objects…
-        raise WeightsError(
-            f"cannot read weights file {path}: it is corrupt or not a PyTorch state dict "
-            f"({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else 'no detail'}); "
-            f"save one with torch.save(model.state_dict(), '{name}.pth')"
-        ) from None
+        if isinstance(exc, pickle.UnpicklingError) and "Unsupported global" in str(exc):
+            why = (
+                "it holds Python objects besides tensors (a whole model saved with torch.save(model), or a class "
+                "of its own), and tp8 reads only tensors, never code from a weights file"
+            )
+        else:
+            why = f"it is corrupt, truncated, or not a file written by torch.save ({type(exc).__name__})"
+        raise WeightsError(f"weights file {path} is not a state dict tp8 can read: {why}; {save}") from None
     for key in ("state_dict", "model", "model_state_dict"):  # common checkpoint wrappers
         if isinstance(obj, dict) and isinstance(obj.get(key), dict):
             obj = obj[key]
-    if not isinstance(obj, dict) or not obj or not all(isinstance(v, Tensor) for v in obj.values()):
-        raise WeightsError(
-            f"weights file {path} does not hold a state dict (a dict of tensors); "
-            f"save one with torch.save(model.state_dict(), '{name}.pth')"
-        )
+    odd = [(k, v) for k, v in obj.items() if not isinstance(v, Tensor)] if isinstance(obj, dict) else []
+    if not isinstance(obj, dict):
+        what = f"an object of type {type(obj).__name__}"
+    elif not obj:
+        what = "an empty dict"
+    else:
+        what = f"a dict whose entry {odd[0][0]!r} is not a tensor ({type(odd[0][1]).__name__})" if odd else ""
+    if what:
+        raise WeightsError(f"weights file {path} is not a state dict (a dict of tensors): it holds {what}; {save}")
     return {k.removeprefix("module."): v for k, v in obj.items()}
 
 
@@ -484,7 +502,18 @@ def load_model(
     if state is not None:
         _load_into(net, state, name, source)
     model = Classifier(net, categories, name=name, weights_source=source, pretrained=state is not None, weights=info)
+    _LOADED.append((name, info, str(dev)))
     return model.to(dev)
+
+
+#: Every network :func:`load_model` built in this process: ``(name, weights, device)``; the course site's
+#: build lists them in the receipt at the foot of each page (:func:`loaded_weights`).
+_LOADED: list[tuple[str, WeightsInfo, str]] = []
+
+
+def loaded_weights() -> list[tuple[str, WeightsInfo, str]]:
+    """``(name, weights, device)`` of each network loaded so far in this process, first load first, once each."""
+    return list(dict.fromkeys(_LOADED))
 
 
 def load_optional_model(name: str, **kwargs) -> Classifier | None:

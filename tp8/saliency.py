@@ -1,6 +1,7 @@
 """Saliency maps (Simonyan, Vedaldi & Zisserman 2014, §3).
 
-Near an image x, the network's score for class c is approximately linear,
+Near an image x, the network's score for class c is approximately linear (the first-order
+Taylor expansion of the paper's eqs. 3–4),
 
     ỹ_c = f_c(x) ≈ w_cᵀ x + b_c,   with  w_c = ∂ỹ_c/∂x (evaluated at x),
 
@@ -22,7 +23,7 @@ __all__ = ["saliency_map"]
 def saliency_map(
     model: Classifier, images: Tensor, target: Target | None = None, *, batch_size: int = DEFAULT_BATCH_SIZE
 ) -> Tensor:
-    """Saliency map M_ij = max_k |∂ỹ_c/∂x_kij| (Simonyan et al. 2014, eq. 2 and §3.1).
+    """Saliency map M_ij = max_k |∂ỹ_c/∂x_kij| (Simonyan et al. 2014, eqs. 3–4 and §3.1).
 
     The gradient of the class score ỹ_c (the logit, before the softmax) with respect to the
     input pixels is computed with one forward and one backward pass per batch of ``batch_size``

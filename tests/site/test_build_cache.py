@@ -2,7 +2,10 @@
 
 Checked through the build's own record of what it executed (``.cache/notebooks/last-build.json``),
 never through timing, on a scratch site (:class:`sitekit.ScratchSite`) with one small page whose
-code prints a value and a random number (a re-execution would change the number).
+code prints a value and a random number (a re-execution would change the number) and shows an image.
+Also: the image leaves the executed notebook while the page runs (a small marker stays in its
+place) and is served as a file; the receipt at the foot of the page is the one of the run that
+made its outputs, also after an edit of the text alone.
 """
 
 from __future__ import annotations
@@ -37,9 +40,20 @@ Markdown(f"Texte calculé : **{VALEUR + 1}**.")
 
 # %% [markdown]
 # Troisième paragraphe.
+
+# %% tags=["hide-input"]
+import io
+
+from IPython import display
+from PIL import Image
+
+buffer = io.BytesIO()
+Image.new("RGB", (96, 48), (200, 30, 30)).save(buffer, format="PNG")
+display.Image(data=buffer.getvalue())
 """
 )
 DRAW = re.compile(r"tirage = (0\.\d{12})")
+RECEIPT = re.compile(r'<footer class="tp8-receipt".*?</footer>', re.DOTALL)
 
 
 def executed_outputs(site: ScratchSite) -> str:
@@ -48,6 +62,12 @@ def executed_outputs(site: ScratchSite) -> str:
     newest = max(pages, key=lambda p: p.stat().st_mtime)
     nb = json.loads(newest.read_text(encoding="utf-8"))
     return json.dumps([c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code"], sort_keys=True)
+
+
+def receipt(html: str) -> str:
+    found = RECEIPT.findall(html)
+    assert len(found) == 1, f"{len(found)} receipts on the page"
+    return found[0]
 
 
 def draw(html: str) -> str:
@@ -78,6 +98,40 @@ def edit(site: ScratchSite, old: str, new: str) -> None:
     site.write("cache.py", text.replace(old, new, 1))
 
 
+def test_the_image_leaves_the_notebook_while_it_runs_and_is_served_as_a_file(site):
+    executed = list((site.root / ".cache" / "notebooks" / "executed").glob("cache*.executed.ipynb"))
+    assert len(executed) == 1
+    nb = json.loads(executed[0].read_text(encoding="utf-8"))
+    payloads = [
+        o["data"]["image/png"] for c in nb["cells"] for o in c.get("outputs", []) if "image/png" in o.get("data", {})
+    ]
+    assert len(payloads) == 1 and len(payloads[0]) < 1000, "the image still travels inside the executed notebook"
+    assert nb["metadata"]["tp8_build"]["figures"], "the executed notebook does not list its figure files"
+    html = site.html("cache.py")
+    srcs = re.findall(r'<img src="([^"]+)"', html)
+    assert len(srcs) == 1 and "assets/figures/" in srcs[0] and not srcs[0].startswith("data:"), srcs
+    name = srcs[0].rsplit("/", 1)[-1]
+    assert (site.root / "site" / "assets" / "figures" / name).is_file()
+    assert (site.root / ".cache" / "figures" / name).is_file()
+
+
+def test_the_notebook_stylesheet_is_served_once_cut_down_to_what_the_page_uses(site):
+    html = site.html("cache.py")
+    links = re.findall(r'href="([^"]*assets/notebook/notebook\.[0-9a-f]{12}\.css)"', html)
+    assert len(links) == 1, links
+    css = site.root / "site" / "assets" / "notebook" / links[0].rsplit("/", 1)[-1]
+    assert css.is_file() and 1000 < css.stat().st_size < 300_000, css.stat().st_size
+    assert list((site.root / "site" / "assets" / "notebook").iterdir()) == [css]
+
+
+def test_the_page_ends_with_its_receipt(site):
+    text = receipt(site.html("cache.py"))
+    assert re.search(r"exécutée le \d{1,2}(er)? \w+ 20\d\d à \d\d:\d\d UTC, en \d", text), text
+    for word in ("Python 3.", "tp8 ", "aucun réseau chargé", "Machine</strong> : "):
+        assert word in text, f"{word!r} missing from the receipt: {text}"
+    assert "/" not in re.sub(r"</\w+>", "", text).replace("aria-label", ""), f"a path in the receipt? {text}"
+
+
 def test_nothing_changed_nothing_runs(site):
     before = executed_outputs(site)
     record = build(site)
@@ -87,6 +141,7 @@ def test_nothing_changed_nothing_runs(site):
 
 def test_a_markdown_edit_is_shown_without_running_the_page(site):
     before, shown = executed_outputs(site), draw(site.html("cache.py"))
+    stamp = receipt(site.html("cache.py"))
     edit(site, "avec une faute de frappe", "sans faute de frappe")
     record = build(site)
     assert record["executed"] == [] and record["text_only"] == ["docs/cache.py"]
@@ -95,6 +150,7 @@ def test_a_markdown_edit_is_shown_without_running_the_page(site):
     assert "sans faute de frappe" in html and "avec une faute" not in html
     assert executed_outputs(site) == before, "the outputs changed although no code did"
     assert draw(html) == shown
+    assert receipt(html) == stamp, "the receipt must be the one of the run that made the outputs"
 
 
 def test_moving_a_markdown_cell_does_not_run_the_page(site):
@@ -129,7 +185,7 @@ def test_a_display_tag_change_does_not_run_the_page(site):
 
 
 def test_a_code_edit_runs_the_page_and_shows_the_new_value(site):
-    shown = draw(site.html("cache.py"))
+    shown, stamp = draw(site.html("cache.py")), receipt(site.html("cache.py"))
     edit(site, "VALEUR = 41", "VALEUR = 99")
     record = build(site)
     assert record["executed"] == ["docs/cache.py"]
@@ -138,6 +194,7 @@ def test_a_code_edit_runs_the_page_and_shows_the_new_value(site):
     assert "valeur = 99" in html and "valeur = 41" not in html, "a stale output was shown"
     assert "Texte calculé : <strong>100</strong>" in html  # computed prose is code: it ran again
     assert draw(html) != shown
+    assert receipt(html) != stamp, "the receipt still describes the previous run"
 
 
 def test_adding_a_code_cell_runs_the_page(site):
@@ -160,3 +217,94 @@ def test_reordering_code_cells_runs_the_page(site):
     record = build(site)
     assert record["executed"] == ["docs/cache.py"]
     assert "déplacées" in site.log or "modifiée" in site.log, site.log[-2000:]
+
+
+def test_a_page_whose_figure_files_are_gone_runs_again(site):
+    figures = site.root / ".cache" / "figures"
+    for path in figures.iterdir():
+        path.unlink()
+    record = build(site)
+    assert record["executed"] == ["docs/cache.py"], "the page was rendered without its figure files"
+    name = re.findall(r'<img src="[^"]*/([^"/]+)"', site.html("cache.py"))[0]
+    assert (figures / name).is_file()
+
+
+def test_a_page_past_its_time_limit_is_stopped_with_its_kernel(tmp_path):
+    """``execute_all(page_timeout=…)``: the page's process and its kernel are stopped, the failure says so."""
+    import os
+    import sys
+    import time
+
+    from sitekit import ROOT
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import site_notebooks
+
+    source = tmp_path / "lente.py"
+    pid_file = tmp_path / "kernel.pid"
+    source.write_text(
+        PAGE_HEADER
+        + f"\n# %%\nimport os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\ntime.sleep(600)\n",
+        encoding="utf-8",
+    )
+    job = site_notebooks.Job(source, tmp_path / "lente.ipynb", "docs/lente.py")
+    start = time.monotonic()
+    failures = site_notebooks.execute_all(
+        [job],
+        site_notebooks.ExecSettings(workers=1),
+        tmp_path,
+        dict(os.environ),
+        tmp_path,
+        log=lambda _: None,
+        page_timeout=40,
+    )
+    assert time.monotonic() - start < 120
+    assert len(failures) == 1 and failures[0].timeout
+    assert "a été arrêté : la page dépasse 40 s" in failures[0].message()
+    assert not job.output.exists()
+    kernel = int(pid_file.read_text())
+    for _ in range(50):
+        try:
+            os.kill(kernel, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"the kernel (pid {kernel}) still runs after the page was stopped")
+
+
+def test_the_longest_pages_start_first_and_the_two_workers_end_close_together(tmp_path):
+    """``schedule``: this machine's times first, then the committed estimates, then the size of the page."""
+    import heapq
+    import json
+    import sys
+
+    from sitekit import ROOT
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import site_notebooks
+
+    def job(name, size=1000):
+        source = tmp_path / name
+        source.write_text("x" * size, encoding="utf-8")
+        return site_notebooks.Job(source, tmp_path / f"{name}.ipynb", f"docs/{name}")
+
+    jobs = [job("a.py"), job("b.py"), job("c.py"), job("new.py", size=300_000)]
+    order = site_notebooks.schedule(jobs, {"docs/a.py": 10, "docs/b.py": 50}, {"docs/c.py": 30, "docs/b.py": 1})
+    assert [j.label for j in order] == ["docs/new.py", "docs/b.py", "docs/c.py", "docs/a.py"]
+    # The exercise of a page ("énoncé") is expected to take about as long as the page.
+    assert (
+        site_notebooks.expected_seconds(
+            site_notebooks.Job(tmp_path, tmp_path, "docs/b.py (énoncé)"), {}, {"docs/b.py": 7}
+        )
+        == 7
+    )
+
+    # The committed estimates cover every page, and two workers taking the longest page left end close together.
+    estimates = json.loads(site_notebooks.ESTIMATES_FILE.read_text(encoding="utf-8"))
+    pages = {f"docs/{p.name}" for p in site_notebooks.list_notebook_sources(ROOT / "docs")}
+    assert pages <= set(estimates), f"tools/page_timings.json lacks {sorted(pages - set(estimates))}"
+    workers = [0.0, 0.0]
+    for seconds in sorted((estimates[p] for p in pages), reverse=True):
+        heapq.heappush(workers, heapq.heappop(workers) + seconds)
+    assert max(workers) <= max(max(estimates[p] for p in pages), sum(estimates[p] for p in pages) / 2 * 1.34)

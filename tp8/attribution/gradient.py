@@ -49,11 +49,12 @@ def input_gradient(
 
     Simonyan, Vedaldi & Zisserman, *Deep Inside Convolutional Networks: Visualising Image
     Classification Models and Saliency Maps*, ICLR 2014 workshop, https://arxiv.org/abs/1312.6034,
-    §3.1 and eq. 2: near x the class score is almost linear, ỹ_c(x') ≈ wᵀx' + b, with
+    eqs. 3–4: near x the class score is almost linear (its first-order Taylor expansion),
+    ỹ_c(x') ≈ wᵀx' + b, with
 
         w = ∂ỹ_c/∂x |ₓ   (one value per pixel and channel, shaped like the image),
 
-    and the saliency map is M_ij = max_k |w_kij|. The gradient is taken in pixel space (images in
+    and §3.1 extracts the saliency map from it, M_ij = max_k |w_kij|. The gradient is taken in pixel space (images in
     [0, 1]; the model normalises inside), of the logit ỹ_c, not of the probability.
 
     Args:
