@@ -97,7 +97,7 @@ def summary(seen: list[tuple[str, int]], largest: int = 3) -> dict:
         "figure_bytes": sum(figures.values()),
         "largest": [[name, size] for name, size in heaviest],
         "figure_sizes": figures,
-        "mathjax": any("tex-mml-chtml" in u for u, _ in seen),
+        "mathjax": any("/mathjax/startup.js" in u for u, _ in seen),
     }
 
 

@@ -76,11 +76,19 @@ FONT_FACES = [
 #: Unicode subsets: French needs latin (œ, «, », €…); latin-ext covers names and the rest.
 FONT_SUBSETS = ["latin", "latin-ext"]
 
-#: Parts of MathJax's ``es5`` folder the site needs: the combined TeX+MathML/CHTML component and
-#: everything it may load lazily (TeX extensions, fonts, menu, accessibility, speech rules).
-MATHJAX_KEEP = re.compile(
-    r"^es5/(tex-mml-chtml\.js|input/.*|output/chtml\.js|output/chtml/.*|ui/.*|a11y/.*|sre/.*|adaptors/.*)$"
-)
+#: Parts of MathJax's ``es5`` folder the site needs: the startup component with its loader, and
+#: what ``docs/javascripts/mathjax.js`` asks it to load (:data:`MATHJAX_COMPONENTS`) or that may load
+#: lazily (TeX extensions, fonts, accessibility).
+MATHJAX_KEEP = re.compile(r"^es5/(startup\.js|core\.js|input/.*|output/chtml\.js|output/chtml/.*|a11y/.*|adaptors/.*)$")
+#: The files a page with maths loads (besides the fonts), relative to ``assets/vendor/mathjax``.
+MATHJAX_COMPONENTS = [
+    "startup.js",
+    "core.js",
+    "input/tex.js",
+    "output/chtml.js",
+    "output/chtml/fonts/tex.js",
+    "a11y/assistive-mml.js",
+]
 
 #: Files of TensorFlow.js the site serves (package key, path in the package -> name in ``tfjs/``):
 #: the ES2017 UMD bundles (they define the global ``tf``) and the three WebAssembly binaries the
@@ -252,8 +260,8 @@ def _unpack_tfjs(tarballs: dict[str, Path], dest: Path) -> None:
 def ensure_assets(cache_dir: Path, log=None) -> Path:
     """Make sure the vendored assets are unpacked under ``cache_dir``; return their root.
 
-    The root mirrors the site: ``<root>/assets/vendor/mathjax/tex-mml-chtml.js`` is served at
-    ``assets/vendor/mathjax/tex-mml-chtml.js``. Nothing is fetched when the pinned versions are
+    The root mirrors the site: ``<root>/assets/vendor/mathjax/startup.js`` is served at
+    ``assets/vendor/mathjax/startup.js``. Nothing is fetched when the pinned versions are
     already there.
     """
     cache_dir = Path(cache_dir)

@@ -10,10 +10,16 @@
 // navigation, nor code), on the first load and after every instant navigation (document$ emits
 // for each new page).
 //
-// MathJax itself (1.2 MB) is loaded only by a page that holds maths: this small script is on every
-// page, looks for TeX delimiters in the elements above, and adds MathJax's script the first time it
-// finds some (also after an instant navigation from a page without maths).
+// MathJax itself is loaded only by a page that holds maths: this small script is on every page,
+// looks for TeX delimiters in the elements above, and adds MathJax's script the first time it finds
+// some (also after an instant navigation from a page without maths). It loads MathJax's startup
+// component and only the parts the course needs (TeX input, whose extensions load on demand from
+// the same folder; CHTML output; the hidden MathML that screen readers read): 0.76 MB instead of the
+// 1.17 MB of the combined tex-mml-chtml.js, whose largest part is the right-click menu.
 window.MathJax = {
+  loader: {
+    load: ["input/tex", "output/chtml", "a11y/assistive-mml"],
+  },
   tex: {
     inlineMath: [["\\(", "\\)"], ["$", "$"]],
     displayMath: [["\\[", "\\]"], ["$$", "$$"]],
@@ -49,7 +55,7 @@ const TP8_MATH_SELECTOR = [
 
 // Where MathJax lies: next to this script's folder, in assets/vendor/mathjax (see mkdocs.yml).
 const TP8_MATHJAX_URL = new URL(
-  "../assets/vendor/mathjax/tex-mml-chtml.js",
+  "../assets/vendor/mathjax/startup.js",
   (document.currentScript && document.currentScript.src) || window.location.href,
 ).href;
 const TP8_TEX = /\$|\\\(|\\\[|\\begin\{/;

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tempfile
 from pathlib import Path
 
@@ -99,8 +100,12 @@ def linked_files(site, soup, page) -> dict[Path, int]:
         if path.is_file():
             out[path] = path.stat().st_size
     if page.name in MATHS_PAGES or doc.select(".arithmatex"):
-        for path in (site / "assets" / "vendor").rglob("tex-mml-chtml.js"):
-            out[path] = path.stat().st_size
+        sys.path.insert(0, str(ROOT / "tools"))
+        import site_assets
+
+        mathjax = site / "assets" / "vendor" / "mathjax"
+        for rel in site_assets.MATHJAX_COMPONENTS:
+            out[mathjax / rel] = (mathjax / rel).stat().st_size
     return out
 
 
