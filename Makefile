@@ -41,7 +41,7 @@ test: system-deps lint
 
 # The site (mkdocs.yml, tools/site_hooks.py): every notebook page of docs/ is executed, in parallel,
 # with a cache in .cache/notebooks keyed on the page, tp8 and the weights (nothing changed: nothing
-# runs); MathJax and the fonts come from npm once (.cache/vendor) and are served by the site itself;
+# runs); MathJax, the fonts and TensorFlow.js come from npm once (.cache/vendor) and are served by the site itself;
 # notebooks/ (the students' .ipynb, opened by Colab from GitHub) is refreshed — commit it with the pages.
 # TP8_SITE_WORKERS / TP8_SITE_CELL_TIMEOUT override the parallelism and the per-cell timeout.
 NO_MKDOCS_2_WARNING ?= 1
@@ -64,7 +64,7 @@ notebooks: $(STAMP)
 notebooks-check: $(STAMP)
 	$(PY) tools/site_notebooks.py check
 
-# Fetch MathJax and the Roboto fonts with npm into .cache/vendor (the build does it when missing).
+# Fetch MathJax, the Roboto fonts and TensorFlow.js with npm into .cache/vendor (the build does it when missing).
 vendor: $(STAMP)
 	$(PY) tools/site_assets.py vendor
 
