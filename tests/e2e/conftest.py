@@ -11,6 +11,7 @@ on a machine without a browser (CI never does).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -109,9 +110,9 @@ class SiteHandler(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def base_url(site) -> str:
-    """``http://127.0.0.1:PORT/<site_url's path>``, serving ``site/`` for the whole session."""
+@contextlib.contextmanager
+def _serving(site: Path):
+    """Serve a built site on 127.0.0.1 at the path of its ``site_url``; yields its root URL."""
     public = sitekit.site_url_prefix(site)
     handler = type("Handler", (SiteHandler,), {"prefix": public[1] if public else "/"})
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
@@ -121,9 +122,26 @@ def base_url(site) -> str:
         handler.public_root, handler.local_root = "".join(public), root
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()
-    yield root
-    server.shutdown()
-    server.server_close()
+    try:
+        yield root
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def base_url(site) -> str:
+    """``http://127.0.0.1:PORT/<site_url's path>``, serving ``site/`` for the whole session."""
+    with _serving(site) as root:
+        yield root
+
+
+@pytest.fixture(scope="session")
+def serve_site():
+    """``serve_site(folder)``: serve another built site (e.g. the playground's small harness) as
+    ``base_url`` serves ``site/``, for the rest of the session; returns its root URL."""
+    with contextlib.ExitStack() as stack:
+        yield lambda folder: stack.enter_context(_serving(Path(folder)))
 
 
 @pytest.fixture(scope="session")

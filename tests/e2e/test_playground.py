@@ -27,14 +27,11 @@ the agreement figures are printed (``-s``) and the benchmark is ``benchmarks/ben
 from __future__ import annotations
 
 import base64
-import functools
 import io
 import json
 import os
 import re
 import sys
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -64,28 +61,6 @@ OPEN_TIMEOUT_MS = 180_000
 RUN_TIMEOUT_MS = 600_000
 
 
-class _Handler(SimpleHTTPRequestHandler):
-    """Serves the small site; its sitemap with this server's address (Material's instant navigation
-    follows only the links it lists, compared port included)."""
-
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript", ".json": "application/json"}  # noqa: RUF012
-
-    def do_GET(self):
-        if urlsplit(self.path).path == "/sitemap.xml":
-            body = (Path(self.directory) / "sitemap.xml").read_bytes()
-            body = body.replace(b"http://127.0.0.1/", f"http://127.0.0.1:{self.server.server_address[1]}/".encode())
-            self.send_response(200)
-            self.send_header("Content-Type", "application/xml")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        super().do_GET()
-
-    def log_message(self, format, *args):
-        pass
-
-
 @pytest.fixture(scope="session")
 def playground(request, e2e_enabled, tmp_path_factory):
     """The site's root URL: the built site, or (TP8_PLAYGROUND_HARNESS=1) the small one."""
@@ -98,13 +73,7 @@ def playground(request, e2e_enabled, tmp_path_factory):
         yield request.getfixturevalue("base_url")
         return
     site = site_playground.build_harness(tmp_path_factory.mktemp("harness"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Handler, directory=str(site)))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    yield request.getfixturevalue("serve_site")(site)
 
 
 class Requests:
