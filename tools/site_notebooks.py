@@ -734,7 +734,9 @@ def receipt_html(data: dict | None) -> str:
     networks = data.get("networks") or []
     weights = " ; ".join(_network_fr(n) for n in networks) or "aucun réseau chargé"
     return (
-        '\n<footer class="tp8-receipt" data-search-exclude aria-label="Reçu d\'exécution">\n'
+        # Shown to the minute; data-executed-at keeps the second, so two runs never read the same.
+        f'\n<footer class="tp8-receipt" data-executed-at="{html.escape(data["executed_at"])}" data-search-exclude'
+        ' aria-label="Reçu d\'exécution">\n'
         f'<p class="tp8-receipt__title">Reçu d\'exécution — page exécutée {stamp}, '
         f"en {_duration_fr(data.get('duration_s', 0))}</p>\n<ul>\n"
         f"<li><strong>Versions</strong> : {', '.join(parts)}</li>\n"

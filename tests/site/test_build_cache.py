@@ -70,6 +70,13 @@ def receipt(html: str) -> str:
     return found[0]
 
 
+def executed_at(footer: str) -> str:
+    """When the run that the receipt describes started, to the second (its ``data-executed-at``)."""
+    match = re.search(r'data-executed-at="(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)"', footer)
+    assert match, f"the receipt gives no machine-readable time: {footer}"
+    return match.group(1)
+
+
 def draw(html: str) -> str:
     match = DRAW.search(html)
     assert match, "the page does not show its printed draw"
@@ -194,7 +201,8 @@ def test_a_code_edit_runs_the_page_and_shows_the_new_value(site):
     assert "valeur = 99" in html and "valeur = 41" not in html, "a stale output was shown"
     assert "Texte calculé : <strong>100</strong>" in html  # computed prose is code: it ran again
     assert draw(html) != shown
-    assert receipt(html) != stamp, "the receipt still describes the previous run"
+    # The text shows the minute; the run's second is in data-executed-at: a run in the same minute differs.
+    assert executed_at(receipt(html)) != executed_at(stamp), "the receipt still describes the previous run"
 
 
 def test_adding_a_code_cell_runs_the_page(site):
