@@ -28,9 +28,7 @@ import gzip
 import os
 import sys
 import tempfile
-import threading
 import time
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -41,39 +39,10 @@ import tp8
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import site_playground  # noqa: E402
+from bench_techniques import best_of  # noqa: E402  (benchmarks/ is the script's folder)
+from site_server import serving  # noqa: E402
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
-
-
-class Handler(SimpleHTTPRequestHandler):
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript", ".json": "application/json"}  # noqa: RUF012
-    prefix = "/"
-
-    def translate_path(self, path):
-        path = urlsplit(path).path
-        if not path.startswith(self.prefix):
-            return str(Path(self.directory) / "__outside__")
-        return super().translate_path("/" + path[len(self.prefix) :])
-
-    def log_message(self, format, *args):
-        pass
-
-
-def serve(site: Path, prefix: str = "/") -> str:
-    handler = type("H", (Handler,), {"prefix": prefix})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}{prefix}"
-
-
-def best_of(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 # --- the browser side --------------------------------------------------------------------------------
@@ -195,15 +164,19 @@ def main() -> int:
         print("set TP8_WEIGHTS_DIR to a folder holding squeezenet1_1.pth", file=sys.stderr)
         return 2
     torch.set_num_threads(2)
-    from playwright.sync_api import sync_playwright
-
     if args.site:
-        path = urlsplit(site_playground_site_url(args.site)).path.strip("/")
-        site, prefix = args.site.resolve(), f"/{path}/" if path else "/"
+        site = args.site.resolve()
     else:
         print("building the small site (tools/site_playground.py harness)…", flush=True)
-        site, prefix = site_playground.build_harness(Path(tempfile.mkdtemp(prefix="tp8-bench-"))), "/"
-    url = serve(site, prefix)
+        site = site_playground.build_harness(Path(tempfile.mkdtemp(prefix="tp8-bench-")))
+    with serving(site) as url:  # at the path of the site's public address, as published
+        return run(args, site, url)
+
+
+def run(args, site: Path, url: str) -> int:
+    """Time every backend of ``args.backends`` on the site served at ``url``, beside PyTorch; print the table."""
+    from playwright.sync_api import sync_playwright
+
     model = tp8.load_model("squeezenet1_1", progress=False)
     for _ in range(3):  # oneDNN's first passes are several times slower
         torch_pass_once(model)
@@ -278,15 +251,6 @@ def main() -> int:
     for u, n in sorted(sizes.items(), key=lambda kv: -kv[1]):
         print(f"  {n / 1e6:7.3f} MB  {u[len(url) - 1 :]}")
     return 0
-
-
-def site_playground_site_url(site: Path) -> str:
-    """The public address of a built site (its sitemap's first entry), for the path it is served at."""
-    import re
-
-    text = (site / "sitemap.xml").read_text(encoding="utf-8")
-    match = re.search(r"<loc>([^<]+)</loc>", text)
-    return match.group(1) if match else "/"
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 import pytest
 import yaml
@@ -185,20 +185,6 @@ def html_pages(site: Path) -> list[str]:
             continue
         urls.append(rel[: -len("index.html")] if path.name == "index.html" else rel)
     return urls
-
-
-def site_url_prefix(site: Path) -> tuple[str, str] | None:
-    """(scheme://host, path prefix) of the site's public address, from the home page's canonical link."""
-    match = re.search(
-        r"""<link\s[^>]*rel=["']?canonical["']?[^>]*href=["']([^"']+)["']""",
-        (site / "index.html").read_text(encoding="utf-8", errors="replace"),
-    )
-    if not match:
-        return None
-    parts = urlsplit(match.group(1))
-    if not parts.netloc:
-        return None
-    return f"{parts.scheme}://{parts.netloc}", parts.path if parts.path.endswith("/") else parts.path + "/"
 
 
 def slug(url: str) -> str:

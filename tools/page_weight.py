@@ -16,13 +16,13 @@ tests (``tests/e2e/test_reader.py``) measure with :func:`visit`, so the two agre
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import sys
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from site_server import serving
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 #: Scroll down as a reader does (lazy images load as they come near), then load whatever is left
@@ -44,11 +44,6 @@ async () => {
 }
 """
 FIGURES = "/assets/figures/"
-
-
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 def pages(site: Path) -> list[str]:
@@ -108,12 +103,9 @@ def describe_heaviest(largest: list) -> str:
 def measure(site: Path) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    root = f"http://127.0.0.1:{server.server_address[1]}/"
     rows = []
     chromium = os.environ.get("TP8_CHROMIUM", "").strip() or "/usr/bin/chromium"
-    with sync_playwright() as pw:
+    with serving(site) as root, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=ARGS)
         for url in pages(site):
             row = {"page": "/" + url}
@@ -128,7 +120,6 @@ def measure(site: Path) -> list[dict]:
                     row.update(read=facts["bytes"], **{k: v for k, v in facts.items() if k != "bytes"})
             rows.append(row)
         browser.close()
-    server.shutdown()
     return rows
 
 

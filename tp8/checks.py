@@ -949,24 +949,44 @@ def saliency(fn: Callable, model: Classifier | None = None, *, photo: str = "che
             error=error,
             shape_hint=_saliency_shape_hint,
         )
+
+        def positive(case: _Case, hint: str) -> None:
+            if float(case.value.min()) < 0:
+                text = "la carte a des valeurs négatives ; une carte de saillance est une valeur absolue, ≥ 0."
+                report.add("properties", False, text, case.label)
+            else:
+                report.add("properties", True, "la carte est positive ou nulle partout.", case.label, key="positive")
+            if case.small:
+                _passes_note(report, case, case.args[0].shape[0])
+
         if implemented:
-            _threads_for(True, threads)
-            hint = _guarded(lambda: _diagnose(_SALIENCY_HINTS, cases, distance, 1e-3))
-            for case in cases:
-                if case.value is None:
-                    continue
-                _threads_for(case.small, threads)
-                _report_error(report, case.label, case.abs_err, case.rel_err, case.tolerance, hint)
-                if float(case.value.min()) < 0:
-                    text = "la carte a des valeurs négatives ; une carte de saillance est une valeur absolue, ≥ 0."
-                    report.add("properties", False, text, case.label)
-                else:
-                    report.add(
-                        "properties", True, "la carte est positive ou nulle partout.", case.label, key="positive"
-                    )
-                if case.small:
-                    _passes_note(report, case, case.args[0].shape[0])
+            _compare(report, cases, threads, _SALIENCY_HINTS, distance, 1e-3, positive)
     return report.finish(_scope(real, network, "une vraie photo"))
+
+
+def _compare(
+    report: _Report,
+    cases: list[_Case],
+    threads: int,
+    hints: dict[str, str],
+    distance: Callable[[_Case, str], float],
+    within: float,
+    examine: Callable[[_Case, str], None],
+    *,
+    grey_levels: bool = False,
+) -> str:
+    """Report how far each answered case lies from the reference, with the hint of the usual mistake
+    that reproduces the answers (if one does, :func:`_diagnose`), then ``examine(case, hint)`` the
+    technique's own properties; each case runs on its own thread count. Returns the hint."""
+    _threads_for(True, threads)
+    hint = _guarded(lambda: _diagnose(hints, cases, distance, within))
+    for case in cases:
+        if case.value is None:
+            continue
+        _threads_for(case.small, threads)
+        _report_error(report, case.label, case.abs_err, case.rel_err, case.tolerance, hint, grey_levels=grey_levels)
+        examine(case, hint)
+    return hint
 
 
 def _guarded(compute: Callable[[], str]) -> str:
@@ -1171,18 +1191,15 @@ def fooling(
             error=error,
             form=_off_grid,
         )
+
+        def properties(case: _Case, hint: str) -> None:
+            try:
+                _fooling_properties(report, case, advice=not hint)
+            except Exception as exc:  # never a crash on a student's answer
+                _cannot_examine(report, case.label, exc)
+
         if implemented:
-            _threads_for(True, threads)
-            hint = _guarded(lambda: _diagnose(_FOOLING_HINTS, cases, distance, 0.02))
-            for case in cases:
-                if case.value is None:
-                    continue
-                _threads_for(case.small, threads)
-                _report_error(report, case.label, case.abs_err, case.rel_err, case.tolerance, hint, grey_levels=True)
-                try:
-                    _fooling_properties(report, case, advice=not hint)
-                except Exception as exc:  # never a crash on a student's answer
-                    _cannot_examine(report, case.label, exc)
+            hint = _compare(report, cases, threads, _FOOLING_HINTS, distance, 0.02, properties, grey_levels=True)
             _threads_for(True, threads)
             try:
                 _fooling_behaviour(report, fn, mini, pool, advice=not hint)
@@ -1459,19 +1476,16 @@ def class_visualization_step(
             reference=lambda c: reference_class_visualization_step(c.net, *c.args),
             error=error,
         )
+
+        def step_property(case: _Case, hint: str) -> None:
+            if case.small:
+                try:
+                    _step_property(report, case, advice=not hint)
+                except Exception as exc:  # never a crash on a student's answer
+                    _cannot_examine(report, case.label, exc)
+
         if implemented:
-            _threads_for(True, threads)
-            hint = _guarded(lambda: _diagnose(_STEP_HINTS, cases, distance, 1e-2))
-            for case in cases:
-                if case.value is None:
-                    continue
-                _threads_for(case.small, threads)
-                _report_error(report, case.label, case.abs_err, case.rel_err, case.tolerance, hint)
-                if case.small:
-                    try:
-                        _step_property(report, case, advice=not hint)
-                    except Exception as exc:  # never a crash on a student's answer
-                        _cannot_examine(report, case.label, exc)
+            _compare(report, cases, threads, _STEP_HINTS, distance, 1e-2, step_property)
             _passes_note(report, cases[0], cases[0].args[0].shape[0] if cases[0].args is not None else 0)
     return report.finish(_scope(real, network, "une image de bruit"))
 

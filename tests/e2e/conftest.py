@@ -16,16 +16,16 @@ import functools
 import os
 import shutil
 import sys
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 from urllib.parse import urlsplit
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sitekit
+
+sys.path.insert(0, str(sitekit.ROOT / "tools"))
+import site_server
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -65,74 +65,10 @@ def site(e2e_enabled) -> Path:
     return sitekit.ensure_site()
 
 
-class SiteHandler(SimpleHTTPRequestHandler):
-    """Serves ``site/`` at the path of its public address (``site_url``), as GitHub Pages will.
-
-    Material's instant navigation only follows links listed in ``sitemap.xml``, whose addresses it
-    compares with the page's after copying the page's protocol and host name (not its port) onto
-    them; so the sitemap is served with the local origin in place of the public one, which is what
-    a reader of the published site gets.
-    """
-
-    extensions_map: ClassVar[dict[str, str]] = {
-        **SimpleHTTPRequestHandler.extensions_map,
-        ".js": "text/javascript",
-        ".mjs": "text/javascript",
-        ".json": "application/json",
-        ".svg": "image/svg+xml",
-        ".woff": "font/woff",
-        ".woff2": "font/woff2",
-        ".ipynb": "application/x-ipynb+json",
-    }
-    prefix = "/"  # path of the site's root
-    public_root = ""  # site_url, e.g. https://owner.github.io/repo/
-    local_root = ""  # http://127.0.0.1:PORT/repo/
-
-    def translate_path(self, path):
-        path = urlsplit(path).path
-        if not path.startswith(self.prefix):
-            return str(Path(self.directory) / "__outside_the_site__")
-        return super().translate_path("/" + path[len(self.prefix) :])
-
-    def do_GET(self):
-        if urlsplit(self.path).path == self.prefix + "sitemap.xml" and self.public_root:
-            body = (Path(self.directory) / "sitemap.xml").read_bytes()
-            body = body.replace(self.public_root.encode(), self.local_root.encode())
-            self.send_response(200)
-            self.send_header("Content-Type", "application/xml")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        super().do_GET()
-
-    def log_message(self, format, *args):
-        pass
-
-
-@contextlib.contextmanager
-def _serving(site: Path):
-    """Serve a built site on 127.0.0.1 at the path of its ``site_url``; yields its root URL."""
-    public = sitekit.site_url_prefix(site)
-    handler = type("Handler", (SiteHandler,), {"prefix": public[1] if public else "/"})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
-    server.daemon_threads = True
-    root = f"http://127.0.0.1:{server.server_address[1]}{handler.prefix}"
-    if public:
-        handler.public_root, handler.local_root = "".join(public), root
-    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
-    thread.start()
-    try:
-        yield root
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture(scope="session")
 def base_url(site) -> str:
     """``http://127.0.0.1:PORT/<site_url's path>``, serving ``site/`` for the whole session."""
-    with _serving(site) as root:
+    with site_server.serving(site) as root:
         yield root
 
 
@@ -141,7 +77,7 @@ def serve_site():
     """``serve_site(folder)``: serve another built site (e.g. the playground's small harness) as
     ``base_url`` serves ``site/``, for the rest of the session; returns its root URL."""
     with contextlib.ExitStack() as stack:
-        yield lambda folder: stack.enter_context(_serving(Path(folder)))
+        yield lambda folder: stack.enter_context(site_server.serving(Path(folder)))
 
 
 @pytest.fixture(scope="session")

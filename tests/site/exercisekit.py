@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import html
-import json
 import os
 import re
 import sys
@@ -36,52 +33,11 @@ PARTS = ["partie-1-saillance", "partie-2-adversaires", "partie-3-visualisation"]
 TAG = re.compile(r"<[^>]+>")
 
 
-def _strings(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
-
-
-def readable(path: Path) -> str | None:
-    """What a file of the site says: HTML without its tags (code highlighting splits lines into
-    spans), every string of a JSON file (the search index, notebooks); None for binary files."""
-    raw = path.read_bytes()
-    if b"\0" in raw[:4096]:
-        return None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    parts = [text]
-    if path.suffix in (".json", ".ipynb"):
-        with contextlib.suppress(ValueError):
-            parts.extend(_strings(json.loads(text)))
-    out = []
-    for part in parts:
-        out.append(part)
-        out.append(html.unescape(TAG.sub("", part)))
-    return " ".join(" ".join(out).split())
-
-
 def find_lines(site: Path, lines: list[str]) -> dict[str, list[str]]:
-    """``{line: [files holding it]}`` for the lines found in any file of ``site``."""
-    wanted = {" ".join(line.split()): line for line in lines}
-    found: dict[str, list[str]] = {}
-    for path in sorted(site.rglob("*")):
-        if not path.is_file():
-            continue
-        text = readable(path)
-        if text is None:
-            continue
-        for norm, line in wanted.items():
-            if norm in text:
-                found.setdefault(line, []).append(path.relative_to(site).as_posix())
-    return found
+    """``{line: [files holding it]}`` for the lines found in any file of ``site``, read as the leak
+    test of the answers reads it (:func:`site_exercises.find_leaks`)."""
+    files = sorted(path for path in site.rglob("*") if path.is_file())
+    return site_exercises.find_leaks(lines, files, root=site)
 
 
 def solution_lines(source_text: str) -> list[str]:

@@ -10,11 +10,15 @@ links into this repository on GitHub or Colab must name a file that exists in th
 from __future__ import annotations
 
 import re
+import sys
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from sitekit import ROOT, site_url_prefix
+from sitekit import ROOT
+
+sys.path.insert(0, str(ROOT / "tools"))
+from site_server import public_address  # noqa: E402
 
 LOCAL_ORIGIN = "http://site.invalid"
 ATTRIBUTES = ("href", "src")
@@ -62,7 +66,7 @@ def site_relative(url: str, base: str, public: str | None) -> str | None:
 def test_internal_links_and_anchors_resolve(site, soup):
     # Served as it will be published: at site_url's path (e.g. /tp8/), so that the absolute links of
     # the 404 page resolve too.
-    public = site_url_prefix(site)
+    public = public_address(site)
     path_prefix = public[1] if public else "/"
     base = LOCAL_ORIGIN + path_prefix
     broken, checked = [], 0
