@@ -746,6 +746,21 @@ def test_the_leak_check_reads_notebooks_and_html_as_rendered(tmp_path):
     }
 
 
+def test_a_comparison_is_not_taken_for_a_tag(tmp_path):
+    """``p < 0.9`` in a notebook's code or prose hides nothing up to the next ``>``: the lines are found
+    in the notebook (raw source) as in the HTML (escaped), and real tags and comments still go."""
+    lines = ["while proba[cible] < 0.9:", "x = pas(x)  # p > 0.5 ensuite"]
+    cell = {"cell_type": "code", "source": [lines[0] + "\n", "    " + lines[1] + "\n"]}
+    (tmp_path / "n.ipynb").write_text(json.dumps({"cells": [cell]}))
+    (tmp_path / "p.html").write_text(
+        '<pre><code><span class="k">while</span> proba[cible] &lt; 0.9:<!-- a\ncomment -->\n'
+        "    x = pas(x)  # p &gt; 0.5 ensuite</code></pre>"
+    )
+    found = site_exercises.find_leaks(lines, sorted(tmp_path.iterdir()), tmp_path)
+    assert found == {line: ["n.ipynb", "p.html"] for line in lines}
+    assert site_exercises.normalise_text("a<b et <em>c</em> > d <!-- x -->") == "a<b et c > d"
+
+
 # --- no control characters ---------------------------------------------------------------------------
 
 #: C0 control characters (and DEL) other than the newline: a TAB where "\t" of "\tilde" was meant, a CR.

@@ -425,7 +425,10 @@ def answer_box(question: Question):
 
 # --- the answers as text (what must not leak) -------------------------------------------------------
 
-_MD_TAG = re.compile(r"<[^>]+>")
+#: An HTML tag (a letter, or ``/`` or ``!`` and a letter, right after ``<``) or comment. A ``<`` of a
+#: comparison (``p < 0.9``, ``a<b`` in code or prose) is not one: a looser ``<[^>]+>`` would eat
+#: everything up to the next ``>``, across lines, and hide what lies between.
+_MD_TAG = re.compile(r"<!--.*?-->|<[/!]?[A-Za-z][^<>]*>", re.S)
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|>|#{1,6}\s|\|)")
