@@ -78,7 +78,11 @@ def choose(requested: str, *, cpu_index: str, system: str, machine: str, gpu, an
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--index-url", nargs="?", const="", default="auto", help="auto, pypi (or nothing), or an index URL (default: auto)"
+        "--index-url",
+        nargs="?",
+        const="",
+        default="auto",
+        help="auto, pypi (or nothing), or an index URL (default: auto)",
     )
     parser.add_argument("--cpu-index", default=CPU_INDEX, help="the CPU index that auto tries (default: %(default)s)")
     parser.add_argument("--dry-run", action="store_true", help="say which index, install nothing")
@@ -102,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.index_url.strip() == "auto":
         print(f"tp8: pip could not install torch from {index}; torch comes from PyPI instead", flush=True)
         return 0
-    print(f"tp8: pip could not install torch from TORCH_INDEX={index}; fix it or leave TORCH_INDEX out", file=sys.stderr)
+    print(
+        f"tp8: pip could not install torch from TORCH_INDEX={index}; fix it or leave TORCH_INDEX out", file=sys.stderr
+    )
     return status
 
 
