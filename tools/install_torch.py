@@ -20,6 +20,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -44,9 +45,13 @@ def has_nvidia_gpu() -> bool:
 
 
 def index_answers(url: str, timeout: float = PROBE_TIMEOUT_S) -> bool:
-    """Whether the index serves a torch project page (``<url>/torch/``) within ``timeout`` seconds."""
+    """Whether the index serves a torch project page (``<url>/torch/``) within ``timeout`` seconds; a ``file:``
+    index (a folder, as pip reads it) has a ``torch`` folder."""
+    page = f"{url.rstrip('/')}/torch/"
+    if page.startswith("file:"):
+        return Path(urllib.request.url2pathname(urllib.parse.urlparse(page).path)).is_dir()
     try:
-        with urllib.request.urlopen(f"{url.rstrip('/')}/torch/", timeout=timeout) as answer:
+        with urllib.request.urlopen(page, timeout=timeout) as answer:
             return getattr(answer, "status", 200) == 200
     except (OSError, ValueError):  # URLError, timeouts and refused connections are OSErrors
         return False
