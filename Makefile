@@ -6,8 +6,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.tp8-installed
-# Where torch and torchvision come from (tools/install_torch.py): PyPI's Linux x86_64 build bundles CUDA (about 5 GB
-# in .venv). auto: PyTorch's CPU wheels (TORCH_CPU_INDEX) when no NVIDIA GPU is found and that index answers, else
+# Where torch and torchvision come from (tools/install_torch.py): PyPI's Linux x86_64 build bundles CUDA (4.5 GB of
+# a 6.6 GB .venv). auto: PyTorch's CPU wheels (TORCH_CPU_INDEX) when no NVIDIA GPU is found and that index answers, else
 # PyPI; pypi: PyPI's build; a URL: that index (a CUDA or ROCm one, say).
 TORCH_INDEX ?= auto
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu

@@ -107,6 +107,12 @@ def test_a_folder_is_a_folder_for_one_image_too(inputs, tmp_path, capsys, comman
     assert Path(written).name.startswith(expected)
 
 
+def test_classviz_animate_puts_the_animation_beside_the_png_it_is_given(inputs, tmp_path, capsys):
+    dest = tmp_path / "new" / "fish.png"
+    assert run(inputs, "classviz", "goldfish", "--iterations", "2", "--animate", "-o", str(dest)) == 0
+    assert files(tmp_path) == ["new/fish.png", "new/fish.webp"]
+
+
 def test_the_reported_case_writes_the_file_it_names(inputs, tmp_path, capsys, monkeypatch):
     """`tp8 saliency photo.jpg -o carte.png` created a directory carte.png/ holding photo_saliency.png."""
     monkeypatch.chdir(tmp_path)

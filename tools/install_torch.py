@@ -1,6 +1,6 @@
 """Install torch and torchvision into the running environment before the project (``make install``'s first step).
 
-PyPI's torch for Linux x86_64 bundles CUDA: about 5 GB of libraries in ``.venv`` that a machine without an
+PyPI's torch for Linux x86_64 bundles CUDA: about 4.5 GB of libraries in ``.venv`` that a machine without an
 NVIDIA GPU never uses. PyTorch's CPU index serves the same torch without them. ``--index-url`` chooses:
 
 * ``auto`` (the Makefile's default): the CPU index on Linux x86_64 when no NVIDIA GPU is found and the index
@@ -74,7 +74,7 @@ def choose(requested: str, *, cpu_index: str, system: str, machine: str, gpu, an
         return None, "an NVIDIA GPU is present: torch from PyPI, with CUDA"
     if not answers(cpu_index):
         return None, (
-            f"no NVIDIA GPU, but {cpu_index} does not answer: torch from PyPI, with CUDA (about 5 GB); "
+            f"no NVIDIA GPU, but {cpu_index} does not answer: torch from PyPI, with CUDA (4.5 GB more); "
             "TORCH_INDEX=pypi skips this check"
         )
     return cpu_index, f"no NVIDIA GPU: torch's CPU wheels from {cpu_index} (TORCH_INDEX=pypi for PyPI's CUDA build)"

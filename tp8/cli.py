@@ -12,7 +12,7 @@ Examples::
 
 ``-o`` means the same for every command (:data:`OUTPUT_RULE`): the PNG file when the command writes one
 image, the folder when it writes several; a path ending in ``/`` or naming an existing folder is a folder
-either way, and missing folders are created (and removed again if writing fails). A name that would have
+either way, and missing folders are created (and removed again, when still empty, if writing fails). A name that would have
 meant a folder in earlier versions (``tp8 saliency photo.jpg -o maps``: one image, no ``.png``) is refused
 with the two ways to say it, never written as a file named ``maps``.
 
