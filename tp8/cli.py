@@ -8,7 +8,7 @@ Examples::
     tp8 saliency photo.jpg --method gradcam -o maps/
     tp8 fool photo.jpg --target "great white shark" -o fooled.png
     tp8 classviz tarantula flamingo -o classes/
-    tp8 classviz tarantula --method fourier -o classes/ --animate
+    tp8 classviz tarantula --method fourier -o readable/ --animate
 
 ``-o`` means the same for every command (:data:`OUTPUT_RULE`): the PNG file when the command writes one
 image, the folder when it writes several; a path ending in ``/`` or naming an existing folder is a folder
