@@ -6,8 +6,11 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.tp8-installed
-# Optional package index for torch/torchvision (e.g. PyTorch's CPU wheels), used before the install.
-TORCH_INDEX ?=
+# Where torch and torchvision come from (tools/install_torch.py): PyPI's Linux x86_64 build bundles CUDA (4.5 GB of
+# a 6.6 GB .venv). auto: PyTorch's CPU wheels (TORCH_CPU_INDEX) when no NVIDIA GPU is found and that index answers, else
+# PyPI; pypi: PyPI's build; a URL: that index (a CUDA or ROCm one, say).
+TORCH_INDEX ?= auto
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 
 # Real ImageNet weights for an offline machine: use ../shared/weights when it is there.
 TP8_WEIGHTS_DIR ?= $(abspath $(wildcard ../shared/weights))
@@ -17,7 +20,7 @@ export TP8_WEIGHTS_DIR
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(if $(TORCH_INDEX),$(PY) -m pip install torch torchvision --index-url $(TORCH_INDEX))
+	$(PY) tools/install_torch.py --cpu-index "$(TORCH_CPU_INDEX)" --index-url $(TORCH_INDEX)
 	$(PY) -m pip install -e ".[dev]"
 	@touch $@
 

@@ -74,7 +74,7 @@ def test_each_method_writes_one_png_per_image(workdir, capsys, method, options, 
 )
 def test_bad_options_are_one_line_exit_2_and_write_nothing(workdir, capsys, args, message):
     out = workdir / "never"
-    status = run(workdir, "saliency", str(workdir / "a.png"), "-o", str(out), *args)
+    status = run(workdir, "saliency", str(workdir / "a.png"), "-o", f"{out}/", *args)
     assert status == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("tp8: error: ") and "\n" not in err and "Traceback" not in err

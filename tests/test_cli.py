@@ -97,7 +97,7 @@ def test_classviz_writes_one_png_per_class(workdir, capsys):
         (["predict", "missing.jpg"], "does not exist"),
         (["predict", "notes.txt"], "not an image"),
         (["fool", "a.png", "--target", "tarantual"], "closest: 'tarantula'"),
-        (["classviz", "goldfsh", "-o", "x"], "closest: 'goldfish'"),
+        (["classviz", "goldfsh", "-o", "x/"], "closest: 'goldfish'"),
         (["predict", "a.png", "--model", "vgg-16"], "unknown model"),
         (["predict", "a.png", "--device", "cuda"] if not torch.cuda.is_available() else ["predict", "nope"], ""),
     ],
@@ -163,9 +163,9 @@ def _command(command, workdir, out):
     photo = str(workdir / "a.png")
     return {
         "predict": ["predict", photo],
-        "saliency": ["saliency", photo, "-o", str(out / "maps")],
+        "saliency": ["saliency", photo, "-o", f"{out / 'maps'}/"],
         "fool": ["fool", photo, "--target", "goldfish", "-o", str(out / "x.png"), "--figure", str(out / "f.png")],
-        "classviz": ["classviz", "goldfish", "-o", str(out / "classes" / "nested")],
+        "classviz": ["classviz", "goldfish", "-o", f"{out / 'classes' / 'nested'}/"],
     }[command]
 
 
@@ -264,11 +264,13 @@ def test_help_and_version_still_exit_0(capsys):
 @pytest.mark.parametrize(
     "args",
     [
-        ["classviz", "goldfsh", "-o", "{out}"],  # unknown class, found once the model is loaded
-        ["classviz", "goldfish", "-o", "{out}", "--init", "missing.png", "--iterations", "1"],
-        ["saliency", "missing.png", "-o", "{out}"],
-        ["saliency", "notes.txt", "-o", "{out}"],
-        ["saliency", "a.png", "-o", "{out}", "--target", "tarantual"],
+        ["classviz", "goldfsh", "-o", "{out}/"],  # unknown class, found once the model is loaded
+        ["classviz", "goldfish", "-o", "{out}/", "--init", "missing.png", "--iterations", "1"],
+        ["classviz", "goldfsh", "-o", "{out}/goldfish.png"],
+        ["saliency", "missing.png", "-o", "{out}/"],
+        ["saliency", "notes.txt", "-o", "{out}/map.png"],
+        ["saliency", "a.png", "-o", "{out}/", "--target", "tarantual"],
+        ["fool", "a.png", "--target", "tarantual", "-o", "{out}/x.png", "--figure", "{out}/f/f.png"],
     ],
 )
 def test_no_output_folder_is_left_after_a_failure(workdir, tmp_path, capsys, monkeypatch, args):
@@ -282,7 +284,7 @@ def test_no_output_folder_is_left_after_a_failure(workdir, tmp_path, capsys, mon
 
 def test_an_output_folder_below_a_file_is_refused(workdir, tmp_path, capsys):
     (tmp_path / "file").write_text("x")
-    assert run(workdir, "classviz", "goldfish", "-o", str(tmp_path / "file" / "sub"), "--iterations", "1") == 2
+    assert run(workdir, "classviz", "goldfish", "-o", f"{tmp_path / 'file' / 'sub'}/", "--iterations", "1") == 2
     _assert_one_line_error(capsys, "is a file")
 
 
@@ -293,7 +295,7 @@ def test_a_failed_write_removes_the_folders_it_created(workdir, tmp_path, capsys
         raise tp8.ImageLoadError("disk full")
 
     monkeypatch.setattr(tp8, "save_image", broken)
-    out = tmp_path / "new" / "nested"
+    out = tmp_path / "new" / "nested" / "goldfish.png"
     assert run(workdir, "classviz", "goldfish", "-o", str(out), "--iterations", "1") == 2
     _assert_one_line_error(capsys, "disk full")
     assert list(tmp_path.iterdir()) == []
@@ -334,12 +336,14 @@ def photo(tmp_path_factory):
 DESTINATIONS = {
     "fool -o": ["fool", "{photo}", "--target", "goldfish", "-o", "{bad}/x.png"],
     "fool --figure": ["fool", "{photo}", "--target", "goldfish", "-o", "{ok}/x.png", "--figure", "{bad}/f.png"],
-    "saliency -o new folder": ["saliency", "{photo}", "-o", "{bad}/maps"],
+    "saliency -o new folder": ["saliency", "{photo}", "-o", "{bad}/maps/"],
+    "saliency -o file": ["saliency", "{photo}", "-o", "{bad}/new/map.png"],
     "saliency -o folder": ["saliency", "{photo}", "-o", "{bad}"],
-    "saliency --method ig -o": ["saliency", "{photo}", "--method", "ig", "--steps", "4", "-o", "{bad}/nested/maps"],
-    "classviz -o": ["classviz", "goldfish", "-o", "{bad}/classes"],
+    "saliency --method ig -o": ["saliency", "{photo}", "--method", "ig", "--steps", "4", "-o", "{bad}/nested/maps/"],
+    "classviz -o": ["classviz", "goldfish", "-o", "{bad}/classes/"],
     "classviz --animate -o": ["classviz", "goldfish", "--animate", "-o", "{bad}"],
-    "classviz --method fourier -o": ["classviz", "goldfish", "--method", "fourier", "-o", "{bad}/c"],
+    "classviz --method fourier -o": ["classviz", "goldfish", "--method", "fourier", "-o", "{bad}/c/goldfish.png"],
+    "fool --figure new folder": ["fool", "{photo}", "--target", "goldfish", "--figure", "{bad}/new/f.png"],
 }
 
 
@@ -385,19 +389,22 @@ def test_the_default_destination_next_to_the_image_is_checked_too(tmp_path, phot
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["fool", "{photo}", "--target", "goldfish", "-o", "{tmp}"], "is a directory; -o/--output must name a file"),
-        (["fool", "{photo}", "--target", "goldfish", "-o", "{tmp}/no/x.png"], "does not exist"),
+        (["fool", "{photo}", "--target", "goldfish", "--figure", "{tmp}"], "is a folder; --figure names"),
+        (["fool", "{photo}", "--target", "goldfish", "--figure", "{tmp}/new/"], "is a folder; --figure names"),
         (["fool", "{photo}", "--target", "goldfish", "-o", "{tmp}/x.png", "--figure", "{tmp}/x.png"], "both name"),
-        (["fool", "{photo}", "--target", "goldfish", "--figure", "{tmp}/kept.txt"], "already exists"),
+        (["fool", "{photo}", "--target", "goldfish", "--figure", "{tmp}/kept.png"], "already exists"),
+        (["fool", "{photo}", "--target", "goldfish", "-o", "{tmp}/kept.png"], "already exists"),
+        (["fool", "{photo}", "--target", "goldfish", "-o", "{tmp}/x.jpg"], "writes PNG images; end the name with .png"),
+        (["fool", "{photo}", "--target", "goldfish", "-o", "{tmp}/x"], "names its PNG file (-o x.png)"),
     ],
 )
 def test_bad_output_files_are_refused_before_the_model(tmp_path, photo, capsys, monkeypatch, args, words):
-    (tmp_path / "kept.txt").write_text("kept")
+    (tmp_path / "kept.png").write_text("kept")
     monkeypatch.setattr("tp8.load_model", lambda *a, **k: pytest.fail("model loaded"))
     assert main([*(a.format(photo=photo, tmp=tmp_path) for a in args), "--weights", "None"]) == 2
     _assert_one_line_error(capsys, words)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.txt"]
-    assert (tmp_path / "kept.txt").read_text() == "kept"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.png"]
+    assert (tmp_path / "kept.png").read_text() == "kept"
 
 
 def test_the_reported_proc_case_end_to_end(photo, tmp_path):
@@ -428,7 +435,7 @@ def test_a_disk_error_while_writing_is_one_line(workdir, tmp_path, capsys, monke
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "c" / "goldfish.png"))
 
     monkeypatch.setattr(tp8, "save_image", full)
-    assert run(workdir, "classviz", "goldfish", "-o", str(tmp_path / "c"), "--iterations", "1") == 2
+    assert run(workdir, "classviz", "goldfish", "-o", f"{tmp_path / 'c'}/", "--iterations", "1") == 2
     _assert_one_line_error(capsys, "No space left on device")
     assert list(tmp_path.iterdir()) == []
 

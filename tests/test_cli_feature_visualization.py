@@ -25,7 +25,7 @@ def run(weights, *args):
 def test_fourier_method_writes_a_png_and_an_animation(weights, tmp_path, capsys):
     out = tmp_path / "out"
     status = run(
-        weights, "classviz", "tarantula", "--method", "fourier", "-o", str(out), "--animate", "--iterations", "6"
+        weights, "classviz", "tarantula", "--method", "fourier", "-o", f"{out}/", "--animate", "--iterations", "6"
     )
     assert status == 0
     assert sorted(p.name for p in out.iterdir()) == ["tarantula.png", "tarantula.webp"]
@@ -43,17 +43,17 @@ def test_fourier_method_writes_a_png_and_an_animation(weights, tmp_path, capsys)
 
 def test_the_lab_method_animates_too_and_stays_the_default(weights, tmp_path, capsys):
     out = tmp_path / "lab"
-    assert run(weights, "classviz", "goldfish", "-o", str(out), "--animate", "--iterations", "4") == 0
+    assert run(weights, "classviz", "goldfish", "-o", f"{out}/", "--animate", "--iterations", "4") == 0
     assert Image.open(out / "goldfish.webp").n_frames == 5
     plain = tmp_path / "plain"
-    assert run(weights, "classviz", "goldfish", "-o", str(plain), "--iterations", "4") == 0
+    assert run(weights, "classviz", "goldfish", "-o", f"{plain}/", "--iterations", "4") == 0
     assert sorted(p.name for p in plain.iterdir()) == ["goldfish.png"]  # no animation unless asked
     assert np.array_equal(np.asarray(Image.open(plain / "goldfish.png")), np.asarray(Image.open(out / "goldfish.png")))
 
 
 def test_existing_animation_is_never_overwritten(weights, tmp_path, capsys):
     out = tmp_path / "again"
-    args = ["classviz", "flamingo", "--method", "fourier", "-o", str(out), "--animate", "--iterations", "2"]
+    args = ["classviz", "flamingo", "--method", "fourier", "-o", f"{out}/", "--animate", "--iterations", "2"]
     assert run(weights, *args) == 0
     (out / "flamingo.png").unlink()
     before = (out / "flamingo.webp").read_bytes()
@@ -80,7 +80,7 @@ def test_options_of_the_other_method_are_refused(weights, tmp_path, capsys, monk
 
     monkeypatch.setattr("tp8.load_model", no_model)
     monkeypatch.chdir(tmp_path)
-    assert run(weights, "classviz", "goldfish", "-o", "out", *extra) == 2
+    assert run(weights, "classviz", "goldfish", "-o", "out/", *extra) == 2
     err = capsys.readouterr().err
     assert err.startswith("tp8: error: ") and err.count("\n") == 1 and message in err
     assert list(tmp_path.iterdir()) == []

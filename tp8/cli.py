@@ -3,11 +3,18 @@
 Examples::
 
     tp8 predict photo.jpg
+    tp8 saliency photo.jpg -o map.png
     tp8 saliency photo.jpg other.png -o maps/
     tp8 saliency photo.jpg --method gradcam -o maps/
     tp8 fool photo.jpg --target "great white shark" -o fooled.png
     tp8 classviz tarantula flamingo -o classes/
-    tp8 classviz tarantula --method fourier -o classes/ --animate
+    tp8 classviz tarantula --method fourier -o readable/ --animate
+
+``-o`` means the same for every command (:data:`OUTPUT_RULE`): the PNG file when the command writes one
+image, the folder when it writes several; a path ending in ``/`` or naming an existing folder is a folder
+either way, and missing folders are created (and removed again, when still empty, if writing fails). A name that would have
+meant a folder in earlier versions (``tp8 saliency photo.jpg -o maps``: one image, no ``.png``) is refused
+with the two ways to say it, never written as a file named ``maps``.
 
 Bad input prints one line, ``tp8: error: …``, and exits with status 2, having written and
 created nothing: numbers are checked as the command line is parsed (with the library's own
@@ -40,6 +47,12 @@ from .errors import InputError, Tp8Error
 from .feature_visualization import feature_visualization
 
 EXIT_USAGE = 2
+
+#: ``-o``'s convention, for every command that writes images (``tp8 --help`` prints it).
+OUTPUT_RULE = (
+    "-o PATH: the PNG file when the command writes one image, the folder when it writes several; a PATH ending "
+    "in / or naming an existing folder is a folder either way. Missing folders are created."
+)
 
 
 class CliError(Tp8Error):
@@ -109,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="tp8",
         description="Look inside an ImageNet classifier: predictions, saliency maps, fooling images, class visualisations.",
+        epilog=OUTPUT_RULE,
     )
     parser.add_argument("--version", action="version", version=f"tp8 {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
@@ -129,7 +143,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
     p.add_argument("--target", help="class name or index (default: the predicted class)")
-    p.add_argument("-o", "--output", type=Path, default=Path("."), help="output directory (default: .)")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="with one IMAGE, the PNG to write (e.g. map.png); with several, the folder that receives "
+        "<image>_saliency.png (<image>_<method>.png for the other methods); a PATH ending in / or naming an existing "
+        "folder is a folder either way; missing folders are created (default: those names, in the current folder)",
+    )
     p.add_argument(
         "--method",
         choices=tuple(ATTRIBUTION_METHODS),
@@ -174,8 +195,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("fool", help="write a fooling image classified as --target (Szegedy et al. 2014)")
     p.add_argument("image", type=Path, metavar="IMAGE")
     p.add_argument("--target", required=True, help="class name or index to reach")
-    p.add_argument("-o", "--output", type=Path, help="adversarial PNG (default: <image>_fooled_<target>.png)")
-    p.add_argument("--figure", type=Path, help="also write the original/adversarial/difference figure here")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="the adversarial PNG to write (e.g. fooled.png); a PATH ending in / or naming an existing folder "
+        "receives <image>_fooled_<target>.png; missing folders are created (default: that name, next to the image)",
+    )
+    p.add_argument(
+        "--figure",
+        metavar="FILE",
+        help="also write the original/adversarial/difference figure to this PNG file (missing folders are created)",
+    )
     p.add_argument(
         "--lr",
         type=_number_type(check_number, low=0, low_open=True, hint=_leave_out(fooling_image, "lr")),
@@ -192,7 +223,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("classviz", help="write class visualisations (Simonyan 2014, Yosinski 2015)")
     p.add_argument("classes", nargs="+", metavar="CLASS", help="class names or indices")
-    p.add_argument("-o", "--output", type=Path, default=Path("."), help="output directory (default: .)")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="with one CLASS, the PNG to write (e.g. tarantula.png; --animate puts the .webp beside it); with "
+        "several, the folder that receives <class>.png; a PATH ending in / or naming an existing folder is a "
+        "folder either way; missing folders are created (default: <class>.png in the current folder)",
+    )
     p.add_argument(
         "--iterations",
         type=_number_type(check_count, minimum=1, hint=_leave_out(class_visualization, "num_iterations")),
@@ -233,22 +271,21 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower() or "image"
 
 
-def _free(paths: Sequence[Path], force: bool, *, folder: Path | None = None) -> None:
-    """Fail before any work if an output exists (without --force) or its folder is missing.
+def _free(paths: Sequence[Path], force: bool) -> None:
+    """Fail before any work if an output exists (without --force) or two outputs share a name.
 
-    ``folder``: the output directory, which :func:`_output_dir` creates only when the results are written.
+    Their folders were checked by :func:`_check_destinations`; :func:`_output_dir` creates the missing ones
+    only when the results are written.
     """
     seen = set()
     for path in paths:
         if path in seen:
             raise CliError(f"two outputs would be written to {path}; rename an input")
         seen.add(path)
-        if path.exists() and not force:
-            raise CliError(f"{path} already exists; choose another name or pass --force")
         if path.exists() and path.is_dir():
             raise CliError(f"{path} is a directory")
-        if not path.parent.is_dir() and path.parent != folder:
-            raise CliError(f"output directory {path.parent} does not exist")
+        if path.exists() and not force:
+            raise CliError(f"{path} already exists; choose another name or pass --force")
 
 
 def _probe(folder: Path, option: str, *, create_folder: bool = False) -> None:
@@ -269,26 +306,64 @@ def _probe(folder: Path, option: str, *, create_folder: bool = False) -> None:
         ) from None
 
 
-def _check_out_dir(path: Path, option: str = "--output") -> Path:
-    """Refuse an ``--output`` folder that cannot be created or written into, without creating anything."""
+def _check_out_dir(path: Path, option: str = "-o/--output") -> Path:
+    """Refuse an output folder that cannot be created or written into, without creating anything."""
     if path.exists() and not path.is_dir():
-        raise CliError(f"{path} is a file; --output must be a directory here")
+        raise CliError(f"{path} is a file; {option} needs a folder there")
     existing = next(p for p in (path, *path.parents) if p.exists())  # relative paths end at "."
     if not existing.is_dir():
-        raise CliError(f"{existing} is a file: --output {path} cannot be created below it")
+        raise CliError(f"{existing} is a file: the folder {path} of {option} cannot be created below it")
     _probe(existing, option, create_folder=existing != path)
     return path
 
 
 def _check_out_file(path: Path, force: bool, option: str) -> None:
-    """Refuse an output file that exists (without --force), is a folder, or whose folder is missing or read-only."""
+    """Refuse an output file that is not a .png, exists (without --force), is a folder, or whose folder cannot be
+    created or written into."""
     if path.is_dir():
         raise CliError(f"{path} is a directory; {option} must name a file")
+    if path.suffix.lower() != ".png":
+        raise CliError(f"{option} {path}: tp8 writes PNG images; end the name with .png")
     if path.exists() and not force:
         raise CliError(f"{path} already exists; choose another name or pass --force")
-    if not path.parent.is_dir():
-        raise CliError(f"output directory {path.parent} does not exist")
-    _probe(path.parent, option)
+    _check_out_dir(path.parent, option)
+
+
+#: Image formats tp8 does not write: ``-o photo.jpg`` is a wrong format, not a folder's name.
+_OTHER_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff")
+
+
+def _is_folder(text: str) -> bool:
+    """``-o``'s text names a folder: it ends with a path separator, or such a folder exists."""
+    return text.endswith(("/", os.sep)) or Path(text).is_dir()
+
+
+def _output(text: str | None, count: int, default: Path, what: str) -> tuple[Path, Path | None]:
+    """``-o``'s meaning for a command that writes ``count`` images (:data:`OUTPUT_RULE`): ``(folder, file)``,
+    ``file`` set when ``-o`` names the one PNG to write, else ``None`` (each image gets its own name in
+    ``folder``). ``default``: the folder without ``-o``; ``what``: the images, for the messages ("map")."""
+    if text is None:
+        return default, None
+    if not text:
+        raise CliError("-o/--output is empty; give a PNG file or a folder")
+    path = Path(text)
+    if _is_folder(text):
+        return path, None
+    if count == 1:
+        if path.suffix.lower() in _OTHER_IMAGE_SUFFIXES:
+            raise CliError(f"-o {text}: tp8 writes PNG images; end the name with .png")
+        if path.suffix.lower() != ".png":
+            raise CliError(
+                f"-o {text}: one {what} is written, so -o names its PNG file (-o {path.name}.png); to write it "
+                f"into the folder {text}, end the name with a slash (-o {text}/). -o named a folder in earlier "
+                "versions of tp8"
+            )
+        return path.parent, path
+    if path.exists():
+        raise CliError(f"{text} is a file; {count} {what}s are written, so -o names a folder")
+    if path.suffix.lower() == ".png":
+        raise CliError(f"-o {text} names a PNG file, but {count} {what}s are written: give a folder (-o {path.stem}/)")
+    return path, None
 
 
 def _check_destinations(args: argparse.Namespace) -> None:
@@ -297,17 +372,22 @@ def _check_destinations(args: argparse.Namespace) -> None:
     File names that depend on the class names (``fool`` without ``-o``, ``classviz``) are checked for
     existence once the model is there, still before any computation.
     """
-    if args.command in ("saliency", "classviz"):
-        _check_out_dir(args.output)
-    elif args.command == "fool":
-        if args.output is not None:
-            _check_out_file(args.output, args.force, "-o/--output")
-        elif args.image.exists():  # the default, next to the image (a missing image is reported as such)
-            _probe(args.image.parent, "-o/--output (the default writes next to the image)")
-        if args.figure is not None:
-            if args.output is not None and args.figure.resolve() == args.output.resolve():
-                raise CliError(f"-o and --figure both name {args.figure}; give them different names")
-            _check_out_file(args.figure, args.force, "--figure")
+    if args.command == "predict":
+        return
+    folder, file = args.destination
+    if file is not None:
+        _check_out_file(file, args.force, "-o/--output")
+    elif args.command != "fool" or args.output is not None:
+        _check_out_dir(folder)
+    elif args.image.exists():  # the default, next to the image (a missing image is reported as such)
+        _probe(args.image.parent, "-o/--output (the default writes next to the image)")
+    if args.command == "fool" and args.figure is not None:
+        figure = Path(args.figure)
+        if _is_folder(args.figure):
+            raise CliError(f"{args.figure} is a folder; --figure names the figure's PNG file")
+        if file is not None and figure.resolve() == file.resolve():
+            raise CliError(f"-o and --figure both name {args.figure}; give them different names")
+        _check_out_file(figure, args.force, "--figure")
 
 
 @contextlib.contextmanager
@@ -331,7 +411,6 @@ def _output_dir(path: Path) -> Iterator[Path]:
 def _save_figure(fig, path: Path, force: bool) -> None:
     import matplotlib.pyplot as plt
 
-    _free([path], force)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
         fig.savefig(tmp, format="png", dpi=110, facecolor="white")
@@ -386,6 +465,11 @@ def _run(args: argparse.Namespace) -> int:
         )
     if args.command == "saliency":
         _check_method_options(args)
+        args.destination = _output(args.output, len(args.images), Path("."), "map")
+    elif args.command == "classviz":
+        args.destination = _output(args.output, len(args.classes), Path("."), "class image")
+    elif args.command == "fool":
+        args.destination = _output(args.output, 1, args.image.parent, "adversarial image")
     _check_destinations(args)
     weights = None if args.weights in ("none", "None") else args.weights
     model = tp8.load_model(args.model, weights=weights, device=args.device, progress=progress)
@@ -399,10 +483,10 @@ def _run(args: argparse.Namespace) -> int:
         return 0
 
     if args.command == "saliency":
-        out = _check_out_dir(args.output)
+        out, file = args.destination
         suffix = "saliency" if args.method == "gradient" else args.method
-        targets = [out / f"{p.stem}_{suffix}.png" for p in args.images]
-        _free(targets, args.force, folder=out)
+        targets = [file] if file is not None else [out / f"{p.stem}_{suffix}.png" for p in args.images]
+        _free(targets, args.force)
         images = tp8.load_images(args.images)
         target = None if args.target is None else model.class_index(args.target)
         result = tp8.attribution.attribute(args.method, model, images, target, **_method_options(args, progress))
@@ -423,16 +507,20 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command == "fool":
         target = model.class_index(args.target)
-        dest = args.output or args.image.with_name(f"{args.image.stem}_fooled_{_slug(model.categories[target])}.png")
-        outputs = [dest] + ([args.figure] if args.figure else [])
+        out, file = args.destination
+        dest = file or out / f"{args.image.stem}_fooled_{_slug(model.categories[target])}.png"
+        figure = None if args.figure is None else Path(args.figure)
+        outputs = [dest] + ([figure] if figure else [])
         _free(outputs, args.force)
         image = tp8.load_image(args.image)
         kwargs = {k: v for k, v in (("lr", args.lr), ("max_iter", args.max_iter)) if v is not None}
         result = tp8.fooling_image(model, image, target, progress=progress, **kwargs)
         row = result.rows(model)[0]
-        tp8.save_image(result.images[0], dest, force=args.force)
-        if args.figure:
-            _save_figure(tp8.plot_attack(result, model), args.figure, args.force)
+        with _output_dir(dest.parent):
+            tp8.save_image(result.images[0], dest, force=args.force)
+        if figure:
+            with _output_dir(figure.parent):
+                _save_figure(tp8.plot_attack(result, model), figure, args.force)
         status = "fooled" if row["success"] else "NOT fooled"
         print(
             f"{status}: {row['original']} → {row['predicted']} (target {row['target']}, p = {row['target prob']:.2%}) "
@@ -442,11 +530,11 @@ def _run(args: argparse.Namespace) -> int:
         return 0 if row["success"] else 1
 
     if args.command == "classviz":
-        out = _check_out_dir(args.output)
+        out, file = args.destination
         indices = [model.class_index(c) for c in args.classes]
-        dests = [out / f"{_slug(model.categories[i])}.png" for i in indices]
+        dests = [file] if file is not None else [out / f"{_slug(model.categories[i])}.png" for i in indices]
         animations = [dest.with_suffix(".webp") for dest in dests] if args.animate else []
-        _free(dests + animations, args.force, folder=out)
+        _free(dests + animations, args.force)
         kwargs = {
             k: v
             for k, v in (("num_iterations", args.iterations), ("lr", args.lr), ("l2_reg", args.l2_reg))
