@@ -2,8 +2,9 @@
 
 * :func:`load_image` reads a file, a PIL image or a NumPy array of any mode and applies
   torchvision's evaluation transform (resize the short side to 256, centre-crop 224).
-* :func:`sample_images` returns open-licence photos that ship inside scikit-image,
-  scikit-learn and matplotlib (the course never shows ImageNet photos).
+* :func:`sample_images` returns the course's photos by name: open-licence photos that ship
+  inside scikit-image, scikit-learn and matplotlib, and a course's own (:mod:`tp8.photos`);
+  the course never shows ImageNet photos.
 * :func:`to_numpy` turns tensors back into arrays for display, without any rescaling, so an
   adversarial perturbation is shown at its true size.
 """
@@ -251,77 +252,72 @@ def save_image(image: Tensor | np.ndarray, path: str | os.PathLike, *, force: bo
 
 @dataclass(frozen=True)
 class SampleImage:
-    """An open-licence photo bundled in a Python package."""
+    """A photo of the course: bundled with tp8, or in the course's photo folder (:mod:`tp8.photos`)."""
 
     name: str
     image: Tensor  #: ``(3, 224, 224)`` in [0, 1], after the evaluation transform
     licence: str
     source: str
     imagenet_class: str | None  #: the ImageNet class it shows, where one fits
+    title: str = ""  #: what it shows
+    author: str = ""
 
     def __repr__(self) -> str:
         return f"SampleImage({self.name!r}, class={self.imagenet_class!r}, licence={self.licence!r})"
 
 
-def _skimage(name: str):
-    from skimage import data
+def _bundled(loader: str):
+    package, arg = loader.split(":", 1)
+    if package == "skimage":
+        from skimage import data
 
-    if name == "motorcycle":
-        return data.stereo_motorcycle()[0]
-    return getattr(data, name)()
+        return data.stereo_motorcycle()[0] if arg == "motorcycle" else getattr(data, arg)()
+    if package == "sklearn":
+        from sklearn.datasets import load_sample_image
 
-
-def _sklearn(name: str):
-    from sklearn.datasets import load_sample_image
-
-    return load_sample_image(f"{name}.jpg")
-
-
-def _matplotlib(name: str):
+        return load_sample_image(f"{arg}.jpg")
     import matplotlib.cbook
 
-    with matplotlib.cbook.get_sample_data(name) as f:
+    with matplotlib.cbook.get_sample_data(arg) as f:
         return Image.open(f).convert("RGB")
 
 
-# name → (loader, argument, licence, where it comes from, ImageNet class it shows)
-_SAMPLES: dict[str, tuple] = {
-    "chelsea": (_skimage, "chelsea", "public domain", "scikit-image data.chelsea (Stefan van der Walt)", "tabby"),
-    "coffee": (_skimage, "coffee", "CC0", "scikit-image data.coffee (Rachel Michetti)", "espresso"),
-    "astronaut": (_skimage, "astronaut", "public domain", "scikit-image data.astronaut (NASA, Eileen Collins)", None),
-    "rocket": (_skimage, "rocket", "public domain", "scikit-image data.rocket (SpaceX, Falcon 9)", None),
-    "motorcycle": (_skimage, "motorcycle", "CC0", "scikit-image data.stereo_motorcycle (Middlebury)", None),
-    "china": (_sklearn, "china", "CC BY 2.0", "scikit-learn load_sample_image('china.jpg')", None),
-    "flower": (_sklearn, "flower", "CC BY 2.0", "scikit-learn load_sample_image('flower.jpg')", None),
-    "grace_hopper": (
-        _matplotlib,
-        "grace_hopper.jpg",
-        "public domain",
-        "matplotlib sample data (US Navy)",
-        "military uniform",
-    ),
-}
-
-
 def sample_images(names: Sequence[str] | None = None) -> list[SampleImage]:
-    """Open-licence photos bundled in scikit-image, scikit-learn and matplotlib.
+    """The course's photos, by name: the open-licence ones bundled with tp8, and the course's own.
+
+    The bundled photos ship inside scikit-image, scikit-learn and matplotlib, so they load anywhere
+    tp8 is installed. A course adds its own in its photo folder, each with its credit
+    (``docs/photos/<name>.jpg`` and ``<name>.toml``; :mod:`tp8.photos` says where the folder is
+    found, on Colab too).
 
     Args:
-        names: which ones (default: all of ``chelsea``, ``coffee``, ``astronaut``, ``rocket``,
-            ``motorcycle``, ``china``, ``flower``, ``grace_hopper``).
+        names: which ones (default: the eight bundled photos, ``chelsea``, ``coffee``,
+            ``astronaut``, ``rocket``, ``motorcycle``, ``china``, ``flower``, ``grace_hopper``).
 
     Returns:
-        :class:`SampleImage` records with the transformed image, its licence, its source and
-        the ImageNet class it shows (``None`` where no single class fits).
+        :class:`SampleImage` records with the transformed image, its licence, its source, its title
+        and the ImageNet class it shows (``None`` where no single class fits).
+
+    Raises:
+        InputError: a name that is neither bundled nor in the course's photo folder.
+        tp8.photos.PhotoError: a course photo whose credit lacks a title, licence or source.
     """
-    chosen = list(_SAMPLES) if names is None else list(names)
-    unknown = [n for n in chosen if n not in _SAMPLES]
-    if unknown:
-        raise InputError(f"unknown sample image(s) {unknown}; choose among {list(_SAMPLES)}")
+    from . import photos
+
+    if isinstance(names, str):
+        raise InputError(f"sample_images takes a list of names, e.g. [{names!r}], not a string")
+    bundled = photos.bundled_credits()
+    chosen = list(bundled) if names is None else list(names)
     out = []
     for n in chosen:
-        loader, arg, licence, source, cls = _SAMPLES[n]
-        raw = loader(arg)
-        image = load_image(raw if isinstance(raw, (np.ndarray, Image.Image)) else np.asarray(raw))
-        out.append(SampleImage(n, image, licence, source, cls))
+        if n in bundled:
+            credit = bundled[n]
+            raw = _bundled(credit.loader)
+            image = load_image(raw if isinstance(raw, (np.ndarray, Image.Image)) else np.asarray(raw))
+        else:
+            credit, path = photos.course_photo(n)
+            image = load_image(path)
+        out.append(
+            SampleImage(n, image, credit.licence, credit.source, credit.imagenet_class, credit.title, credit.author)
+        )
     return out
