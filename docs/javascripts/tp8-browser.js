@@ -45,8 +45,9 @@
  * slower); the result is the same up to float32 rounding. Agreement: the forward pass of a gradient is
  * the fused kernel of the predictions (see `buildConv`), and the max-poolings send their gradient to
  * the first maximum of each window, as PyTorch does. Measured on 298 ImageNet photos the course
- * never uses: the maps correlate with `tp8`'s at 0.9998 or more (with `tp8` given the same exported
- * weights, at 0.99993 or more: the rest is the weights' float16 rounding, see `tools/site_playground.py`).
+ * never uses, the maps correlate with `tp8`'s at 0.9998 or more; with those of `tp8` running the
+ * exported weights themselves, at 0.99993 or more: most of the gap is the float16 storage of the
+ * later layers' weights (see `tools/site_playground.py`), the rest float32 rounding.
  */
 
 /**
