@@ -77,7 +77,7 @@ async (repeat) => {
 TECHNIQUES_JS = """
 async ([repeat, vizSteps]) => {
   const tp8 = window.__tp8, net = window.__net;
-  const { image } = await tp8.loadImage(new URL("reseau/photos/chelsea.png", location.href).href);
+  const { image } = await tp8.loadImage(net.info.photos.find((p) => p.name === "chelsea").frame);
   const saliency = [];
   for (let i = 0; i < repeat; i++) {
     const t0 = performance.now();

@@ -25,6 +25,7 @@ import tp8
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
+import site_layout  # noqa: E402
 import site_playground  # noqa: E402
 
 #: The browser is held to 1e-3 of the largest |logit|; the weights' rounding may take a quarter of it.
@@ -42,9 +43,9 @@ def exported(tmp_path_factory, squeezenet):
 def read_weights(folder: Path, manifest: dict) -> dict[str, torch.Tensor]:
     """The exported tensors, back in PyTorch's layout (OIHW filters)."""
     data = (folder / manifest["weights"]["file"]).read_bytes()
-    dtype = {"float16": "<f2", "float32": "<f4"}[manifest["weights"]["dtype"]]
     out = {}
     for entry in manifest["tensors"]:
+        dtype = {"float16": "<f2", "float32": "<f4"}[entry["dtype"]]
         values = np.frombuffer(data, dtype=dtype, count=entry["length"], offset=entry["offset"]).astype(np.float32)
         tensor = torch.from_numpy(values.copy()).reshape(entry["shape"])
         out[entry["name"]] = tensor.permute(3, 2, 0, 1).contiguous() if tensor.ndim == 4 else tensor
@@ -84,15 +85,23 @@ def test_the_weights_file_is_tp8s_network(exported, exported_model, squeezenet, 
     assert manifest["weights"]["float16Error"]["saliencyCorrelation"] == pytest.approx(worst, abs=1e-6)
 
 
-def test_float16_is_chosen_when_its_error_is_small(exported):
+def test_float16_is_chosen_but_for_the_first_layers(exported):
     _folder, manifest = exported
     weights = manifest["weights"]
     measured = weights["float16Error"]
     assert measured["sameTop5"] and measured["relativeLogitError"] <= BOUND
     assert measured["saliencyCorrelation"] >= site_playground.MIN_SALIENCY_CORRELATION
-    assert weights["dtype"] == "float16"
-    assert weights["file"].endswith(".f16.bin") and weights["sha256"] in weights["file"]
-    assert weights["byteLength"] < 2 * weights["parameters"] + 8 * len(manifest["tensors"])
+    full = {entry["name"] for entry in manifest["tensors"] if entry["dtype"] == "float32"}
+    # The layers before the second max-pooling: conv1, fire2, fire3 (torchvision's features 0, 3, 4).
+    assert full == site_playground.float32_tensors(manifest["graph"])
+    assert {name.split(".")[1] for name in full} == {"0", "3", "4"}
+    assert {entry["dtype"] for entry in manifest["tensors"]} == {"float16", "float32"}
+    assert weights["file"].endswith(".f16f32.bin") and weights["sha256"] in weights["file"]
+    counts = {d: sum(e["length"] for e in manifest["tensors"] if e["dtype"] == d) for d in ("float16", "float32")}
+    assert counts["float32"] < 0.03 * weights["parameters"]
+    assert weights["byteLength"] < 2 * counts["float16"] + 4 * counts["float32"] + 8 * len(manifest["tensors"])
+    assert site_playground.precision_text(manifest) == "float16, et float32 pour les trois premières couches"
+    assert "float16, et float32 pour les trois premières couches" in manifest["summary"]
 
 
 def test_manifest_describes_squeezenet(exported, squeezenet):
@@ -152,7 +161,8 @@ def test_photo_frames_hold_tp8s_pixels(exported):
         assert torch.equal(centre, loaded)
         with Image.open(folder / photo["thumbnail"]) as thumb:
             assert thumb.format == "JPEG" and thumb.size == (site_playground.THUMBNAIL,) * 2
-        assert photo["caption"] and photo["licence"] and photo["source"]
+        assert set(photo["caption"]) == {"fr", "en"} and all(photo["caption"].values())
+        assert photo["licence"] and photo["source"]
 
 
 def test_cache_key_follows_the_weights(monkeypatch, tmp_path):
@@ -174,7 +184,8 @@ def test_the_page_uses_only_known_placeholders(exported):
     values = site_playground.placeholders(manifest, {"tf.es2017.min.js": 1_100_000})
     assert used and used <= set(values), used - set(values)
     assert "[[" not in site_playground._PLACEHOLDER.sub(lambda m: values[m.group(1)], page)
-    assert values["weights_dtype"] == "float16" and values["weights_mb"] == "2,5"
+    assert values["weights_dtype"] == "float16, et float32 pour les trois premières couches"
+    assert values["weights_mb"] == "2,5"
 
 
 def test_mkdocs_declares_the_hook_and_the_page():
@@ -198,7 +209,7 @@ def test_tensorflow_js_is_vendored_like_mathjax():
     module = (ROOT / "docs" / "javascripts" / "tp8-browser.js").read_text(encoding="utf-8")
     for name in ("tf.es2017.min.js", "tf-backend-wasm.es2017.min.js"):
         assert f'"{name}"' in module, f"tp8-browser.js does not load {name}"
-    assert '"../assets/vendor/tfjs/"' in module and "../essayer/reseau/manifest.json" in module
+    assert site_layout.layout()["tfjs"] == site_assets.SITE_PREFIX + "/" + site_assets.TFJS_DIR + "/"
 
 
 def test_the_external_request_check_reads_the_sites_scripts(tmp_path):
@@ -227,3 +238,100 @@ def test_manifest_is_compact_json(exported):
     raw = (folder / site_playground.MANIFEST).read_bytes()
     assert len(raw) < 60_000
     json.loads(raw)
+
+
+# --- photos outside the course ----------------------------------------------------------------------
+
+
+def synthetic_images() -> list[tuple[str, torch.Tensor]]:
+    """Images of flat colours, whose equal pixels give the max-poolings and the ReLUs exact ties to
+    break (as PyTorch breaks them, the browser must): shapes on a white or saturated background, a
+    posterised gradient, a checkerboard. Made here, seeded: nothing an instructor chooses."""
+    rng = np.random.default_rng(8)
+    y, x = np.mgrid[0:224, 0:224] / 223
+    out = []
+    white = np.ones((224, 224, 3))
+    white[(x - 0.5) ** 2 + (y - 0.55) ** 2 < 0.08] = [0.85, 0.1, 0.1]
+    white[(np.abs(x - 0.3) < 0.1) & (np.abs(y - 0.25) < 0.12)] = [0.1, 0.2, 0.8]
+    out.append(("synthetic-shapes-on-white", white))
+    out.append(("synthetic-posterised", np.floor(np.stack([x, y, 1 - x], -1) * 4) / 4))
+    checker = ((np.floor(x * 28) + np.floor(y * 28)) % 2)[..., None] * np.array([1.0, 0.9, 0.2])
+    out.append(("synthetic-checkerboard", checker))
+    sky = np.where((y < 0.6 + 0.05 * np.sin(9 * x))[..., None], [1.0, 1.0, 1.0], [0.25, 0.2, 0.1])
+    out.append(("synthetic-saturated-sky", sky + (rng.random((224, 224, 1)) < 0.01) * 0.5))
+    return [
+        (name, tp8.images.quantize(torch.tensor(np.clip(a, 0, 1), dtype=torch.float32).permute(2, 0, 1)))
+        for name, a in out
+    ]
+
+
+def correlations(model_a, model_b, images: torch.Tensor, batch_size: int = 16) -> np.ndarray:
+    maps_a = tp8.saliency_map(model_a, images, batch_size=batch_size)
+    maps_b = tp8.saliency_map(model_b, images, batch_size=batch_size)
+    return np.array([np.corrcoef(a.flatten().numpy(), b.flatten().numpy())[0, 1] for a, b in zip(maps_a, maps_b)])
+
+
+def test_exported_weights_keep_the_maps_of_images_full_of_ties(exported_model, squeezenet):
+    names, images = zip(*synthetic_images())
+    r = correlations(squeezenet, exported_model, torch.stack(images))
+    low = {n: round(float(v), 5) for n, v in zip(names, r) if v < site_playground.MIN_SALIENCY_CORRELATION}
+    assert not low, f"saliency correlation with the exported weights below the bound: {low}"
+
+
+def test_exported_weights_keep_the_maps_of_photos_outside_the_course(exported_model, squeezenet, imagenet_val):
+    """Every labelled ImageNet photo at hand (up to 300: the course uses none of them): the exported
+    weights' saliency maps correlate with the float32 weights' at the bound the browser is held to.
+    With float16 everywhere, two of the 300 local photos fell below it (0.9986 and 0.9989)."""
+    paths = imagenet_val[0][:300]
+    images = torch.stack([tp8.images.quantize(tp8.load_image(p)) for p in paths])
+    r = correlations(squeezenet, exported_model, images)
+    print(f"\n[export] {len(paths)} ImageNet photos: saliency r with the exported weights ≥ {r.min():.5f}")
+    low = {p.name: round(float(v), 5) for p, v in zip(paths, r) if v < site_playground.MIN_SALIENCY_CORRELATION}
+    assert not low, f"{len(low)} of {len(paths)} photos below {site_playground.MIN_SALIENCY_CORRELATION}: {low}"
+
+
+# --- the site's layout --------------------------------------------------------------------------------
+
+
+def test_the_site_layout_has_one_source():
+    """Where the network and TensorFlow.js are served is written once, in the browser module; the
+    build reads it there, and neither the module's code nor the build's spells a path of its own."""
+    import site_assets
+
+    layout = site_layout.layout()
+    assert layout["network"] == site_playground.SITE_DIR + "/" and layout["manifest"] == site_playground.MANIFEST
+    assert layout["vendor"] == site_assets.SITE_PREFIX + "/"
+    assert f"{site_assets.SITE_PREFIX}/{site_assets.TFJS_DIR}/" == layout["tfjs"]
+    assert f"{site_assets.SCRIPTS_DIR}/tp8-browser.js" == layout["module"]
+    module = site_layout.MODULE.read_text(encoding="utf-8")
+    block = re.search(r"// tp8-site-layout:begin.*?// tp8-site-layout:end", module, re.S).group(0)
+    code = re.sub(r"//[^\n]*", "", re.sub(r"/\*.*?\*/", "", module.replace(block, ""), flags=re.S))
+    tools = [(ROOT / "tools" / f).read_text(encoding="utf-8") for f in ("site_playground.py", "site_assets.py")]
+    for key in ("network", "vendor", "tfjs"):
+        path = layout[key].rstrip("/")
+        assert path not in code, f"tp8-browser.js's code spells {path!r} outside SITE_LAYOUT"
+        for source in tools:
+            assert f'"{path}' not in source and f"'{path}" not in source, f"a tool spells {path!r} itself"
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ("const x = 1;", "expected one SITE_LAYOUT block"),
+        ("// tp8-site-layout:begin\n{'module': 1}\n// tp8-site-layout:end", "not strict JSON"),
+        ('// tp8-site-layout:begin\n{"module": "a.js"}\n// tp8-site-layout:end', "exactly the keys"),
+        (
+            '// tp8-site-layout:begin\n{"module": "j/m.js", "network": "/n/", "manifest": "m.json", "vendor": "v/",'
+            ' "tfjs": "v/t/"}\n// tp8-site-layout:end',
+            "relative path inside the site",
+        ),
+        (
+            '// tp8-site-layout:begin\n{"module": "j/m.js", "network": "n/", "manifest": "m.json", "vendor": "v/",'
+            ' "tfjs": "t/"}\n// tp8-site-layout:end',
+            "inside SITE_LAYOUT['vendor']",
+        ),
+    ],
+)
+def test_a_broken_layout_is_told(text, complaint):
+    with pytest.raises(site_layout.LayoutError, match=re.escape(complaint)):
+        site_layout.parse(text)

@@ -24,6 +24,7 @@ import contextlib
 import hashlib
 import json
 import os
+import posixpath
 import re
 import shutil
 import subprocess
@@ -31,6 +32,8 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
+
+import site_layout
 
 #: npm packages: key -> (name, exact version, npm integrity of the tarball).
 PACKAGES: dict[str, tuple[str, str, str]] = {
@@ -102,11 +105,10 @@ TFJS_FILES = {
     ("tfjs-backend-wasm", "dist/tfjs-backend-wasm-simd.wasm"): "tfjs-backend-wasm-simd.wasm",
     ("tfjs-backend-wasm", "dist/tfjs-backend-wasm-threaded-simd.wasm"): "tfjs-backend-wasm-threaded-simd.wasm",
 }
-#: Where TensorFlow.js lands inside the site (``docs/javascripts/tp8-browser.js`` looks there).
-TFJS_DIR = "tfjs"
-
-#: Where the assets land inside the site.
-SITE_PREFIX = "assets/vendor"
+#: Where the assets land inside the site, and TensorFlow.js inside them: the browser module's layout
+#: (``site_layout``), so that ``docs/javascripts/tp8-browser.js`` finds TensorFlow.js where it is.
+SITE_PREFIX = site_layout.folder("vendor")
+TFJS_DIR = site_layout.layout()["tfjs"].removeprefix(site_layout.layout()["vendor"]).rstrip("/")
 _STAMP = ".tp8-vendor.json"
 
 
@@ -330,8 +332,8 @@ _SCRIPT_PATTERNS = [
     re.compile(r"""\.(?:src|href)\s*=\s*["'`](""" + _EXTERNAL + ")"),
     re.compile(r"""\bnew\s+URL\s*\(\s*["'`](""" + _EXTERNAL + ")"),
 ]
-#: Where the site's own scripts are.
-SCRIPTS_DIR = "javascripts"
+#: Where the site's own scripts are (the browser module's folder).
+SCRIPTS_DIR = posixpath.dirname(site_layout.layout()["module"])
 
 
 def external_requests(site_dir: Path) -> list[tuple[str, str]]:

@@ -6,7 +6,8 @@
 // on the first click on an "Ouvrir"/"Essayer" button), never before. The computation itself lives in
 // that module; this file is the interface: technique, photo (the course's, a file, a drop, the
 // camera), class (with suggestions), run / stop, progress, results with their alternative text,
-// top-5, lossless PNG download.
+// top-5, lossless PNG download. What it shows of the network comes from the module's `net.info`,
+// its images from the module's helpers; its sentences from STRINGS, in the page's language.
 (function () {
   "use strict";
 
@@ -16,41 +17,238 @@
 
   const script = document.currentScript;
   const MODULE_URL = new URL("tp8-browser.js", (script && script.src) || window.location.href).href;
-  const TECHNIQUES = {
-    saillance: {
-      label: "Carte de saillance",
-      classLabel: "Classe à expliquer",
-      classHint: "Laissez vide pour la classe que le réseau prédit.",
-      run: "Calculer la carte",
-      photo: true,
-      defaultClass: "",
+
+  // Every sentence the panel shows, by language (the page's <html lang>; French by default). An
+  // entry is a string or a function of the values it states; both languages have the same keys.
+  // The module's own messages (errors, loading) come from its table (tp8-browser.js, MESSAGES).
+  const STRINGS = {
+    fr: {
+      locale: "fr-FR",
+      quote: (text) => `« ${text} »`,
+      licence: (text) => ({ "public domain": "domaine public" })[text] || text,
+      techniques: {
+        saillance: {
+          label: "Carte de saillance",
+          classLabel: "Classe à expliquer",
+          classHint: "Laissez vide pour la classe que le réseau prédit.",
+          run: "Calculer la carte",
+        },
+        "image-trompeuse": {
+          label: "Image trompeuse",
+          classLabel: "Classe visée",
+          classHint: "Le réseau doit finir par voir cette classe dans la photo.",
+          run: "Fabriquer l'image trompeuse",
+        },
+        visualisation: {
+          label: "Visualisation de classe",
+          classLabel: "Classe à faire apparaître",
+          classHint: "L'image part d'un bruit aléatoire.",
+          run: "Lancer l'ascension",
+        },
+      },
+      stop: "Arrêter",
+      progress: "Avancement du calcul",
+      photoLegend: "Photo",
+      techniqueLegend: "Technique",
+      ownPhoto: "Votre photo :",
+      camera: "ou l'appareil photo :",
+      dropHint: "Vous pouvez aussi déposer une image sur ce panneau.",
+      form: "Réglages du calcul",
+      panel: "Panneau : les techniques dans le navigateur",
+      precision: (precision) => (precision.float16 && precision.float32 ? "float16 et float32" : precision.float16 ? "float16" : "float32"),
+      engine: (backend, tfjs, title, precision) => `Calcul : ${backend} — TensorFlow.js ${tfjs}, ${title} (${precision}).`,
+      busyDrop: "Un calcul est en cours : arrêtez-le avant de changer de photo.",
+      unexpected: (why) =>
+        `Une erreur inattendue s'est produite (${why}). La page reste utilisable : réessayez, ou choisissez une autre photo.`,
+      chosenAlt: (label) => `Photo choisie : ${label}, recadrée à 224 × 224 pixels`,
+      courseInfo: (caption, source, licence) => `${caption} — ${source}, ${licence}.`,
+      reading: "Lecture de la photo…",
+      yourPhoto: "votre photo",
+      size: (w, h) => `${w} × ${h} pixels`,
+      ownInfo: (name, size) => `${name} : ${size}, réduite à 256 pixels de côté puis recadrée au centre à 224 × 224, comme tp8.load_image.`,
+      ownInfoLarge: (name, megapixels, size) =>
+        `${name} : une grande photo de ${megapixels} mégapixels (${size}), réduite à 256 pixels de côté puis recadrée au centre à 224 × 224, comme tp8.load_image.`,
+      photoReady: "Photo prête. Elle reste sur votre appareil.",
+      choosePhoto: "Choisissez d'abord une photo : une de celles du cours, ou la vôtre.",
+      stoppedAt: (step) => `Arrêté à l'étape ${step}.`,
+      stopped: "Calcul arrêté.",
+      partialAlt: (name, step) => `Visualisation de la classe ${name}, arrêtée à l'étape ${step}`,
+      partialCaption: (step) => `Image atteinte à l'étape ${step}.`,
+      top5: "Les cinq classes les plus probables",
+      saliencyRunning: "Calcul de la carte de saillance (une passe avant, une passe arrière)…",
+      saliencyAlt: (name, p, label) =>
+        `Carte de saillance de la classe ${name} (probabilité ${p}) pour la photo ${label} : les pixels clairs sont ceux qui font le plus varier le score de cette classe`,
+      analysedAlt: (label) => `Photo analysée : ${label}`,
+      photoCaption: "La photo (224 × 224)",
+      saliencyCaption: (name, p) => `Saillance de ${name} — p = ${p}`,
+      saliencyDownload: "Télécharger la carte (PNG)",
+      saliencyFile: "saillance",
+      saliencyDone: (name, seconds) => `Carte de ${name} calculée en ${seconds} s.`,
+      foolingStart: (name) => `Vers ${name}…`,
+      foolingStep: (step, total, seen, target, p) => `Étape ${step} / ${total} : le réseau voit ${seen} ; p(${target}) = ${p}.`,
+      foolingAlt: (seen, p, original) =>
+        `Image trompeuse : le réseau y voit ${seen} avec une probabilité de ${p} (la photo d'origine : ${original})`,
+      notFooledAlt: (steps, seen, target, p) =>
+        `Image après ${steps} pas : le réseau y voit encore ${seen} ; la classe visée ${target} n'a que ${p}`,
+      differenceAlt: (factor) =>
+        factor === 1
+          ? "Différence entre l'image trompeuse et la photo, à l'échelle, autour du gris moyen"
+          : `Différence entre l'image trompeuse et la photo, amplifiée ${factor} fois autour du gris moyen`,
+      differenceCaption: (factor) => (factor === 1 ? "Différence (gris : inchangé)" : `Différence × ${factor} (gris : inchangé)`),
+      originalAlt: (label, name) => `Photo d'origine : ${label}, classée ${name}`,
+      originalCaption: (name) => `Photo : ${name}`,
+      fooledCaption: (fooled, seen, p) => `${fooled ? "Trompé" : "Pas encore trompé"} : ${seen} — p = ${p}`,
+      foolingTop5: "Les cinq classes les plus probables pour l'image trompeuse",
+      perturbation: (steps, l2, linf) => `${steps} pas ; perturbation L2 = ${l2}/255, L∞ = ${linf}/255.`,
+      foolingDownload: "Télécharger l'image trompeuse (PNG)",
+      foolingFile: "trompeuse",
+      frameHint:
+        "Le PNG garde le cadre de 256 × 256 pixels de la photo : tp8.load_image (et donc tp8 predict) le recadre exactement sur l'image trompeuse.",
+      fooled: (steps, seconds, seen) => `Trompé en ${steps} pas (${seconds} s) : le réseau voit ${seen}.`,
+      notFooled: (steps, seconds) => `Pas trompé après ${steps} pas (${seconds} s) : essayez une autre classe ou une autre photo.`,
+      liveAlt: (name) => `Visualisation de ${name} en cours`,
+      ascentCaption: (name) => `L'ascension vers ${name}`,
+      ascentStart: (name) => `Ascension vers ${name}…`,
+      ascentStep: (step, total, name, p) => `Étape ${step} / ${total} : p(${name}) = ${p}.`,
+      visualisationAlt: (name, p, steps) => `Visualisation de la classe ${name} : le réseau lui donne une probabilité de ${p} après ${steps} pas`,
+      visualisationCaption: (name, p) => `${name} — p = ${p}`,
+      visualisationTop5: "Les cinq classes les plus probables pour cette image",
+      visualisationDownload: "Télécharger l'image (PNG)",
+      visualisationFile: "classe",
+      ascentDone: (steps, seconds, name, p) => `${steps} pas en ${seconds} s : p(${name}) = ${p}.`,
+      loadingPanel: "Chargement du panneau",
+      loadingModule: "Chargement du module…",
+      openFailed: (why) => `Le panneau n'a pas pu s'ouvrir : ${why}`,
+      ready: (backend) => `Prêt. ${backend}.`,
     },
-    "image-trompeuse": {
-      label: "Image trompeuse",
-      classLabel: "Classe visée",
-      classHint: "Le réseau doit finir par voir cette classe dans la photo.",
-      run: "Fabriquer l'image trompeuse",
-      photo: true,
-      defaultClass: "goldfish",
-    },
-    visualisation: {
-      label: "Visualisation de classe",
-      classLabel: "Classe à faire apparaître",
-      classHint: "L'image part d'un bruit aléatoire.",
-      run: "Lancer l'ascension",
-      photo: false,
-      defaultClass: "flamingo",
+    en: {
+      locale: "en-GB",
+      quote: (text) => `“${text}”`,
+      licence: (text) => text,
+      techniques: {
+        saillance: {
+          label: "Saliency map",
+          classLabel: "Class to explain",
+          classHint: "Leave empty for the class the network predicts.",
+          run: "Compute the map",
+        },
+        "image-trompeuse": {
+          label: "Fooling image",
+          classLabel: "Target class",
+          classHint: "The network must end up seeing this class in the photo.",
+          run: "Make the fooling image",
+        },
+        visualisation: {
+          label: "Class visualisation",
+          classLabel: "Class to bring out",
+          classHint: "The image starts from random noise.",
+          run: "Start the ascent",
+        },
+      },
+      stop: "Stop",
+      progress: "Progress of the computation",
+      photoLegend: "Photo",
+      techniqueLegend: "Technique",
+      ownPhoto: "Your photo:",
+      camera: "or the camera:",
+      dropHint: "You can also drop an image on this panel.",
+      form: "Settings of the computation",
+      panel: "Panel: the techniques in the browser",
+      precision: (precision) => (precision.float16 && precision.float32 ? "float16 and float32" : precision.float16 ? "float16" : "float32"),
+      engine: (backend, tfjs, title, precision) => `Computing: ${backend} — TensorFlow.js ${tfjs}, ${title} (${precision}).`,
+      busyDrop: "A computation is running: stop it before changing the photo.",
+      unexpected: (why) => `An unexpected error occurred (${why}). The page is still usable: try again, or choose another photo.`,
+      chosenAlt: (label) => `Chosen photo: ${label}, cropped to 224 × 224 pixels`,
+      courseInfo: (caption, source, licence) => `${caption} — ${source}, ${licence}.`,
+      reading: "Reading the photo…",
+      yourPhoto: "your photo",
+      size: (w, h) => `${w} × ${h} pixels`,
+      ownInfo: (name, size) => `${name}: ${size}, resized to 256 pixels on its short side, then centre-cropped to 224 × 224, as tp8.load_image does.`,
+      ownInfoLarge: (name, megapixels, size) =>
+        `${name}: a large photo of ${megapixels} megapixels (${size}), resized to 256 pixels on its short side, then centre-cropped to 224 × 224, as tp8.load_image does.`,
+      photoReady: "Photo ready. It stays on your device.",
+      choosePhoto: "First choose a photo: one of the course's, or your own.",
+      stoppedAt: (step) => `Stopped at step ${step}.`,
+      stopped: "Computation stopped.",
+      partialAlt: (name, step) => `Visualisation of the class ${name}, stopped at step ${step}`,
+      partialCaption: (step) => `Image reached at step ${step}.`,
+      top5: "The five most probable classes",
+      saliencyRunning: "Computing the saliency map (one forward pass, one backward pass)…",
+      saliencyAlt: (name, p, label) =>
+        `Saliency map of the class ${name} (probability ${p}) for the photo ${label}: the bright pixels are those that change the class's score the most`,
+      analysedAlt: (label) => `Analysed photo: ${label}`,
+      photoCaption: "The photo (224 × 224)",
+      saliencyCaption: (name, p) => `Saliency of ${name} — p = ${p}`,
+      saliencyDownload: "Download the map (PNG)",
+      saliencyFile: "saliency",
+      saliencyDone: (name, seconds) => `Map of ${name} computed in ${seconds} s.`,
+      foolingStart: (name) => `Towards ${name}…`,
+      foolingStep: (step, total, seen, target, p) => `Step ${step} / ${total}: the network sees ${seen}; p(${target}) = ${p}.`,
+      foolingAlt: (seen, p, original) => `Fooling image: the network sees ${seen} in it with a probability of ${p} (the original photo: ${original})`,
+      notFooledAlt: (steps, seen, target, p) =>
+        `Image after ${steps} steps: the network still sees ${seen} in it; the target class ${target} has only ${p}`,
+      differenceAlt: (factor) =>
+        factor === 1
+          ? "Difference between the fooling image and the photo, to scale, around mid-grey"
+          : `Difference between the fooling image and the photo, magnified ${factor} times around mid-grey`,
+      differenceCaption: (factor) => (factor === 1 ? "Difference (grey: unchanged)" : `Difference × ${factor} (grey: unchanged)`),
+      originalAlt: (label, name) => `Original photo: ${label}, classified as ${name}`,
+      originalCaption: (name) => `Photo: ${name}`,
+      fooledCaption: (fooled, seen, p) => `${fooled ? "Fooled" : "Not fooled yet"}: ${seen} — p = ${p}`,
+      foolingTop5: "The five most probable classes for the fooling image",
+      perturbation: (steps, l2, linf) => `${steps} steps; perturbation L2 = ${l2}/255, L∞ = ${linf}/255.`,
+      foolingDownload: "Download the fooling image (PNG)",
+      foolingFile: "fooling",
+      frameHint:
+        "The PNG keeps the photo's 256 × 256 pixel frame: tp8.load_image (and so tp8 predict) crops it back exactly to the fooling image.",
+      fooled: (steps, seconds, seen) => `Fooled in ${steps} steps (${seconds} s): the network sees ${seen}.`,
+      notFooled: (steps, seconds) => `Not fooled after ${steps} steps (${seconds} s): try another class or another photo.`,
+      liveAlt: (name) => `Visualisation of ${name} in progress`,
+      ascentCaption: (name) => `The ascent towards ${name}`,
+      ascentStart: (name) => `Ascent towards ${name}…`,
+      ascentStep: (step, total, name, p) => `Step ${step} / ${total}: p(${name}) = ${p}.`,
+      visualisationAlt: (name, p, steps) => `Visualisation of the class ${name}: the network gives it a probability of ${p} after ${steps} steps`,
+      visualisationCaption: (name, p) => `${name} — p = ${p}`,
+      visualisationTop5: "The five most probable classes for this image",
+      visualisationDownload: "Download the image (PNG)",
+      visualisationFile: "class",
+      ascentDone: (steps, seconds, name, p) => `${steps} steps in ${seconds} s: p(${name}) = ${p}.`,
+      loadingPanel: "Loading the panel",
+      loadingModule: "Loading the module…",
+      openFailed: (why) => `The panel could not open: ${why}`,
+      ready: (backend) => `Ready. ${backend}.`,
     },
   };
+  // The page's language, read when the panel opens.
+  let LANGUAGE = "fr";
+  let T = STRINGS.fr;
+  function chooseLanguage() {
+    const base = String(document.documentElement.lang || "").trim().toLowerCase().split(/[-_]/)[0];
+    LANGUAGE = Object.prototype.hasOwnProperty.call(STRINGS, base) ? base : "fr";
+    T = STRINGS[LANGUAGE];
+  }
+  /** The sentence `key` of the page's language, with its values. */
+  const say = (key, ...values) => (typeof T[key] === "function" ? T[key](...values) : T[key]);
 
-  const percent = (p) =>
-    p > 0 && p < 0.001
-      ? "< 0,1\u202f%"
-      : new Intl.NumberFormat("fr-FR", { style: "percent", maximumFractionDigits: p < 0.1 ? 1 : 0 }).format(p);
+  // What each technique needs (the words are in STRINGS).
+  const TECHNIQUES = {
+    saillance: { photo: true, defaultClass: "" },
+    "image-trompeuse": { photo: true, defaultClass: "goldfish" },
+    visualisation: { photo: false, defaultClass: "flamingo" },
+  };
+  // The magnification of the fooling image's difference (said in its caption and alt text).
+  const DIFFERENCE_FACTOR = 10;
+
+  const percent = (p) => {
+    const format = (value, digits) => new Intl.NumberFormat(T.locale, { style: "percent", maximumFractionDigits: digits }).format(value);
+    return p > 0 && p < 0.001 ? `< ${format(0.001, 1)}` : format(p, p < 0.1 ? 1 : 0);
+  };
   const decimal = (x, digits = 1) =>
-    new Intl.NumberFormat("fr-FR", { maximumFractionDigits: digits, minimumFractionDigits: digits }).format(x);
-  const integer = (x) => new Intl.NumberFormat("fr-FR").format(x);
-  const quote = (name) => `« ${name} »`;
+    new Intl.NumberFormat(T.locale, { maximumFractionDigits: digits, minimumFractionDigits: digits }).format(x);
+  const integer = (x) => new Intl.NumberFormat(T.locale).format(x);
+  const quote = (name) => T.quote(name);
+  /** A course photo's caption in the page's language. */
+  const caption = (photo) => photo.caption[LANGUAGE] || photo.caption.fr || photo.name;
 
   function el(tag, attributes = {}, ...children) {
     const node = document.createElement(tag);
@@ -84,30 +282,30 @@
   let ui = null;
 
   function build(net) {
-    const manifest = net.manifest;
+    const info = net.info;
     const ids = (name) => `tp8-${name}`;
-    const techniqueRadios = Object.entries(TECHNIQUES).map(([key, t]) =>
+    const techniqueRadios = Object.keys(TECHNIQUES).map((key) =>
       el(
         "label",
         { className: "tp8-choice" },
         el("input", { type: "radio", name: "tp8-technique", value: key, id: ids(`technique-${key}`) }),
-        ` ${t.label}`,
+        ` ${T.techniques[key].label}`,
       ),
     );
-    const photoRadios = manifest.photos.map((photo) =>
+    const photoRadios = info.photos.map((photo) =>
       el(
         "label",
-        { className: "tp8-photo", title: `${photo.caption} (${photo.licence})` },
+        { className: "tp8-photo", title: `${caption(photo)} (${T.licence(photo.licence)})` },
         el("input", { type: "radio", name: "tp8-photo", value: photo.name }),
         el("img", {
-          src: new URL(photo.thumbnail, net.manifestUrl).href,
+          src: photo.thumbnail,
           alt: "",
           width: "56",
           height: "56",
           loading: "eager",
           decoding: "async",
         }),
-        el("span", { className: "tp8-photo__name", text: photo.caption }),
+        el("span", { className: "tp8-photo__name", text: caption(photo) }),
       ),
     );
     const file = el("input", { type: "file", accept: "image/*", id: ids("file"), className: "tp8-file" });
@@ -124,8 +322,8 @@
     const classLabel = el("label", { for: ids("class"), className: "tp8-label" });
     const classHint = el("p", { id: ids("class-hint"), className: "tp8-hint" });
     const runButton = el("button", { type: "submit", className: "md-button md-button--primary tp8-run" });
-    const stopButton = el("button", { type: "button", className: "md-button tp8-stop", disabled: true }, "Arrêter");
-    const progress = el("progress", { className: "tp8-progress", max: "1", value: "0", "aria-label": "Avancement du calcul", hidden: true });
+    const stopButton = el("button", { type: "button", className: "md-button tp8-stop", disabled: true }, T.stop);
+    const progress = el("progress", { className: "tp8-progress", max: "1", value: "0", "aria-label": T.progress, hidden: true });
     const status = el("p", { className: "tp8-status", role: "status", "aria-live": "polite" });
     const message = el("p", { className: "tp8-message", role: "alert", hidden: true });
     const preview = el("img", { className: "tp8-preview", alt: "", width: "224", height: "224", hidden: true });
@@ -133,24 +331,24 @@
     const photoSet = el(
       "fieldset",
       { className: "tp8-photos" },
-      el("legend", { text: "Photo" }),
+      el("legend", { text: T.photoLegend }),
       el("div", { className: "tp8-photo-grid", role: "presentation" }, photoRadios),
       el(
         "div",
         { className: "tp8-own" },
-        el("label", { for: ids("file"), className: "tp8-label", text: "Votre photo :" }),
+        el("label", { for: ids("file"), className: "tp8-label", text: T.ownPhoto }),
         file,
-        el("label", { for: ids("camera"), className: "tp8-label tp8-camera-label", text: "ou l'appareil photo :" }),
+        el("label", { for: ids("camera"), className: "tp8-label tp8-camera-label", text: T.camera }),
         camera,
-        el("span", { className: "tp8-hint tp8-drop-hint", text: "Vous pouvez aussi déposer une image sur ce panneau." }),
+        el("span", { className: "tp8-hint tp8-drop-hint", text: T.dropHint }),
       ),
       el("div", { className: "tp8-chosen" }, preview, photoInfo),
     );
     const results = el("div", { className: "tp8-results", "aria-live": "off" });
     const form = el(
       "form",
-      { className: "tp8-form", novalidate: true, "aria-label": "Réglages du calcul" },
-      el("fieldset", { className: "tp8-techniques" }, el("legend", { text: "Technique" }), techniqueRadios),
+      { className: "tp8-form", novalidate: true, "aria-label": T.form },
+      el("fieldset", { className: "tp8-techniques" }, el("legend", { text: T.techniqueLegend }), techniqueRadios),
       photoSet,
       el("div", { className: "tp8-class" }, classLabel, classInput, datalist, classHint),
       el("div", { className: "tp8-actions" }, runButton, stopButton),
@@ -159,10 +357,10 @@
       message,
     );
     const backend = el("p", { className: "tp8-hint tp8-backend" });
-    backend.textContent = `Calcul : ${net.backendLabel} — TensorFlow.js ${net.tf.version_core}, ${manifest.title} (${manifest.weights.dtype}).`;
+    backend.textContent = say("engine", net.backendLabel, info.versions.tfjs, info.title, say("precision", info.weights.precision));
     const panel = el(
       "section",
-      { className: "tp8-panel", "aria-label": "Panneau : les techniques dans le navigateur", tabindex: "-1" },
+      { className: "tp8-panel", "aria-label": T.panel, tabindex: "-1" },
       form,
       results,
       backend,
@@ -200,7 +398,7 @@
       root.classList.remove("tp8-dragging");
       const dropped = event.dataTransfer && event.dataTransfer.files && event.dataTransfer.files[0];
       if (!dropped) return;
-      if (state.running) return showMessage("Un calcul est en cours : arrêtez-le avant de changer de photo.");
+      if (state.running) return showMessage(T.busyDrop);
       if (!TECHNIQUES[state.technique].photo) setTechnique("saillance", { keepClass: false });
       chooseOwnPhoto(dropped);
     });
@@ -232,7 +430,7 @@
 
   function describe(error) {
     if (error && error.name === "Tp8Error") return error.message;
-    return `Une erreur inattendue s'est produite (${(error && error.message) || error}). La page reste utilisable : réessayez, ou choisissez une autre photo.`;
+    return say("unexpected", (error && error.message) || error);
   }
 
   // --- technique, photo, class ---------------------------------------------------------------
@@ -241,12 +439,13 @@
     state.technique = key;
     if (!ui) return;
     const t = TECHNIQUES[key];
+    const words = T.techniques[key];
     const radio = ui.form.querySelector(`input[name="tp8-technique"][value="${key}"]`);
     if (radio) radio.checked = true;
     ui.photoSet.hidden = !t.photo;
-    ui.classLabel.textContent = t.classLabel;
-    ui.classHint.textContent = t.classHint;
-    ui.runButton.textContent = t.run;
+    ui.classLabel.textContent = words.classLabel;
+    ui.classHint.textContent = words.classHint;
+    ui.runButton.textContent = words.run;
     if (!keepClass || !ui.classInput.value) ui.classInput.value = t.defaultClass;
     showMessage("");
   }
@@ -257,18 +456,18 @@
     const url = URL.createObjectURL(png);
     state.urls.push(url);
     ui.preview.src = url;
-    ui.preview.alt = `Photo choisie : ${label}, recadrée à 224 × 224 pixels`;
+    ui.preview.alt = say("chosenAlt", label);
     ui.preview.hidden = false;
   }
 
   async function chooseCoursePhoto(name) {
-    const photo = state.net.manifest.photos.find((p) => p.name === name);
+    const photo = state.net.info.photos.find((p) => p.name === name);
     if (!photo) return;
     showMessage("");
     try {
-      const loaded = await state.tp8.loadImage(new URL(photo.frame, state.net.manifestUrl).href);
-      await usePhoto(loaded, photo.caption, true);
-      ui.photoInfo.textContent = `${photo.caption} — ${photo.source}, ${photo.licence}.`;
+      const loaded = await state.tp8.loadImage(photo.frame);
+      await usePhoto(loaded, caption(photo), true);
+      ui.photoInfo.textContent = say("courseInfo", caption(photo), photo.source, T.licence(photo.licence));
     } catch (error) {
       showMessage(describe(error));
     }
@@ -277,18 +476,15 @@
   async function chooseOwnPhoto(file) {
     showMessage("");
     for (const radio of ui.form.querySelectorAll('input[name="tp8-photo"]')) radio.checked = false;
-    setStatus("Lecture de la photo…");
+    setStatus(T.reading);
     try {
       const loaded = await state.tp8.loadImage(file);
-      const name = file.name || "votre photo";
+      const name = file.name || T.yourPhoto;
       await usePhoto(loaded, name, false);
-      const size = `${integer(loaded.width)} × ${integer(loaded.height)} pixels`;
+      const size = say("size", integer(loaded.width), integer(loaded.height));
       const megapixels = (loaded.width * loaded.height) / 1e6;
-      ui.photoInfo.textContent =
-        megapixels >= 20
-          ? `${name} : une grande photo de ${decimal(megapixels)} mégapixels (${size}), réduite à 256 pixels de côté puis recadrée au centre à 224 × 224, comme tp8.load_image.`
-          : `${name} : ${size}, réduite à 256 pixels de côté puis recadrée au centre à 224 × 224, comme tp8.load_image.`;
-      setStatus("Photo prête. Elle reste sur votre appareil.");
+      ui.photoInfo.textContent = megapixels >= 20 ? say("ownInfoLarge", name, decimal(megapixels), size) : say("ownInfo", name, size);
+      setStatus(T.photoReady);
     } catch (error) {
       state.photo = null;
       ui.preview.hidden = true;
@@ -381,7 +577,7 @@
       return;
     }
     if (t.photo && !state.photo) {
-      showMessage("Choisissez d'abord une photo : une de celles du cours, ou la vôtre.");
+      showMessage(T.choosePhoto);
       return;
     }
     const controller = new AbortController();
@@ -397,10 +593,10 @@
       else await runVisualisation(tp8, net, target, controller, stopIfGone, started);
     } catch (error) {
       if (tp8.isAbortError(error)) {
-        setStatus(error.partial ? `Arrêté à l'étape ${error.partial.step}.` : "Calcul arrêté.");
+        setStatus(error.partial ? say("stoppedAt", error.partial.step) : T.stopped);
         if (error.partial && state.technique === "visualisation") {
-          const { img } = await imageElement(error.partial.image, `Visualisation de la classe ${quote(net.classes[target])}, arrêtée à l'étape ${error.partial.step}`);
-          ui.results.replaceChildren(figure(img, `Image atteinte à l'étape ${error.partial.step}.`));
+          const { img } = await imageElement(error.partial.image, say("partialAlt", quote(net.classes[target]), error.partial.step));
+          ui.results.replaceChildren(figure(img, say("partialCaption", error.partial.step)));
         }
       } else {
         setStatus("");
@@ -413,113 +609,97 @@
   }
 
   async function runSaliency(tp8, net, target, controller, stopIfGone) {
-    setStatus("Calcul de la carte de saillance (une passe avant, une passe arrière)…");
+    setStatus(T.saliencyRunning);
     setProgress(0);
     const started = performance.now();
     const result = await tp8.saliencyMap(net, state.photo.image, { target, signal: controller.signal, onProgress: stopIfGone });
     const seconds = (performance.now() - started) / 1000;
-    const alt = `Carte de saillance de la classe ${quote(result.name)} (probabilité ${percent(result.probability)}) pour la photo ${state.photo.label} : les pixels clairs sont ceux qui font le plus varier le score de cette classe`;
-    const map = await imageElement(result.image, alt);
-    const photo = el("img", { src: ui.preview.src, alt: `Photo analysée : ${state.photo.label}`, width: "224", height: "224" });
+    const name = quote(result.name);
+    const map = await imageElement(result.image, say("saliencyAlt", name, percent(result.probability), state.photo.label));
+    const photo = el("img", { src: ui.preview.src, alt: say("analysedAlt", state.photo.label), width: "224", height: "224" });
     ui.results.replaceChildren(
       el(
         "div",
         { className: "tp8-figures" },
-        figure(photo, "La photo (224 × 224)"),
-        figure(map.img, `Saillance de ${quote(result.name)} — p = ${percent(result.probability)}`),
+        figure(photo, T.photoCaption),
+        figure(map.img, say("saliencyCaption", name, percent(result.probability))),
       ),
-      topList(result.top, "Les cinq classes les plus probables"),
-      download(map.url, `saillance-${slug(result.name)}.png`, "Télécharger la carte (PNG)"),
+      topList(result.top, T.top5),
+      download(map.url, `${T.saliencyFile}-${slug(result.name)}.png`, T.saliencyDownload),
     );
-    setStatus(`Carte de ${quote(result.name)} calculée en ${decimal(seconds)} s.`);
+    setStatus(say("saliencyDone", name, decimal(seconds)));
   }
 
   async function runFooling(tp8, net, target, controller, stopIfGone, started) {
     const maxIter = net.defaults.fooling.max_iter;
-    setStatus(`Vers ${quote(net.classes[target])}…`);
+    setStatus(say("foolingStart", quote(net.classes[target])));
     setProgress(0, maxIter);
     const result = await tp8.foolingImage(net, state.photo.image, target, {
       signal: controller.signal,
       onProgress: ({ step, name, probability }) => {
         stopIfGone();
         setProgress(step, maxIter);
-        setStatus(`Étape ${step} / ${maxIter} : le réseau voit ${quote(name)} ; p(${net.classes[target]}) = ${percent(probability)}.`);
+        setStatus(say("foolingStep", step, maxIter, quote(name), net.classes[target], percent(probability)));
       },
     });
     const seconds = (performance.now() - started) / 1000;
-    const predicted = net.classes[result.predicted];
-    const original = net.classes[result.originalClass];
+    const predicted = quote(net.classes[result.predicted]);
+    const original = quote(net.classes[result.originalClass]);
+    const p = percent(result.probability);
     const alt = result.success
-      ? `Image trompeuse : le réseau y voit ${quote(predicted)} avec une probabilité de ${percent(result.probability)} (la photo d'origine : ${quote(original)})`
-      : `Image après ${result.iterations} pas : le réseau y voit encore ${quote(predicted)} ; la classe visée ${quote(result.name)} n'a que ${percent(result.probability)}`;
+      ? say("foolingAlt", predicted, p, original)
+      : say("notFooledAlt", result.iterations, predicted, quote(result.name), p);
     const fooled = await imageElement(result.image, alt);
     // The download: the fooling image in its photo's 256-pixel frame (tp8 predict crops it back exactly).
     const framed = tp8.pasteIntoFrame(state.photo.frame, result.image, state.photo.offset);
     const framedPng = await tp8.toPNG(framed);
     const framedUrl = URL.createObjectURL(framedPng);
     state.urls.push(framedUrl);
-    const difference = amplifiedDifference(state.photo.image, result.image, 10);
-    const diff = await imageElement(difference, "Différence entre l'image trompeuse et la photo, amplifiée 10 fois autour du gris moyen");
-    const photo = el("img", { src: ui.preview.src, alt: `Photo d'origine : ${state.photo.label}, classée ${quote(original)}`, width: "224", height: "224" });
+    const difference = tp8.amplifiedDifference(state.photo.image, result.image, DIFFERENCE_FACTOR);
+    const diff = await imageElement(difference.image, say("differenceAlt", difference.factor));
+    const photo = el("img", { src: ui.preview.src, alt: say("originalAlt", state.photo.label, original), width: "224", height: "224" });
     ui.results.replaceChildren(
       el(
         "div",
         { className: "tp8-figures" },
-        figure(photo, `Photo : ${quote(original)}`),
-        figure(fooled.img, `${result.success ? "Trompé" : "Pas encore trompé"} : ${quote(predicted)} — p = ${percent(result.probability)}`),
-        figure(diff.img, "Différence × 10"),
+        figure(photo, say("originalCaption", original)),
+        figure(fooled.img, say("fooledCaption", result.success, predicted, p)),
+        figure(diff.img, say("differenceCaption", difference.factor)),
       ),
-      topList(result.top, "Les cinq classes les plus probables pour l'image trompeuse"),
-      el(
-        "p",
-        { className: "tp8-hint" },
-        `${result.iterations} pas ; perturbation L2 = ${decimal(result.l2 * 255)}/255, L∞ = ${integer(Math.round(result.linf * 255))}/255.`,
-      ),
-      download(framedUrl, `trompeuse-${slug(result.name)}.png`, "Télécharger l'image trompeuse (PNG)"),
-      el("p", { className: "tp8-hint", text: "Le PNG garde le cadre de 256 × 256 pixels de la photo : tp8.load_image (et donc tp8 predict) le recadre exactement sur l'image trompeuse." }),
+      topList(result.top, T.foolingTop5),
+      el("p", { className: "tp8-hint" }, say("perturbation", result.iterations, decimal(result.l2 * 255), integer(Math.round(result.linf * 255)))),
+      download(framedUrl, `${T.foolingFile}-${slug(result.name)}.png`, T.foolingDownload),
+      el("p", { className: "tp8-hint", text: T.frameHint }),
     );
-    setStatus(
-      result.success
-        ? `Trompé en ${result.iterations} pas (${decimal(seconds)} s) : le réseau voit ${quote(predicted)}.`
-        : `Pas trompé après ${result.iterations} pas (${decimal(seconds)} s) : essayez une autre classe ou une autre photo.`,
-    );
-  }
-
-  function amplifiedDifference(a, b, gain) {
-    const out = new ImageData(a.width, a.height);
-    for (let i = 0; i < a.data.length; i += 4) {
-      for (let c = 0; c < 3; c++) out.data[i + c] = 127.5 + gain * (b.data[i + c] - a.data[i + c]);
-      out.data[i + 3] = 255;
-    }
-    return out;
+    setStatus(result.success ? say("fooled", result.iterations, decimal(seconds), predicted) : say("notFooled", result.iterations, decimal(seconds)));
   }
 
   async function runVisualisation(tp8, net, target, controller, stopIfGone, started) {
     const total = net.defaults.classVisualization.num_iterations;
     const name = net.classes[target];
-    const canvas = el("canvas", { width: "224", height: "224", className: "tp8-live", role: "img", "aria-label": `Visualisation de ${quote(name)} en cours` });
+    const canvas = el("canvas", { width: "224", height: "224", className: "tp8-live", role: "img", "aria-label": say("liveAlt", quote(name)) });
     const context = canvas.getContext("2d");
-    ui.results.replaceChildren(el("div", { className: "tp8-figures" }, figure(canvas, `L'ascension vers ${quote(name)}`)));
+    ui.results.replaceChildren(el("div", { className: "tp8-figures" }, figure(canvas, say("ascentCaption", quote(name)))));
     setProgress(0, total);
-    setStatus(`Ascension vers ${quote(name)}…`);
+    setStatus(say("ascentStart", quote(name)));
     const result = await tp8.classVisualization(net, target, {
       signal: controller.signal,
       onProgress: ({ step, probability, image }) => {
         stopIfGone();
         if (image) context.putImageData(image, 0, 0);
         setProgress(step, total);
-        setStatus(`Étape ${step} / ${total} : p(${name}) = ${percent(probability)}.`);
+        setStatus(say("ascentStep", step, total, name, percent(probability)));
       },
     });
     const seconds = (performance.now() - started) / 1000;
-    const alt = `Visualisation de la classe ${quote(name)} : le réseau lui donne une probabilité de ${percent(result.probability)} après ${result.iterations} pas`;
-    const final = await imageElement(result.image, alt);
+    const p = percent(result.probability);
+    const final = await imageElement(result.image, say("visualisationAlt", quote(name), p, result.iterations));
     ui.results.replaceChildren(
-      el("div", { className: "tp8-figures" }, figure(final.img, `${quote(name)} — p = ${percent(result.probability)}`)),
-      topList(result.top, "Les cinq classes les plus probables pour cette image"),
-      download(final.url, `classe-${slug(name)}.png`, "Télécharger l'image (PNG)"),
+      el("div", { className: "tp8-figures" }, figure(final.img, say("visualisationCaption", quote(name), p))),
+      topList(result.top, T.visualisationTop5),
+      download(final.url, `${T.visualisationFile}-${slug(name)}.png`, T.visualisationDownload),
     );
-    setStatus(`${result.iterations} pas en ${decimal(seconds)} s : p(${name}) = ${percent(result.probability)}.`);
+    setStatus(say("ascentDone", result.iterations, decimal(seconds), name, p));
   }
 
   // --- opening -------------------------------------------------------------------------------
@@ -532,9 +712,10 @@
       return;
     }
     if (state.opening) return state.opening;
+    chooseLanguage();
     const loading = el("div", { className: "tp8-loading" });
-    const bar = el("progress", { max: "1", "aria-label": "Chargement du panneau" });
-    const text = el("p", { role: "status", "aria-live": "polite", text: "Chargement du module…" });
+    const bar = el("progress", { max: "1", "aria-label": T.loadingPanel });
+    const text = el("p", { role: "status", "aria-live": "polite", text: T.loadingModule });
     const failure = el("p", { className: "tp8-message", role: "alert", hidden: true });
     loading.append(bar, text, failure);
     for (const button of root.querySelectorAll(".tp8-open")) button.disabled = true;
@@ -558,17 +739,17 @@
         loading.replaceWith(panel);
         for (const intro of root.querySelectorAll(".tp8-playground__intro, .tp8-open")) intro.closest("p").hidden = true;
         setTechnique(state.technique, { keepClass: false });
-        const first = net.manifest.photos[0];
+        const first = net.info.photos[0];
         if (first) {
           const radio = ui.form.querySelector(`input[name="tp8-photo"][value="${first.name}"]`);
           radio.checked = true;
           await chooseCoursePhoto(first.name);
         }
-        setStatus(`Prêt. ${net.backendLabel}.`);
+        setStatus(say("ready", net.backendLabel));
         root.dataset.tp8Ready = "1";
         panel.focus({ preventScroll: true });
       } catch (error) {
-        failure.textContent = `Le panneau n'a pas pu s'ouvrir : ${describe(error)}`;
+        failure.textContent = say("openFailed", describe(error));
         failure.hidden = false;
         bar.hidden = true;
         for (const button of scope.querySelectorAll(".tp8-open")) button.disabled = false;

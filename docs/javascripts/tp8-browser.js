@@ -3,8 +3,9 @@
  *
  * One plain ES module (no framework, no build step), served by the site at
  * `javascripts/tp8-browser.js`. It runs SqueezeNet 1.1 — the weights the pages use, exported at build
- * time by `tools/site_playground.py` into `essayer/reseau/` — and the lab's three techniques with the
- * same maths and the same defaults as the Python library `tp8`:
+ * time by `tools/site_playground.py` into `essayer/reseau/` (where: `SITE_LAYOUT`, below, the one
+ * place the site's layout is written) — and the lab's three techniques with the same maths and the
+ * same defaults as the Python library `tp8`:
  *
  *   import * as tp8 from "./tp8-browser.js";
  *   const net = await tp8.loadNetwork({ onProgress: (p) => console.log(p.message) });
@@ -21,7 +22,13 @@
  * - `loadImage` applies `tp8.load_image`'s transform (resize the short side to 256 with an antialiased
  *   bilinear filter, centre-crop 224); the techniques take the network's input as it is;
  * - a class is a name (case-insensitive, `_` as a space) or an index; an unknown name throws a
- *   `Tp8Error` whose French message lists the closest names.
+ *   `Tp8Error` whose message lists the names `tp8` suggests (difflib's, ported step for step);
+ * - a difference of images is shown at its true scale or magnified by a factor the caller states
+ *   (`amplifiedDifference` returns it with the image), as `tp8.plot_attack` does;
+ * - `net.info` says what the network is and what it needs (versions, weights, files): a page shows
+ *   that, never TensorFlow.js's internals;
+ * - every sentence for the reader is in `MESSAGES`, in French and in English, chosen by the page's
+ *   `<html lang>` (or `setLanguage`).
  *
  * Every long function takes `onProgress` (called after each step, with `{ step, total, … }`) and
  * `signal` (an `AbortSignal`: `controller.abort()` stops it between two steps with an `AbortError`).
@@ -35,22 +42,207 @@
  *
  * Speed: the input gradient of each convolution is computed as a forward convolution with the flipped,
  * transposed filter (TensorFlow.js's own `Conv2DBackpropInput` is a plain loop in WebAssembly, about 8×
- * slower); the result is the same up to float32 rounding.
+ * slower); the result is the same up to float32 rounding. Agreement: the forward pass of a gradient is
+ * the fused kernel of the predictions (see `buildConv`), and the max-poolings send their gradient to
+ * the first maximum of each window, as PyTorch does. Measured on 298 ImageNet photos the course
+ * never uses, the maps correlate with `tp8`'s at 0.9998 or more; with those of `tp8` running the
+ * exported weights themselves, at 0.99993 or more: most of the gap is the float16 storage of the
+ * later layers' weights (see `tools/site_playground.py`), the rest float32 rounding.
  */
 
-const MODULE_URL = import.meta.url;
+/**
+ * The site's layout: where the build serves what this module loads, relative to the site's root.
+ * This object is the one place it is written: `tools/site_layout.py` reads it (strict JSON between
+ * the two markers) for the build, which exports the network into `network` and TensorFlow.js into
+ * `tfjs`, and serves this module at `module`.
+ */
+export const SITE_LAYOUT = Object.freeze(
+  // tp8-site-layout:begin
+  {
+    "module": "javascripts/tp8-browser.js",
+    "network": "essayer/reseau/",
+    "manifest": "manifest.json",
+    "vendor": "assets/vendor/",
+    "tfjs": "assets/vendor/tfjs/"
+  }
+  // tp8-site-layout:end
+);
 
+/** The site's root, found from this module's own address and its place in the layout. */
+export const SITE_ROOT = new URL("../".repeat(SITE_LAYOUT.module.split("/").length - 1) || "./", import.meta.url).href;
 /** Where the build puts the network's manifest (beside the "Essayer" page). */
-export const DEFAULT_MANIFEST_URL = new URL("../essayer/reseau/manifest.json", MODULE_URL).href;
+export const DEFAULT_MANIFEST_URL = new URL(SITE_LAYOUT.network + SITE_LAYOUT.manifest, SITE_ROOT).href;
 /** Where the build puts TensorFlow.js (vendored from npm by `tools/site_assets.py`). */
-export const DEFAULT_TFJS_URL = new URL("../assets/vendor/tfjs/", MODULE_URL).href;
+export const DEFAULT_TFJS_URL = new URL(SITE_LAYOUT.tfjs, SITE_ROOT).href;
+/** The version of `manifest.json` this module reads (`tools/site_playground.py`'s `FORMAT`). */
+export const MANIFEST_FORMAT = 2;
 /** The backends tried, in order. */
 export const BACKENDS = ["webgl", "wasm", "cpu"];
 /** Smallest side (pixels) of an image the techniques accept, and largest photo `loadImage` decodes. */
 export const MIN_SIDE = 32;
 export const MAX_PIXELS = 100e6;
 
-/** An error the reader can act on; `message` is in French, `code` says what went wrong. */
+// --- the reader's language ------------------------------------------------------------------------
+
+/**
+ * Every sentence this module shows a reader (errors, progress, the backends' names), by language.
+ * An entry is a string or a function of the values it states; both languages have the same keys.
+ */
+export const MESSAGES = {
+  fr: {
+    locale: "fr-FR",
+    aborted: "Calcul arrêté.",
+    scriptFailed: (file) => `Impossible de charger ${file} : la connexion au site a-t-elle été coupée ?`,
+    backendWebgl: "WebGL (processeur graphique)",
+    backendWasm: "WebAssembly",
+    backendCpu: "JavaScript (processeur, sans accélération : lent)",
+    wasmDetails: (simd, threads) => ` (${simd ? "SIMD" : "sans SIMD"}, ${threads ? "plusieurs fils" : "un fil"})`,
+    webglRenderer: (renderer) => ` : ${renderer}`,
+    loadingTfjs: "Chargement de TensorFlow.js…",
+    loadingWasm: "Chargement de WebAssembly…",
+    webglMissing: "webgl : indisponible",
+    webglSoftware: (renderer) => `webgl : rendu logiciel (${renderer}), plus lent que WebAssembly`,
+    backendFailed: (name, why) => `${name} : ${why}`,
+    noBackend: (failures) => `Aucun moteur de calcul ne fonctionne dans ce navigateur (${failures.join(" ; ")}).`,
+    weightsUnreachable: "Impossible de télécharger les poids du réseau : la connexion au site a-t-elle été coupée ?",
+    weightsMissing: (status) => `Les poids du réseau sont introuvables (HTTP ${status}).`,
+    weightsTooLong: "Le fichier des poids n'a pas la taille annoncée.",
+    weightsIncomplete: "Le fichier des poids est incomplet : rechargez la page.",
+    readingManifest: "Lecture de la description du réseau…",
+    manifestMissing: (why) => `La description du réseau est introuvable (${why}).`,
+    unknownFormat: "Format de réseau inconnu : rechargez la page.",
+    weightsProgress: (loaded, total) => `Poids du réseau : ${loaded} / ${total} Mo`,
+    building: "Construction du réseau…",
+    unknownDtype: (dtype) => `Type de poids inconnu : ${dtype}.`,
+    ready: (label) => `Réseau prêt (${label}).`,
+    unknownLayer: (op) => `Couche inconnue dans la description du réseau : ${op}.`,
+    unsupportedConv: (what) => `Convolution non prise en charge : ${what}.`,
+    classOutOfRange: (index, last) => `Le numéro de classe ${index} n'existe pas : il va de 0 à ${last}.`,
+    noClass: "Donnez le nom d'une classe (par exemple « goldfish »).",
+    ambiguousClass: (name, hits) => `« ${name} » désigne plusieurs classes (${hits.join(", ")}) : tapez le numéro de celle que vous voulez.`,
+    unknownClass: (name, count, close) =>
+      `La classe « ${name} » n'existe pas parmi les ${count} classes d'ImageNet (en anglais).` +
+      (close.length ? ` Vouliez-vous dire : ${close.map((c) => `« ${c} »`).join(", ")} ?` : ""),
+    badTensorShape: (shape) => `Une image est un tenseur [H, W, 3] ou [N, H, W, 3], pas ${shape}.`,
+    badChannels: (channels) => `Une image a 3 canaux (RVB) en dernier axe, pas ${channels}.`,
+    badRange: (lo, hi) => `Les pixels doivent être dans [0, 1] (ici entre ${lo} et ${hi}).`,
+    notAnImageValue: "Une image est un ImageData ou un tenseur TensorFlow.js de pixels dans [0, 1].",
+    tensorTooSmall: (w, h, min) => `L'image fait ${w} × ${h} pixels : il en faut au moins ${min} de côté.`,
+    emptyFile: "Ce fichier est vide.",
+    undecodable: (name, type) =>
+      `Le navigateur ne sait pas décoder l'image ${name ? `« ${name} » ` : ""}(${type}) : est-elle endommagée, ou trop grande ?`,
+    notAnImageFile: (name) =>
+      `Le fichier ${name ? `« ${name} » ` : ""}n'est pas une image que le navigateur sait lire : choisissez une photo (JPEG, PNG, WebP…).`,
+    imageMissing: (status) => `Image introuvable (HTTP ${status}).`,
+    imageNotLoaded: "Cette image n'est pas (encore) chargée.",
+    photoTooSmall: (w, h, min) =>
+      `Cette image ne fait que ${w} × ${h} pixel${w * h > 1 ? "s" : ""} : il en faut au moins ${min} de côté pour que le réseau y voie quelque chose.`,
+    photoTooLarge: (megapixels, max) =>
+      `Cette photo fait ${megapixels} mégapixels : c'est trop pour le navigateur (au plus ${max}). Réduisez-la d'abord.`,
+    oneImage: (fn) => `${fn} prend une image à la fois.`,
+    badStep: (lr) => `Le pas η doit être positif (${lr} par défaut).`,
+    badIterations: "Le nombre d'itérations doit être un entier ≥ 0.",
+    badSettings: "Réglages invalides : λ ≥ 0, η > 0 et au moins une itération.",
+    badImageSize: (min) => `La taille d'image doit être un entier ≥ ${min}.`,
+    jitterTooLarge: (jitter, side) => `Le décalage maximal (${jitter}) dépasse le côté de l'image (${side}).`,
+    badFactor: "Le facteur d'amplification doit être un nombre positif.",
+    differentSizes: (a, b) => `Les deux images n'ont pas la même taille (${a} et ${b}).`,
+  },
+  en: {
+    locale: "en-GB",
+    aborted: "Computation stopped.",
+    scriptFailed: (file) => `Could not load ${file}: has the connection to the site been lost?`,
+    backendWebgl: "WebGL (graphics processor)",
+    backendWasm: "WebAssembly",
+    backendCpu: "JavaScript (processor, no acceleration: slow)",
+    wasmDetails: (simd, threads) => ` (${simd ? "SIMD" : "no SIMD"}, ${threads ? "several threads" : "one thread"})`,
+    webglRenderer: (renderer) => `: ${renderer}`,
+    loadingTfjs: "Loading TensorFlow.js…",
+    loadingWasm: "Loading WebAssembly…",
+    webglMissing: "webgl: unavailable",
+    webglSoftware: (renderer) => `webgl: software rendering (${renderer}), slower than WebAssembly`,
+    backendFailed: (name, why) => `${name}: ${why}`,
+    noBackend: (failures) => `No computing engine works in this browser (${failures.join("; ")}).`,
+    weightsUnreachable: "Could not download the network's weights: has the connection to the site been lost?",
+    weightsMissing: (status) => `The network's weights are not found (HTTP ${status}).`,
+    weightsTooLong: "The weights file is not the announced size.",
+    weightsIncomplete: "The weights file is incomplete: reload the page.",
+    readingManifest: "Reading the network's description…",
+    manifestMissing: (why) => `The network's description is not found (${why}).`,
+    unknownFormat: "Unknown network format: reload the page.",
+    weightsProgress: (loaded, total) => `Network weights: ${loaded} / ${total} MB`,
+    building: "Building the network…",
+    unknownDtype: (dtype) => `Unknown weight type: ${dtype}.`,
+    ready: (label) => `Network ready (${label}).`,
+    unknownLayer: (op) => `Unknown layer in the network's description: ${op}.`,
+    unsupportedConv: (what) => `Unsupported convolution: ${what}.`,
+    classOutOfRange: (index, last) => `There is no class number ${index}: they go from 0 to ${last}.`,
+    noClass: "Give the name of a class (for example “goldfish”).",
+    ambiguousClass: (name, hits) => `“${name}” names several classes (${hits.join(", ")}): type the number of the one you want.`,
+    unknownClass: (name, count, close) =>
+      `There is no class “${name}” among ImageNet's ${count} classes.` +
+      (close.length ? ` Did you mean: ${close.map((c) => `“${c}”`).join(", ")}?` : ""),
+    badTensorShape: (shape) => `An image is a tensor [H, W, 3] or [N, H, W, 3], not ${shape}.`,
+    badChannels: (channels) => `An image has 3 channels (RGB) on its last axis, not ${channels}.`,
+    badRange: (lo, hi) => `Pixels must lie in [0, 1] (here between ${lo} and ${hi}).`,
+    notAnImageValue: "An image is an ImageData or a TensorFlow.js tensor of pixels in [0, 1].",
+    tensorTooSmall: (w, h, min) => `The image is ${w} × ${h} pixels: it needs at least ${min} on each side.`,
+    emptyFile: "This file is empty.",
+    undecodable: (name, type) =>
+      `The browser cannot decode the image ${name ? `“${name}” ` : ""}(${type}): is it damaged, or too large?`,
+    notAnImageFile: (name) =>
+      `The file ${name ? `“${name}” ` : ""}is not an image the browser can read: choose a photo (JPEG, PNG, WebP…).`,
+    imageMissing: (status) => `Image not found (HTTP ${status}).`,
+    imageNotLoaded: "This image is not loaded (yet).",
+    photoTooSmall: (w, h, min) =>
+      `This image is only ${w} × ${h} pixel${w * h > 1 ? "s" : ""}: the network needs at least ${min} on each side to see anything in it.`,
+    photoTooLarge: (megapixels, max) =>
+      `This photo has ${megapixels} megapixels: too many for the browser (${max} at most). Reduce it first.`,
+    oneImage: (fn) => `${fn} takes one image at a time.`,
+    badStep: (lr) => `The step η must be positive (${lr} by default).`,
+    badIterations: "The number of iterations must be an integer ≥ 0.",
+    badSettings: "Invalid settings: λ ≥ 0, η > 0 and at least one iteration.",
+    badImageSize: (min) => `The image size must be an integer ≥ ${min}.`,
+    jitterTooLarge: (jitter, side) => `The largest shift (${jitter}) exceeds the image's side (${side}).`,
+    badFactor: "The magnification factor must be a positive number.",
+    differentSizes: (a, b) => `The two images are not the same size (${a} and ${b}).`,
+  },
+};
+
+let chosenLanguage = null;
+
+function languageOf(code) {
+  const base = String(code || "").trim().toLowerCase().split(/[-_]/)[0];
+  return Object.prototype.hasOwnProperty.call(MESSAGES, base) ? base : "fr";
+}
+
+/**
+ * The language of this module's messages: the one `setLanguage` chose, else the page's
+ * (`<html lang>`), else French. Read at each message, so a page of the other language gets its own.
+ */
+export function language() {
+  if (chosenLanguage) return chosenLanguage;
+  return languageOf(globalThis.document && globalThis.document.documentElement && globalThis.document.documentElement.lang);
+}
+
+/** Choose the language of the messages (`"fr"`, `"en"`); `null` goes back to the page's. */
+export function setLanguage(code) {
+  chosenLanguage = code === null || code === undefined ? null : languageOf(code);
+  return language();
+}
+
+/** The message `key` in the current language, with its values. */
+function say(key, ...values) {
+  const entry = MESSAGES[language()][key];
+  return typeof entry === "function" ? entry(...values) : entry;
+}
+
+/** A number in the current language's style (`1,5` or `1.5`). */
+function formatNumber(value, digits = 1) {
+  return new Intl.NumberFormat(say("locale"), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
+}
+
+/** An error the reader can act on; `message` is in the page's language, `code` says what went wrong. */
 export class Tp8Error extends Error {
   constructor(message, code = "error", details = undefined) {
     super(message);
@@ -66,7 +258,7 @@ export function isAbortError(error) {
 }
 
 function abortError() {
-  const error = new Error("Calcul arrêté.");
+  const error = new Error(say("aborted"));
   error.name = "AbortError";
   error.code = "aborted";
   return error;
@@ -100,7 +292,7 @@ function loadScript(url) {
         script.onload = () => resolve();
         script.onerror = () => {
           scripts.delete(url);
-          reject(new Tp8Error(`Impossible de charger ${url.split("/").pop()} : la connexion au site a-t-elle été coupée ?`, "network"));
+          reject(new Tp8Error(say("scriptFailed", url.split("/").pop()), "network"));
         };
         document.head.appendChild(script);
       }),
@@ -125,11 +317,15 @@ export function webglRenderer() {
   }
 }
 
-const BACKEND_LABELS = {
-  webgl: "WebGL (processeur graphique)",
-  wasm: "WebAssembly",
-  cpu: "JavaScript (processeur, sans accélération : lent)",
-};
+const BACKEND_LABELS = { webgl: "backendWebgl", wasm: "backendWasm", cpu: "backendCpu" };
+
+/** A started backend in words, in the current language: "WebAssembly (SIMD, un fil)". */
+function describeBackend({ backend, simd, threads, renderer }) {
+  let label = say(BACKEND_LABELS[backend]);
+  if (backend === "wasm") label += say("wasmDetails", simd, threads);
+  if (backend === "webgl" && renderer) label += say("webglRenderer", renderer);
+  return label;
+}
 
 let tfState = null;
 
@@ -140,7 +336,9 @@ let tfState = null;
  * @param {string} [options.tfjsUrl] folder of the vendored TensorFlow.js (default: the site's).
  * @param {string|string[]} [options.backend] one backend or the order to try (default `BACKENDS`).
  * @param {(p: object) => void} [options.onProgress] called with `{ phase, message }`.
- * @returns {Promise<{ tf: object, backend: string, label: string, renderer: string|null }>}
+ * @returns {Promise<{ tf: object, backend: string, renderer: string|null, simd: boolean, threads: boolean,
+ *   failures: string[], files: string[], version: string }>} `failures`: why the backends before it
+ *   were skipped; `files`: the addresses of the scripts and binaries it needed.
  */
 export async function loadTensorFlow(options = {}) {
   const tfjsUrl = options.tfjsUrl || DEFAULT_TFJS_URL;
@@ -148,8 +346,9 @@ export async function loadTensorFlow(options = {}) {
   const key = `${tfjsUrl}|${wanted.join(",")}`;
   if (tfState && tfState.key === key) return tfState.promise;
   const promise = (async () => {
-    report(options.onProgress, { phase: "tfjs", message: "Chargement de TensorFlow.js…" });
-    if (!globalThis.tf || !globalThis.tf.version_core) await loadScript(new URL("tf.es2017.min.js", tfjsUrl).href);
+    report(options.onProgress, { phase: "tfjs", message: say("loadingTfjs") });
+    const files = [new URL("tf.es2017.min.js", tfjsUrl).href];
+    if (!globalThis.tf || !globalThis.tf.version_core) await loadScript(files[0]);
     const tf = globalThis.tf;
     const forced = options.backend !== undefined && wanted.length === 1;
     const failures = [];
@@ -158,22 +357,22 @@ export async function loadTensorFlow(options = {}) {
       if (name === "webgl") {
         const found = webglRenderer();
         if (!found) {
-          failures.push("webgl : indisponible");
+          failures.push(say("webglMissing"));
           continue;
         }
         renderer = found.name;
         if (found.software && !forced) {
-          failures.push(`webgl : rendu logiciel (${found.name}), plus lent que WebAssembly`);
+          failures.push(say("webglSoftware", found.name));
           continue;
         }
       }
       if (name === "wasm") {
-        report(options.onProgress, { phase: "backend", message: "Chargement de WebAssembly…" });
+        report(options.onProgress, { phase: "backend", message: say("loadingWasm") });
         try {
           if (!tf.wasm) await loadScript(new URL("tf-backend-wasm.es2017.min.js", tfjsUrl).href);
           if (!tfState || !tfState.wasmPaths) tf.wasm.setWasmPaths(tfjsUrl);
         } catch (error) {
-          failures.push(`wasm : ${error.message}`);
+          failures.push(say("backendFailed", "wasm", error.message));
           continue;
         }
       }
@@ -187,25 +386,19 @@ export async function loadTensorFlow(options = {}) {
           probe.dispose();
         }
       } catch (error) {
-        failures.push(`${name} : ${error.message}`);
+        failures.push(say("backendFailed", name, error.message));
         ok = false;
       }
       if (!ok) continue;
-      let label = BACKEND_LABELS[name];
+      const simd = name === "wasm" && !!(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"));
+      const threads = name === "wasm" && !!(await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) && !!globalThis.crossOriginIsolated;
       if (name === "wasm") {
-        const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
-        const threads = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
-        label += simd ? " (SIMD" : " (sans SIMD";
-        label += threads && globalThis.crossOriginIsolated ? ", plusieurs fils)" : ", un fil)";
+        const binary = threads ? "tfjs-backend-wasm-threaded-simd.wasm" : simd ? "tfjs-backend-wasm-simd.wasm" : "tfjs-backend-wasm.wasm";
+        files.push(new URL("tf-backend-wasm.es2017.min.js", tfjsUrl).href, new URL(binary, tfjsUrl).href);
       }
-      if (name === "webgl" && renderer) label += ` : ${renderer}`;
-      return { tf, backend: name, label, renderer, failures, version: tf.version_core };
+      return { tf, backend: name, renderer, simd, threads, failures, files, version: tf.version_core };
     }
-    throw new Tp8Error(
-      `Aucun moteur de calcul ne fonctionne dans ce navigateur (${failures.join(" ; ")}).`,
-      "no-backend",
-      failures,
-    );
+    throw new Tp8Error(say("noBackend", failures), "no-backend", failures);
   })();
   tfState = { key, promise, wasmPaths: tfState && tfState.wasmPaths };
   promise.then(
@@ -249,9 +442,9 @@ async function fetchBytes(url, expected, signal, onChunk) {
     response = await fetch(url, { signal });
   } catch (error) {
     if (isAbortError(error)) throw abortError();
-    throw new Tp8Error("Impossible de télécharger les poids du réseau : la connexion au site a-t-elle été coupée ?", "network");
+    throw new Tp8Error(say("weightsUnreachable"), "network");
   }
-  if (!response.ok) throw new Tp8Error(`Les poids du réseau sont introuvables (HTTP ${response.status}).`, "network");
+  if (!response.ok) throw new Tp8Error(say("weightsMissing", response.status), "network");
   if (!response.body || !response.body.getReader) return new Uint8Array(await response.arrayBuffer());
   const reader = response.body.getReader();
   const out = new Uint8Array(expected);
@@ -259,12 +452,12 @@ async function fetchBytes(url, expected, signal, onChunk) {
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    if (loaded + value.length > out.length) throw new Tp8Error("Le fichier des poids n'a pas la taille annoncée.", "corrupt");
+    if (loaded + value.length > out.length) throw new Tp8Error(say("weightsTooLong"), "corrupt");
     out.set(value, loaded);
     loaded += value.length;
     onChunk(loaded);
   }
-  if (loaded !== expected) throw new Tp8Error("Le fichier des poids est incomplet : rechargez la page.", "corrupt");
+  if (loaded !== expected) throw new Tp8Error(say("weightsIncomplete"), "corrupt");
   return out;
 }
 
@@ -301,7 +494,7 @@ async function buildNetwork(manifestUrl, options) {
   const { onProgress, signal } = options;
   const engine = await loadTensorFlow(options);
   checkAborted(signal);
-  report(onProgress, { phase: "manifest", message: "Lecture de la description du réseau…" });
+  report(onProgress, { phase: "manifest", message: say("readingManifest") });
   let manifest;
   try {
     const response = await fetch(manifestUrl, { signal });
@@ -309,9 +502,9 @@ async function buildNetwork(manifestUrl, options) {
     manifest = await response.json();
   } catch (error) {
     if (isAbortError(error)) throw abortError();
-    throw new Tp8Error(`La description du réseau est introuvable (${error.message}).`, "network");
+    throw new Tp8Error(say("manifestMissing", error.message), "network");
   }
-  if (manifest.format !== 1) throw new Tp8Error("Format de réseau inconnu : rechargez la page.", "format");
+  if (manifest.format !== MANIFEST_FORMAT) throw new Tp8Error(say("unknownFormat"), "format");
   const weights = manifest.weights;
   const total = weights.byteLength;
   const bytes = await fetchBytes(new URL(weights.file, manifestUrl).href, total, signal, (loaded) =>
@@ -319,18 +512,18 @@ async function buildNetwork(manifestUrl, options) {
       phase: "weights",
       loaded,
       total,
-      message: `Poids du réseau : ${(loaded / 1e6).toFixed(1).replace(".", ",")} / ${(total / 1e6).toFixed(1).replace(".", ",")} Mo`,
+      message: say("weightsProgress", formatNumber(loaded / 1e6), formatNumber(total / 1e6)),
     }),
   );
   checkAborted(signal);
-  report(onProgress, { phase: "build", message: "Construction du réseau…" });
+  report(onProgress, { phase: "build", message: say("building") });
   const tf = engine.tf;
   const tensors = {};
   for (const entry of manifest.tensors) {
     let values;
-    if (weights.dtype === "float16") values = halfToFloat(new Uint16Array(bytes.buffer, entry.offset, entry.length));
-    else if (weights.dtype === "float32") values = new Float32Array(bytes.buffer.slice(entry.offset, entry.offset + 4 * entry.length));
-    else throw new Tp8Error(`Type de poids inconnu : ${weights.dtype}.`, "format");
+    if (entry.dtype === "float16") values = halfToFloat(new Uint16Array(bytes.buffer, entry.offset, entry.length));
+    else if (entry.dtype === "float32") values = new Float32Array(bytes.buffer.slice(entry.offset, entry.offset + 4 * entry.length));
+    else throw new Tp8Error(say("unknownDtype", entry.dtype), "format");
     tensors[entry.name] = tf.tensor(values, entry.shape, "float32");
   }
   const network = new Network(engine, manifest, tensors, manifestUrl);
@@ -340,30 +533,171 @@ async function buildNetwork(manifestUrl, options) {
   const warm = network.scoreGradient(probe, 0);
   await warm.grad.data();
   [probe, warm.logits, warm.grad].forEach((t) => t.dispose());
-  report(onProgress, { phase: "ready", message: `Réseau prêt (${engine.label}).` });
+  report(onProgress, { phase: "ready", message: say("ready", describeBackend(engine)) });
   return network;
 }
 
-// --- the network -----------------------------------------------------------------------------------
+// --- class names: tp8's normalisation and difflib's suggestions --------------------------------------
 
-function normaliseName(name) {
-  return String(name).replace(/_/g, " ").trim().split(/\s+/).join(" ").toLocaleLowerCase("en");
+// The characters Python's `str.split()` splits on (its `str.isspace`), not JavaScript's `\s`.
+const PYTHON_SPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/u;
+
+/**
+ * Python's `str.casefold()`: lower case after upper case folds "ß" to "ss" and the ligatures to
+ * their letters, as casefold does; besides, the final sigma (which `toLowerCase` keeps) folds to σ,
+ * "ẞ" to "ss", the dotless ı stays itself and Cherokee's small letters fold to its capitals. Checked
+ * on every code point against Python 3.11's, but for the letters added to Unicode after its version.
+ */
+function casefold(text) {
+  if (text.includes("ı")) return text.split("ı").map(casefold).join("ı");
+  return text
+    .toUpperCase()
+    .toLowerCase()
+    .replace(/ς/g, "σ")
+    .replace(/ß/g, "ss")
+    .replace(/[\u13f8-\u13fd]/g, (c) => String.fromCodePoint(c.codePointAt(0) - 8))
+    .replace(/[\uab70-\uabbf]/g, (c) => String.fromCodePoint(c.codePointAt(0) - 0xab70 + 0x13a0));
 }
 
-function levenshteinRatio(a, b) {
-  // difflib-like similarity: 2·matches / (|a| + |b|), with matches from the edit distance.
-  const m = a.length;
-  const n = b.length;
-  if (!m || !n) return 0;
-  let previous = Array.from({ length: n + 1 }, (_, j) => j);
-  for (let i = 1; i <= m; i++) {
-    const current = [i];
-    for (let j = 1; j <= n; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+/**
+ * A class name as `tp8` compares it (`tp8.models._normalise_name`): `_` as a space, runs of
+ * spaces as one, no space at either end, case folded.
+ */
+export function normaliseName(name) {
+  return casefold(
+    String(name)
+      .replace(/_/g, " ")
+      .split(PYTHON_SPACE)
+      .filter(Boolean)
+      .join(" "),
+  );
+}
+
+function compareCodePoints(a, b) {
+  const x = Array.from(a, (c) => c.codePointAt(0));
+  const y = Array.from(b, (c) => c.codePointAt(0));
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+
+/** `difflib.SequenceMatcher.find_longest_match` (no junk; `b2j` without difflib's "popular" items). */
+function longestMatch(a, b, b2j, alo, ahi, blo, bhi) {
+  let [besti, bestj, bestsize] = [alo, blo, 0];
+  let j2len = new Map();
+  for (let i = alo; i < ahi; i++) {
+    const next = new Map();
+    for (const j of b2j.get(a[i]) || []) {
+      if (j < blo) continue;
+      if (j >= bhi) break;
+      const k = (j2len.get(j - 1) || 0) + 1;
+      next.set(j, k);
+      if (k > bestsize) [besti, bestj, bestsize] = [i - k + 1, j - k + 1, k];
     }
-    previous = current;
+    j2len = next;
   }
-  return 1 - previous[n] / Math.max(m, n);
+  // Extended by equal items on each side (the popular ones b2j leaves out).
+  while (besti > alo && bestj > blo && a[besti - 1] === b[bestj - 1]) [besti, bestj, bestsize] = [besti - 1, bestj - 1, bestsize + 1];
+  while (besti + bestsize < ahi && bestj + bestsize < bhi && a[besti + bestsize] === b[bestj + bestsize]) bestsize += 1;
+  return [besti, bestj, bestsize];
+}
+
+/** The number of items of `difflib.SequenceMatcher(None, a, b).get_matching_blocks()`. */
+function matchingItems(a, b, b2j) {
+  let total = 0;
+  const queue = [[0, a.length, 0, b.length]];
+  while (queue.length) {
+    const [alo, ahi, blo, bhi] = queue.pop();
+    const [i, j, k] = longestMatch(a, b, b2j, alo, ahi, blo, bhi);
+    if (!k) continue;
+    total += k;
+    if (alo < i && blo < j) queue.push([alo, i, blo, j]);
+    if (i + k < ahi && j + k < bhi) queue.push([i + k, ahi, j + k, bhi]);
+  }
+  return total;
+}
+
+/**
+ * Python's `difflib.get_close_matches(word, possibilities, n, cutoff)`, step for step: the
+ * Ratcliff–Obershelp similarity of `SequenceMatcher` (2·M/T, M the characters of the longest
+ * common block and, recursively, of the blocks on either side of it; T both lengths), after its two
+ * cheaper upper bounds, on code points, with difflib's autojunk heuristic; the best `n` at or above
+ * `cutoff`, best first, ties in reverse order of the names (Python's `heapq.nlargest` on pairs).
+ */
+export function getCloseMatches(word, possibilities, n = 3, cutoff = 0.6) {
+  if (!(n > 0)) throw new RangeError(`n must be > 0: ${n}`);
+  if (!(cutoff >= 0 && cutoff <= 1)) throw new RangeError(`cutoff must be in [0.0, 1.0]: ${cutoff}`);
+  const b = Array.from(String(word));
+  const b2j = new Map();
+  b.forEach((item, j) => b2j.set(item, (b2j.get(item) || []).concat([j])));
+  if (b.length >= 200) {
+    const most = Math.floor(b.length / 100) + 1;
+    for (const [item, where] of [...b2j]) if (where.length > most) b2j.delete(item);
+  }
+  const counts = new Map();
+  for (const item of b) counts.set(item, (counts.get(item) || 0) + 1);
+  const scored = [];
+  for (const x of possibilities) {
+    const a = Array.from(String(x));
+    const ratio = (matches) => (a.length + b.length ? (2 * matches) / (a.length + b.length) : 1);
+    if (ratio(Math.min(a.length, b.length)) < cutoff) continue; // real_quick_ratio
+    const avail = new Map();
+    let common = 0;
+    for (const item of a) {
+      const left = avail.has(item) ? avail.get(item) : counts.get(item) || 0;
+      avail.set(item, left - 1);
+      if (left > 0) common += 1;
+    }
+    if (ratio(common) < cutoff) continue; // quick_ratio
+    const score = ratio(matchingItems(a, b, b2j));
+    if (score >= cutoff) scored.push([score, x]);
+  }
+  scored.sort((p, q) => q[0] - p[0] || compareCodePoints(String(q[1]), String(p[1])));
+  return scored.slice(0, n).map(([, x]) => x);
+}
+
+/**
+ * `net.info`: what a network is and what it needs, for a page to show (plain data, frozen).
+ *
+ * - `model`, `title`: `"squeezenet1_1"`, `"SqueezeNet 1.1"`;
+ * - `versions`: `{ tfjs, manifest }`, TensorFlow.js's version and the manifest's format;
+ * - `backend`: `{ name, simd, threads, renderer }` (in words: `net.backendLabel`);
+ * - `weights`: `{ url, bytes, sha256, parameters, precision, provenance, rounding }` — `precision`
+ *   counts the parameters stored in each type (`{ float16: …, float32: … }`), `provenance` says
+ *   whose weights they are (`tp8.course.provenance`, in French), `rounding` what storing them in
+ *   float16 changes, measured by the build on the course's photos;
+ * - `input`: `{ size, frame, minSide, maxPixels }` (224, 256, and what `loadImage` accepts);
+ * - `needs`: the addresses of the files the network was built from (TensorFlow.js, its backend, the
+ *   manifest, the weights), all on this site;
+ * - `photos`: the course's photos, `{ name, caption: { fr, en }, frame, thumbnail, licence, source,
+ *   imagenetClass }`, with `frame` (256 × 256 PNG) and `thumbnail` as absolute addresses.
+ */
+function networkInfo(engine, manifest, manifestUrl) {
+  const weights = manifest.weights;
+  const precision = {};
+  for (const entry of manifest.tensors) precision[entry.dtype] = (precision[entry.dtype] || 0) + entry.length;
+  const at = (path) => new URL(path, manifestUrl).href;
+  const deepFreeze = (value) => {
+    if (value && typeof value === "object") Object.values(value).forEach(deepFreeze);
+    return Object.freeze(value);
+  };
+  return deepFreeze({
+    model: manifest.model,
+    title: manifest.title,
+    versions: { tfjs: engine.version, manifest: manifest.format },
+    backend: { name: engine.backend, simd: engine.simd, threads: engine.threads, renderer: engine.renderer },
+    weights: {
+      url: at(weights.file),
+      bytes: weights.byteLength,
+      sha256: weights.sha256,
+      parameters: weights.parameters,
+      precision,
+      provenance: manifest.provenance,
+      rounding: { ...weights.rounding },
+    },
+    input: { size: manifest.input.size, frame: manifest.input.frame, minSide: MIN_SIDE, maxPixels: MAX_PIXELS },
+    needs: [...engine.files, manifestUrl, at(weights.file)],
+    photos: manifest.photos.map((photo) => ({ ...photo, caption: { ...photo.caption }, frame: at(photo.frame), thumbnail: at(photo.thumbnail) })),
+  });
 }
 
 /**
@@ -374,10 +708,11 @@ function levenshteinRatio(a, b) {
 export class Network {
   constructor(engine, manifest, tensors, manifestUrl) {
     const tf = engine.tf;
+    /** The TensorFlow.js namespace the network runs on (for the caller's own tensors). */
     this.tf = tf;
-    /** `"webgl"`, `"wasm"` or `"cpu"`, and the same in words (French). */
+    /** `"webgl"`, `"wasm"` or `"cpu"` (`backendLabel`: the same in words). */
     this.backend = engine.backend;
-    this.backendLabel = engine.label;
+    this.engine = engine;
     this.manifest = manifest;
     this.manifestUrl = manifestUrl;
     /** The 1000 ImageNet class names, in the order of the network's outputs. */
@@ -387,8 +722,8 @@ export class Network {
     this.frame = manifest.input.frame;
     /** `tp8`'s defaults, read from its functions' signatures at build time. */
     this.defaults = manifest.defaults;
-    /** "SqueezeNet 1.1, fichier de poids … ; exportés pour le navigateur en float16 (…)". */
-    this.provenance = manifest.summary;
+    /** What the network is and what it needs: see `networkInfo`. */
+    this.info = networkInfo(engine, manifest, manifestUrl);
     this.tensors = tensors;
     this.mean = tf.tensor(manifest.mean, [1, 1, 1, 3]);
     this.std = tf.tensor(manifest.std, [1, 1, 1, 3]);
@@ -400,6 +735,11 @@ export class Network {
       this.index.set(key, (this.index.get(key) || []).concat([i]));
     });
     this.layers = manifest.graph.map((op) => this.buildLayer(op));
+  }
+
+  /** The backend in words, in the current language: "WebAssembly (SIMD, un fil)". */
+  get backendLabel() {
+    return describeBackend(this.engine);
   }
 
   // -- layers --------------------------------------------------------------------------------------
@@ -438,7 +778,7 @@ export class Network {
       };
     }
     if (op.op === "avgpool") return (x) => tf.mean(x, [1, 2]);
-    throw new Tp8Error(`Couche inconnue dans la description du réseau : ${op.op}.`, "format");
+    throw new Tp8Error(say("unknownLayer", op.op), "format");
   }
 
   buildConv(spec) {
@@ -448,7 +788,7 @@ export class Network {
     const [kh, kw] = spec.kernel;
     const [sh, sw] = spec.stride;
     const [ph, pw] = spec.padding;
-    if (kh !== kw || sh !== sw || ph !== pw) throw new Tp8Error("Convolution non carrée non prise en charge.", "format");
+    if (kh !== kw || sh !== sw || ph !== pw) throw new Tp8Error(say("unsupportedConv", `${kh}×${kw}, stride ${sh}×${sw}, padding ${ph}×${pw}`), "format");
     const k = kh;
     const s = sh;
     const p = ph;
@@ -456,7 +796,8 @@ export class Network {
     // Input gradient = full correlation of the output gradient with the flipped filter, in/out swapped.
     const flipped = tf.tidy(() => tf.reverse(filter, [0, 1]).transpose([0, 1, 3, 2]));
     const backPad = k - 1 - p;
-    if (backPad < 0) throw new Tp8Error("Remplissage de convolution non pris en charge.", "format");
+    if (backPad < 0) throw new Tp8Error(say("unsupportedConv", `${k}×${k}, padding ${p}`), "format");
+    if (s > 1 && p !== 0) throw new Tp8Error(say("unsupportedConv", `stride ${s}, padding ${p}`), "format");
     // Strided (the first layer): one small stride-1 convolution per phase of the input, with the taps
     // of the filter that reach it, instead of a convolution over a zero-stuffed gradient.
     const q = Math.floor((k - 1) / s);
@@ -476,8 +817,6 @@ export class Network {
     const inputGrad = (dy, inShape) => {
       const [, h, w] = inShape;
       if (s > 1) {
-        if (p !== 0) throw new Tp8Error("Convolution à pas > 1 avec remplissage non prise en charge.", "format");
-        const [, oh, ow] = dy.shape;
         const planes = phaseFilters.map((row) =>
           row.map((f) => {
             const [mr, mc] = f.shape;
@@ -485,8 +824,6 @@ export class Network {
             return tf.conv2d(padded, f, 1, "valid"); // [N, oh + q, ow + q, Cin]
           }),
         );
-        void oh;
-        void ow;
         return interleave(tf, planes, s, h, w);
       }
       const [, gh, gw] = dy.shape;
@@ -495,8 +832,16 @@ export class Network {
       const g = backPad || extraH || extraW ? tf.pad(dy, [[0, 0], [backPad, backPad + extraH], [backPad, backPad + extraW], [0, 0]]) : dy;
       return tf.conv2d(g, flipped, 1, "valid");
     };
-    const forward = (x) =>
-      tf.fused.conv2d({ x, filter, bias, strides: s, pad: p === 0 ? "valid" : p, activation: relu ? "relu" : "linear" });
+    // The forward pass is TensorFlow.js's fused kernel (convolution, bias and ReLU in one pass), called
+    // directly: `tf.fused.conv2d` runs the three as separate operations whenever a gradient is being
+    // recorded (its rule, so that it can differentiate them), whose float32 rounding differs from the
+    // fused kernel's on WebGL and WebAssembly. The saliency maps' backward pass then met other ReLU
+    // gates than the predictions' forward pass: a pre-activation at or below 0 in tp8 came out at
+    // +9·10⁻⁶ and opened a gate tp8 keeps shut (r = 0.99989 with tp8 on a photo where the CPU
+    // backend, whose fused kernel is the three operations, agreed to 10⁻⁷). This function's own
+    // gradient is the custom one below, so the fused kernel never needs TensorFlow.js's.
+    const attrs = { strides: [s, s], pad: p === 0 ? "valid" : p, dataFormat: "NHWC", dilations: [1, 1], activation: relu ? "relu" : "linear" };
+    const forward = (x) => tf.engine().runKernel("FusedConv2D", { x, filter, bias }, attrs);
     const withGrad = tf.customGrad((x, save) => {
       const y = forward(x);
       save([y]);
@@ -561,48 +906,37 @@ export class Network {
   }
 
   /**
-   * The index of a class given by name (case-insensitive; `_` for a space) or by index.
-   * @throws {Tp8Error} unknown or ambiguous name (its French message lists the closest names).
+   * The index of a class given by name (case-insensitive; `_` for a space) or by index, as
+   * `tp8`'s `model.class_index`.
+   * @throws {Tp8Error} unknown or ambiguous name (its message lists the names `suggest` finds).
    */
   classIndex(target) {
     if (typeof target === "number" && Number.isInteger(target)) {
       if (target >= 0 && target < this.classes.length) return target;
-      throw new Tp8Error(`Le numéro de classe ${target} n'existe pas : il va de 0 à ${this.classes.length - 1}.`, "unknown-class");
+      throw new Tp8Error(say("classOutOfRange", target, this.classes.length - 1), "unknown-class");
     }
     const key = normaliseName(target ?? "");
-    if (!key) throw new Tp8Error("Donnez le nom d'une classe (par exemple « goldfish »).", "unknown-class");
+    if (!key) throw new Tp8Error(say("noClass"), "unknown-class");
     if (/^\d+$/.test(key)) return this.classIndex(Number(key));
     const hits = this.index.get(key);
     if (hits && hits.length === 1) return hits[0];
-    if (hits) {
-      throw new Tp8Error(
-        `« ${target} » désigne plusieurs classes (${hits.join(", ")}) : tapez le numéro de celle que vous voulez.`,
-        "ambiguous-class",
-        hits,
-      );
-    }
-    const close = this.suggest(target, 5);
-    const hint = close.length ? ` Vouliez-vous dire : ${close.map((c) => `« ${c} »`).join(", ")} ?` : "";
-    throw new Tp8Error(
-      `La classe « ${target} » n'existe pas parmi les ${this.classes.length} classes d'ImageNet (en anglais).${hint}`,
-      "unknown-class",
-      close,
-    );
+    if (hits) throw new Tp8Error(say("ambiguousClass", target, hits), "ambiguous-class", hits);
+    const close = this.suggest(target);
+    throw new Tp8Error(say("unknownClass", target, this.classes.length, close), "unknown-class", close);
   }
 
-  /** Up to `n` class names close to `text`: names that contain it first, then by spelling. */
-  suggest(text, n = 8) {
+  /**
+   * The class names `tp8` suggests for an unknown name (its `model.class_index` error): up to `n`
+   * names by `difflib.get_close_matches` (similarity ≥ 0.6, best first), else the names that
+   * contain the text, in the network's order.
+   */
+  suggest(text, n = 5) {
     const key = normaliseName(text ?? "");
     if (!key) return [];
     const names = [...this.index.keys()];
-    const contains = names.filter((name) => name.includes(key));
-    const scored = names
-      .filter((name) => !contains.includes(name))
-      .map((name) => [levenshteinRatio(key, name), name])
-      .filter(([score]) => score >= 0.6)
-      .sort((a, b) => b[0] - a[0])
-      .map(([, name]) => name);
-    return [...contains, ...scored].slice(0, n).map((name) => this.classes[this.index.get(name)[0]]);
+    let close = getCloseMatches(key, names, n, 0.6);
+    if (!close.length) close = names.filter((name) => name.includes(key)).slice(0, n);
+    return close.map((name) => this.classes[this.index.get(name)[0]]);
   }
 
   /** Free the network's tensors (the module's cache forgets it). */
@@ -702,10 +1036,10 @@ export function toTensor(net, image) {
   if (isTensor(tf, image)) {
     if (image.rank === 3) x = image.expandDims(0);
     else if (image.rank === 4) x = image.clone();
-    else throw new Tp8Error(`Une image est un tenseur [H, W, 3] ou [N, H, W, 3], pas ${JSON.stringify(image.shape)}.`, "bad-image");
+    else throw new Tp8Error(say("badTensorShape", JSON.stringify(image.shape)), "bad-image");
     if (x.shape[3] !== 3) {
       x.dispose();
-      throw new Tp8Error(`Une image a 3 canaux (RVB) en dernier axe, pas ${image.shape[image.rank - 1]}.`, "bad-image");
+      throw new Tp8Error(say("badChannels", image.shape[image.rank - 1]), "bad-image");
     }
     if (x.dtype !== "float32") {
       const float = x.toFloat();
@@ -715,7 +1049,7 @@ export function toTensor(net, image) {
     const [lo, hi] = tf.tidy(() => [x.min().dataSync()[0], x.max().dataSync()[0]]);
     if (!(lo >= -1e-6 && hi <= 1 + 1e-6)) {
       x.dispose();
-      throw new Tp8Error(`Les pixels doivent être dans [0, 1] (ici entre ${lo} et ${hi}).`, "bad-image");
+      throw new Tp8Error(say("badRange", lo, hi), "bad-image");
     }
   } else if (image && typeof image.width === "number" && image.data instanceof Uint8ClampedArray) {
     const { width, height, data } = image;
@@ -727,12 +1061,12 @@ export function toTensor(net, image) {
     }
     x = tf.tensor4d(rgb, [1, height, width, 3]);
   } else {
-    throw new Tp8Error("Une image est un ImageData ou un tenseur TensorFlow.js de pixels dans [0, 1].", "bad-image");
+    throw new Tp8Error(say("notAnImageValue"), "bad-image");
   }
   const [, h, w] = x.shape;
   if (Math.min(h, w) < MIN_SIDE) {
     x.dispose();
-    throw new Tp8Error(`L'image fait ${w} × ${h} pixels : il en faut au moins ${MIN_SIDE} de côté.`, "too-small");
+    throw new Tp8Error(say("tensorTooSmall", w, h, MIN_SIDE), "too-small");
   }
   return x;
 }
@@ -847,26 +1181,20 @@ function cropToImageData(rgb, h, w, top, left, size) {
 async function decode(source, signal) {
   // → { bitmap-like drawable, width, height, close() }
   if (typeof Blob !== "undefined" && source instanceof Blob) {
-    if (source.size === 0) throw new Tp8Error("Ce fichier est vide.", "not-image");
+    if (source.size === 0) throw new Tp8Error(say("emptyFile"), "not-image");
     let bitmap;
     try {
       bitmap = await createImageBitmap(source, { colorSpaceConversion: "none", premultiplyAlpha: "none" });
     } catch (error) {
-      const name = source.name ? `« ${source.name} » ` : "";
       const known = /^image\//.test(source.type || "");
-      throw new Tp8Error(
-        known
-          ? `Le navigateur ne sait pas décoder l'image ${name}(${source.type}) : est-elle endommagée, ou trop grande ?`
-          : `Le fichier ${name}n'est pas une image que le navigateur sait lire : choisissez une photo (JPEG, PNG, WebP…).`,
-        "not-image",
-      );
+      throw new Tp8Error(known ? say("undecodable", source.name, source.type) : say("notAnImageFile", source.name), "not-image");
     }
     checkAborted(signal);
     return { image: bitmap, width: bitmap.width, height: bitmap.height, close: () => bitmap.close() };
   }
   if (typeof source === "string") {
     const response = await fetch(source, { signal });
-    if (!response.ok) throw new Tp8Error(`Image introuvable (HTTP ${response.status}).`, "network");
+    if (!response.ok) throw new Tp8Error(say("imageMissing", response.status), "network");
     return decode(await response.blob(), signal);
   }
   if (typeof ImageData !== "undefined" && source instanceof ImageData) {
@@ -876,7 +1204,7 @@ async function decode(source, signal) {
   }
   const width = source.naturalWidth || source.videoWidth || source.width;
   const height = source.naturalHeight || source.videoHeight || source.height;
-  if (!width || !height) throw new Tp8Error("Cette image n'est pas (encore) chargée.", "not-image");
+  if (!width || !height) throw new Tp8Error(say("imageNotLoaded"), "not-image");
   return { image: source, width, height, close: () => {} };
 }
 
@@ -903,16 +1231,10 @@ export async function loadImage(source, options = {}) {
   const { width, height } = decoded;
   try {
     if (Math.min(width, height) < MIN_SIDE) {
-      throw new Tp8Error(
-        `Cette image ne fait que ${width} × ${height} pixel${width * height > 1 ? "s" : ""} : il en faut au moins ${MIN_SIDE} de côté pour que le réseau y voie quelque chose.`,
-        "too-small",
-      );
+      throw new Tp8Error(say("photoTooSmall", width, height, MIN_SIDE), "too-small");
     }
     if (width * height > maxPixels) {
-      throw new Tp8Error(
-        `Cette photo fait ${(width * height / 1e6).toFixed(0)} mégapixels : c'est trop pour le navigateur (au plus ${(maxPixels / 1e6).toFixed(0)}). Réduisez-la d'abord.`,
-        "too-large",
-      );
+      throw new Tp8Error(say("photoTooLarge", formatNumber((width * height) / 1e6, 0), formatNumber(maxPixels / 1e6, 0)), "too-large");
     }
     // Stage 1 (large photos only): the browser's own high-quality reduction to 4× the target.
     const short = Math.min(width, height);
@@ -976,6 +1298,39 @@ export function pasteIntoFrame(frame, image, offset) {
     out.data.set(image.data.subarray(y * image.width * 4, (y + 1) * image.width * 4), start);
   }
   return out;
+}
+
+/**
+ * The difference of two images as `tp8.plot_attack` draws it: 0.5 + k·δ for each channel, with
+ * δ = `modified` − `original` in pixel units of [0, 1], clipped to [0, 1] (mid-grey: unchanged).
+ * `factor` (k) is 1 for the true scale; any other value magnifies δ, and whoever shows the image
+ * says so (the course never rescales a difference silently): the factor comes back with the image.
+ *
+ * @param {ImageData} original
+ * @param {ImageData} modified the same size (e.g. `foolingImage(…).image` and its photo).
+ * @param {number} [factor] k > 0 (default 1, the true scale).
+ * @returns {{ image: ImageData, factor: number, linf: number, saturated: number }} `linf`: the
+ *   largest |δ| in 8-bit levels (0–255); `saturated`: the share of values clipped at 0 or 1.
+ */
+export function amplifiedDifference(original, modified, factor = 1) {
+  if (!(typeof factor === "number" && factor > 0 && Number.isFinite(factor))) throw new Tp8Error(say("badFactor"), "bad-option");
+  if (original.width !== modified.width || original.height !== modified.height) {
+    throw new Tp8Error(say("differentSizes", `${original.width} × ${original.height}`, `${modified.width} × ${modified.height}`), "bad-image");
+  }
+  const image = new ImageData(original.width, original.height);
+  let linf = 0;
+  let saturated = 0;
+  for (let i = 0; i < original.data.length; i += 4) {
+    for (let c = 0; c < 3; c++) {
+      const delta = modified.data[i + c] - original.data[i + c]; // in levels of 1/255
+      const value = 127.5 + factor * delta; // 255 · (0.5 + k·δ)
+      if (value < 0 || value > 255) saturated += 1;
+      image.data[i + c] = value; // Uint8ClampedArray clips and rounds half to even
+      linf = Math.max(linf, Math.abs(delta));
+    }
+    image.data[i + 3] = 255;
+  }
+  return { image, factor, linf, saturated: saturated / (3 * original.width * original.height) };
 }
 
 /** A lossless PNG of an `ImageData` (a `Blob`). */
@@ -1096,7 +1451,7 @@ export async function saliencyMap(net, image, options = {}) {
   const x = toTensor(net, image);
   if (x.shape[0] !== 1) {
     x.dispose();
-    throw new Tp8Error("saliencyMap prend une image à la fois.", "bad-image");
+    throw new Tp8Error(say("oneImage", "saliencyMap"), "bad-image");
   }
   report(options.onProgress, { step: 0, total: 1 });
   const { logits: scores, grad } = net.scoreGradient(x, target);
@@ -1145,14 +1500,14 @@ export async function foolingImage(net, image, target, options = {}) {
   const defaults = net.defaults.fooling;
   const lr = options.lr ?? defaults.lr;
   const maxIter = options.maxIter ?? defaults.max_iter;
-  if (!(lr > 0)) throw new Tp8Error(`Le pas η doit être positif (${defaults.lr} par défaut).`, "bad-option");
-  if (!(Number.isInteger(maxIter) && maxIter >= 0)) throw new Tp8Error("Le nombre d'itérations doit être un entier ≥ 0.", "bad-option");
+  if (!(lr > 0)) throw new Tp8Error(say("badStep", defaults.lr), "bad-option");
+  if (!(Number.isInteger(maxIter) && maxIter >= 0)) throw new Tp8Error(say("badIterations"), "bad-option");
   const t = net.classIndex(target);
   checkAborted(options.signal);
   const input = toTensor(net, image);
   if (input.shape[0] !== 1) {
     input.dispose();
-    throw new Tp8Error("foolingImage prend une image à la fois.", "bad-image");
+    throw new Tp8Error(say("oneImage", "foolingImage"), "bad-image");
   }
   const x0 = quantize(tf, input);
   input.dispose();
@@ -1290,7 +1645,7 @@ export async function classVisualization(net, target, options = {}) {
   const seed = options.seed ?? d.seed;
   const previewEvery = options.previewEvery ?? 1;
   if (!(l2Reg >= 0) || !(lr > 0) || !(Number.isInteger(numIterations) && numIterations >= 1)) {
-    throw new Tp8Error("Réglages invalides : λ ≥ 0, η > 0 et au moins une itération.", "bad-option");
+    throw new Tp8Error(say("badSettings"), "bad-option");
   }
   const c = net.classIndex(target);
   checkAborted(options.signal);
@@ -1301,7 +1656,7 @@ export async function classVisualization(net, target, options = {}) {
     z = net.normalize(x);
     x.dispose();
   } else {
-    if (!(Number.isInteger(imageSize) && imageSize >= MIN_SIDE)) throw new Tp8Error(`La taille d'image doit être un entier ≥ ${MIN_SIDE}.`, "bad-option");
+    if (!(Number.isInteger(imageSize) && imageSize >= MIN_SIDE)) throw new Tp8Error(say("badImageSize", MIN_SIDE), "bad-option");
     const noise = new Float32Array(imageSize * imageSize * 3);
     for (let i = 0; i < noise.length; i++) noise[i] = rng.normal();
     z = tf.tensor4d(noise, [1, imageSize, imageSize, 3]);
@@ -1309,7 +1664,7 @@ export async function classVisualization(net, target, options = {}) {
   const side = Math.min(z.shape[1], z.shape[2]);
   if (maxJitter > side) {
     z.dispose();
-    throw new Tp8Error(`Le décalage maximal (${maxJitter}) dépasse le côté de l'image (${side}).`, "bad-option");
+    throw new Tp8Error(say("jitterTooLarge", maxJitter, side), "bad-option");
   }
   const clamp = (v) => tf.tidy(() => tf.minimum(tf.maximum(v, net.low), net.high));
   let swap = clamp(z);
