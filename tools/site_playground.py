@@ -260,8 +260,7 @@ def _photo_frames() -> list[tuple[object, object]]:
 
     out = []
     for sample in tp8.sample_images():
-        loader, arg, *_ = tp8_images._SAMPLES[sample.name]
-        raw = loader(arg)
+        raw = tp8_images._raw_photo(sample.name)
         frame = tp8.load_image(raw, size=FRAME, resize=FRAME)
         if not torch.equal(TF.center_crop(frame, [CROP, CROP]), sample.image):
             raise PlaygroundError(f"photo {sample.name}: le centre du cadre {FRAME} n'est pas l'image de tp8")

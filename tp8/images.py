@@ -282,6 +282,17 @@ def _bundled(loader: str):
         return Image.open(f).convert("RGB")
 
 
+def _raw_photo(name: str):
+    """The photo ``name`` before the evaluation transform: an array, a PIL image or a file path."""
+    from . import photos
+
+    bundled = photos.bundled_credits()
+    if name in bundled:
+        raw = _bundled(bundled[name].loader)
+        return raw if isinstance(raw, (np.ndarray, Image.Image)) else np.asarray(raw)
+    return photos.course_photo(name)[1]
+
+
 def sample_images(names: Sequence[str] | None = None) -> list[SampleImage]:
     """The course's photos, by name: the open-licence ones bundled with tp8, and the course's own.
 
@@ -310,13 +321,8 @@ def sample_images(names: Sequence[str] | None = None) -> list[SampleImage]:
     chosen = list(bundled) if names is None else list(names)
     out = []
     for n in chosen:
-        if n in bundled:
-            credit = bundled[n]
-            raw = _bundled(credit.loader)
-            image = load_image(raw if isinstance(raw, (np.ndarray, Image.Image)) else np.asarray(raw))
-        else:
-            credit, path = photos.course_photo(n)
-            image = load_image(path)
+        credit = bundled[n] if n in bundled else photos.course_photo(n)[0]
+        image = load_image(_raw_photo(n))
         out.append(
             SampleImage(n, image, credit.licence, credit.source, credit.imagenet_class, credit.title, credit.author)
         )
