@@ -167,8 +167,9 @@ if row["success"]:
         )
         + f", ici multipliée par {MAGNIFY}."
         + (
-            f" Le PSNR n'est qu'une moyenne : {pct(beyond, 1)} des valeurs bougent de plus de 4 niveaux, et "
-            "seul un budget par valeur (la contrainte $L_\\infty$ de la partie 2) l'exclurait."
+            " Le PSNR n'est qu'une moyenne : il n'empêche pas quelques valeurs de bouger davantage (ici "
+            f"{pct(beyond, 1)} de plus de 4 niveaux), ce que seul un budget par valeur (la contrainte "
+            "$L_\\infty$ de la partie 2) exclurait."
             if beyond > 0
             else ""
         )

@@ -607,8 +607,8 @@ display(
 # d'une classe sans rapport avec l'image. Le réseau n'a pas « vu » de poisson rouge : la retouche ne dessine
 # aucun objet, c'est une texture fine et diffuse, dominée par les hautes fréquences — précisément les détails
 # auxquels notre vision est la moins sensible et que les images naturelles contiennent le moins. Elle exploite
-# des directions de l'espace des entrées auxquelles le réseau est très sensible alors qu'un humain ne l'est pas du
-# tout.
+# des directions de l'espace des entrées auxquelles le réseau est très sensible alors qu'un humain ne l'est
+# guère.
 
 # %% [markdown] tags=["enonce"]
 # ### Une estimation linéaire de la distance
@@ -1301,9 +1301,11 @@ claim(max(jpeg_naive, jpeg_pgd) < 0.5, "Changer de norme ne suffit pas")
 #   défense : AutoAttack (Croce & Hein, 2020).
 #
 # Les réseaux rendus robustes par l'entraînement adversaire ont enfin une propriété qui relie les trois parties
-# du cours : leur gradient ressemble à l'objet, et la montée de gradient sur l'entrée y fait apparaître, sans
-# régularisation, des traits reconnaissables de la classe (Tsipras et al., 2019 ; Santurkar et al., 2019). La
-# [partie 3](../partie-3-visualisation/) y revient.
+# du cours : leur gradient par rapport à l'image est « aligné sur la perception » (*perceptually aligned
+# gradients*). Leur carte de saillance dessine l'objet bien plus nettement que celle d'un réseau ordinaire
+# (partie 1), et la montée de gradient sur l'entrée y fait apparaître, sans les régularisations de la partie 3,
+# des traits reconnaissables de la classe (Tsipras et al., 2019 ; Santurkar et al., 2019). La
+# [partie 3](../partie-3-visualisation/#q8) y revient, à propos de ce que le réseau a appris.
 
 # %% [markdown] tags=["solution"]
 # ## À retenir
