@@ -54,7 +54,7 @@
 # | | Question posée au réseau | Ce que l'on fait de $g$ | D'après |
 # |---|---|---|---|
 # | [Partie 1 — Cartes de saillance](partie-1-saillance/) | Quels pixels comptent pour la classe prédite ? | on **regarde** $\lvert g \rvert$, pixel par pixel | Simonyan et al. (2014) |
-# | [Partie 2 — Exemples adversaires](partie-2-adversaires/) | Peut-on changer sa réponse sans que l'œil voie la différence ? | on **suit** le gradient d'une autre classe, à petits pas | Szegedy et al. (2014) |
+# | [Partie 2 — Exemples adversaires](partie-2-adversaires/) | Peut-on changer sa réponse sans que l'œil voie la différence ? | on **suit** le gradient d'une autre classe, à petits pas | le phénomène : Biggio et al. (2013), Szegedy et al. (2014) |
 # | [Partie 3 — Visualisation de classes](partie-3-visualisation/) | À quoi ressemble, pour lui, une image typique d'une classe ? | on **remonte** le gradient pendant de nombreux pas, en partant d'un bruit, avec des régularisations | Simonyan et al. (2014), Yosinski et al. (2015) |
 #
 # Le réseau étudié est **SqueezeNet 1.1** (Iandola et al., 2016), appris sur ImageNet. Il a été conçu
@@ -112,6 +112,9 @@ viz_prob = float(reve.final_probability[0])
 start = reve.snapshots[0][1][0]  # the random image the ascent started from
 steps = reve.probabilities.shape[0] - 1
 psnr = float(20 * np.log10(255 / (float(leurre.l2_255[0]) / delta.size**0.5)))
+levels = np.abs(delta * 255).round()  # how many grey levels each value moved
+slight = float(((levels > 0) & (levels <= 2)).sum() / max(int((levels > 0).sum()), 1))
+beyond = float((levels > 4).mean())  # values that moved more than 4 grey levels
 
 fig, axes = tp8.plotting.tile_figure(2, 3, title_lines=3, fontsize=9, gap=14)
 show = tp8.plotting.show_tile  # an image in its tile, pixel for pixel
@@ -148,17 +151,28 @@ tp8.course.show(
 # %% tags=["hide-input"]
 from IPython.display import Markdown
 
-from tp8.course import claim
+from tp8.course import INVISIBLE_PSNR_DB, claim
 
 target = model.class_name(int(leurre.target[0]))
 if row["success"]:
     fooled = (
         f"la photo retouchée, arrondie à 256 niveaux par canal comme dans un vrai fichier PNG, est "
         f"classée {quote(seen_class)} avec une probabilité de {pct(seen_prob)}, alors qu'aucune valeur de "
-        f"pixel n'a bougé de plus de {num(row['Linf (/255)'], 0)} niveaux sur 255 "
-        f"(PSNR de {num(psnr, 0)} dB) : "
-        + claim(psnr > 35, "la retouche ne se voit qu'une fois amplifiée")
+        f"pixel n'a bougé de plus de {num(row['Linf (/255)'], 0)} niveaux sur 255, et la plupart d'un ou deux "
+        f"seulement (PSNR de {num(psnr, 0)} dB, au-delà des {num(INVISIBLE_PSNR_DB, 0)} dB où une retouche "
+        "répartie sur l'image cesse en pratique d'être visible) : "
+        + claim(
+            psnr > INVISIBLE_PSNR_DB and slight > 0.5 and beyond < 0.05,
+            "sur la figure, la retouche ne se voit qu'une fois amplifiée",
+        )
         + f", ici multipliée par {MAGNIFY}."
+        + (
+            " Le PSNR n'est qu'une moyenne : il n'empêche pas quelques valeurs de bouger davantage (ici "
+            f"{pct(beyond, 1)} de plus de 4 niveaux), ce que seul un budget par valeur (la contrainte "
+            "$L_\\infty$ de la partie 2) exclurait."
+            if beyond > 0
+            else ""
+        )
     )
 else:
     fooled = f"le réseau voit encore {quote(seen_class)} : la méthode naïve a échoué sur cette photo."
@@ -170,12 +184,11 @@ Markdown(
     f"bouger le score de cette classe. "
     f"**②** Après {row['iterations']} pas de gradient vers la classe {quote(target)}, {fooled} "
     f"**③** En partant d'un bruit aléatoire (en haut) et en faisant monter le score de la classe "
-    f"{quote(classe)} pendant {steps} itérations, on obtient une image que le réseau classe {quote(classe)} "
-    f"avec une probabilité de {pct(viz_prob)} : "
-    + claim(viz_prob > proba, "le réseau en est plus sûr que de la vraie photo")
-    + f" ({pct(proba)}), alors que l'image ne montre aucune tasse entière, seulement des fragments de "
-    "textures et de couleurs de la classe. "
-    + "Chacune de ces images est étudiée en détail, limites comprises, dans la partie correspondante."
+    f"{quote(classe)} pendant {steps} itérations, on obtient l'image du bas, que le réseau classe "
+    f"{quote(classe)} avec une probabilité de {pct(viz_prob)} : "
+    + claim(viz_prob > proba, "il en est plus sûr que de la photo elle-même")
+    + f" ({pct(proba)}). "
+    "Chacune de ces images est étudiée en détail, limites comprises, dans la partie correspondante."
 )
 
 # %% [markdown]

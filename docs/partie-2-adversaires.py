@@ -14,7 +14,7 @@
 # # Partie 2 — Exemples adversaires
 #
 # Un réseau qui reconnaît un chat peut, après une retouche de quelques niveaux de gris répartie sur l'image —
-# invisible à l'œil —, affirmer qu'il voit un poisson rouge.
+# qu'on ne voit pas sans l'amplifier —, affirmer qu'il voit un poisson rouge.
 # Ces images retouchées s'appellent des **exemples adversaires** (*adversarial examples*) ou **images
 # trompeuses** (*fooling images*). Cette page les fabrique avec la méthode naïve du TP et mesure la retouche
 # (Q5), examine ce que cela implique en pratique, y compris le passage d'un réseau à un autre (Q6), puis compare
@@ -23,12 +23,17 @@
 # %% [markdown]
 # ## Le phénomène
 #
-# **Szegedy et al. (2014)** ont été les premiers à le décrire : pour presque toute image correctement classée,
-# il existe une image $x + \delta$ toute proche — $\delta$ est imperceptible — que le réseau classe autrement, et
-# une telle image trompe souvent aussi d'*autres* réseaux, entraînés avec une autre architecture ou sur d'autres
-# données. Ils cherchaient la plus petite perturbation $\delta$ (en norme $L_2$) qui fasse prédire une classe
-# cible, en résolvant une version relâchée du problème — minimiser $c\,\|\delta\|_2$ plus la perte de
-# classification vers la cible — par L-BFGS sous la contrainte que $x + \delta$ reste une image valide.
+# **Biggio et al. (2013)** avaient montré qu'un attaquant qui connaît un classifieur déjà entraîné (machine à
+# vecteurs de support ou réseau de neurones) peut, par une descente de gradient sur l'**entrée**, modifier un
+# exemple malveillant juste assez pour qu'il passe pour légitime : des fichiers PDF piégés devant un détecteur
+# de logiciels malveillants, et, pour rendre l'attaque visible, des chiffres manuscrits. **Szegedy et al.
+# (2014)** ont été les premiers à le décrire pour les réseaux profonds de classification d'images, avec des
+# perturbations imperceptibles : pour chacune des images correctement classées qu'ils ont essayées, ils trouvent
+# une image $x + \delta$ toute proche — $\delta$ ne se voit pas — que le réseau classe autrement, et une telle
+# image trompe souvent aussi d'*autres* réseaux, entraînés avec une autre architecture ou sur d'autres données.
+# Ils cherchaient la plus petite perturbation $\delta$ (en norme $L_2$) qui fasse prédire une classe cible, en
+# résolvant une version relâchée du problème — minimiser $c\,\|\delta\|_2$ plus la perte de classification
+# vers la cible — par L-BFGS sous la contrainte que $x + \delta$ reste une image valide.
 #
 # **Goodfellow, Shlens et Szegedy (2015)** en ont donné une explication devenue classique, l'explication
 # *linéaire*. Prenons un score linéaire $w^\top x$ et une perturbation dont chaque composante vaut au plus
@@ -38,11 +43,16 @@
 #
 # une quantité qui croît **linéairement avec la dimension** $n$. Une image $224 \times 224$ en couleurs compte
 # $n = 150\,528$ valeurs : des changements individuellement négligeables, tous orientés dans le sens qui
-# augmente le score, s'additionnent en un changement énorme. Les réseaux profonds modernes (ReLU, normalisations,
-# etc.) sont conçus pour se comporter de façon assez linéaire localement — c'est ce qui les rend faciles à
-# optimiser —, et cela suffit à les rendre vulnérables. Goodfellow et al. en tirent une attaque en un seul pas,
-# la FGSM, qui pousse chaque valeur de $\pm\varepsilon$ dans le sens qui fait monter la perte de la *vraie*
-# classe : nous la retrouverons en Q7, avec ses variantes.
+# augmente le score, s'additionnent en un changement énorme. Selon eux, les réseaux profonds sont conçus pour
+# se comporter de façon assez linéaire (unités ReLU, maxout, LSTM) — c'est ce qui les rend faciles à
+# optimiser —, et cela suffirait à les rendre vulnérables. Cette explication reste une hypothèse discutée :
+# Tanay et Griffin (2016) montrent que la linéarité ne suffit pas (il faut encore que la frontière de décision,
+# inclinée par rapport aux données, passe tout près d'elles), Gilmer et al. (2018, *Adversarial Spheres*)
+# obtiennent des exemples adversaires sur un problème synthétique par la seule géométrie de la grande
+# dimension, et Ilyas et al. (2019) y voient l'effet d'indices prédictifs des données imperceptibles pour nous
+# (voir Q6). Goodfellow et al. en tirent une attaque en un seul pas, la FGSM, qui pousse chaque valeur de
+# $\pm\varepsilon$ dans le sens qui fait monter la perte de la *vraie* classe : nous la retrouverons en Q7, avec
+# ses variantes.
 #
 # **À ne pas confondre avec les GAN.** Les *Generative Adversarial Networks* (Goodfellow et al., 2014) partagent
 # le mot « adversaire », mais c'est à peu près tout : un GAN **entraîne** deux réseaux l'un contre l'autre (un
@@ -70,13 +80,16 @@
 #   interprétable. Après $T$ itérations, $\|\delta\|_2 \le \eta\, T$ : le `clip` qui suit chaque pas est une
 #   projection sur un convexe (le cube $[0,1]^n$), qui ne rallonge aucun déplacement, donc chaque itération avance
 #   de $\eta$ au plus, et l'inégalité triangulaire fait le reste. Seul l'arrondi final à 8 bits (plus bas) peut
-#   dépasser légèrement cette borne, d'au plus un demi-niveau de gris par valeur.
+#   dépasser cette borne : d'au plus un demi-niveau de gris par valeur, ce qui peut faire, cumulé sur les $n$
+#   valeurs d'une image $224 \times 224$, jusqu'à $0{,}5\sqrt{n}/255 \approx 0{,}76$ en norme $L_2$ — le quart
+#   de $\eta\,T = 3$ après $T = 15$ pas de $\eta = 0{,}2$.
 # - **Pourquoi le score $\tilde y_j$ et non la probabilité $\hat y_j$ ?** C'est le choix du TP, et le plus
-#   direct : le score ne sature pas. Le gradient de la probabilité,
+#   direct : le score échappe à la **saturation du softmax**. Le gradient de la probabilité,
 #   $\nabla \hat y_j = \hat y_j \big(\nabla \tilde y_j - \sum_k \hat y_k \nabla \tilde y_k\big)$, porte un facteur
 #   $\hat y_j$, minuscule quand la cible est improbable au départ (c'est le cas pour une cible lointaine) : sans la
 #   normalisation, les pas seraient quasi nuls. La direction n'est d'ailleurs pas la même : à un facteur près,
-#   c'est celle de $\nabla \log \hat y_j = \nabla \tilde y_j - \sum_k \hat y_k \nabla \tilde y_k$.
+#   c'est celle de $\nabla \log \hat y_j = \nabla \tilde y_j - \sum_k \hat y_k \nabla \tilde y_k$. Le score,
+#   lui, n'a pas ce facteur.
 # - **Pourquoi `tp8` borne à $[0, 1]$ et arrondit à 8 bits.** Une image n'est une image que si ses valeurs
 #   restent des intensités valides : le `clip` ramène chaque pixel dans $[0,1]$ après chaque pas (c'est une
 #   projection sur le « cube » des images). Ensuite, une image enregistrée en PNG ne contient que des entiers
@@ -107,7 +120,7 @@ from IPython.display import Markdown, display
 from PIL import Image
 
 import tp8
-from tp8.course import claim, num, pct, sci, show
+from tp8.course import INVISIBLE_PSNR_DB, claim, num, pct, sci, show
 
 torch.manual_seed(0)
 model = tp8.load_model("squeezenet1_1")
@@ -132,6 +145,7 @@ TARGETS = {
 samples = tp8.sample_images(PHOTOS)
 photos = torch.stack([s.image for s in samples])
 top1 = model.predict(photos, k=1)
+photo_prob = torch.tensor([pred[0][1] for pred in top1])  # each photo's predicted class
 tp8.course.table(
     [
         {"photo": sample.name, "prédiction de SqueezeNet 1.1": pred[0][0], "probabilité": pct(pred[0][1])}
@@ -222,7 +236,8 @@ names = [s.name for s in samples for _ in TARGETS[s.name]]
 images = torch.stack([s.image for s in samples for _ in TARGETS[s.name]])
 targets = [t for s in samples for t in TARGETS[s.name]]
 
-naive = tp8.fooling_image(model, images, targets, lr=0.2, max_iter=100)
+naive_iter = 100
+naive = tp8.fooling_image(model, images, targets, lr=0.2, max_iter=naive_iter)
 print(f"{int(naive.success.sum())}/{len(targets)} attaques réussies")
 
 
@@ -280,10 +295,12 @@ results_table(naive)
 # Pour juger de la taille de $\delta$, comparons-la à l'image elle-même. Le rapport $\|\delta\|_2/\|x\|_2$ donne
 # l'ordre de grandeur relatif ; le PSNR, $20\log_{10}\!\big(255/\mathrm{RMSE}\big)$ avec
 # $\mathrm{RMSE} = \|\delta\|_2/\sqrt{n}$ en niveaux de gris (l'écart quadratique moyen par valeur), est la
-# mesure usuelle en compression d'images (au-delà de 40 dB, une différence est en pratique invisible ; un JPEG
-# de qualité courante se situe vers 30–40 dB). Le tableau donne aussi la part des $n$ valeurs que l'arrondi à
-# 8 bits laisse modifiées, et $\|\delta\|_2$ rapportée à la borne $\eta\,T$ ($T$ pas de longueur $\eta$) : des
-# pas de directions indépendantes n'en atteindraient qu'environ $1/\sqrt{T}$.
+# mesure usuelle en compression d'images (au-delà de 40 dB, une différence répartie sur l'image est en
+# pratique invisible ; un JPEG de qualité courante se situe vers 30–40 dB). Le tableau donne aussi la part des
+# $n$ valeurs que l'arrondi à 8 bits laisse modifiées, celle des valeurs modifiées qui ne bougent que de un ou
+# deux niveaux, la part des blocs de $8\times8$ pixels où au moins une valeur a changé, et $\|\delta\|_2$
+# rapportée à la borne $\eta\,T$ ($T$ pas de longueur $\eta$) : des pas de directions indépendantes n'en
+# atteindraient qu'environ $1/\sqrt{T}$.
 
 # %%
 n_values = images[0].numel()
@@ -291,7 +308,12 @@ n_str = num(n_values, 0)  # 150 528, with a French narrow space
 ratio = naive.l2 / naive.original.flatten(1).norm(dim=1)
 rmse = naive.l2_255 / n_values**0.5
 psnr = 20 * torch.log10(255 / rmse)
-changed = (naive.perturbation.abs() > 0.5 / 255).flatten(1).float().mean(dim=1)
+grey_levels = (naive.perturbation.abs() * 255).round().flatten(1)  # |δ| of each value, in grey levels
+changed = (grey_levels > 0).float().mean(dim=1)
+slight = ((grey_levels > 0) & (grey_levels <= 2)).float().sum(dim=1) / (grey_levels > 0).float().sum(dim=1)
+beyond = float((grey_levels > 4).float().mean())  # all ten attacks together
+touched = torch.nn.functional.max_pool2d(naive.perturbation.abs().amax(1, keepdim=True), 8).flatten(1)
+blocks = (touched > 0.5 / 255).float().mean(dim=1)  # share of the 8×8 blocks holding a changed value
 straight = naive.l2 / (0.2 * naive.iterations.clamp_min(1))
 it = naive.iterations.float()
 walk = 1 / naive.iterations.clamp_min(1).float().sqrt()
@@ -304,6 +326,8 @@ tp8.course.table(
             "‖δ‖₂/‖x‖₂": pct(ratio[k], 2),
             "PSNR (dB)": float(psnr[k]),
             "valeurs modifiées": pct(changed[k]),
+            "dont de 1 ou 2 niveaux": pct(slight[k]),
+            "blocs 8×8 touchés": pct(blocks[k]),
             "‖δ‖₂/(ηT)": pct(straight[k]),
             "1/√T": pct(walk[k]),
         }
@@ -315,22 +339,34 @@ tp8.course.table(
 # %% tags=["hide-input"]
 display(
     Markdown(
-        f"- **Peu d'itérations.** Il a fallu entre {int(it.min())} et {int(it.max())} pas (médiane "
-        f"{num(it.median(), 0)}) pour que chaque image arrondie soit classée dans sa cible ; "
+        "- **"
+        + claim(it.median() <= naive_iter / 4, "Peu d'itérations")
+        + f".** Il a fallu entre {int(it.min())} et {int(it.max())} pas (médiane {num(it.median(), 0)}, pour "
+        f"{naive_iter} permis) pour que chaque image arrondie soit classée dans sa cible ; "
         f"{int(naive.success.sum())} attaques sur {len(targets)} ont réussi.\n"
         f"- **De petits écarts par valeur.** L'écart quadratique moyen par valeur ne va que de "
         f"{num(rmse.min(), 2)} à {num(rmse.max(), 2)} niveau de gris sur 255. Quelques valeurs isolées bougent "
         f"bien plus (médiane de $\\|\\delta\\|_\\infty$ : {num(naive.linf_255.median(), 0)} niveaux, maximum "
-        f"{num(naive.linf_255.max(), 0)}) : c'est rare, mais rien dans la méthode ne l'interdit (voir Q7).\n"
+        f"{num(naive.linf_255.max(), 0)}) : "
+        + claim(beyond < 0.05, "c'est rare")
+        + f" ({pct(beyond, 1)} des valeurs des dix images bougent de plus de 4 niveaux), mais rien dans la "
+        "méthode ne l'interdit (voir Q7).\n"
         f"- **Petites devant l'image.** $\\|\\delta\\|_2/\\|x\\|_2$ vaut entre {pct(ratio.min(), 2)} et "
         f"{pct(ratio.max(), 2)} (médiane {pct(ratio.median(), 2)}) ; le PSNR va de {num(psnr.min(), 1)} à "
         f"{num(psnr.max(), 1)} dB, "
-        + claim(float(psnr.min()) > 40, "au-delà du seuil de 40 dB où une différence devient invisible")
+        + claim(
+            float(psnr.min()) > INVISIBLE_PSNR_DB,
+            f"au-delà du seuil de {num(INVISIBLE_PSNR_DB, 0)} dB où une différence répartie sur l'image devient "
+            "en pratique invisible",
+        )
         + ".\n"
         f"- **Diffuses.** Une fois arrondie, la perturbation modifie en médiane {pct(changed.median())} des "
-        f"{n_str} valeurs de l'image, d'un ou deux niveaux pour la plupart : "
-        + claim(changed.median() > 0.2, "rien de localisé")
-        + ".\n"
+        f"{n_str} valeurs de l'image, "
+        + claim(slight.min() > 0.5, "d'un ou deux niveaux pour la plupart")
+        + f" (de {pct(slight.min())} à {pct(slight.max())} des valeurs modifiées, selon l'attaque), et "
+        + claim(blocks.min() > 0.9, "touche toute l'image")
+        + f" : au moins {pct(blocks.min())} des blocs de $8\\times8$ pixels contiennent une valeur modifiée. "
+        "Rien de localisé, donc, même si son intensité varie d'une zone à l'autre (voir Q7).\n"
         f"- **Un chemin cohérent.** $\\|\\delta\\|_2$ atteint en médiane {pct(straight.median())} de la borne "
         f"$\\eta\\,T$ ; des pas de directions indépendantes n'en atteindraient que $1/\\sqrt{{T}}$, soit "
         f"{pct(walk.median())} ici. "
@@ -339,11 +375,12 @@ display(
             "Les pas successifs vont donc en grande partie dans la même direction",
         )
         + ", comme le prévoit un modèle localement linéaire.\n"
-        f"- **Des probabilités modestes.** La cible l'emporte avec une probabilité comprise entre "
-        f"{pct(naive.target_prob.min())} et {pct(naive.target_prob.max())} (médiane "
-        f"{pct(naive.target_prob.median())}) : "
-        + claim(naive.target_prob.median() < 0.8, "l'attaque s'arrête dès que la cible passe en tête")
-        + "."
+        "- **"
+        + claim(naive.target_prob.median() < photo_prob.median(), "Des probabilités modestes")
+        + f".** La cible l'emporte avec une probabilité comprise entre {pct(naive.target_prob.min())} et "
+        f"{pct(naive.target_prob.max())} (médiane {pct(naive.target_prob.median())}, contre "
+        f"{pct(photo_prob.median())} pour la classe prédite sur les photos d'origine) : l'attaque s'arrête dès "
+        "que la cible passe en tête."
     )
 )
 
@@ -507,18 +544,49 @@ elif slope_x > -1.6:
     )
 else:
     exponent = "proche de la loi en $1/f^2$ souvent citée pour les images naturelles"
+
+
+def attack_name(k):
+    return f"{names[k]} → {targets[k]}"
+
+
+rho_median, rho_low, rho_high = np.median(suit_contours), suit_contours.min(), suit_contours.max()
+# The sentences on edges are chosen from the numbers: a median near 0 says "no link" only on average,
+# and the spread across the ten attacks says whether that average describes each of them.
+if abs(rho_median) < 0.2:
+    edges = "pas de lien net"
+elif rho_median > 0:
+    edges = "la perturbation se place plutôt sur les contours"
+else:
+    edges = "la perturbation se place plutôt loin des contours"
+if rho_low < -0.2 and rho_high > 0.2:
+    spread = (
+        f". Mais cela varie beaucoup d'une attaque à l'autre, de {num(rho_low)} pour "
+        f"{attack_name(int(suit_contours.argmin()))}, qui se place plutôt loin des contours, à {num(rho_high)} "
+        f"pour {attack_name(int(suit_contours.argmax()))}, qui les suit "
+        + ("nettement" if rho_high > 0.4 else "un peu")
+        + " : aucune règle simple ne relie la perturbation aux contours ; elle va là où le réseau est sensible, "
+        "et cet endroit dépend de la photo et de la cible"
+    )
+elif rho_high - rho_low < 0.4:
+    spread = f", et les dix attaques restent proches de cette médiane (de {num(rho_low)} à {num(rho_high)})"
+else:
+    spread = f", avec des écarts notables d'une attaque à l'autre (de {num(rho_low)} à {num(rho_high)})"
 display(
     Markdown(
         "Sur la figure, $\\delta$ à sa vraie échelle est un gris presque uniforme : "
-        + claim(float(psnr.min()) > 40, "la perturbation est invisible")
-        + ". Amplifiée dix fois, elle apparaît comme une fine texture colorée, présente presque partout (dans le "
-        "détail de l'œil, un semis de points de un ou deux pixels). Elle ne dessine ni poisson rouge, ni tarentule, "
-        "ni pizza. Sa corrélation de rang avec les contours de la photo va de "
-        f"{num(suit_contours.min())} à {num(suit_contours.max())}, médiane {num(np.median(suit_contours))} : "
-        + claim(abs(np.median(suit_contours)) < 0.2, "la perturbation ne suit donc pas les contours")
-        + ". Le gradient ne désigne pas ce que nous voyons, mais les directions de l'espace des pixels auxquelles "
-        "le réseau est sensible — ce que montrait déjà, en partie 1, la carte de saillance qui n'était pas un "
-        "détecteur de contours.\n\n"
+        + claim(
+            float(psnr.min()) > INVISIBLE_PSNR_DB and float(slight.min()) > 0.5 and beyond < 0.05,
+            "à l'œil, la perturbation ne se voit pas",
+        )
+        + f" (PSNR de plus de {num(INVISIBLE_PSNR_DB, 0)} dB, et des écarts de un ou deux niveaux pour la plupart "
+        f"des valeurs modifiées). Quelques valeurs isolées bougent pourtant bien plus, jusqu'à "
+        f"{num(naive.linf_255.max(), 0)} niveaux : le PSNR, qui est une moyenne, ne l'interdit pas, et seul un "
+        "budget $L_\\infty$ l'exclurait (voir Q7). Amplifiée dix fois, la perturbation apparaît comme une fine "
+        "texture colorée, présente presque partout (dans le détail de l'œil, un semis de points de un ou deux "
+        "pixels). Elle ne dessine ni poisson rouge, ni tarentule, ni pizza. Sa corrélation de rang avec les "
+        f"contours de la photo vaut {num(rho_median)} en médiane : {edges}{spread}. Le gradient ne désigne pas ce "
+        "que nous voyons, mais les directions de l'espace des pixels auxquelles le réseau est sensible.\n\n"
         f"Le spectre des photos décroît très vite avec la fréquence : sa pente en échelle log-log vaut "
         f"{num(slope_x, 1)}, une puissance en $1/f^{{{num(-slope_x, 1, tex=True)}}}$, {exponent}. "
         + claim(slope_d > -0.7, "Celui des perturbations est presque plat, proche d'un **bruit blanc**")
@@ -539,8 +607,8 @@ display(
 # d'une classe sans rapport avec l'image. Le réseau n'a pas « vu » de poisson rouge : la retouche ne dessine
 # aucun objet, c'est une texture fine et diffuse, dominée par les hautes fréquences — précisément les détails
 # auxquels notre vision est la moins sensible et que les images naturelles contiennent le moins. Elle exploite
-# des directions de l'espace des entrées auxquelles le réseau est très sensible alors qu'un humain ne l'est pas du
-# tout.
+# des directions de l'espace des entrées auxquelles le réseau est très sensible alors qu'un humain ne l'est
+# guère.
 
 # %% [markdown] tags=["enonce"]
 # ### Une estimation linéaire de la distance
@@ -548,7 +616,10 @@ display(
 # Si $d = \tilde y_i - \tilde y_j$ est l'avance de la classe prédite sur la cible et $\nabla d$ son gradient par
 # rapport à l'image, un modèle linéaire franchit la frontière $d = 0$ après un déplacement de norme
 # $d/\|\nabla d\|_2$, au plus court. Le tableau compare cette estimation, calculée sur la photo d'origine, à la
-# norme de la perturbation réellement trouvée.
+# norme de la perturbation trouvée par la méthode naïve, et à celle que donne la même estimation **itérée** : à
+# chaque pas, on relinéarise le réseau au point atteint et l'on saute jusqu'à la frontière (plus 2 %) entre la
+# cible et la classe alors en tête, jusqu'à ce que l'image arrondie à 8 bits soit classée dans la cible. Comme
+# partout sur cette page, les deux perturbations sont mesurées après l'arrondi.
 
 # %% tags=["hide-input"]
 with torch.enable_grad():
@@ -560,6 +631,44 @@ with torch.enable_grad():
 gap = gap.detach().cpu()
 linear = gap / grad_gap.flatten(1).norm(dim=1).cpu()
 factor = naive.l2 / linear
+
+
+def iterated_estimate(images, target, overshoot=0.02, max_iter=50):
+    """The linear estimate, iterated: from the 8-bit photo, jump to the linearised boundary between the
+    target and the class in the lead (plus the overshoot), until the rounded image is the target's.
+    Steps accumulate on the unrounded image, as in tp8. Returns the rounded perturbations, the unrounded
+    ones and the number of jumps (max_iter for an image that never got there)."""
+    x0 = tp8.quantize(images.to(model.device))
+    x, target = x0.clone(), target.to(model.device)
+    steps = torch.full((len(x),), max_iter)
+    active = torch.arange(len(x), device=x.device)
+    for step in range(max_iter):
+        leaf = tp8.quantize(x[active]).requires_grad_(True)
+        with torch.enable_grad():
+            scores = model(leaf)
+            rows = torch.arange(len(active), device=x.device)
+            rivals = scores.detach().clone()
+            rivals[rows, target[active]] = -float("inf")
+            lead = scores[rows, rivals.argmax(dim=1)] - scores[rows, target[active]]  # > 0 until it flips
+            (grad_lead,) = torch.autograd.grad(lead.sum(), leaf)
+        arrived = lead.detach() < 0
+        steps[active[arrived].cpu()] = step
+        active, lead, grad_lead = active[~arrived], lead.detach()[~arrived], grad_lead[~arrived]
+        if len(active) == 0:
+            break
+        norm = grad_lead.flatten(1).norm(dim=1)
+        jump = (1 + overshoot) * lead / norm**2 + 1e-4 / norm  # the last term: never a step of zero length
+        x[active] = (x[active] - jump[:, None, None, None] * grad_lead).clamp(0, 1)
+    return tp8.quantize(x).cpu() - x0.cpu(), (x - x0).cpu(), steps
+
+
+delta_iterated, unrounded_iterated, steps_iterated = iterated_estimate(naive.original, naive.target)
+iterated = 255 * delta_iterated.flatten(1).norm(dim=1)  # in grey levels, like naive.l2_255
+reached = steps_iterated < 50
+path_part = float((naive.l2_255 / iterated)[reached].median())  # what the naive path adds
+nonlinear_part = float((iterated / (255 * linear))[reached].median())  # what the iterated estimate still needs
+# the same without the 8-bit rounding, which lengthens a perturbation a little
+unrounded_part = float((255 * unrounded_iterated.flatten(1).norm(dim=1) / (255 * linear))[reached].median())
 tp8.course.table(
     [
         {
@@ -567,12 +676,19 @@ tp8.course.table(
             "cible": targets[k],
             "avance d": float(gap[k]),
             "d/‖∇d‖₂ (/255)": float(255 * linear[k]),
-            "‖δ‖₂ trouvée (/255)": float(naive.l2_255[k]),
-            "rapport": float(factor[k]),
+            "‖δ‖₂ itérée (/255)": float(iterated[k]) if reached[k] else "—",
+            "‖δ‖₂ naïve (/255)": float(naive.l2_255[k]),
+            "naïve / estimation": float(factor[k]),
         }
         for k in range(len(targets))
     ],
-    digits={"avance d": 1, "d/‖∇d‖₂ (/255)": 0, "‖δ‖₂ trouvée (/255)": 0, "rapport": 1},
+    digits={
+        "avance d": 1,
+        "d/‖∇d‖₂ (/255)": 0,
+        "‖δ‖₂ itérée (/255)": 0,
+        "‖δ‖₂ naïve (/255)": 0,
+        "naïve / estimation": 1,
+    },
 )
 
 # %% tags=["hide-input"]
@@ -580,14 +696,34 @@ display(
     Markdown(
         f"Sur nos dix attaques, l'avance $d$ de la classe d'origine sur la cible vaut entre {num(gap.min(), 1)} et "
         f"{num(gap.max(), 1)} (en unités de score), et l'estimation linéaire $d/\\|\\nabla d\\|_2$ donne une distance "
-        f"médiane de {num(255 * linear.median(), 0)}/255, pour une perturbation réellement trouvée de "
-        f"{num(naive.l2_255.median(), 0)}/255 : "
-        + claim(factor.median() > 1, "l'estimation linéaire sous-estime la distance")
-        + f" d'un facteur médian de {num(factor.median(), 1)}, car le réseau n'est linéaire que localement et la "
-        "classe dominante change en chemin. "
+        f"médiane de {num(255 * linear.median(), 0)}/255. La perturbation trouvée par la méthode naïve "
+        f"({num(naive.l2_255.median(), 0)}/255 en médiane) n'est qu'un **majorant** de la distance à la frontière : "
+        + claim(factor.median() > 1, "elle est plus longue que l'estimation")
+        + f", d'un facteur médian de {num(factor.median(), 1)}. Deux causes s'y mêlent. La méthode naïve ne prend "
+        "pas le plus court chemin : elle ne fait que monter $\\tilde y_j$, par pas de longueur fixe. L'estimation "
+        f"itérée, qui vise à chaque pas la frontière la plus proche, trouve en médiane "
+        f"{num(iterated[reached].median(), 0)}/255 ({int(reached.sum())} attaques sur {len(targets)} abouties) : "
+        + claim(
+            bool(reached.all()) and path_part > 1.1,
+            "c'est plus court que la méthode naïve",
+        )
+        + f" (rapport médian {num(path_part, 1)}). Mais "
+        + claim(
+            bool(reached.all()) and unrounded_part > 1.3,
+            "cela reste plus long que l'estimation faite sur la photo",
+        )
+        + f" (facteur médian {num(nonlinear_part, 1)}, et encore {num(unrounded_part, 1)} avant l'arrondi à "
+        "8 bits) : le réseau n'est linéaire que localement, et la frontière recule à mesure qu'on avance vers "
+        "elle. "
+        + (
+            "Ici, la non-linéarité compte davantage que le chemin de la méthode naïve. "
+            if unrounded_part > path_part
+            else "Ici, le chemin de la méthode naïve compte davantage que la non-linéarité. "
+        )
         + claim(factor.median() < 10, "Le bon ordre de grandeur est pourtant là")
-        + " : l'approximation linéaire explique pourquoi la frontière de décision est si proche. Itérée, cette "
-        "estimation devient une attaque, DeepFool (voir Q7)."
+        + " : l'approximation linéaire explique pourquoi la frontière de décision est si proche. L'estimation "
+        "itérée est une version ciblée et simplifiée de l'attaque DeepFool (Moosavi-Dezfooli et al., 2016 ; "
+        "voir Q7)."
     )
 )
 
@@ -613,8 +749,10 @@ display(
 # le comportement dans le pire cas au voisinage de chaque image : les réseaux ImageNet usuels, précis à 70–80 %,
 # tombent à une précision quasi nulle face à des perturbations de 4/255 (en Q7, nous essayons ce budget sur nos
 # propres images, avec des attaques *ciblées*). Il faut donc mesurer la robustesse séparément (par exemple avec
-# AutoAttack, Croce & Hein, 2020), et l'améliorer coûte cher : l'entraînement adversaire (Madry et al., 2018)
-# multiplie le coût de l'apprentissage et fait en général baisser la précision sur les images propres.
+# AutoAttack, Croce & Hein, 2020), et l'améliorer coûte cher : l'entraînement adversaire — apprendre sur des
+# exemples adversaires, une idée de Szegedy et al. et de Goodfellow et al. que Madry et al. (2018) ont posée
+# comme un problème min-max résolu avec PGD — multiplie le coût de l'apprentissage et fait en général baisser
+# la précision sur les images propres (Tsipras et al., 2019).
 #
 # **Confiance et interprétation.** Le réseau ne fonde pas ses décisions sur les mêmes indices que nous :
 # Ilyas et al. (2019) soutiennent, expériences à l'appui, qu'une partie des indices prédictifs des données
@@ -623,7 +761,8 @@ display(
 # et Clune (2015) obtiennent des probabilités proches de 100 % sur des images qui ne représentent rien pour un
 # humain, et la [partie 3](../partie-3-visualisation/) fabrique elle aussi des images que le réseau classe avec
 # assurance sans qu'on y reconnaisse l'objet. Enfin, les explications par gradient de la partie 1 reposent sur
-# les mêmes gradients, qu'un bruit invisible suffit à détourner.
+# les mêmes gradients : une perturbation imperceptible, calculée pour cela, peut déplacer une carte de saillance
+# vers une tout autre région sans changer la prédiction (Ghorbani, Abid et Zou, 2019 ; Dombrowski et al., 2019).
 #
 # **Attaques sans accès au réseau : la transférabilité.** Notre attaque est en *boîte blanche* : elle exige le
 # gradient du réseau visé. Mais Szegedy et al. avaient observé que des exemples adversaires construits sur un
@@ -689,7 +828,10 @@ if second is not None:
         )
     else:
         verdict = "Une partie notable des attaques ciblées se transfère donc, malgré des perturbations minimales"
-    moved = "aucune image" if changed2 == 0 else f"{changed2} image{'s' * (changed2 > 1)} sur {n_attacks}"
+    if changed2 == 0:
+        moved = "ne change par rapport à l'original pour aucune image"
+    else:
+        moved = f"change par rapport à l'original pour {changed2} image{'s' * (changed2 > 1)} sur {n_attacks}"
     if changed2 >= hit + 3:
         untargeted = (
             " Changer sa réponse arrive nettement plus souvent que l'amener à la cible : le transfert non ciblé "
@@ -705,8 +847,8 @@ if second is not None:
         pull = "la perturbation rapproche nettement le second réseau de la cible"
     display(
         Markdown(
-            f"Sur `{second.name}`, **{hits} dans la cible** visée pour SqueezeNet 1.1, et la prédiction change "
-            f"par rapport à l'original pour {moved}. {verdict}."
+            f"Sur `{second.name}`, **{hits} dans la cible** visée pour SqueezeNet 1.1, et la prédiction {moved}. "
+            f"{verdict}."
             f"{untargeted} La probabilité de la cible passe d'une médiane de ${sci(t_orig.median(), tex=True)}$ "
             f"sur les originaux à ${sci(t_adv.median(), tex=True)}$ sur les images adversaires (rapport médian "
             f"× {num(gain, 1)}) : {pull}."
@@ -731,8 +873,12 @@ if second is not None:
 # La méthode du TP est efficace mais rudimentaire. Ses principales limites :
 #
 # 1. **Aucun contrôle pixel par pixel.** Le pas est de longueur fixe en norme $L_2$ : la perturbation peut se
-#    concentrer sur quelques valeurs qui changent beaucoup, et rien ne borne $\|\delta\|_\infty$, la mesure la
-#    plus proche de la perception d'un écart local.
+#    concentrer sur quelques valeurs qui changent beaucoup, et rien ne borne $\|\delta\|_\infty$. Or borner
+#    $\|\delta\|_\infty$, l'écart de chaque valeur, est la contrainte usuelle des attaques, leur *modèle de
+#    menace* : une convention commode plutôt qu'une mesure de ce que l'œil voit, car aucune norme $L_p$ ne suit
+#    fidèlement la perception — une petite norme peut se voir, une grande passer inaperçue, comme un léger
+#    décalage de toute l'image (Sharif, Bauer et Reiter, 2018 ; Gilmer et al., 2018, *Motivating the Rules of
+#    the Game for Adversarial Example Research*).
 # 2. **Arrêt au premier basculement.** On s'arrête dès que la cible passe en tête : l'image se trouve juste
 #    au-delà de la frontière, avec une marge infime.
 # 3. **Fragilité.** Conséquence du point précédent, la moindre transformation (compression, flou,
@@ -741,44 +887,66 @@ if second is not None:
 #    de franchir aussi la frontière d'un autre réseau : le transfert ciblé est réputé difficile (Liu et al.,
 #    2017 ; voir la mesure de Q6).
 # 5. **Choix du pas.** Un $\eta$ petit donne une perturbation plus petite mais demande beaucoup d'itérations ;
-#    un $\eta$ grand va vite mais « dépasse » la frontière et laisse une perturbation plus visible.
+#    un $\eta$ grand va vite mais « dépasse » la frontière et laisse une perturbation plus grande.
 # 6. **Objectif grossier.** Monter le score $\tilde y_j$ ne fait pas forcément baisser les autres : si toutes
 #    les classes montent ensemble, la cible peut rester derrière. La log-probabilité $\log \hat y_j =
 #    \tilde y_j - \log\sum_k e^{\tilde y_k}$ tient compte des concurrentes.
+# 7. **Une cible au score nul est hors d'atteinte.** Le score échappe à la saturation du softmax, mais il a un
+#    plancher : chez SqueezeNet, chaque score est la moyenne d'une carte $13 \times 13$ passée par un ReLU, si
+#    bien qu'une classe dont toute la carte est éteinte a un **score nul**, exactement, et un gradient nul
+#    aussi. Le pas $g/\|g\|_2$ n'est alors même pas défini : la méthode naïve n'a aucune direction à suivre,
+#    alors que la log-probabilité en garde une en général (faire baisser les autres classes).
+
+# %% tags=["hide-input"]
+with torch.no_grad():
+    photo_scores = model(tp8.quantize(photos)).cpu()
+zero_scores = int((photo_scores == 0).sum())
+if zero_scores == 0:
+    zero_text = (
+        f"Sur nos cinq photos, aucun des {num(photo_scores.numel(), 0)} scores n'est nul (le plus petit vaut "
+        f"{num(photo_scores.min(), 2)}) : le cas ne se présente pas ici."
+    )
+else:
+    zero_text = (
+        f"Sur nos cinq photos, {zero_scores} des {num(photo_scores.numel(), 0)} scores sont nuls : autant de "
+        "cibles que la méthode naïve ne pourrait pas atteindre."
+    )
+display(Markdown(zero_text))
 
 # %% [markdown] tags=["enonce"]
-# ### La méthode naïve face aux attaques par pas signés
+# ### La méthode naïve face à des attaques par pas signés
 #
-# La FGSM et ses descendantes font des pas *signés* : chaque valeur bouge de $\pm\alpha$, dans le sens du
-# gradient d'une perte. Chacune porte le nom de l'article qui la définit :
+# Le tableau compare, sur les mêmes dix couples (image, cible), la méthode naïve, avec son pas $\eta = 0{,}2$
+# et avec un pas cinq fois plus grand ($\eta = 1$), à trois attaques qui font des pas *signés* (chaque valeur
+# bouge de $\pm\alpha$, dans le sens du gradient d'une perte), toutes avec un budget $\varepsilon = 4/255$ :
 #
-# - **FGSM** (*Fast Gradient Sign Method*, Goodfellow et al., 2015), telle que publiée, est **non ciblée** : un
-#   seul pas $x' = \operatorname{clip}_{[0,1]}\big(x + \varepsilon\,\operatorname{sign}(\nabla_x J(x, y))\big)$
-#   qui fait monter la perte $J$ (l'entropie croisée) de la vraie classe $y$ — ici, la classe que SqueezeNet
-#   prédit sur la photo. C'est exactement l'attaque que suggère l'explication linéaire.
-# - Sa variante **ciblée**, la *one-step target class method* de Kurakin, Goodfellow et Bengio (2017,
-#   *Adversarial Machine Learning at Scale*), fait au contraire monter la log-probabilité de la cible :
-#   $x' = \operatorname{clip}_{[0,1]}\big(x + \varepsilon\,\operatorname{sign}(\nabla_x \log \hat y_j)\big)$.
-#   C'est ce que calcule `tp8.fgsm`.
-# - La **méthode itérative de base** (*basic iterative method*, Kurakin, Goodfellow et Bengio, 2017,
-#   *Adversarial examples in the physical world*) répète des pas signés de taille $\alpha$ (1/255 dans
-#   l'article) et ramène l'image, après chacun, dans la boule $\|x - x_0\|_\infty \le \varepsilon$ et dans
-#   $[0,1]$ : aucune valeur ne peut s'écarter de plus de $\varepsilon$ de l'original. Elle part de la photo et
-#   fait un nombre fixe de pas ; sa version ciblée vise chez eux la classe la moins probable.
-# - **PGD** (*Projected Gradient Descent*, Madry et al., 2018) fait la même itération, mais part d'un point
-#   tiré au hasard dans la boule de rayon $\varepsilon$ (et peut être relancée de plusieurs points), elle aussi
-#   pour un nombre fixe de pas ; c'est l'attaque non ciblée qui sert à entraîner et à évaluer les réseaux
-#   robustes.
+# - **FGSM non ciblée** : un seul pas
+#   $x' = \operatorname{clip}_{[0,1]}\big(x + \varepsilon\,\operatorname{sign}(\nabla_x J(x, y))\big)$ qui fait
+#   monter l'entropie croisée $J$ de la classe $y$ que SqueezeNet prédit sur la photo. Elle n'a pas de cible :
+#   seule la dernière colonne, la part des images qui quittent leur classe d'origine, la concerne.
+# - **FGSM ciblée** (`tp8.fgsm`) : un seul pas
+#   $x' = \operatorname{clip}_{[0,1]}\big(x + \varepsilon\,\operatorname{sign}(\nabla_x \log \hat y_j)\big)$ qui
+#   fait monter la log-probabilité de la cible $j$.
+# - **BIM ciblée** (`tp8.pgd_attack`) : des pas signés de $\alpha = 1/255$ qui font monter $\log \hat y_j$,
+#   chacun suivi d'une projection sur la boule $\|x - x_0\|_\infty \le \varepsilon$ autour de la photo $x_0$ et
+#   sur $[0,1]$. Partie de la photo, elle s'arrête, comme la méthode naïve, dès que l'image arrondie à 8 bits est
+#   classée dans la cible (50 pas au plus).
 #
-# `tp8.pgd_attack`, malgré son nom, est la méthode itérative de base en version ciblée, sur la cible choisie :
-# elle part de la photo elle-même (sans départ aléatoire), monte $\log \hat y_j$ par pas de $\alpha = 1/255$
-# avec projection sur la boule de rayon $\varepsilon$, et s'arrête, comme la méthode naïve, dès que l'image
-# arrondie à 8 bits est classée dans la cible. Les tableaux la notent « PGD », comme la fonction.
-#
-# Le tableau compare ces attaques sur les mêmes dix couples (image, cible), avec un budget
-# $\varepsilon = 4/255$, et ajoute la méthode naïve avec un pas cinq fois plus grand ($\eta = 1$). La FGSM non
-# ciblée n'a pas de cible : seule sa dernière colonne, la part des images qui quittent leur classe d'origine, la
-# concerne. La marge est l'écart, en probabilité, entre la cible et la classe suivante sur les images réussies.
+# La marge est l'écart, en probabilité, entre la cible et la classe suivante sur les images réussies.
+
+# %% [markdown]
+# **Ces attaques dans la littérature.** Chacune porte le nom de l'article qui la définit. La **FGSM**
+# (*Fast Gradient Sign Method*, Goodfellow et al., 2015) est publiée non ciblée : c'est exactement l'attaque que
+# suggère l'explication linéaire ($\delta = \varepsilon\,\operatorname{sign}(w)$). Sa variante ciblée est la
+# *one-step target class method* de Kurakin, Goodfellow et Bengio (2017, *Adversarial Machine Learning at
+# Scale*). La **méthode itérative de base** (*basic iterative method*, BIM ; Kurakin, Goodfellow et Bengio,
+# 2017, *Adversarial examples in the physical world*) répète des pas signés de taille $\alpha$ (1/255 dans
+# l'article) projetés sur la boule de rayon $\varepsilon$, pour un nombre fixe de pas ; sa version ciblée vise
+# chez eux la classe la moins probable. **PGD** (*Projected Gradient Descent*, Madry et al., 2018) fait la même
+# itération, mais part d'un point tiré au hasard dans la boule (et peut être relancée de plusieurs points) :
+# c'est l'attaque non ciblée qui sert à entraîner et à évaluer les réseaux robustes. `tp8.pgd_attack`, malgré
+# son nom, est donc la BIM en version ciblée, sur la cible choisie, sans départ aléatoire et arrêtée au premier
+# succès : le tableau l'appelle « BIM ciblée ».
 
 # %%
 EPS = 4 / 255
@@ -801,7 +969,7 @@ METHODS = {
     "naïve, η = 0,2": naive,
     "naïve, η = 1": naive_big,
     "FGSM ciblée, ε = 4/255": fast,
-    "PGD, ε = 4/255": pgd,
+    "BIM ciblée, ε = 4/255": pgd,
 }
 
 
@@ -815,6 +983,10 @@ def runner_up_margin(result):
 
 
 margins = {label: runner_up_margin(r)[r.success] for label, r in METHODS.items()}
+small_margins = [float(margins[label].median()) for label in ("naïve, η = 0,2", "BIM ciblée, ε = 4/255")]
+with torch.no_grad():
+    top_two = model.probabilities(naive.original[first]).topk(2, dim=1).values.cpu()
+photo_margin = top_two[:, 0] - top_two[:, 1]  # the photos' own lead of their class over the next one
 summary = [
     {
         "méthode": label,
@@ -862,10 +1034,10 @@ display(
             "cible choisie",
         )
         + ".\n"
-        f"- **PGD** réussit {pct(pgd.success_rate)} des attaques en {num(pgd.iterations.float().median(), 0)} pas "
-        f"(médiane) avec au plus {num(pgd.linf_255.max(), 0)}/255 par valeur, contre "
-        f"{num(naive.linf_255.max(), 0)}/255 pour la méthode naïve. "
-        + claim(pgd.l2_255.median() > naive.l2_255.median(), "La garantie $L_\\infty$ a un prix en norme $L_2$")
+        f"- **La BIM ciblée** réussit {pct(pgd.success_rate)} des attaques en "
+        f"{num(pgd.iterations.float().median(), 0)} pas (médiane) avec au plus {num(pgd.linf_255.max(), 0)}/255 par "
+        f"valeur, contre {num(naive.linf_255.max(), 0)}/255 pour la méthode naïve. "
+        + claim(pgd.l2_255.median() > naive.l2_255.median(), "La borne $L_\\infty$ a un prix en norme $L_2$")
         + f" (médiane {num(pgd.l2_255.median(), 0)}/255 contre {num(naive.l2_255.median(), 0)}/255), car chaque pas "
         f"signé modifie presque toutes les valeurs.\n"
         f"- **Le pas naïf** $\\eta = 1$ réussit en {num(naive_big.iterations.float().median(), 0)} pas (médiane) au "
@@ -880,14 +1052,23 @@ display(
             if higher
             else " sans gagner en probabilité.\n"
         )
-        + "- "
+        + "- Les attaques itératives s'arrêtent dès le basculement : "
         + claim(
-            max(float(m.median()) for m in margins.values() if len(m)) < 0.5,
-            "Toutes ces attaques s'arrêtent dès le basculement",
+            max(small_margins) < photo_margin.median() / 2,
+            "avec de petits pas, l'image reste au ras de la frontière",
         )
-        + f" : la marge médiane de la cible sur la deuxième "
-        f"classe n'est que de {num(margins['naïve, η = 0,2'].median(), 2)} en probabilité pour la méthode naïve "
-        f"et de {num(margins['PGD, ε = 4/255'].median(), 2)} pour PGD."
+        + f". La marge médiane de la cible sur la deuxième classe n'est que de {num(small_margins[0], 2)} en "
+        f"probabilité pour la méthode naïve ($\\eta = 0{{,}}2$) et de {num(small_margins[1], 2)} pour la BIM "
+        "ciblée, "
+        f"contre {num(photo_margin.median(), 2)} pour la classe prédite sur les photos d'origine ; avec "
+        f"$\\eta = 1$, elle vaut {num(margins['naïve, η = 1'].median(), 2)}"
+        + (
+            ", le dernier pas, plus long, allant plus loin au-delà de la frontière"
+            if margins["naïve, η = 1"].median() > small_margins[0]
+            else ""
+        )
+        + ". La FGSM, elle, ne s'arrête pas : elle fait un seul pas de taille $\\varepsilon$, que la cible soit "
+        "atteinte ou non."
     )
 )
 
@@ -895,8 +1076,8 @@ display(
 # ### Où va la perturbation ?
 #
 # L'histogramme donne la distribution des écarts $|\delta|$ (en niveaux de gris, toutes valeurs des dix
-# images, échelle logarithmique) pour la méthode naïve, avec ses deux pas, et pour PGD ; la ligne pointillée
-# marque $\varepsilon = 4$ niveaux.
+# images, échelle logarithmique) pour la méthode naïve, avec ses deux pas, et pour la BIM ciblée ; la ligne
+# pointillée marque $\varepsilon = 4$ niveaux.
 
 # %% tags=["hide-input"]
 fig = plt.figure(figsize=(8, 3.2), facecolor="white", layout="constrained")
@@ -905,7 +1086,7 @@ edges = np.arange(-0.5, max(float(naive.linf_255.max()), float(naive_big.linf_25
 for label, r, style in [
     ("naïve, η = 0,2", naive, "-"),
     ("naïve, η = 1", naive_big, "--"),
-    ("PGD, ε = 4/255", pgd, "-"),
+    ("BIM ciblée, ε = 4/255", pgd, "-"),
 ]:
     levels = (r.perturbation.abs() * 255).round().flatten().numpy()
     counts, _ = np.histogram(levels, bins=edges)
@@ -919,7 +1100,7 @@ ax.legend(fontsize=8)
 show(
     fig,
     alt="Histogramme en échelle logarithmique de l'écart de chaque valeur de pixel, en niveaux de gris, pour la "
-    "méthode naïve avec deux pas et pour PGD, avec une ligne pointillée à 4 niveaux.",
+    "méthode naïve avec deux pas et pour la BIM ciblée, avec une ligne pointillée à 4 niveaux.",
 )
 
 
@@ -932,8 +1113,9 @@ display(
     Markdown(
         f"La méthode naïve (pas de longueur fixe en norme $L_2$) laisse {share(naive, lambda d: d == 0)} des "
         f"valeurs intactes, mais en pousse {share(naive, lambda d: d > 4)} au-delà de 4 niveaux de gris, jusqu'à "
-        f"{num(naive.linf_255.max(), 0)} : rien ne l'empêche de concentrer l'effort là où le gradient est fort. PGD "
-        f"(contrainte $L_\\infty$) ne laisse que {share(pgd, lambda d: d == 0)} des valeurs intactes, en place "
+        f"{num(naive.linf_255.max(), 0)} : rien ne l'empêche de concentrer l'effort là où le gradient est fort. La "
+        f"BIM ciblée (contrainte $L_\\infty$) ne laisse que {share(pgd, lambda d: d == 0)} des valeurs intactes, "
+        "en place "
         f"{share(pgd, lambda d: d == 4)} exactement sur la borne $\\varepsilon = 4/255$ et "
         + claim(float(pgd.linf_255.max()) < 4.01, "n'en dépasse aucune")
         + "."
@@ -941,21 +1123,22 @@ display(
 )
 
 # %% [markdown] tags=["enonce"]
-# Les perturbations amplifiées dix fois ($0{,}5 + 10\,\delta$), méthode naïve ($\eta = 0{,}2$) à gauche et PGD
-# à droite, pour les deux photos et les deux cibles de la première figure. Les vignettes sont à l'échelle 1 (un
-# pixel de la figure par pixel de l'image) ; les écarts de plus de 12,75 niveaux de gris y saturent.
+# Les perturbations amplifiées dix fois ($0{,}5 + 10\,\delta$), méthode naïve ($\eta = 0{,}2$) à gauche et BIM
+# ciblée à droite, pour les deux photos et les deux cibles de la première figure. Les vignettes sont à
+# l'échelle 1 (un pixel de la figure par pixel de l'image) ; les écarts de plus de 12,75 niveaux de gris y
+# saturent.
 
 # %% tags=["hide-input"]
 fig, axes = tp8.plotting.tile_figure(len(shown), 2, (224, 224), title_lines=2)
 for row, k in enumerate(shown.tolist()):
-    for col, (label, r) in enumerate([("naïve, η = 0,2", naive), ("PGD, ε = 4/255", pgd)]):
+    for col, (label, r) in enumerate([("naïve, η = 0,2", naive), ("BIM, ε = 4/255", pgd)]):
         tile = (0.5 + 10 * r.perturbation[k]).clamp(0, 1)
         title = f"{names[k]} → {model.categories[int(r.target[k])]}\n{label} : 0,5 + 10 δ"
         tp8.plotting.show_tile(axes[row, col], tp8.to_numpy(tile), title)
 show(
     fig,
     alt="Deux rangées (coffee vers tarantula, china vers pizza) : à gauche la perturbation de la méthode naïve, à "
-    "droite celle de PGD, toutes deux multipliées par 10 autour d'un gris moyen.",
+    "droite celle de la BIM ciblée, toutes deux multipliées par 10 autour d'un gris moyen.",
 )
 
 
@@ -968,10 +1151,11 @@ def unevenness(result):
 
 display(
     Markdown(
-        "La perturbation de PGD est "
+        "La perturbation de la BIM ciblée est "
         + claim(unevenness(pgd[first]) < unevenness(naive[first]), "plus uniforme, sans zones où elle se concentre")
         + f" : le coefficient de variation de $|\\delta|$ moyenné par blocs de $8\\times8$ pixels vaut en médiane "
-        f"{num(unevenness(pgd[first]))} pour PGD contre {num(unevenness(naive[first]))} pour la méthode naïve."
+        f"{num(unevenness(pgd[first]))} pour la BIM ciblée contre {num(unevenness(naive[first]))} pour la méthode "
+        "naïve."
     )
 )
 
@@ -1027,7 +1211,7 @@ flipped = [
     if before[k] != after_jpeg[k]
 ]
 
-fragility = {"naïve, η = 0,2": naive, "naïve, η = 1": naive_big, "PGD, ε = 4/255": pgd}
+fragility = {"naïve, η = 0,2": naive, "naïve, η = 1": naive_big, "BIM ciblée, ε = 4/255": pgd}
 rows = []
 for label, r in fragility.items():
     row = {"images": label}
@@ -1057,13 +1241,14 @@ display(
         + f" ({pct(control['JPEG q = 75'])} après JPEG, {pct(control['flou σ = 0,5'])} après flou"
         + (f" ; exception{'s' * (len(flipped) > 1)} : {' ; '.join(flipped)}" if flipped else "")
         + "). Après une "
-        f"simple compression JPEG, il ne reste que {pct(jpeg_naive)} des images naïves et {pct(jpeg_pgd)} des "
-        f"images PGD dans leur cible ; {pct(back_naive)} des images naïves et {pct(back_pgd)} des images PGD "
+        f"simple compression JPEG, il ne reste que {pct(jpeg_naive)} des images naïves et {pct(jpeg_pgd)} de "
+        f"celles de la BIM ciblée dans leur cible ; {pct(back_naive)} des premières et {pct(back_pgd)} des "
+        "secondes "
         f"retrouvent même leur classe d'origine. Le flou léger laisse {pct(blur['naïve, η = 0,2'])} des images "
         f"naïves ({pct(blur['naïve, η = 1'])} avec $\\eta = 1$"
         + (", qui dépasse davantage la frontière" if blur["naïve, η = 1"] > blur["naïve, η = 0,2"] else "")
         + ") et "
-        f"{pct(blur['PGD, ε = 4/255'])} des images PGD dans leur cible."
+        f"{pct(blur['BIM ciblée, ε = 4/255'])} de celles de la BIM ciblée dans leur cible."
     )
 )
 
@@ -1085,8 +1270,8 @@ claim(max(jpeg_naive, jpeg_pgd) < 0.5, "Changer de norme ne suffit pas")
 #   \tilde y_j,\, -\kappa\big)$ avec un changement de variable qui respecte $[0,1]$ ; le paramètre de confiance
 #   $\kappa$ impose une **marge** au-delà de la frontière, ce qui répond directement aux points 2 et 3.
 # - **DeepFool (Moosavi-Dezfooli et al., 2016)** : linéariser le réseau à chaque pas et sauter vers la frontière
-#   la plus proche, ce qui donne des perturbations $L_2$ presque minimales (c'est l'estimation linéaire de Q5,
-#   itérée).
+#   la plus proche, ce qui donne des perturbations $L_2$ bien plus petites que celles des attaques en un pas
+#   (l'estimation itérée de Q5 en est une version ciblée et simplifiée).
 # - **Perturbations universelles (Moosavi-Dezfooli et al., 2017)** : une seule perturbation, indépendante de
 #   l'image, qui trompe le réseau sur la plupart des images.
 # - **Expectation over Transformation (Athalye et al., 2018)** : optimiser l'espérance de l'objectif sur une
@@ -1097,36 +1282,58 @@ claim(max(jpeg_naive, jpeg_pgd) < 0.5, "Changer de norme ne suffit pas")
 #   aléatoire (*Square Attack*, Andriushchenko et al., 2020), ou transfert depuis un modèle de substitution
 #   (Papernot et al., 2017).
 # - **Côté défense : l'entraînement adversaire**, qui entraîne le réseau sur des exemples adversaires fabriqués
-#   au fil de l'apprentissage. Goodfellow et al. (2015) le proposaient avec la FGSM, mais l'entraînement sur des
-#   attaques en un seul pas n'a pas tenu. Le réseau apprend à reconnaître la perturbation elle-même, au point de
-#   mieux classer les images attaquées que les images propres (*label leaking*, Kurakin, Goodfellow et Bengio,
-#   2017, *Adversarial Machine Learning at Scale*) ; et il apprend surtout à rendre son gradient trompeur
-#   (*gradient masking*) : il résiste aux attaques en un pas, mais pas aux attaques itératives ni aux exemples
-#   transférés depuis un autre réseau (Tramèr et al., 2018, *Ensemble Adversarial Training*). Seul
-#   l'entraînement sur des attaques PGD à plusieurs pas (Madry et al., 2018) a résisté à l'épreuve du temps
-#   parmi les défenses empiriques. Les défenses *certifiées*, comme le lissage aléatoire (*randomized
-#   smoothing*, Cohen et al., 2019), garantissent la prédiction dans une boule de rayon donné. Pour évaluer une
+#   au fil de l'apprentissage. Szegedy et al. (2014) l'avaient essayé, Goodfellow et al. (2015) le proposaient
+#   avec la FGSM ; mais l'entraînement sur des attaques en un seul pas, tel quel, n'a pas tenu. Le réseau
+#   apprend à reconnaître la perturbation elle-même, au point de mieux classer les images attaquées que les
+#   images propres (*label leaking*, Kurakin, Goodfellow et Bengio, 2017, *Adversarial Machine Learning at
+#   Scale*) ; et il apprend surtout à rendre son gradient trompeur (*gradient masking*) : il résiste aux
+#   attaques en un pas, mais pas aux attaques itératives ni aux exemples transférés depuis un autre réseau
+#   (Tramèr et al., 2018, *Ensemble Adversarial Training*). Parmi les défenses empiriques, celles qui ont tenu
+#   sont l'entraînement sur des attaques itératives (PGD, Madry et al., 2018) et ses variantes, comme TRADES
+#   (Zhang et al., 2019), qui règle le compromis entre précision et robustesse. L'entraînement en un pas reste
+#   discuté : avec un départ aléatoire dans la boule, Wong, Rice et Kolter (2020) le rendent presque aussi
+#   robuste que l'entraînement PGD pour un coût bien moindre, mais il peut perdre d'un coup toute robustesse en
+#   cours d'apprentissage (*catastrophic overfitting*), ce qu'il faut surveiller. Les défenses *certifiées*,
+#   comme le lissage aléatoire (*randomized smoothing*, Cohen et al., 2019), ne garantissent pas la prédiction
+#   du réseau lui-même, mais celle d'un classifieur **lissé** — la classe que le réseau donne le plus souvent
+#   quand on ajoute un bruit gaussien à l'image —, dans une boule $L_2$ de rayon calculé et avec une
+#   probabilité d'erreur fixée d'avance, car ce classifieur lissé n'est connu que par tirages. Pour évaluer une
 #   défense : AutoAttack (Croce & Hein, 2020).
+#
+# Les réseaux rendus robustes par l'entraînement adversaire ont enfin une propriété qui relie les trois parties
+# du cours : leur gradient par rapport à l'image est « aligné sur la perception » (*perceptually aligned
+# gradients*). Leur carte de saillance dessine l'objet bien plus nettement que celle d'un réseau ordinaire
+# (partie 1), et la montée de gradient sur l'entrée y fait apparaître, sans les régularisations de la partie 3,
+# des traits reconnaissables de la classe (Tsipras et al., 2019 ; Santurkar et al., 2019). La
+# [partie 3](../partie-3-visualisation/#q8) y revient, à propos de ce que le réseau a appris.
 
 # %% [markdown] tags=["solution"]
 # ## À retenir
 #
 # - Quelques pas de gradient sur **l'entrée**, avec un réseau figé, suffisent à faire classer une photo dans
-#   n'importe quelle classe choisie, par une perturbation de quelques niveaux de gris, diffuse et de haute
-#   fréquence, invisible à l'œil et qui survit à l'enregistrement en PNG.
-# - L'explication linéaire (Goodfellow et al., 2015) rend compte de l'essentiel : en très grande dimension, de
-#   minuscules changements alignés sur le gradient s'additionnent.
+#   une classe choisie, même sans rapport avec elle, par une perturbation de quelques niveaux de gris, diffuse et
+#   de haute fréquence, qu'on ne voit pas sans l'amplifier et qui survit à l'enregistrement en PNG. Le PSNR
+#   n'en borne que la moyenne : quelques valeurs bougent bien plus, ce que seul un budget $L_\infty$ exclurait.
+# - L'explication linéaire (Goodfellow et al., 2015) en donne une lecture simple, que nos mesures illustrent : en
+#   très grande dimension, de minuscules changements alignés sur le gradient s'additionnent. Elle reste discutée
+#   (Tanay et Griffin, 2016 ; Gilmer et al., 2018 ; Ilyas et al., 2019).
 # - En pratique, la précision ne dit rien de la robustesse, et les attaques existent aussi en boîte noire et
 #   dans le monde physique.
 # - La méthode naïve ne contrôle pas $\|\delta\|_\infty$ et s'arrête au ras de la frontière, d'où sa fragilité
-#   (JPEG, flou). Les attaques itératives par pas signés (Kurakin et al., Madry et al.) fixent un budget
-#   $L_\infty$ garanti ; les marges (C&W) et l'EOT vont plus loin, et seul l'entraînement adversaire à plusieurs
-#   pas (PGD) a tenu comme défense empirique.
+#   (JPEG, flou). Les attaques itératives par pas signés (Kurakin et al., Madry et al.) respectent un budget
+#   $L_\infty$, la contrainte usuelle ; les marges (C&W) et l'EOT vont plus loin. Côté défense, l'entraînement
+#   adversaire itératif (PGD, Madry et al.) et ses variantes (TRADES) ont tenu ; l'entraînement en un pas ne tient
+#   qu'avec des précautions (départ aléatoire, Wong et al., 2020).
 
 # %% tags=["hide-input", "solution"]
 claim(
-    bool(naive.success.all()) and float(psnr.min()) > 40,
-    "suffisent à faire classer une photo dans n'importe quelle classe choisie",
+    bool(naive.success.all())
+    and float(psnr.min()) > INVISIBLE_PSNR_DB
+    and float(slight.min()) > 0.5
+    and beyond < 0.05
+    and float(blocks.min()) > 0.9
+    and np.median(high_d) > 10 * np.median(high_x),
+    "suffisent à faire classer une photo dans une classe choisie, même sans rapport avec elle",
 )
 if second is not None:
     if hit <= len(targets) // 5:
@@ -1156,8 +1363,8 @@ if second is not None:
 #
 # Le compte rendu du soir tient en quelques lignes. Pour cette partie, il contient :
 #
-# 1. votre réponse à la question ★ [Q8.5](#q5) : les images trompeuses obtenues, montrées et interprétées (les
-#    questions Q8.6 et Q8.7, bonus, peuvent y être discutées) ;
+# 1. votre réponse à la question ★ [Q8.5](#q5) : les images trompeuses obtenues, montrées et interprétées (la
+#    question Q8.6 et la question bonus Q8.7 peuvent y être discutées) ;
 # 2. votre avancement : ce qui a marché ou non (votre fonction `image_trompeuse` passe-t-elle sa vérification ?) ;
 # 3. si vous le souhaitez, vos remarques : ce que vous avez compris ou non.
 #

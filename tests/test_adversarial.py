@@ -70,6 +70,25 @@ def test_rounding_that_undoes_the_attack_does_not_count():
     assert torch.allclose(result.images, torch.full_like(x, 128 / 255))
 
 
+def test_a_target_whose_score_the_relu_zeroes_cannot_be_reached():
+    # Scores after a final ReLU, as SqueezeNet's: class "b" has a negative pre-activation on this
+    # image, so its score is exactly 0 and so is its gradient — eq. 2 has no direction to follow.
+    # The log-probability still has one (it can lower class "a"), so the iterative method moves.
+    n = 3 * 4 * 4
+    linear = nn.Linear(n, 2)
+    with torch.no_grad():
+        linear.weight.fill_(1.0 / n)
+        linear.bias.copy_(torch.tensor([0.0, -1.0]))
+    model = Classifier(nn.Sequential(nn.Flatten(), linear, nn.ReLU()), ["a", "b"], mean=(0, 0, 0), std=(1, 1, 1))
+    x = torch.full((1, 3, 4, 4), 128 / 255)
+    assert model(x)[0, 1] == 0
+    naive = tp8.fooling_image(model, x, "b", lr=0.5, max_iter=5, progress=False)
+    assert not bool(naive.success[0])
+    assert torch.equal(naive.images, naive.original)
+    iterative = tp8.pgd_attack(model, x, "b", epsilon=4 / 255, max_iter=1, progress=False)
+    assert not torch.equal(iterative.images, iterative.original)
+
+
 def test_already_the_target_takes_no_step_and_failure_is_reported(trained_cnn):
     images = trained_cnn.test_images[:2]
     predicted = trained_cnn(images).argmax(1)

@@ -1,7 +1,13 @@
 """Adversarial ("fooling") images: the smallest nudge that changes the network's answer.
 
-* :func:`fooling_image` — the naive method of the lab: normalised gradient ascent on the
-  target class score (Szegedy et al. 2014; the lab's eq. 2).
+* :func:`fooling_image` — the naive method of the lab (its eq. 2, as in the "fooling images"
+  exercise of Stanford's CS231n): normalised gradient ascent on the target class score. The
+  phenomenon was shown by Biggio et al. (2013, https://arxiv.org/abs/1708.06131: gradient-based
+  evasion of SVMs and neural networks at test time) and, with imperceptible perturbations of deep
+  image classifiers, by Szegedy et al. (2014, https://arxiv.org/abs/1312.6199), who found theirs
+  with box-constrained L-BFGS on ``c‖r‖ + loss(x + r, target)`` (their §4.1). Eq. 2's closest
+  published relative is Kurakin et al.'s iterative method below, with L2-normalised steps instead
+  of signed ones.
 * :func:`pgd_attack` — the targeted basic iterative method under an L∞ budget (Kurakin, Goodfellow
   & Bengio 2017, https://arxiv.org/abs/1607.02533): signed steps projected on the ε-ball, as in
   Madry et al.'s PGD (https://arxiv.org/abs/1706.06083) but with no random start, and stopping at
@@ -202,7 +208,7 @@ def _check_epsilon(epsilon) -> float:
     return check_fraction(
         "epsilon",
         epsilon,
-        hint="it is the largest change of a pixel, in [0, 1] units: 4/255 (the default) is invisible",
+        hint="it is the largest change of a pixel, in [0, 1] units: 4/255 (the default) is the usual budget",
     )
 
 
@@ -223,15 +229,22 @@ def fooling_image(
     max_iter: int = 100,
     progress: bool = True,
 ) -> AttackResult:
-    """Fooling images by normalised gradient ascent on the target score (Szegedy et al. 2014).
+    """Fooling images by normalised gradient ascent on the target score (the lab's eq. 2).
 
-    Implements the lab's eq. 2, with g = ∂ỹ_j/∂x the gradient of the target class score
-    (the logit, before the softmax) with respect to the pixels:
+    The lab's method, as in CS231n's "fooling images" exercise; the phenomenon is Szegedy et
+    al.'s (2014, arXiv:1312.6199), who searched with box-constrained L-BFGS instead. With
+    g = ∂ỹ_j/∂x the gradient of the target class score (the logit, before the softmax) with
+    respect to the pixels:
 
         x ← clamp(x + η · g / ‖g‖₂, 0, 1)
 
     repeated for each image until the network classifies it as its target j. Every step has
     length η in pixel space (before the clamp), whatever the scale of the gradient.
+
+    The score has no factor ŷ_j to crush its gradient, as the probability's has, but it can
+    still be flat: SqueezeNet's scores are ``AvgPool(ReLU(conv10(·)))``, so a class whose whole
+    13×13 map is switched off scores exactly 0 with a zero gradient. Such a target cannot be
+    reached by this method (g = 0: the image does not move) and is reported as a failure.
 
     Success is judged on the image rounded to 8 bits, and the gradient is taken there too
     (a straight-through estimate: one forward and one backward pass per iteration do both);
@@ -300,8 +313,10 @@ def pgd_attack(
 
         x ← Π_{‖x − x₀‖∞ ≤ ε} ( x + α · sign(∇ₓ log ŷ_j) ),   clamped to [0, 1]
 
-    Unlike the lab's naive method, the budget ε bounds how much any single pixel may change,
-    a guarantee of imperceptibility that eq. 2 does not give. With ε a multiple of 1/255 the
+    Unlike the lab's naive method, the budget ε bounds how much any single value may change: the
+    usual L∞ threat model, which eq. 2 does not respect. It is a convention, not a perceptual
+    guarantee: no Lp norm tracks what the eye sees (Sharif, Bauer & Reiter 2018,
+    arXiv:1802.09653; Gilmer et al. 2018, arXiv:1807.06732). With ε a multiple of 1/255 the
     8-bit rounding cannot leave the ball.
 
     Args:

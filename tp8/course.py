@@ -400,6 +400,13 @@ class Stopwatch:
         self.seconds = time.perf_counter() - self._start
 
 
+#: The PSNR, in dB, above which the pages call a retouch spread over the image invisible in practice
+#: (a JPEG of ordinary quality sits around 30–40 dB). One threshold for every page (the home page's
+#: figure 1, Partie 2's Q5). A PSNR is an average: it says nothing of a few values that move a lot,
+#: which only an L∞ budget excludes, so a page states what its figure shows next to it.
+INVISIBLE_PSNR_DB = 40
+
+
 def high_frequency_share(images, cutoff: float = 0.25):
     """Share of each image's spectral energy above ``cutoff`` cycles per pixel (channel means removed).
 
