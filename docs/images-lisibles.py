@@ -13,22 +13,20 @@
 # %% [markdown]
 # # Des images lisibles
 #
-# *Cette page va au-delà du TP.* La [partie 3](../partie-3-visualisation/) a fait monter le score
-# d'une classe de SqueezeNet 1.1 en modifiant directement les pixels d'une image : après cent pas,
-# le réseau ne doute plus (probabilité proche de 1), mais l'image tient plus du semis de fragments
-# colorés que du flamant ou de la tarentule, et l'on y devine la classe plus qu'on ne l'y voit. La
-# question [Q11](../partie-3-visualisation/#q11) a soumis ces images à un second réseau, qui n'avait
-# pas servi à les construire : rien ne garantit qu'il les reconnaisse, car une montée de gradient
-# sur les pixels peut s'appuyer sur des particularités du seul réseau qu'elle interroge, comme le
-# font les exemples adversaires de la [partie 2](../partie-2-adversaires/).
+# *Cette page va au-delà du TP.* La [partie 3](../partie-3-visualisation/) fait monter le score
+# d'une classe de SqueezeNet 1.1 en modifiant directement les pixels d'une image, avec une
+# translation aléatoire, un flou et une pénalité $L_2$ pour seules régularisations. Olah,
+# Mordvintsev et Schubert (2017) gardent le principe — une montée de gradient sur l'entrée, poids
+# figés — mais changent **la façon de décrire l'image** que l'on optimise et **ce que l'on exige
+# d'elle** ; Mordvintsev et al. (2018) reprennent ces descriptions de l'image et en explorent
+# d'autres. `tp8.feature_visualization` réunit les trois ingrédients tels que les met en œuvre
+# Lucid, la bibliothèque de ces auteurs. Cette page les présente, compare sur huit classes les
+# images obtenues à celles de la méthode du TP, pour SqueezeNet 1.1 et pour un second réseau qui
+# n'a servi à aucune des deux montées, mesure sur les images elles-mêmes ce qui a changé, puis
+# retire chaque ingrédient à son tour.
 #
-# Olah, Mordvintsev et Schubert (2017) gardent le principe — une montée de gradient sur l'entrée,
-# poids figés — mais changent **la façon de décrire l'image** que l'on optimise et **ce que l'on
-# exige d'elle** ; Mordvintsev et al. (2018) reprennent ces descriptions de l'image et en
-# explorent d'autres. `tp8.feature_visualization` réunit les trois ingrédients tels que les met en
-# œuvre Lucid, la bibliothèque de ces auteurs. Cette page les présente, compare sur huit classes
-# les images obtenues à celles de la méthode du TP (pour SqueezeNet 1.1 et pour le second réseau),
-# mesure sur les images elles-mêmes ce qui a changé, puis retire chaque ingrédient à son tour.
+# Cette page montre et commente des images de la méthode du TP : si vous faites le TP, lisez-la
+# après avoir répondu aux questions de la partie 3.
 
 # %% tags=["remove-cell"]
 # Réglages de la page (barres de progression coupées, figures en français), hors de la vue du lecteur.
@@ -47,7 +45,14 @@ from skimage.color import rgb2hsv
 
 import tp8
 from tp8.course import claim, num, pct, prob, sci, second_network, show, table
-from tp8.feature_visualization import spectrum_slope
+from tp8.feature_visualization import (
+    IMAGENET_COLOR_SQRT,
+    decorrelated_to_rgb,
+    fourier_frequencies,
+    fourier_scale,
+    fourier_to_image,
+    spectrum_slope,
+)
 
 torch.manual_seed(0)
 model = tp8.load_model()  # SqueezeNet 1.1 (Iandola et al., 2016), pré-entraîné sur ImageNet
@@ -67,27 +72,32 @@ def md(text: str) -> None:
 #    contraste, les détails fins très peu. L'exposant varie d'une image à l'autre ; la mesure qui
 #    suit cette liste compare celui des photos du cours au spectre du gradient du score par
 #    rapport aux pixels, la direction que suit la montée du TP. Plutôt que les pixels, on optimise
-#    des coefficients de Fourier $\theta$, multipliés par $s(f) \propto 1/\max(f, 1/224)$ avant la
-#    transformée inverse $\mathcal F^{-1}$ : des coefficients tirés au hasard donnent déjà une
-#    image au spectre en $1/f$. Par la règle de dérivation en chaîne (couleurs et
-#    sigmoïde mises à part), le gradient par rapport à $\theta$ est celui par rapport à l'image,
-#    passé en fréquences et multiplié par $s$ : une montée de gradient ordinaire sur $\theta$
-#    déplacerait l'image de
+#    des coefficients de Fourier $\theta$, multipliés par $s(f) = c/\max(f, 1/224)$ ($f$ en cycles
+#    par pixel) avant la transformée inverse $\mathcal F^{-1}$, orthonormée ; la constante $c$ est
+#    choisie pour que des coefficients tirés au hasard (parties réelle et imaginaire de variance 1)
+#    donnent des pixels de variance 1, et de tels coefficients donnent déjà une image au spectre
+#    en $1/f$. Par la règle de dérivation en chaîne (couleurs et sigmoïde mises à part), le
+#    gradient par rapport à $\theta$ est celui par rapport à l'image, passé en fréquences et
+#    multiplié par $s$ : une montée de gradient ordinaire sur $\theta$ déplacerait l'image de
 #    $\mathcal F^{-1}\big(s^2 \odot \mathcal F(\nabla_x J)\big)$, le gradient filtré en $1/f^2$. Adam,
 #    qui déplace chaque coefficient d'un pas de taille comparable (presque son signe, au début),
 #    donne des mises à jour de l'image dont l'amplitude décroît à peu près en $1/f$ : le même
 #    gradient, exprimé dans cette base, construit d'abord des formes, puis du détail.
 # 2. **Des couleurs décorrélées.** Dans une photo, les trois canaux varient presque ensemble :
 #    l'essentiel des variations est de luminosité, celles de teinte sont faibles. On décrit chaque
-#    pixel par trois composantes indépendantes — une luminance et deux axes de couleurs opposées —
-#    que l'on ramène en RVB par la racine carrée $M = U\,\mathrm{diag}(\sqrt{\lambda})$ de la
-#    covariance $\Sigma = U\,\mathrm{diag}(\lambda)\,U^\top$ des couleurs d'ImageNet (la matrice de
-#    Lucid, `IMAGENET_COLOR_SQRT` dans le module `tp8.feature_visualization`) : le long de ses trois
-#    axes, les écarts types des couleurs d'ImageNet valent 0,46, 0,13 et 0,06. Des pas de même taille sur les trois
-#    composantes changent donc surtout la luminosité de l'image, un peu ses teintes, dans les
-#    proportions des photos ; une montée en RVB pousse au contraire chaque canal pour son compte,
-#    sans rien qui retienne les couleurs de se séparer. Une sigmoïde $\sigma$ ramène enfin chaque
-#    pixel dans $]0, 1[$, sans écrêtage.
+#    pixel par trois composantes indépendantes — une luminance et deux axes de couleurs opposées.
+#    La covariance des couleurs d'ImageNet s'écrit $\Sigma = U\,\mathrm{diag}(v_1, v_2, v_3)\,U^\top$,
+#    où les colonnes de $U$ sont ces trois axes et $v_k$ la variance des couleurs le long de
+#    l'axe $k$ ; sa racine carrée $M = U\,\mathrm{diag}(\sqrt{v_1}, \sqrt{v_2}, \sqrt{v_3})$ (la
+#    matrice de Lucid, `IMAGENET_COLOR_SQRT` dans le module `tp8.feature_visualization`) a pour
+#    colonnes les trois axes, de longueurs égales aux écarts types 0,46, 0,13 et 0,06. Comme
+#    Lucid, on ramène les composantes en RVB par $\hat M = M/\|m_1\|$, où $m_1$ est la première
+#    colonne de $M$, la plus longue ($\|m_1\| \approx 0{,}46$) : une composante de variance 1 fait
+#    varier la luminance avec un écart type de 1, les deux axes de couleur avec 0,28 et 0,13. Des
+#    pas de même taille sur les trois composantes changent donc surtout la luminosité de l'image,
+#    un peu ses teintes, dans les proportions des photos ; une montée en RVB pousse au contraire
+#    chaque canal pour son compte, sans rien qui retienne les couleurs de se séparer. Une sigmoïde
+#    $\sigma$ ramène enfin chaque pixel dans $]0, 1[$, sans écrêtage.
 # 3. **La robustesse aux transformations.** Avant chaque passe avant, l'image reçoit une bordure
 #    grise de 12 pixels, puis est décalée d'au plus 8 pixels, agrandie ou réduite d'au plus 10 %,
 #    tournée d'au plus 10° et décalée encore d'au plus 4 pixels, par des opérations tirées au
@@ -97,8 +107,9 @@ def md(text: str) -> None:
 #    défavorise les motifs
 #    accrochés à la grille des pixels. La translation aléatoire du TP en était un premier pas.
 #
-# En tout, l'image est $x(\theta) = \sigma\big(M\,\mathcal F^{-1}(s \odot \theta)\big)$ et chaque pas
-# est $\theta \leftarrow \theta + \mathrm{Adam}\big(\nabla_\theta\, J(T(x(\theta)))\big)$, où $T$ est
+# En tout, l'image est $x(\theta) = \sigma\big(\hat M\,\mathcal F^{-1}(s \odot \theta)\big)$, chaque
+# canal passant par $\mathcal F^{-1}$ séparément, et chaque pas est
+# $\theta \leftarrow \theta + \mathrm{Adam}\big(\nabla_\theta\, J(T(x(\theta)))\big)$, où $T$ est
 # la transformation aléatoire du pas. L'objectif $J$ est le score de la classe moins la moyenne des
 # 999 autres scores, $J = \tilde y_c - \frac{1}{999}\sum_{j \ne c} \tilde y_j$ : le score seul peut
 # aussi monter par ce qui fait monter *tous* les scores (du contraste, des couleurs saturées),
@@ -117,7 +128,40 @@ def md(text: str) -> None:
 # presque uni et en 96 pas, de l'image à laquelle on arrive. Le troisième, lui, change l'objectif : on
 # maximise $J$ en moyenne sur les transformations tirées, et une image qui ne convainc le réseau
 # qu'à une position exacte n'en est plus un maximum. Aucune pénalité $L_2$ n'est ajoutée : la
-# sigmoïde borne les pixels, et rien dans $J$ ne pénalise le détail fin.
+# sigmoïde borne les pixels, et rien dans $J$ ne pénalise le détail fin. Un autre remède classique
+# procède à l'inverse : la *variation totale* de Mahendran et Vedaldi (2015, 2016), la somme des
+# écarts entre pixels voisins, s'ajoute à l'objectif comme pénalité ; elle déplace les maxima
+# eux-mêmes vers des images lisses, là où la description de Fourier ne change que le chemin qui y
+# mène.
+
+# %% tags=["remove-cell"]
+# La formule écrite plus haut est bien celle que calcule tp8.feature_visualization (sur un θ tiré au hasard).
+theta_test = torch.randn(4, 3, 224, 113, 2, generator=torch.Generator().manual_seed(0))
+s_page = 1 / fourier_frequencies(224, 224).clamp_min(1 / 224)  # s(f) à la constante c près
+c_page = fourier_scale(224, 224) / s_page  # doit être une constante
+M_page = torch.tensor(IMAGENET_COLOR_SQRT)
+M_chapeau = M_page / M_page[:, 0].norm()
+# Variance attendue d'un pixel pour des θ de parties réelle et imaginaire de variance 1 : chaque colonne de rfft2
+# compte pour deux coefficients conjugués (4 s²), sauf celles de fréquence horizontale 0 et 112 (s², partie réelle).
+poids = torch.full((113,), 4.0)
+poids[[0, 112]] = 1.0
+variance_pixels = float(((c_page.mean() * s_page) ** 2 * poids).sum() / 224**2)
+plan = torch.fft.irfft2(torch.view_as_complex(theta_test) * c_page.mean() * s_page, s=(224, 224), norm="ortho")
+x_page = torch.sigmoid(torch.einsum("ij,njhw->nihw", M_chapeau, plan))
+x_code = torch.sigmoid(decorrelated_to_rgb(fourier_to_image(theta_test, (224, 224))))
+claim(
+    float(c_page.std() / c_page.mean()) < 1e-5
+    and abs(variance_pixels - 1) < 1e-4
+    and torch.allclose(x_page, x_code, atol=1e-6),
+    "$x(\\theta) = \\sigma\\big(\\hat M\\,\\mathcal F^{-1}(s \\odot \\theta)\\big)$",
+)
+longueurs = M_page.norm(dim=0)
+claim(
+    [round(float(v), 2) for v in longueurs] == [0.46, 0.13, 0.06]
+    and [round(float(v), 2) for v in longueurs / longueurs[0]] == [1.0, 0.28, 0.13]
+    and float(M_page.norm(dim=0).max()) == float(longueurs[0]),
+    "les deux axes de couleur avec 0,28 et 0,13",
+)
 
 # %% tags=["hide-input"]
 photos = torch.stack([s.image for s in tp8.sample_images()])  # les huit photos libres du cours
@@ -168,10 +212,12 @@ md(
 # %% [markdown]
 # ## Les deux méthodes sur huit classes
 #
-# Les huit classes de la partie 3, d'abord avec la méthode du TP et ses réglages (les mêmes images
-# que dans la figure des huit classes de la partie 3), puis avec `tp8.feature_visualization` et ses
-# réglages par défaut ; chaque fois les huit classes en un seul appel, depuis la même graine. Le
-# second réseau est celui de Q11 : il n'a servi à aucune des deux montées.
+# Huit classes : les six de la partie 3, plus `jellyfish` et `daisy`. D'abord la méthode du TP avec
+# ses réglages, puis `tp8.feature_visualization` avec les siens ; chaque fois les huit classes en un
+# seul appel, depuis la même graine. Les images du TP ne sont pas celles de la partie 3 : le lot
+# compte huit images au lieu de six, si bien que les translations aléatoires tirées ne sont plus
+# les mêmes. Le second réseau est celui de [Q11](../partie-3-visualisation/#q11) : il n'a servi à
+# aucune des deux montées.
 
 # %%
 net2 = second_network()
@@ -267,27 +313,56 @@ if second is not None:
         f"pour {top1_li} des {n_cl} nouvelles, dans ses cinq premiers choix pour {top5_tp} et {top5_li} d'entre elles, "
         f"et lui donne en moyenne une probabilité de {prob(p2_tp)} contre {prob(p2_li)} : "
     )
-    # La phrase suit la mesure, quel que soit le second réseau (VGG16 publié, SqueezeNet 1.0 en local, autre en test).
+    # La phrase suit la mesure, quel que soit le second réseau (VGG16 publié, SqueezeNet 1.0 en local, autre en test) ;
+    # une moyenne sur huit classes ne suffit pas : on compte aussi les classes, une à une, où la nouvelle image gagne.
+    gagne = sum(b > a for a, b in zip(j_tp["p2"], j_li["p2"]))  # classes où la nouvelle image a la plus haute p
+    perd = sum(b < a for a, b in zip(j_tp["p2"], j_li["p2"]))
+    par_classe = (
+        f"classe par classe, la nouvelle image obtient la plus haute probabilité pour {gagne} des {n_cl} classes, "
+        f"celle du TP pour {perd}"
+    )
     if max(p2_tp, p2_li) < 0.05 and max(top5_tp, top5_li) <= 1:
         verdict = "ni"
         texte += (
             "il ne reconnaît ni les unes ni les autres, et cette comparaison ne dit rien de ce qui se transfère d'un "
             "réseau à l'autre."
         )
-    elif top1_li >= top1_tp and top5_li >= top5_tp and p2_li >= p2_tp + 0.1:
+    elif top1_li >= top1_tp and top5_li >= top5_tp and p2_li >= p2_tp + 0.1 and gagne >= 3 * n_cl // 4:
         verdict = "mieux"
-        texte += f"les nouvelles images se transfèrent {'nettement mieux' if top1_li >= top1_tp + 3 else 'mieux'}."
-        if top1_li >= 3 * n_cl // 4:
+        texte += (
+            claim(
+                gagne >= 3 * n_cl // 4 and p2_li >= p2_tp + 0.1,
+                f"sur ces {n_cl} classes, les nouvelles images se transfèrent "
+                f"{'nettement mieux' if top1_li >= top1_tp + 3 else 'mieux'}",
+            )
+            + f" ({par_classe})."
+        )
+        if top1_li >= 3 * n_cl // 4 and top1_tp < n_cl // 2:
             texte += (
                 " Ce que la montée y a dessiné n'est plus propre à un réseau : pour la plupart des classes, ce sont "
                 "des indices que deux réseaux entraînés séparément partagent."
             )
-    elif top1_li <= top1_tp and top5_li <= top5_tp and p2_li <= p2_tp - 0.1:
+        elif top1_tp >= n_cl // 2 and top1_li <= top1_tp + 1:
+            texte += (
+                " Le rang, lui, ne les départage guère : le second réseau place déjà la classe visée en tête pour "
+                f"{top1_tp} des {n_cl} images du TP. Il reconnaît ce que dessinent les deux méthodes ; c'est son "
+                "assurance qui change, plus grande sur les nouvelles images."
+            )
+    elif top1_li <= top1_tp and top5_li <= top5_tp and p2_li <= p2_tp - 0.1 and perd >= 3 * n_cl // 4:
         verdict = "moins"
-        texte += "ici, les nouvelles images se transfèrent moins bien que celles du TP."
+        texte += (
+            claim(
+                perd >= 3 * n_cl // 4 and p2_li <= p2_tp - 0.1,
+                "ici, les nouvelles images se transfèrent moins bien que celles du TP",
+            )
+            + f" ({par_classe})."
+        )
     else:
         verdict = "egal"
-        texte += "l'écart entre les deux méthodes est trop faible ou trop mêlé pour les départager sur ce réseau."
+        texte += (
+            f"l'écart entre les deux méthodes est trop faible ou trop mêlé pour les départager sur ce réseau "
+            f"({par_classe})."
+        )
 else:
     texte += "Le second réseau n'est pas disponible ici : seule la probabilité pour SqueezeNet 1.1 est mesurée. "
 md(
@@ -319,9 +394,14 @@ def correlation_couleurs(images):
     return float(np.mean(valeurs))
 
 
+def saturations(images):
+    """Saturation moyenne des pixels de chaque image (espace TSV : 0 pour un gris, 1 pour une couleur pure)."""
+    return np.array([rgb2hsv(image)[..., 1].mean() for image in tp8.to_numpy(images)])
+
+
 def saturation(images):
-    """Saturation moyenne des pixels (espace TSV : 0 pour un gris, 1 pour une couleur pure), moyennée sur les images."""
-    return float(np.mean([rgb2hsv(image)[..., 1].mean() for image in tp8.to_numpy(images)]))
+    """Saturation moyenne des pixels, moyennée sur les images."""
+    return float(saturations(images).mean())
 
 
 def proprietes(nom, images):
@@ -366,8 +446,9 @@ md(
         f"Ni l'une ni l'autre méthode n'atteint la saturation des photos ({num(tp_s[sat])} pour le TP, "
         f"{num(li_s[sat])} pour les nouvelles images, contre {num(photo_s[sat])}) : "
         + (
-            "les nouvelles images sont les plus pâles, le prix, sans doute, de pas bien plus petits sur les axes de "
-            "couleur que sur la luminance."
+            "les nouvelles images sont les plus pâles. L'ablation qui suit en met deux causes possibles à l'épreuve : "
+            "les pas bien plus petits sur les axes de couleur que sur la luminance, et l'objectif, qui retranche la "
+            "moyenne des autres scores."
             if li_s[sat] < tp_s[sat]
             else "les couleurs restent plus ternes que celles d'une photo."
         )
@@ -384,12 +465,14 @@ md(
 # (même graine, mêmes autres réglages), et l'on refait les mêmes mesures sur trois des huit classes ;
 # chaque transformation est retirée seule, puis les quatre à la fois. Sans Fourier, $\theta$ décrit
 # directement les pixels, toujours en couleurs décorrélées et à travers la sigmoïde ; sans
-# décorrélation, les trois composantes de $\theta$ sont R, V et B. Pour alléger la page, chaque
-# variante fait 48 pas, la moitié de la montée. La ligne « méthode complète » n'a pas besoin d'être
-# recalculée : les images d'un lot ne dépendent pas les unes des autres, et les 48 premiers pas
-# d'une montée de 96 pas sont une montée de 48 pas (même départ, mêmes transformations tirées, Adam
-# n'ayant pas de calendrier) ; elle reprend donc l'image du pas 48 des montées précédentes. La
-# figure montre la classe `flamingo` dans quatre des variantes.
+# décorrélation, les trois composantes de $\theta$ sont R, V et B. Une dernière variante garde les
+# trois ingrédients mais change l'objectif : le score seul, celui du TP, au lieu du score moins la
+# moyenne des autres. Pour alléger la page, chaque variante fait 48 pas, la moitié de la montée.
+# La ligne « méthode complète » n'a pas besoin d'être recalculée : les images d'un lot ne
+# dépendent pas les unes des autres, et les 48 premiers pas d'une montée de 96 pas sont une montée
+# de 48 pas (même départ, mêmes transformations tirées, Adam n'ayant pas de calendrier) ; elle
+# reprend donc l'image du pas 48 des montées précédentes. La figure montre la classe `flamingo`
+# dans quatre des variantes.
 
 # %%
 CLASSES_ABL = ["flamingo", "tarantula", "king penguin"]
@@ -402,6 +485,7 @@ RETRAITS = {
     "sans zoom aléatoire": {"scale": 0},
     "sans rotation": {"rotation": 0},
     "sans aucune transformation": {"pad": 0, "jitter": 0, "scale": 0, "rotation": 0},
+    "objectif : score seul": {"objective": "logit"},
 }
 idx_abl = [CLASSES.index(c) for c in CLASSES_ABL]
 ablation = {"méthode complète": replace(lisibles[idx_abl], images=dict(lisibles.snapshots)[PAS_ABL][idx_abl])}
@@ -438,6 +522,7 @@ ref = lignes_abl["méthode complète"]
 sans_f = lignes_abl["sans Fourier (pixels)"]
 sans_d = lignes_abl["sans décorrélation des couleurs"]
 sans_t = lignes_abl["sans aucune transformation"]
+score_seul = lignes_abl["objectif : score seul"]
 noms_une = ("sans bordure", "sans translations", "sans zoom aléatoire", "sans rotation")
 une_t = [lignes_abl[k] for k in noms_une]
 reste_abl = max(ligne["1 − p maximal"] for ligne in lignes_abl.values())
@@ -466,12 +551,48 @@ texte_abl = (
         sans_d[corr] < ref[corr] - 0.1,
         "quand la montée ne passe plus par les axes de couleur des photos, l'image perd leur corrélation",
     )
-    + (
-        f", et ses couleurs sont plus saturées (saturation moyenne de {num(sans_d[sat])} contre {num(ref[sat])}). "
-        if sans_d[sat] > ref[sat] + 0.05
-        else f" (saturation moyenne de {num(sans_d[sat])} contre {num(ref[sat])}). "
-    )
+    + ". "
 )
+# La pâleur des nouvelles images : deux causes possibles, chacune retirée par une variante. Une variante avive
+# l'image si sa saturation moyenne dépasse nettement celle de la méthode complète, et pour chacune des trois classes.
+sat_ref = saturations(ablation["méthode complète"].images)
+variantes_pales = {
+    "sans décorrélation": "sans décorrélation des couleurs",
+    "avec le score seul": "objectif : score seul",
+}
+plus_vive = {
+    nom: lignes_abl[cle][sat] > ref[sat] + 0.05 and bool((saturations(ablation[cle].images) > sat_ref).all())
+    for nom, cle in variantes_pales.items()
+}
+causes = [nom for nom, vive in plus_vive.items() if vive]
+texte_abl += (
+    f"**Pâleur.** Sur ces trois classes, la saturation moyenne vaut {num(ref[sat])} avec la méthode complète, "
+    f"{num(sans_d[sat])} sans décorrélation et {num(score_seul[sat])} avec le score seul pour objectif : "
+)
+if len(causes) == 2:
+    texte_abl += (
+        claim(len(causes) == 2, "les deux variantes donnent des images plus vives, pour chacune des trois classes")
+        + " ; la pâleur tient ici aux deux choix à la fois, les petits pas sur les axes de couleur et la moyenne "
+        "retranchée des autres scores. "
+    )
+elif len(causes) == 1:
+    texte_abl += claim(
+        len(causes) == 1,
+        f"seule la variante {causes[0]} donne des images nettement plus vives, pour chacune des trois classes",
+    ) + (
+        ". Sur ces classes, c'est donc la décorrélation des couleurs, et non l'objectif, qui pâlit les nouvelles "
+        "images : des pas de même taille sur les trois composantes changent bien moins les teintes que la "
+        "luminance. "
+        if causes == ["sans décorrélation"]
+        else ". Sur ces classes, c'est donc l'objectif, et non la décorrélation des couleurs, qui pâlit les "
+        "nouvelles images : le score seul peut aussi monter par des couleurs saturées, qui font monter tous les "
+        "scores. "
+    )
+else:
+    texte_abl += (
+        "aucune des deux variantes ne donne des images nettement plus vives pour chacune des trois classes, et "
+        "cette mesure n'explique pas la pâleur des nouvelles images. "
+    )
 ecart_pente = max(abs(ligne[pente] - ref[pente]) for ligne in une_t)
 ecart_corr = max(abs(ligne[corr] - ref[corr]) for ligne in une_t)
 texte_abl += (
@@ -508,11 +629,13 @@ if second is not None:
         )
         if sans_t[p2] < p2_une - 0.2 and sans_t[p2] < ref[p2] - 0.2:
             texte_abl += (
-                "pour ce réseau, c'est l'ensemble des transformations qui compte, chacune compensant en partie "
-                "l'absence d'une autre. Une image qui ne convainc SqueezeNet 1.1 qu'à une position et une échelle "
-                "exactes ressemble à un exemple adversaire ; en exigeant qu'elle le convainque encore décalée, "
-                "agrandie et tournée, on favorise des motifs assez larges et assez stables pour qu'un autre réseau "
-                "les voie."
+                "retirer les quatre transformations à la fois lui fait perdre bien plus que n'importe quel retrait "
+                "isolé. Sur trois classes, une graine et un réseau, c'est un constat, pas encore une explication : "
+                "ces nombres ne disent ni si c'est l'ensemble des transformations qui compte, ni si elles se "
+                "compensent l'une l'autre. L'idée qui a motivé Olah et al. reste une hypothèse ici : une image qui "
+                "ne convainc SqueezeNet 1.1 qu'à une position et une échelle exactes ressemble à un exemple "
+                "adversaire, et en exigeant qu'elle le convainque encore décalée, agrandie et tournée, on "
+                "favoriserait des motifs assez larges et assez stables pour qu'un autre réseau les voie."
             )
         elif sans_t[p2] < ref[p2] - 0.2:
             texte_abl += (
@@ -590,23 +713,40 @@ md(
 )
 
 # %% [markdown]
+# ## Lisible ne veut pas dire fidèle
+#
+# Qu'une image soit lisible, et même reconnue par un second réseau, ne garantit pas qu'elle montre
+# ce sur quoi le réseau s'appuie pour classer des photos. Borowski et al. (2021) l'ont mesuré sur
+# les canaux des couches intermédiaires d'un réseau : pour deviner laquelle de deux photos active
+# fortement un canal, des participants choisissent juste dans 92 % des cas après avoir vu quelques
+# photos qui l'activent fortement, contre 82 % après avoir vu ses visualisations, faites par la
+# méthode d'Olah et al. que reprend cette page (le hasard donnerait 50 %). Geirhos et al. (2023)
+# vont plus loin : on peut modifier un réseau pour que les visualisations de ses unités montrent
+# un motif choisi à l'avance, sans changer ses réponses sur des photos ; et même sans
+# manipulation, le réseau traite les images de visualisation par d'autres chemins que les photos.
+# Une visualisation, lisible ou non, est une hypothèse sur le réseau, que des expériences sur des
+# photos confirment ou non.
+
+# %% [markdown]
 # ## À retenir
 
 # %% tags=["hide-input"]
 if verdict == "mieux":
     sur_second = (
-        f"et le second réseau, `{second.name}`, reconnaît mieux les nouvelles images : {top1_li} des {n_cl} en tête, "
-        f"contre {top1_tp} avec la méthode du TP"
+        f"et le second réseau, `{second.name}`, reconnaît mieux les nouvelles images : il leur donne une probabilité "
+        f"moyenne de {prob(p2_li)} contre {prob(p2_tp)} à celles du TP, et la plus haute des deux pour {gagne} des "
+        f"{n_cl} classes"
     )
 elif verdict == "moins":
     sur_second = (
         f"mais, sur cette construction, le second réseau, `{second.name}`, reconnaît moins bien les nouvelles images "
-        f"({top1_li} des {n_cl} en tête, contre {top1_tp})"
+        f"(probabilité moyenne de {prob(p2_li)} contre {prob(p2_tp)}, plus basse pour {perd} des {n_cl} classes)"
     )
 elif verdict == "egal":
     sur_second = (
         f"mais, sur cette construction, le second réseau, `{second.name}`, ne départage pas nettement les deux "
-        f"méthodes ({top1_li} et {top1_tp} images des {n_cl} en tête)"
+        f"méthodes (probabilité moyenne de {prob(p2_li)} pour les nouvelles images, {prob(p2_tp)} pour celles du TP ; "
+        f"la nouvelle image l'emporte pour {gagne} des {n_cl} classes)"
     )
 elif verdict == "ni":
     sur_second = (
@@ -631,5 +771,6 @@ md(
     "elle-même (spectre, couleurs) ; celui des transformations, et plus généralement ce qui se transfère, sur un "
     "réseau qui n'a pas servi à la construire.\n"
     "- Une visualisation décrit toujours *un* réseau ; une image qu'un autre réseau reconnaît aussi en montre des "
-    "traits que les deux partagent, plutôt que les particularités de l'un."
+    "traits que les deux partagent, plutôt que les particularités de l'un. Lisible ou non, elle reste une "
+    "hypothèse sur ce que fait le réseau face à des photos (Borowski et al., 2021 ; Geirhos et al., 2023)."
 )

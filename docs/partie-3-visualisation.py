@@ -40,11 +40,15 @@
 # où $\eta$ est le pas (le *learning rate*). Deux choix méritent d'être justifiés.
 #
 # - **Le score plutôt que la probabilité.** La probabilité softmax de la classe $i$ peut monter
-#   simplement parce que les scores des *autres* classes baissent ; Simonyan et al. maximisent le
-#   score pour que l'image accumule des indices *en faveur* de la classe $i$, et non des indices
-#   contre les 999 autres. Le revers de ce choix : l'objectif ne dit rien des autres classes, si
-#   bien que le score d'une classe voisine peut monter en même temps, et la probabilité de la
-#   classe visée baisser alors que son score augmente.
+#   simplement parce que les scores des *autres* classes baissent ; Simonyan et al. (§2)
+#   maximisent le score pour que la montée ne passe pas par là. Un score ne mesure pas pour autant
+#   la seule évidence en faveur de $i$ : le softmax ne change pas quand on ajoute la même
+#   constante à tous les scores, si bien que chaque score mêle ce qui distingue la classe $i$ et
+#   une part commune à toutes les classes ; on isole la première en retranchant la moyenne des
+#   autres scores, ou en comparant aux autres classes (partie 1,
+#   [Q2 b](../partie-1-saillance/#q2)). Autre revers de ce choix : l'objectif ne dit rien des
+#   autres classes, si bien que le score d'une classe voisine peut monter en même temps, et la
+#   probabilité de la classe visée baisser alors que son score augmente.
 # - **La pénalité $\lambda\|x\|_2$.** Un réseau à ReLU est linéaire par morceaux : sans frein, la
 #   montée ferait croître le score en amplifiant le contraste partout. La pénalité impose
 #   d'expliquer la classe avec le moins d'écart possible à une image neutre.
@@ -64,13 +68,17 @@
 # terme de gradient, qui y est multiplié par $1 - \theta$ (0,99 avec les réglages du TP). Le
 # gradient de la norme non élevée au carré, $\lambda\,x/\|x\|_2$, est au contraire un rappel de
 # **longueur constante** $\lambda$, quelle que soit la distance de l'image à l'origine. Les deux
-# formulations ne diffèrent pourtant que par le réglage de $\lambda$ : un point stationnaire
+# formulations décrivent pourtant la même famille de points stationnaires : un point stationnaire
 # vérifie $\nabla\tilde y_i = 2\lambda x^\star$ dans un cas et
 # $\nabla\tilde y_i = \lambda' x^\star/\|x^\star\|_2$ dans l'autre, ce qui est la même condition dès
-# que $\lambda' = 2\lambda\|x^\star\|_2$. Elles décrivent donc la même famille d'images, plus ou
-# moins contrastées selon le poids choisi ; mais pour une image dont la norme vaut quelques
-# centaines, il faut un $\lambda'$ des centaines de fois plus grand que $\lambda$ (ordre de
-# grandeur calculé plus bas).
+# que $\lambda' = 2\lambda\|x^\star\|_2$, un $\lambda'$ qui dépend de la solution, image par image.
+# L'équivalence s'arrête là. Elle ne porte que sur le premier ordre : la pénalité au carré est
+# courbée dans toutes les directions, la norme simple pas du tout le long du rayon qui mène à
+# l'origine, si bien qu'un même point stationnaire peut être un maximum local pour l'une et un
+# point-selle pour l'autre. Et sur les pixels que la projection décrite plus bas bloque à 0 ou
+# à 1, l'égalité devient une inégalité (conditions de Karush-Kuhn-Tucker). Enfin, pour une image
+# dont la norme vaut quelques centaines, il faut un $\lambda'$ des centaines de fois plus grand
+# que $\lambda$ (ordre de grandeur calculé plus bas).
 #
 # ### Dans quel espace ?
 #
@@ -83,10 +91,9 @@
 #
 # ### Les régularisations implicites
 #
-# La pénalité L2 ne suffit pas : la montée de gradient trouve d'abord des motifs de haute
-# fréquence, collés à des positions de pixels précises — la même fragilité que celle exploitée par
-# les exemples adversaires de la partie 2. On ajoute donc des opérations appliquées directement à
-# l'image, en dehors de l'objectif :
+# Selon Yosinski et al. (2015), la pénalité L2 ne suffit pas : la montée de gradient trouve
+# d'abord des motifs de haute fréquence, collés à des positions de pixels précises. On ajoute donc
+# des opérations appliquées directement à l'image, en dehors de l'objectif :
 #
 # - **translation aléatoire** (*jitter*) : avant chaque pas, l'image est décalée (circulairement)
 #   d'au plus 16 pixels dans chaque direction, le gradient est calculé et appliqué sur l'image
@@ -100,6 +107,11 @@
 # - en option, les deux **écrêtages** de Yosinski et al. : remettre à l'image moyenne les pixels
 #   de faible norme, ou de faible contribution au score (paramètres `clip_norm_percentile` et
 #   `clip_contribution_percentile` de `tp8.class_visualization`, non utilisés ici).
+#
+# D'autres travaux pénalisent plutôt le détail fin dans l'objectif lui-même : Mahendran et Vedaldi
+# (2015, 2016) ajoutent à la norme de l'image sa *variation totale*, la somme des écarts entre
+# pixels voisins, un a priori explicite sur les images naturelles. Le TP s'en tient au flou, qui
+# agit sur l'image sans changer ce que l'on maximise.
 
 # %% tags=["remove-cell"]
 # Réglages de la page (barres de progression coupées, figures en français), hors de la vue du lecteur.
@@ -165,9 +177,12 @@ def liste(mots):
 
 
 # %% [markdown]
-# Les réglages par défaut de `tp8.class_visualization`, utilisés partout sauf mention contraire,
-# sont ceux du TP : $\eta = 5$, $\lambda = 10^{-3}$, 100 itérations, un flou d'écart-type
-# 0,5 pixel toutes les 10 itérations et un décalage d'au plus 16 pixels.
+# Le sujet ne fixe aucun réglage. Les valeurs par défaut de `tp8.class_visualization`, utilisées
+# partout sauf mention contraire, reprennent celles du TP CS231n pour $\lambda = 10^{-3}$, le
+# nombre d'itérations (100), le flou (écart-type de 0,5 pixel, toutes les 10 itérations) et le
+# décalage (au plus 16 pixels). Le pas diffère : ce cours a retenu $\eta = 5$ pour SqueezeNet 1.1,
+# là où CS231n prend 25 ; Q9 montre ce que donnent un pas dix fois plus petit et dix fois plus
+# grand, et ce qu'apportent des itérations au-delà de 100.
 
 # %% tags=["hide-input"]
 DEFAUTS = dict(lr=5.0, l2_reg=1e-3, num_iterations=100, blur_every=10, blur_sigma=0.5, max_jitter=16)
@@ -326,10 +341,11 @@ show(
 # et la norme $\|z\|_2$. La colonne « voisinage » situe la deuxième classe parmi les 999 autres :
 # la dernière couche donne à chaque classe un vecteur de poids, et l'on classe les autres classes
 # par similarité cosinus avec celui de la classe visée (1 = la plus semblable). Le second tableau
-# donne, pour comparaison, la classe en tête et son score sur deux photos de scikit-image.
+# donne, pour comparaison, la classe en tête, son score et sa probabilité sur les huit photos du
+# cours (`tp8.sample_images()`).
 
 # %% tags=["hide-input"]
-photos = {s.name: s for s in tp8.sample_images(["chelsea", "coffee"])}
+photos = {s.name: s for s in tp8.sample_images()}  # les huit photos libres du cours
 images_photos = torch.stack([s.image for s in photos.values()])
 top_photos = [top[0][0] for top in model.predict(images_photos, k=1)]  # classe en tête pour chaque photo
 vraies = mesures(model, images_photos, [model.class_index(t) for t in top_photos])
@@ -371,46 +387,89 @@ display(
 
 # %% tags=["hide-input"]
 voisines = sum(r <= 20 for r in rang_voisine)
-scores_photos = float(vraies["score"].max())
+k_max = int(vraies["score"].argmax())  # la photo dont la classe en tête a le plus haut score
+scores_photos = float(vraies["score"][k_max])
 saut = viz.objective[10] - viz.objective[9]
 montee_finale = viz.objective[-1] - viz.objective[max(seuil) + 10]
+with torch.no_grad():  # la part commune : la moyenne des 999 autres scores, sur le bruit de départ et à la fin
+    scores_depart, scores_fin = model(viz.snapshots[0][1]), model(viz.images)
+lignes = torch.arange(len(CLASSES))
+
+
+def moyenne_autres(scores):
+    """La moyenne des scores des 999 classes autres que la classe visée, pour chaque image."""
+    return (scores.sum(dim=1) - scores[lignes, viz.target]) / (scores.shape[1] - 1)
+
+
+gain_vise = scores_fin[lignes, viz.target] - scores_depart[lignes, viz.target]
+gain_autres = moyenne_autres(scores_fin) - moyenne_autres(scores_depart)
+commune = gain_autres / gain_vise
+if bool((gain_autres > 0).all()):
+    texte_commune = (
+        "Le score visé n'est pas seul à monter : "
+        + claim(
+            bool((gain_autres > 0).all()), "pour chacune des six images, la moyenne des 999 autres scores monte aussi"
+        )
+        + f", de {num(moyenne_autres(scores_depart).mean(), 1)} sur le bruit de départ à "
+        f"{num(moyenne_autres(scores_fin).mean(), 1)} en moyenne, soit de {pct(commune.min())} à {pct(commune.max())} "
+        "de ce que gagne le score visé. Cette part commune à toutes les classes ne distingue pas la classe visée ; "
+        "la page [Des images lisibles](../images-lisibles/) la retranche de l'objectif."
+    )
+elif bool((gain_autres < 0).all()):
+    texte_commune = (
+        claim(bool((gain_autres < 0).all()), "Pour chacune des six images, la moyenne des 999 autres scores baisse")
+        + f" (de {num(moyenne_autres(scores_depart).mean(), 1)} sur le bruit de départ à "
+        f"{num(moyenne_autres(scores_fin).mean(), 1)} en moyenne) : ce que gagne le score visé ne vient pas d'une "
+        "montée commune à toutes les classes."
+    )
+else:
+    texte_commune = (
+        "La moyenne des 999 autres scores, elle, monte pour certaines images et baisse pour d'autres (de "
+        f"{pct(commune.min(), sign=True)} à {pct(commune.max(), sign=True)} de ce que gagne le score visé) : la part "
+        "commune à toutes les classes varie d'une image à l'autre."
+    )
 md(
     f"**Le réseau est catégorique.** Pour les {len(CLASSES)} images, la probabilité laissée aux 999 autres classes "
     f"ne dépasse pas {sci(m['reste'].max())}, et $p$ dépasse 0,5 pour la première fois entre les "
     f"itérations {min(seuil)} et {max(seuil)}. La deuxième classe du classement, malgré sa probabilité infime, "
-    + claim(voisines >= len(CLASSES) // 2, "est souvent une proche parente de la classe visée")
+    + claim(voisines >= len(CLASSES) // 2, "est souvent une classe voisine pour le réseau")
     + " : "
     + ", ".join(f"`{deuxieme[k][0]}` pour `{c}`" for k, c in enumerate(CLASSES))
     + f". Pour {voisines} des {len(CLASSES)} classes, elle figure parmi les 20 classes dont le vecteur de poids "
     "de la dernière couche ressemble le plus (similarité cosinus) à celui de la classe visée : "
-    "les motifs dessinés par la montée servent aussi, un peu, à ces voisines. "
+    "les motifs dessinés par la montée servent aussi, un peu, à ces voisines, que leur sens soit proche ou non. "
     f"Les scores finaux, de {num(m['score'].min(), 0)} à {num(m['score'].max(), 0)}, "
-    + claim(m["score"].min() > 2 * scores_photos, "dépassent de loin ceux de vraies photos")
-    + " : la classe en tête obtient un score de "
-    f"{num(vraies['score'][0], 0)} sur la photo du chat *Chelsea* (`{top_photos[0]}`, "
-    f"$p = {num(vraies['proba'][0], tex=True)}$) et de {num(vraies['score'][1], 0)} sur celle d'une tasse de café "
-    f"(`{top_photos[1]}`, $p = {num(vraies['proba'][1], tex=True)}$), deux photos reprises en Q10. Ces images sont des "
-    "*super-stimuli* : plus « flamant » que n'importe quelle photo de flamant, du point de vue du réseau. "
+    + claim(m["score"].min() > 2 * scores_photos, "dépassent de loin ceux des photos du cours")
+    + f" : sur ces huit photos, la classe en tête n'obtient jamais plus de {num(scores_photos, 0)} (`{top_photos[k_max]}` "
+    f"sur la photo *{list(photos)[k_max]}*, $p = {num(vraies['proba'][k_max], tex=True)}$). Au sens du réseau, ces "
+    "images sont des *super-stimuli* : il réagit bien plus fort à elles qu'à ces photos. Aucune de ces photos ne "
+    "montre pourtant un flamant ni une tarentule : pour affirmer qu'une image bat *toute* photo de sa classe, il "
+    "faudrait noter de vraies photos de cette classe. "
     f"L'objectif, lui, part très bas (${num(viz.objective[0].mean(), 0, tex=True)}$ en moyenne : c'est la pénalité "
     "du bruit initial, calculée plus haut), "
     + claim(bool((saut > 0).all()) and float(saut.mean()) > 20, "bondit au premier flou")
     + f", à l'itération 10 (de {num(saut.mean(), 0)} en moyenne), qui efface d'un coup une grande partie du "
     "bruit, puis "
     + claim(bool((montee_finale > 0).all()), "continue de monter bien après que la probabilité a saturé")
-    + " : c'est le score qui est maximisé, pas la probabilité."
+    + " : c'est le score qui est maximisé, pas la probabilité. "
+    + texte_commune
 )
 
 # %% [markdown]
 # **Des morceaux répétés, pas un objet entier.** Aucune image ne montre *un* flamant ou *une*
 # tarentule posés sur un fond. On y voit des fragments de la classe — têtes et cous roses de
 # flamant, pattes velues de tarentule, têtes de manchot — répétés un peu partout, à plusieurs
-# tailles et dans plusieurs orientations. Rien dans l'objectif ne demande un objet unique, centré
-# et complet : le score final de SqueezeNet est une moyenne, sur toutes les positions de l'image,
-# de détecteurs de motifs (le *pooling* global de la dernière couche). Chaque copie
-# supplémentaire d'une tête de flamant ajoute donc un peu de score, et la translation aléatoire
-# favorise justement les motifs qui fonctionnent n'importe où. Le réseau a appris des **parties
-# discriminantes** (une tête, un œil, une texture de poils) plus que la forme globale de l'objet
-# et l'agencement de ses parties.
+# tailles et dans plusieurs orientations. L'objectif y pousse, quoi que le réseau sache de la
+# forme d'ensemble : le score final de SqueezeNet est une moyenne, sur toutes les positions de
+# l'image, de détecteurs de motifs (le *pooling* global de la dernière couche), si bien que chaque
+# copie supplémentaire d'une tête de flamant ajoute un peu de score ; et la translation aléatoire
+# favorise justement les motifs qui fonctionnent n'importe où. Ces images montrent donc les parties
+# que le réseau a appris à reconnaître (une tête, un œil, une texture de poils), mais ne prouvent
+# pas qu'il ignore leur agencement. Que les réseaux entraînés sur ImageNet s'appuient surtout sur
+# des indices locaux, d'autres expériences le montrent sur des photos : un modèle qui ne regarde
+# que des carrés de 33 pixels, sans tenir compte de leur disposition, atteint 87,6 % de réussite
+# top-5 (Brendel et Bethge, 2019), et sur une image où la forme d'un chat porte la texture d'une
+# peau d'éléphant, ces réseaux suivent le plus souvent la texture (Geirhos et al., 2019).
 
 # %% [markdown] tags=["enonce"]
 # ### Un seul quart de l'image
@@ -435,7 +494,7 @@ def quarts_reconnus(images, cibles):
 
 
 vus = quarts_reconnus(viz.images, viz.target)
-photos_cours = torch.stack([s_.image for s_ in tp8.sample_images()])
+photos_cours = images_photos  # les huit photos du cours, déjà chargées
 vus_photos = quarts_reconnus(photos_cours, model(photos_cours).argmax(1).detach())
 table(
     [
@@ -473,11 +532,11 @@ claim(
 )
 
 # %% [markdown]
-# **Le contexte fait partie de la classe.** Un réseau entraîné sur des photos apprend aussi ce qui
-# *accompagne* l'objet : l'eau où se tiennent les flamants, le ciel autour d'un volcan, la main
-# qui tient un objet. Une classe photographiée presque toujours dans le même décor fait de ce décor
-# un indice de la classe : c'est une source classique de raccourcis, et d'erreurs, des
-# classifieurs. Cherchez ces décors dans les images ci-dessus.
+# **Le contexte peut faire partie de la classe.** Un réseau entraîné sur des photos peut apprendre
+# aussi ce qui *accompagne* l'objet : l'eau où se tiennent les flamants, le ciel autour d'un
+# volcan, la main qui tient un objet. Une classe photographiée presque toujours dans le même
+# décor fait de ce décor un indice de la classe : c'est une source classique de raccourcis, et
+# d'erreurs, des classifieurs. Cherchez ces décors dans les images ci-dessus.
 #
 # **Une certitude sans image naturelle : le lien avec les exemples adversaires.** Le réseau
 # donne une probabilité quasi égale à 1 à des images qu'aucun humain ne prendrait pour des
@@ -488,6 +547,28 @@ claim(
 # méconnaissables classées avec plus de 99 % de confiance. Les régularisations ne rendent pas le
 # réseau plus sûr ; elles orientent seulement la recherche vers des images que nous savons lire
 # (on le vérifie en Q9 en les retirant).
+#
+# **Avec un réseau robuste, le même gradient dessine l'objet.** Les trois parties du TP suivent le
+# même gradient : la saillance le lit en un point, l'attaque le suit quelques pas, la visualisation
+# cent. Pour un réseau entraîné de façon ordinaire, ce gradient est dominé par des détails fins
+# que nous ne percevons pas, d'où la translation et le flou. Tsipras et al. (2019) ont observé
+# qu'après un entraînement adversaire (partie 2, Q7), le gradient du score ressemble à l'objet : la
+# carte de saillance en dessine les contours, et une attaque assez grande fait apparaître dans
+# l'image des traits de la classe visée. Santurkar et al. (2019) obtiennent ainsi des images de
+# classes par une simple montée de gradient, partie d'un tirage aléatoire qui n'a que les
+# statistiques grossières des photos de la classe, sans translation, flou ni pénalité ; Engstrom
+# et al. (2019) visualisent de même les unités de l'avant-dernière couche. Ce que montre une
+# visualisation tient donc au moins autant au réseau qu'à la méthode : les motifs illisibles d'un
+# réseau ordinaire sont des indices qu'il utilise vraiment, et qu'un réseau robuste a appris à
+# ignorer (Ilyas et al., 2019). Ce cours n'a pas de réseau robuste pour le mesurer.
+#
+# **Lire une visualisation reste une interprétation.** Pour deviner laquelle de deux photos active
+# fortement une unité d'un réseau, des observateurs humains s'en sortent mieux avec quelques
+# photos qui l'activent fortement qu'avec sa visualisation (Borowski et al., 2021) ; et l'on peut
+# modifier un réseau pour que ses visualisations montrent un motif quelconque sans rien changer à
+# ses réponses sur des photos (Geirhos et al., 2023). Une image de classe suggère des hypothèses
+# sur ce que le réseau a appris ; seules des expériences sur des photos, comme celles citées plus
+# haut, les confirment ou non.
 
 # %% tags=["remove-cell"]
 claim(float(m8["reste"].max()) < 0.01, "cette certitude survit à l'arrondi sur 8 bits")
@@ -594,6 +675,21 @@ def composition(images):
 ressemblance = float(torch.nn.functional.cosine_similarity(*composition(torch.cat([etapes[100], etapes[200]])), dim=0))
 autre_tirage = float(torch.nn.functional.cosine_similarity(*composition(torch.cat([reference, viz.images[:1]])), dim=0))
 p_grille = float(m["proba"][CLASSES.index(CIBLE)])
+gain_fin, gain_milieu = score_t[200] / score_t[100] - 1, score_t[100] / score_t[50] - 1
+plafond = gain_fin < 0.25 and gain_fin < gain_milieu / 2  # moins de 25 % en 100 itérations, deux fois moins qu'avant
+if plafond:
+    suite = (
+        claim(plafond, "plafonne")
+        + f" : entre 100 et 200 itérations il ne gagne plus que {pct(gain_fin)}, contre {pct(gain_milieu)} entre "
+        "50 et 100"
+    )
+elif gain_fin < gain_milieu:
+    suite = (
+        f"ralentit sans s'arrêter : il gagne encore {pct(gain_fin)} entre 100 et 200 itérations, contre "
+        f"{pct(gain_milieu)} entre 50 et 100"
+    )
+else:
+    suite = f"continue de grimper : {pct(gain_fin)} entre 100 et 200 itérations, {pct(gain_milieu)} entre 50 et 100"
 md(
     f"La norme chute de {num(norme_t[0], 0)} à {num(norme_t[10], 0)} en 10 itérations : "
     + claim(norme_t[10] < 0.7 * norme_t[0], "l'essentiel du bruit de départ, qui ne sert pas la classe, disparaît")
@@ -608,19 +704,20 @@ md(
     )
     + "Le score grimpe ensuite vite "
     f"({num(score_t[50], 0)} à l'itération 50, {num(score_t[100], 0)} à 100), puis "
-    + claim(score_t[200] / score_t[100] < score_t[100] / score_t[50], "plafonne")
-    + f" : entre 100 et 200 itérations il ne gagne plus que {pct(score_t[200] / score_t[100] - 1)}, contre "
-    f"{pct(score_t[100] / score_t[50] - 1)} entre 50 et 100. Les motifs se contrastent et le détail fin continue "
-    "de bouger, mais "
+    + suite
+    + ". Les motifs se contrastent et le détail fin continue de bouger, mais "
     + claim(ressemblance > 0.7, "la composition de l'image ne change plus guère")
     + f" (moyennées par blocs de 8 × 8 pixels, les images des itérations 100 et 200 ont une similarité cosinus de "
-    f"{num(ressemblance)}) : au-delà d'une centaine d'itérations, on paie surtout du temps de calcul.\n\n"
-    "La visualisation n'est pas unique pour autant : le flamant de la grille de Q8, parti du même bruit mais "
+    f"{num(ressemblance)})"
+    + (" : au-delà d'une centaine d'itérations, on paie surtout du temps de calcul.\n\n" if plafond else ".\n\n")
+    + "La visualisation n'est pas unique pour autant : le flamant de la grille de Q8, parti du même bruit mais "
     f"soumis à d'autres translations, est classé avec $p = {num(p_grille, 3, tex=True)}$ contre "
     f"${num(float(m_it['proba'][montrees.index(100)]), 3, tex=True)}$ ici, et la similarité de leurs compositions "
     f"n'est que de {num(autre_tirage)}"
     + (
-        " : deux tirages donnent deux images différentes, aussi convaincantes l'une que l'autre."
+        " : deux tirages donnent deux images différentes, aussi convaincantes l'une que l'autre. Une image de "
+        "classe n'est qu'un maximum parmi d'autres, et chaque tirage peut mêler différemment les *facettes* de la "
+        "classe (voir Q10)."
         if autre_tirage < ressemblance and min(p_grille, float(m_it["proba"][montrees.index(100)])) > 0.99
         else "."
     )
@@ -630,15 +727,12 @@ md(
 # ### Pas d'apprentissage $\eta$
 #
 # Le gradient est utilisé brut, sans normalisation : un pas déplace l'image de
-# $\eta\,\|\nabla_z \mathcal L\|_2$, une longueur qui dépend aussi de la norme du gradient, donc de
-# l'image et du réseau (dans l'attaque de la partie 2, le gradient était normalisé : chaque pas
-# mesurait $\eta$, avant le retour dans $[0, 1]$). Avec la pénalité au carré, le pas s'écrit
-# $z \leftarrow (1 - 2\eta\lambda)\,z + \eta\,\nabla_z \tilde y$ : à $\lambda$ fixé, augmenter $\eta$
-# agrandit dans la même proportion la poussée du gradient et le rappel vers l'image moyenne (la
-# décroissance par pas passe de 0,999 pour $\eta = 0{,}5$ à 0,99 pour $\eta = 5$ et 0,90 pour
-# $\eta = 50$). L'objectif $\mathcal L$, lui, ne dépend pas de $\eta$ : on change la taille des pas,
-# pas ce que l'on maximise. Trois valeurs de $\eta$, avec $\lambda = 10^{-3}$ ; la figure montre le
-# carré central de chaque image, à pleine résolution.
+# $\eta\,\|\nabla_z \mathcal L\|_2$ (dans l'attaque de la partie 2, le gradient était normalisé :
+# chaque pas mesurait $\eta$, avant le retour dans $[0, 1]$). Avec la pénalité au carré, le pas
+# s'écrit $z \leftarrow (1 - 2\eta\lambda)\,z + \eta\,\nabla_z \tilde y$ ; la décroissance par pas
+# vaut 0,999 pour $\eta = 0{,}5$, 0,99 pour $\eta = 5$ et 0,90 pour $\eta = 50$. Trois valeurs de
+# $\eta$, avec $\lambda = 10^{-3}$ ; la figure montre le carré central de chaque image, à pleine
+# résolution.
 
 
 # %%
@@ -669,24 +763,42 @@ m_lr = balayage("lr", PAS, "η", centre)
 
 # %% tags=["hide-input"]
 i_def = PAS.index(DEFAUTS["lr"])
-hf_lr = m_lr["hautes fréquences"]
+hf_lr, sat_lr = m_lr["hautes fréquences"], m_lr["saturation"]
+vives = bool(sat_lr[-1] > sat_lr[i_def] + 0.05)  # des couleurs nettement plus saturées qu'avec le pas par défaut
+grands = f"Avec $\\eta = {num(PAS[-1], None, tex=True)}$, "
+if vives:
+    grands += (
+        claim(vives, "les pas sont si grands que les couleurs de l'image s'avivent")
+        + f" : sa saturation moyenne passe de {num(sat_lr[i_def])} à {num(sat_lr[-1])}. "
+    )
+else:
+    grands += f"les pas sont dix fois plus grands (saturation moyenne {num(sat_lr[-1])} contre {num(sat_lr[i_def])}). "
+probas_lr = (
+    f"Les probabilités finales valent toutes {num(m_lr['proba'].min(), 3)} à trois décimales"
+    if num(m_lr["proba"].min(), 3) == num(m_lr["proba"].max(), 3)
+    else f"Les probabilités finales vont de {num(m_lr['proba'].min(), 3)} à {num(m_lr['proba'].max(), 3)}"
+)
 md(
-    f"Les probabilités finales vont de {num(m_lr['proba'].min(), 3)} à {num(m_lr['proba'].max(), 3)} : "
+    "À $\\lambda$ fixé, augmenter $\\eta$ agrandit dans la même proportion la poussée du gradient et le rappel vers "
+    "l'image moyenne, mais l'objectif $\\mathcal L$, lui, ne dépend pas de $\\eta$ : on change la taille des pas, "
+    "pas ce que l'on maximise. "
+    + probas_lr
+    + " : "
     + claim(
         m_lr["proba"].min() > 0.9, "le pas décide moins *si* le réseau est convaincu que *quelle* image le convainc"
     )
     + f". Avec $\\eta = {num(PAS[0], None, tex=True)}$, cent petits pas ne suffisent pas à développer les motifs : "
     + claim(m_lr["norme"][0] < 0.6 * m_lr["norme"][i_def], "les flamants sont à peine esquissés sur le gris moyen")
     + f" (norme {num(m_lr['norme'][0], 0)}), ce qui suffit pourtant à un score de {num(m_lr['score'][0], 0)}. "
-    f"Le réglage par défaut donne un score de {num(m_lr['score'][i_def], 0)}. Avec "
-    f"$\\eta = {num(PAS[-1], None, tex=True)}$, "
-    + claim(
-        m_lr["norme"][-1] > m_lr["norme"][i_def] and hf_lr[-1] > hf_lr[i_def],
-        "chaque pas est si grand que l'image se sature",
-    )
-    + f" (norme {num(m_lr['norme'][-1], 0)} contre {num(m_lr['norme'][i_def], 0)} par défaut ; part de l'énergie "
-    f"dans les motifs de moins de 4 pixels : {pct(hf_lr[-1])} contre {pct(hf_lr[i_def])}) : des points isolés de "
-    "couleurs vives envahissent le fond, les motifs se morcellent et "
+    f"Le réglage par défaut donne un score de {num(m_lr['score'][i_def], 0)}. "
+    + grands
+    + "La norme de l'image "
+    + claim(m_lr["norme"][-1] > m_lr["norme"][i_def], "dépasse celle du réglage par défaut")
+    + f" ({num(m_lr['norme'][-1], 0)} contre {num(m_lr['norme'][i_def], 0)}) et "
+    + claim(hf_lr[-1] > hf_lr[i_def], "une plus grande part de son énergie est dans les motifs fins")
+    + f" ({pct(hf_lr[-1])} dans les motifs de moins de 4 pixels, contre {pct(hf_lr[i_def])}) : "
+    + ("des points isolés de couleurs vives envahissent le fond, " if vives else "")
+    + "les motifs se morcellent et "
     + claim(m_lr["score"][-1] < m_lr["score"][i_def], "le score *retombe*")
     + f" ({num(m_lr['score'][-1], 0)}). Les trois ascensions maximisent pourtant le même objectif, et "
     + claim(
@@ -696,7 +808,8 @@ md(
     + f" ({num(m_lr['objectif'][-1], 0)} contre {num(m_lr['objectif'][i_def], 0)}) : des pas trop grands sautent "
     "par-dessus ce que le gradient, calculé en un point, promettait. Comme pour l'entraînement d'un réseau, "
     "il existe une plage utile : trop petit, on n'avance pas ; trop grand, on ne suit plus la pente. "
-    "Avec un gradient brut, cette plage dépend aussi de la norme du gradient, donc du réseau (Q11)."
+    "Avec un gradient brut, la longueur d'un pas dépend aussi de la norme du gradient, donc de l'image et du "
+    "réseau : cette plage change d'un réseau à l'autre (Q11)."
 )
 
 # %% [markdown] tags=["enonce"]
@@ -874,10 +987,10 @@ show(
 from scipy.stats import spearmanr
 from skimage.filters import gaussian
 
-delta = reve.images - departs
-rms = 255 * delta.flatten(1).pow(2).mean(dim=1).sqrt()
+modification = reve.images - departs
+rms = 255 * modification.flatten(1).pow(2).mean(dim=1).sqrt()
 carte_depart = tp8.saliency_map(model, departs, target=reve.target).numpy()
-amplitude = delta.abs().amax(dim=1).numpy()
+amplitude = modification.abs().amax(dim=1).numpy()
 prise = [
     spearmanr(gaussian(amplitude[k], 4).ravel(), gaussian(carte_depart[k], 4).ravel())[0] for k in range(len(departs))
 ]
@@ -892,7 +1005,7 @@ table(
             "1re classe à la fin (p)": f"{apres[k][0][0]} ({num(apres[k][0][1])})",
             "écart RMS (/255)": num(rms[k], 0),
             "corrélation des pixels": num(gardee[k]),
-            "corrélation |δ| – saillance": num(prise[k]),
+            "corrélation modification – saillance": num(prise[k]),
         }
         for k, a in enumerate(ascensions)
     ]
@@ -942,6 +1055,24 @@ else:
         f"Le chat passe de {num(m_avant['proba'][0])} à {num(m_apres['proba'][0], 3)} pour "
         f"`{model.class_name(chat)}`, déjà la première classe du réseau au départ."
     )
+prises_vraies = [prise[0], prise[2]]  # les deux ascensions vers la vraie classe
+if min(prises_vraies) > 0.2:
+    texte_comparer = (
+        "Comparer la photo et son « rêve » montre alors quelles structures de la photo le réseau exploite pour "
+        "cette classe, comme une carte de saillance (partie 1) rendue dans l'espace des images : "
+        + claim(
+            min(prises_vraies) > 0.2,
+            "vers leur vraie classe, les deux photos sont modifiées là où leur carte de saillance de départ était forte",
+        )
+        + f" (corrélation de rang de {num(prise[0])} et {num(prise[2])})."
+    )
+else:
+    texte_comparer = (
+        "Comparer la photo et son « rêve » peut suggérer quelles structures de la photo le réseau exploite pour "
+        "cette classe, à la manière d'une carte de saillance (partie 1) rendue dans l'espace des images ; mais, "
+        "même vers la vraie classe, la modification ne suit pas toujours la carte de saillance de départ (voir "
+        "plus bas) : cette lecture reste une hypothèse."
+    )
 md(
     f"Vers sa vraie classe, la tasse passe d'une probabilité de {num(m_avant['proba'][2])} à "
     f"{num(m_apres['proba'][2], 3)}. L'image n'est pas seulement « confirmée » : la montée **amplifie ce "
@@ -950,9 +1081,7 @@ md(
     + f" (corrélation de {num(gardee[0])} et {num(gardee[2])} entre les pixels de départ et d'arrivée), mais "
     "elle se charge de motifs de la classe. C'est le principe de *DeepDream* "
     "(Mordvintsev et al., 2015), qui fait la même montée sur l'activité d'une couche intermédiaire plutôt "
-    "que sur un score de classe. Comparer la photo et son « rêve » montre quelles structures de la photo "
-    "le réseau exploite pour cette classe, un peu comme une carte de saillance (partie 1) mais rendue dans "
-    "l'espace des images.\n\n" + texte_chat + "\n\n"
+    "que sur un score de classe. " + texte_comparer + "\n\n" + texte_chat + "\n\n"
     "Vers une classe sans rapport, "
     + claim(min(m_apres["proba"][1], m_apres["proba"][3]) > 0.99, "le réseau bascule complètement")
     + f" (p = {num(m_apres['proba'][1], 3)} pour `goldfish`, {num(m_apres['proba'][3], 3)} pour `volcano`, contre "
@@ -964,7 +1093,11 @@ md(
     "perturbations de quelques niveaux de la partie 2 : le basculement est le même, mais rien ne borne ici la "
     "taille de la modification. Visible ne veut pas dire justifié : que les motifs ajoutés montrent la classe "
     "cible à un humain, ou à un autre réseau, cette expérience ne le mesure pas ; Q11 pose la question à un "
-    "second réseau pour les images parties d'un bruit."
+    "second réseau pour les images parties d'un bruit.\n\n"
+    "Partir de photos sert enfin la visualisation elle-même. Une classe a plusieurs *facettes* (pour le flamant : "
+    "debout, en vol, en groupe…), qu'une image partie d'un bruit mêle au hasard ; Nguyen, Yosinski et Clune (2016) "
+    "les séparent en regroupant les photos de la classe qui se ressemblent pour le réseau, puis en partant de "
+    "l'image moyenne de chaque groupe : une visualisation par facette."
 )
 
 # %% [markdown] tags=["question"]
@@ -1166,8 +1299,10 @@ if net2.model is not None:
 # - Les **régularisations implicites** (translation aléatoire, flou, projection sur $[0,1]$) ne
 #   changent rien à la conviction du réseau, mais tout pour nous : elles écartent les motifs de
 #   haute fréquence qu'exploitent aussi les exemples adversaires.
-# - Les images obtenues montrent **ce qui compte pour le réseau** : des parties d'objets répétées,
-#   des textures, des couleurs et du contexte, plutôt que des objets entiers bien composés.
+# - Les images obtenues montrent **des parties d'objets et des textures** de la classe, répétées
+#   plutôt qu'assemblées en un objet entier. L'objectif, un score moyenné sur toutes les positions,
+#   récompense la répétition ; que le réseau s'appuie surtout sur des indices locaux, ce sont des
+#   expériences sur des photos qui le montrent (Brendel et Bethge, 2019 ; Geirhos et al., 2019).
 # - Une probabilité proche de 1 sur une image qui n'a rien de naturel rappelle que la confiance
 #   d'un classifieur ne garantit pas que son entrée ressemble à ses données d'entraînement.
 # - Le pas $\eta$ ne change pas l'objectif mais la taille des pas : trop petit, les motifs ne se
@@ -1177,7 +1312,10 @@ if net2.model is not None:
 #   une autre classe fait basculer le réseau comme en partie 2, mais par une modification grande
 #   et visible, que rien ne borne.
 # - Les résultats dépendent des réglages ($\eta$, $\lambda$, nombre d'itérations) et du réseau :
-#   une visualisation décrit un réseau donné, pas la classe en elle-même.
+#   une visualisation décrit un réseau donné, pas la classe en elle-même. Pour un réseau entraîné
+#   contre les attaques, le même gradient dessine des objets sans translation ni flou (Tsipras et
+#   al., 2019 ; Santurkar et al., 2019) ; et une visualisation ne vaut qu'une hypothèse, à vérifier
+#   sur des photos (Borowski et al., 2021 ; Geirhos et al., 2023).
 #
 # Avec les cartes de saillance (partie 1) et les exemples adversaires (partie 2), on dispose ainsi
 # de trois façons complémentaires d'interroger un classifieur par ses gradients : *où* il regarde

@@ -3,7 +3,22 @@
 Starting from noise (or a photo), gradient ascent changes the *input* to raise one class
 score, with regularisers that keep the image natural-looking (Simonyan, Vedaldi & Zisserman
 2014, §2; Yosinski, Clune, Nguyen, Fuchs & Lipson 2015, §3; the random jitter of DeepDream,
-Mordvintsev, Olah & Tyka 2015).
+Mordvintsev, Olah & Tyka 2015). The regularisers are needed because an ordinarily trained
+network's gradient is dominated by fine, position-locked detail; for an adversarially trained
+network the plain ascent already draws object-like images (Santurkar et al. 2019).
+
+References:
+    K. Simonyan, A. Vedaldi, A. Zisserman (2014). Deep Inside Convolutional Networks: Visualising
+    Image Classification Models and Saliency Maps. ICLR 2014 Workshop. https://arxiv.org/abs/1312.6034
+
+    J. Yosinski, J. Clune, A. Nguyen, T. Fuchs, H. Lipson (2015). Understanding Neural Networks
+    Through Deep Visualization. ICML 2015 Deep Learning Workshop. https://arxiv.org/abs/1506.06579
+
+    A. Mordvintsev, C. Olah, M. Tyka (2015). Inceptionism: Going Deeper into Neural Networks.
+    Google Research blog (DeepDream).
+
+    S. Santurkar, D. Tsipras, B. Tran, A. Ilyas, L. Engstrom, A. Madry (2019). Image Synthesis
+    with a Single (Robust) Classifier. NeurIPS 2019. https://arxiv.org/abs/1906.09453
 """
 
 from __future__ import annotations

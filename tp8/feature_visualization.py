@@ -3,21 +3,28 @@
 The lab's :func:`~tp8.class_visualization.class_visualization` climbs the class score in pixel
 space. The network's gradient there is dominated by high frequencies, so the ascent finds
 patterns that one network, at one position, likes — close to an adversarial example. Olah,
-Mordvintsev & Schubert (2017) and Mordvintsev et al. (2018) change three things, which this
-module implements as small pieces (each tested on its own) and one function,
-:func:`feature_visualization`:
+Mordvintsev & Schubert (2017) and Mordvintsev et al. (2018) keep the gradient ascent but add
+three ingredients, which this module implements as small pieces (each tested on its own) and
+one function, :func:`feature_visualization`:
 
-1. **the parameterisation** — the image is the inverse Fourier transform of coefficients scaled
-   by 1/f (:func:`fourier_to_image`), so that a step of the same size on every parameter changes
-   every frequency in the proportion natural images have (their amplitude spectrum falls like
-   1/f); colours are *decorrelated* (:func:`decorrelated_to_rgb`) with the square root of
-   ImageNet's colour covariance, and a sigmoid maps them to (0, 1);
-2. **transformation robustness** — before each forward pass the image is padded, translated,
+1. **a Fourier parameterisation** — the image is the inverse Fourier transform of coefficients
+   scaled by 1/f (:func:`fourier_to_image`), so that a step of the same size on every parameter
+   changes every frequency in the proportion natural images have (their amplitude spectrum
+   falls like 1/f);
+2. **decorrelated colours** — three independent components are mapped to RGB by the square
+   root of ImageNet's colour covariance, scaled as in Lucid (:func:`decorrelated_to_rgb`), and a
+   sigmoid maps the result to (0, 1);
+3. **transformation robustness** — before each forward pass the image is padded, translated,
    rescaled and rotated at random (:class:`RandomTransforms`, differentiable and seeded): only
-   patterns that raise the score wherever and however large they appear survive;
-3. **the optimiser** — Adam on the parameters, maximising the target's logit minus the mean of
-   the other logits; the sigmoid and the parameterisation bound the image, so no explicit L2
-   penalty is needed.
+   patterns that raise the score wherever and however large they appear survive.
+
+The first two change the path of the ascent, not its maxima (a preconditioning); the third
+changes the objective (an expectation over transformations). The optimisation itself is Adam on
+the parameters, maximising the target's logit minus the mean of the other logits; the sigmoid
+bounds the image, so no explicit L2 penalty is needed. Other priors exist and are not
+implemented here: an explicit total-variation penalty in the objective (Mahendran & Vedaldi
+2015, https://arxiv.org/abs/1412.0035), or one starting point per facet of the class (Nguyen,
+Yosinski & Clune 2016, https://arxiv.org/abs/1602.03616).
 
 References:
     C. Olah, A. Mordvintsev, L. Schubert (2017). Feature Visualization. Distill.
@@ -405,15 +412,17 @@ def feature_visualization(
     https://distill.pub/2018/differentiable-parameterizations/), as in Lucid. The image is not
     optimised pixel by pixel but through a parameterisation θ:
 
-        x(θ) = σ( M̂ · F⁻¹( s ⊙ θ ) ),      s(f) = 1 / max(f, 1/max(H, W))^α / ‖·‖
+        x(θ) = σ( M̂ · F⁻¹( s ⊙ θ ) ),      s(f) = c / max(f, 1/max(H, W))^α,      M̂ = M / max_j ‖M_{·j}‖
 
-    where F⁻¹ is the inverse real 2-D Fourier transform of each channel (:func:`fourier_to_image`),
-    s scales each frequency f (cycles per pixel) so that white noise in θ gives the 1/f^α
-    amplitude spectrum of natural images (α = ``decay_power``; normalised to unit pixel
-    variance), M̂ maps three decorrelated components to RGB with the square root of ImageNet's
-    colour covariance (:func:`decorrelated_to_rgb`) and σ is the logistic sigmoid, which keeps
-    every pixel in (0, 1) without clamping. Adam then maximises the expected objective under
-    random transformations T (pad, translate, zoom, rotate: :class:`RandomTransforms`):
+    where F⁻¹ is the inverse real 2-D Fourier transform of each channel, orthonormal
+    (:func:`fourier_to_image`); s scales each frequency f (cycles per pixel) so that white noise
+    in θ gives the 1/f^α amplitude spectrum of natural images (α = ``decay_power``), the constant
+    c being chosen so that unit white noise in θ gives unit pixel variance (:func:`fourier_scale`);
+    M is Lucid's square root of ImageNet's colour covariance (:data:`IMAGENET_COLOR_SQRT`) and M̂
+    that matrix divided by its largest column norm, 0.462 (:func:`decorrelated_to_rgb`); σ is the
+    logistic sigmoid, which keeps every pixel in (0, 1) without clamping. Adam then maximises the
+    expected objective under random transformations T (pad, translate, zoom, rotate:
+    :class:`RandomTransforms`):
 
         θ ← θ + Adam( ∇_θ J( T(x(θ)) ) ),      J = ỹ_c − (1/(K−1)) Σ_{j≠c} ỹ_j
 
@@ -431,7 +440,9 @@ def feature_visualization(
     SqueezeNet 1.1, with the other defaults, the second network (SqueezeNet 1.0) put the target
     first for 10/10 and 9/10 of ten classes (two seeds) with ``"logit-mean"``, 8/10 and 9/10 with
     ``"logit"`` and 3/10 with ``"log-softmax"`` (``benchmarks/bench_feature_visualization.py``
-    measures it again). Its images are somewhat paler than with the plain logit.
+    measures it again). The images are paler than photos; in the ablation of the page "Des images
+    lisibles" (three classes, 48 steps), ``objective="logit"`` left their saturation unchanged while
+    ``decorrelate=False`` more than doubled it: the paleness comes from the colour decorrelation.
 
     Every image of a batch starts from the same random θ and sees the same transformations, and
     nothing couples the images: in exact arithmetic, image k of ``feature_visualization(model,
