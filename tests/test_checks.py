@@ -19,6 +19,7 @@ import importlib
 import re
 import sys
 import warnings
+from pathlib import Path
 
 import pytest
 import torch
@@ -1024,6 +1025,33 @@ def test_the_public_names_are_kept():
     assert str(checks.class_visualization_step.reference_name) == "le pas de tp8.class_visualization"
 
 
+def test_the_reference_is_kept_for_the_checks_own_network_only(monkeypatch):
+    """What does not depend on the student is computed once per kernel, but never on a network given to the check."""
+    own, given = checks._mini_model("cpu"), checks._mini_model("cpu")
+    monkeypatch.setattr(checks.networks, "_squeezenet", lambda: own)  # the check's own real network
+    monkeypatch.setattr(checks.engine, "_CACHE", {})
+    calls = []
+
+    def reference(model, *args):
+        calls.append("own" if model is own else "given" if model is given else "mini")
+        return checks.reference_saliency(model, *args)
+
+    monkeypatch.setattr(checks.saliency.exercise, "reference", reference)
+    for model in (None, None, given, given):
+        assert checks.saliency(s_gather, model).passed
+    assert calls == ["mini", "own", "given", "given"]
+
+    def reference_fooling(model, *args):  # the real case's inputs depend on settings its label does not name
+        calls.append(("own" if model is own else "mini", args[2:]))
+        return checks.reference_fooling(model, *args)
+
+    calls.clear()
+    monkeypatch.setattr(checks.fooling.exercise, "reference", reference_fooling)
+    for lr in (0.2, 0.3, 0.2):
+        assert checks.fooling(f_reference, target=3, lr=lr, max_iter=5).passed
+    assert [c for c in calls if c[0] == "own"] == [("own", (0.2, 5)), ("own", (0.3, 5))]
+
+
 #: A fourth exercise, written as an instructor would: one file, nothing else changed.
 FOURTH = '''
 """Exercise 4: the score of each image's class, ``scores_des_classes(modele, images, classes) -> (N,)``."""
@@ -1121,10 +1149,15 @@ def test_every_spec_file_of_the_package_is_exported():
 
     from tp8.checks import exercises
 
+    griffe = pytest.importorskip("griffe")  # what mkdocstrings reads for the API page, without running the code
+    documented = griffe.load("tp8.checks", search_paths=[str(Path(checks.__file__).parents[2])])
     for info in pkgutil.iter_modules(exercises.__path__):
         module = importlib.import_module(f"tp8.checks.exercises.{info.name}")
         for name in module.__all__:
             assert getattr(checks, name) is getattr(module, name) and name in checks.__all__, name
+            assert name in documented.exports and documented[name].docstring, (
+                f"{name}: import it in tp8/checks/__init__.py"
+            )
 
 
 # --- with the real network -----------------------------------------------------------------------

@@ -34,21 +34,46 @@ lines unrendered, and ``result.text("en")`` or ``result.html("fr")`` shows it in
 The package is one engine (:mod:`tp8.checks.engine`, with :mod:`~tp8.checks.messages`,
 :mod:`~tp8.checks.result`, :mod:`~tp8.checks.networks` and :mod:`~tp8.checks.student`) and one spec
 file per exercise in :mod:`tp8.checks.exercises`: the public names of every file there (its
-``__all__``) are this package's, so an exercise is added by writing one file.
+``__all__``) are this package's, so an exercise is added by writing one file (and documented on
+the API page once its names are imported here).
 """
 
 from __future__ import annotations
 
 from . import exercises
 from .engine import exports
+from .exercises.class_visualization_step import class_visualization_step, reference_class_visualization_step
+from .exercises.fooling import fooling, reference_fooling
+from .exercises.saliency import reference_saliency, saliency
 from .fallback import use
 from .messages import language, set_language
 from .networks import mini_images as _mini_images  # noqa: F401 (the tiny network, for the tests' own pages)
 from .networks import mini_model as _mini_model  # noqa: F401
 from .result import FAILED, NOT_IMPLEMENTED, PASSED, CheckResult, results
 
-__all__ = ["FAILED", "NOT_IMPLEMENTED", "PASSED", "CheckResult", "language", "results", "set_language", "use"]
+# The names written out here are the ones the API page documents (mkdocstrings reads this file
+# without running it); the loop below exports every spec file's names all the same, so a new
+# exercise's check works as soon as its file is written, and is documented once named here.
+__all__ = [
+    "FAILED",
+    "NOT_IMPLEMENTED",
+    "PASSED",
+    "CheckResult",
+    "class_visualization_step",
+    "fooling",
+    "language",
+    "reference_class_visualization_step",
+    "reference_fooling",
+    "reference_saliency",
+    "results",
+    "saliency",
+    "set_language",
+    "use",
+]
 
 for _name, _value in exports(exercises).items():
-    globals()[_name] = _value
-    __all__.append(_name)
+    if globals().get(_name) is not _value:
+        if _name in globals():
+            raise ImportError(f"a spec file of tp8.checks.exercises exports {_name!r}, a name tp8.checks already has")
+        globals()[_name] = _value
+        __all__.append(_name)

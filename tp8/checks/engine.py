@@ -73,6 +73,8 @@ class Case:
     small: bool  # on the tiny network (where the usual mistakes are recognised)
     tolerance: float
     owner: str = ""  # the exercise (for the cache)
+    shared: bool = False  # what does not depend on the student may be kept for the next checks
+    settings: tuple = ()  # the check's settings the inputs depend on (for the cache)
     args: tuple | None = None
     outcome: Outcome | None = None
     value: Tensor | None = None  # the result, float32, when its type is right
@@ -95,16 +97,17 @@ class Case:
         return self.rel_err <= self.tolerance
 
 
-#: Results on the tiny network that do not depend on the student (inputs, references, the usual
-#: mistakes), computed once per process: a student who runs a check again waits less.
+#: Results that do not depend on the student (inputs, references, the usual mistakes), on the tiny
+#: network and on the check's own SqueezeNet, computed once per process: a student who runs a check
+#: again waits less. (A network given to the check is the caller's, who may change it: not kept.)
 _CACHE: dict[tuple, object] = {}
 
 
 def cached(case: Case, what: str, compute: Callable[[], object]) -> object:
-    """``compute()``, kept for the next checks when ``case`` is on the tiny network."""
-    if not case.small:
+    """``compute()``, kept for the next checks when ``case`` is :attr:`Case.shared`."""
+    if not case.shared:
         return compute()
-    key = (case.owner, what, case.label, str(case.net.device))
+    key = (case.owner, what, case.label, str(case.net.device), case.settings)
     if key not in _CACHE:
         _CACHE[key] = compute()
     return _CACHE[key]
@@ -130,15 +133,17 @@ class Run:
     images: Tensor  # its eight images
     real: Classifier | None
     network: str  # the real network's name
+    own: bool  # the real network is the check's own SqueezeNet, not one given to it
     threads: int
     cases: list[Case] = field(default_factory=list)
     hint: Text | None = None  # of the usual mistake found, if any
 
     def mini_case(self, label: Text, make: Callable[[], tuple], tolerance: float) -> Case:
-        return Case(label, self.mini, make, True, tolerance, self.exercise.function)
+        return Case(label, self.mini, make, True, tolerance, self.exercise.function, shared=True)
 
     def real_case(self, label: Text, make: Callable[[], tuple], tolerance: float) -> Case:
-        return Case(label, self.real, make, False, tolerance, self.exercise.function)
+        settings = tuple(sorted((k, repr(v)) for k, v in self.settings.items()))
+        return Case(label, self.real, make, False, tolerance, self.exercise.function, self.own, settings)
 
     def add(self, section: str, ok, text: Text, where=None, **kwargs) -> None:
         self.report.add(section, ok, text, where, **kwargs)
@@ -216,7 +221,8 @@ class Exercise:
         report = Report(self.title, name)
         with isolated() as threads:
             mini = mini_model(device)
-            run = Run(self, fn, report, settings, device, mini, mini_images(device), real, network, threads)
+            images = mini_images(device)
+            run = Run(self, fn, report, settings, device, mini, images, real, network, model is None, threads)
             run.cases = list(self.mini_cases(run))
             if real is not None:
                 run.cases.append(self.real_case(run))

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import InputError
-from .messages import Text, t
+from .messages import render_value, t
 from .student import check_function
 
 __all__ = ["use"]
@@ -36,7 +36,7 @@ def use(fn: Callable, reference: Callable) -> Callable:
         >>> carte = tp8.checks.use(carte_de_saillance, tp8.checks.saliency)
         >>> cartes = carte(model, images, classes)
     """
-    name = check_function(fn, "la fonction de l'exercice")
+    name = check_function(fn, "fn")
     target = getattr(reference, "reference", reference)
     if not callable(target):
         raise InputError(f"reference must be a check of tp8.checks or a function, got {type(reference).__name__}")
@@ -77,10 +77,10 @@ class _Escaped:
     text: object
 
     def render(self, code: str) -> str:
-        return html.escape(self.text.render(code) if isinstance(self.text, Text) else str(self.text))
+        return html.escape(render_value(self.text, code))
 
 
-def _display_notice(text: Text) -> None:
+def _display_notice(text) -> None:
     from ..course import notice
 
     box = notice(text.render(), title=t("Résultat de la référence", "The reference's result").render(), kind="info")

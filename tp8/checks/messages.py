@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 
-__all__ = ["LANGUAGES", "Number", "Quoted", "Text", "join", "language", "set_language", "t"]
+__all__ = ["LANGUAGES", "Number", "Quoted", "Text", "join", "language", "render_value", "set_language", "t"]
 
 #: The languages a check can speak; the first is the default.
 LANGUAGES = ("fr", "en")
@@ -62,7 +62,7 @@ class Text:
     def render(self, code: str | None = None) -> str:
         code = _chosen(code)
         template = self.fr if code == "fr" else self.en
-        return template.format_map({name: _render(value, code) for name, value in self.values})
+        return template.format_map({name: render_value(value, code) for name, value in self.values})
 
     def __str__(self) -> str:
         return self.render()
@@ -126,11 +126,11 @@ class Quoted:
     def render(self, code: str) -> str:
         from ..course import NBSP
 
-        inner = _render(self.text, code)
+        inner = render_value(self.text, code)
         return f"«{NBSP}{inner}{NBSP}»" if code == "fr" else f"“{inner}”"
 
 
-def _render(value, code: str) -> str:
+def render_value(value, code: str) -> str:
     """A value in a text: rendered by its own ``render(code)`` when it has one, else by ``str``."""
     render = getattr(value, "render", None)
     return render(code) if callable(render) else str(value)
