@@ -1,7 +1,8 @@
 """tp8.checks: the students' self-checks say "not written yet", pass a right answer however it is
 written, give each usual mistake its own hint as the FIRST line marked ✘, and never crash — on the
 tiny seeded network (no weights needed) and, when the weights are there, on SqueezeNet 1.1 with a
-real photo.
+real photo. Every report also reads in English, from the same run (``ENGLISH``), and a fourth
+exercise is added by writing one spec file.
 
 The table ``ATTEMPTS`` holds about seventy attempts at the three exercises, as students write them:
 right answers in other styles (an index instead of ``gather``, ``.backward()``, a loop over the
@@ -13,7 +14,12 @@ that calls ``modele(z)``, the notebook's global ``model``…).
 from __future__ import annotations
 
 import collections
+import contextlib
+import importlib
+import re
+import sys
 import warnings
+from pathlib import Path
 
 import pytest
 import torch
@@ -26,7 +32,7 @@ from tp8.checks import NOT_IMPLEMENTED, PASSED
 @pytest.fixture
 def tiny_only(monkeypatch):
     """The checks as on a machine without pretrained weights: the tiny network only."""
-    monkeypatch.setattr(checks, "_squeezenet", lambda: None)
+    monkeypatch.setattr(checks.networks, "_squeezenet", lambda: None)
 
 
 def stub(*args, **kwargs):
@@ -39,6 +45,28 @@ def text(result) -> str:
 
 def failed_lines(result) -> str:
     return "\n".join(result.failures)
+
+
+@contextlib.contextmanager
+def speaking(code: str):
+    """The checks' reports in ``code`` for the time of a block (French again afterwards)."""
+    checks.set_language(code)
+    try:
+        yield
+    finally:
+        checks.set_language("fr")
+
+
+#: Words of a French sentence that no English one uses, outside code (`…`) and quoted student lines (“…”).
+FRENCH_WORDS = re.compile(
+    r"\b(?:le|la|les|des|du|un|une|est|sont|pas|vous|votre|sur|avec|pour|dans|mais|ou|et|au|aux|écart|piste|"
+    r"réseau|carte|vérifications?|renvoyée?|arrondie|lève|réussies|échouen?t?|mini-réseau)\b",
+    re.IGNORECASE,
+)
+
+
+def french_words(text: str) -> list[str]:
+    return FRENCH_WORDS.findall(re.sub(r"`[^`]*`|“[^”]*”|\bet al\.", "", text))
 
 
 # --- about seventy students' attempts: right answers in other styles, and the usual mistakes ---------
@@ -647,6 +675,69 @@ ATTEMPTS = [
 ]
 
 
+#: The first line marked ✘ of each usual mistake, in English (keyed by its French words above).
+ENGLISH = {
+    "prenez la valeur absolue |∂ỹ_c/∂x| avant le maximum": "take the absolute value |∂ỹ_c/∂x| before the maximum",
+    "valeur absolue après le maximum": "absolute value after the maximum",
+    "une valeur par canal": "one value per channel",
+    "une dimension de canal en trop": "one channel dimension too many",
+    "la moyenne sur les trois canaux": "the mean over the three channels",
+    "sommer les trois canaux": "sum the three channels",
+    "expliquez la classe demandée": "explain the class asked for",
+    "dériver la probabilité": "differentiate the probability",
+    "dériver la log-probabilité": "differentiate the log-probability",
+    "la somme de tous les scores": "the sum of all the scores",
+    "`scores[:, classes]`": "`scores[:, classes]` keeps",
+    "`.max(dim=1)` renvoie un couple (valeurs, indices)": "`.max(dim=1)` returns a pair (values, indices)",
+    "Utilisez l'argument `modele`": "Use the argument `modele`",
+    "forward_normalized sur des pixels": "forward_normalized on pixels",
+    "mise à l'échelle": "rescaled",
+    "l'argument `images` a gardé requires_grad=True": "the argument `images` was left with requires_grad=True",
+    "le modèle garde des gradients": "the model keeps gradients",
+    "pas un torch.Tensor": "not a torch.Tensor",
+    "la carte renvoyée est encore attachée au graphe de calcul : renvoyez-la détachée": (
+        "the returned map is still attached to the computation graph: return it detached"
+    ),
+    "lève une erreur, ZeroDivisionError": "raises an error, ZeroDivisionError",
+    "ne renvoie rien": "returns nothing",
+    "la carte renvoyée contient des NaN ou des infinis": "the returned map contains NaN or infinite values",
+    "le pas ne semble pas normalisé": "the step does not seem normalised",
+    "η·sign(g)": "the step η·sign(g)",
+    "descendre le gradient": "descend the gradient",
+    "le succès semble jugé sur l'image non arrondie": "success seems judged on the unrounded image",
+    "le gradient semble pris sur l'image non arrondie": "the gradient seems taken on the unrounded image",
+    "arrondir x lui-même à chaque pas": "round x itself at every step",
+    "ne semble pas s'arrêter": "does not seem to stop",
+    "ramenés dans [0, 1]": "brought back into [0, 1]",
+    "un pas de trop": "one step too many",
+    "un pas de moins": "one step too few",
+    "testée après le pas": "tested after the step",
+    "monter la probabilité ou la log-probabilité": "climb the probability or the log-probability",
+    "l'entropie croisée": "the cross-entropy",
+    "‖g‖ = 0 ?": "‖g‖ = 0?",
+    "n'est pas arrondie à 8 bits": "is not rounded to 8 bits",
+    "l'argument `image` a été modifié en place": "the argument `image` was changed in place",
+    "lève une erreur, TypeError": "raises an error, TypeError",
+    "la pénalité semble ajoutée": "the penalty seems added",
+    "la pénalité semble être λ‖z‖₂": "the penalty seems to be λ‖z‖₂",
+    "la pénalité semble absente": "the penalty seems missing",
+    "n'oubliez pas le facteur 2": "do not forget the factor 2",
+    "vous semblez descendre le gradient": "you seem to descend the gradient",
+    "dérivez leur somme": "differentiate their sum",
+    "monter la probabilité": "climb the probability",
+    "monter la log-probabilité": "climb the log-probability",
+    "modele.forward_normalized(z)": "modele.forward_normalized(z)",
+    "comme dans la partie 2": "as in part 2",
+    "`scores[:, cibles]`": "`scores[:, cibles]` keeps",
+    "le z renvoyé est encore attaché au graphe de calcul : renvoyez-le détaché": (
+        "the returned z is still attached to the computation graph: return it detached"
+    ),
+    "renvoyer le gradient ∇L": "return the gradient ∇L",
+    "le z renvoyé contient des NaN ou des infinis": "the returned z contains NaN or infinite values",
+    "l'argument `z` a gardé requires_grad=True": "the argument `z` was left with requires_grad=True",
+}
+
+
 @pytest.mark.parametrize(
     ("check", "attempt", "expected"),
     ATTEMPTS,
@@ -664,6 +755,14 @@ def test_each_attempt_gets_the_right_verdict_and_first_hint(tiny_only, check, at
         assert result.status == "failed", text(result)
         assert result.verdict.startswith("✘")
         assert expected in result.failures[0], text(result)
+    # The same verdict, rendered in English without running the check again.
+    english = result.text("en")
+    assert not french_words(english), (french_words(english), english)
+    assert result.verdict in text(result) and result.text("fr") == text(result)
+    if expected not in (PASS, TODO):
+        with speaking("en"):
+            assert ENGLISH[expected] in result.failures[0], english
+            assert result.verdict.startswith("✘ `") and "is not right yet" in result.verdict
 
 
 def test_the_table_covers_each_exercise_with_right_answers_and_mistakes():
@@ -671,6 +770,7 @@ def test_the_table_covers_each_exercise_with_right_answers_and_mistakes():
     for name in ("saliency", "fooling", "class_visualization_step"):
         assert counts[(name, True)] >= 5 and counts[(name, False)] >= 12, counts
     assert len(ATTEMPTS) >= 60
+    assert {expected for _, _, expected in ATTEMPTS} - {PASS, TODO} == set(ENGLISH)
 
 
 # --- what the table does not show ------------------------------------------------------------------
@@ -868,6 +968,196 @@ def test_use_with_a_plain_reference_function():
     image = checks._mini_images("cpu")[:1]
     out = checks.use(stub, checks.reference_fooling)(model, image, 3, 0.2, 50)
     assert torch.equal(out, tp8.fooling_image(model, image, 3, lr=0.2, max_iter=50, progress=False).images)
+
+
+# --- the language of the reports, and the exercises' specs ----------------------------------------
+
+
+def test_the_language_is_chosen_in_one_place_and_one_run_renders_in_both(tiny_only, capsys):
+    result = checks.saliency(s_no_abs)  # run once, shown in French (the default)
+    assert checks.language() == "fr" and result.verdict.startswith("✘ `s_no_abs` n'est pas encore juste :")
+    assert "(tolérance 1,0\u00a0×\u00a010⁻⁴). Piste : la carte a des valeurs négatives" in result.failures[0]
+    assert checks.results("en")[-1]["verdict"].startswith("✘ `s_no_abs` is not right yet: ")
+    with speaking("en"):
+        assert result.verdict.startswith("✘ `s_no_abs` is not right yet: ")
+        assert "(tolerance 1.0\u00a0×\u00a010⁻⁴). Hint: the map has negative values" in result.failures[0]
+        assert str(result).startswith("Check — saliency map (s_no_abs)\nℹ SqueezeNet 1.1 unavailable")
+        assert "\n✘ tiny network: differs from tp8's reference by at most " in str(result)
+        assert "Check — saliency map (<code>s_no_abs</code>)" in result._repr_html_()
+        assert result.as_dict()["verdict"] == result.verdict
+        checks.use(stub, checks.saliency)(checks._mini_model("cpu"), checks._mini_images("cpu")[:1], torch.tensor([1]))
+    shown = capsys.readouterr().out
+    assert "The reference's result" in shown and "this result comes from tp8's reference (tp8.saliency_map)" in shown
+    assert result.text("fr") == str(result) and result.text("en") != str(result)
+    assert result.html("en").count("<li>") == result.html("fr").count("<li>") == len(result.lines)
+    with pytest.raises(tp8.InputError, match="choose among"):
+        checks.set_language("de")
+    with pytest.raises(tp8.InputError, match="choose among"):
+        result.text("de")
+    assert checks.language() == "fr"
+
+
+def test_each_spec_puts_each_mistakes_code_beside_one_hint_in_both_languages():
+    exercises = {name: getattr(checks, name).exercise for name in ("saliency", "fooling", "class_visualization_step")}
+    for name, exercise in exercises.items():
+        for mistake in exercise.mistakes:
+            assert mistake.codes and all(callable(code) for code in mistake.codes), (name, mistake)
+            assert mistake.hint.fr and mistake.hint.en and mistake.hint.fr != mistake.hint.en, (name, mistake)
+        for language in ("fr", "en"):  # two keys with the same hint are one mistake with two codes
+            hints = [m.hint.render(language) for m in exercise.mistakes]
+            assert len(hints) == len(set(hints)), (name, collections.Counter(hints).most_common(1))
+
+
+def test_the_public_names_are_kept():
+    for name in (
+        "CheckResult",
+        "class_visualization_step",
+        "fooling",
+        "reference_class_visualization_step",
+        "reference_fooling",
+        "reference_saliency",
+        "results",
+        "saliency",
+        "use",
+    ):
+        assert name in checks.__all__ and getattr(checks, name) is not None, name
+    assert checks.fooling.reference is checks.reference_fooling
+    assert str(checks.class_visualization_step.reference_name) == "le pas de tp8.class_visualization"
+
+
+def test_the_reference_is_kept_for_the_checks_own_network_only(monkeypatch):
+    """What does not depend on the student is computed once per kernel, but never on a network given to the check."""
+    own, given = checks._mini_model("cpu"), checks._mini_model("cpu")
+    monkeypatch.setattr(checks.networks, "_squeezenet", lambda: own)  # the check's own real network
+    monkeypatch.setattr(checks.engine, "_CACHE", {})
+    calls = []
+
+    def reference(model, *args):
+        calls.append("own" if model is own else "given" if model is given else "mini")
+        return checks.reference_saliency(model, *args)
+
+    monkeypatch.setattr(checks.saliency.exercise, "reference", reference)
+    for model in (None, None, given, given):
+        assert checks.saliency(s_gather, model).passed
+    assert calls == ["mini", "own", "given", "given"]
+
+    def reference_fooling(model, *args):  # the real case's inputs depend on settings its label does not name
+        calls.append(("own" if model is own else "mini", args[2:]))
+        return checks.reference_fooling(model, *args)
+
+    calls.clear()
+    monkeypatch.setattr(checks.fooling.exercise, "reference", reference_fooling)
+    for lr in (0.2, 0.3, 0.2):
+        assert checks.fooling(f_reference, target=3, lr=lr, max_iter=5).passed
+    assert [c for c in calls if c[0] == "own"] == [("own", (0.2, 5)), ("own", (0.3, 5))]
+
+
+#: A fourth exercise, written as an instructor would: one file, nothing else changed.
+FOURTH = '''
+"""Exercise 4: the score of each image's class, ``scores_des_classes(modele, images, classes) -> (N,)``."""
+
+import torch
+
+from tp8.checks.engine import Exercise, Mistake, relative
+from tp8.checks.messages import t
+from tp8.checks.networks import MINI, sample_photo
+
+__all__ = ["class_scores"]
+
+
+def _rows(images):
+    return torch.arange(images.shape[0], device=images.device)
+
+
+def reference_scores(model, images, classes):
+    return model(images)[_rows(images), classes].detach()
+
+
+def _probabilities(model, images, classes):
+    return model(images).softmax(dim=1)[_rows(images), classes].detach()
+
+
+EXERCISE = Exercise(
+    title=t("scores des classes", "class scores"),
+    function="scores_des_classes",
+    reference=reference_scores,
+    reference_name="modele(images)",
+    result=t("le score renvoyé", "the returned score"),
+    feminine=False,
+    mini_cases=lambda run: [run.mini_case(MINI, lambda: (run.images[:4], torch.tensor([1, 2, 3, 4])), 1e-5)],
+    real_case=lambda run: run.real_case(
+        t("photo", "photo"), lambda: (sample_photo("chelsea", run.real.device), torch.tensor([281])), 1e-4
+    ),
+    shape=lambda case: (case.args[0].shape[0],),
+    distance=lambda case, a, b: relative(float((a - b).abs().max()), float(case.expected.abs().max())),
+    mistakes=[
+        Mistake(
+            "probability",
+            t("c'est la probabilité ; renvoyez le score, avant le softmax.", "that is the probability; return the score, before the softmax."),
+            _probabilities,
+        ),
+    ],
+    within=1e-3,
+    nonfinite_hint=t("pas de division ici.", "no division here."),
+    scope=t("une vraie photo", "a real photo"),
+)
+
+
+@EXERCISE.check
+def class_scores(fn, model=None):
+    """Check a student's ``fn(model, images, classes)``: the score of each image's class."""
+    return EXERCISE.run(fn, model)
+'''
+
+
+def test_a_fourth_exercise_is_added_by_writing_one_spec_file(tiny_only, tmp_path, monkeypatch, capsys):
+    package = tmp_path / "plus_d_exercices"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "scores.py").write_text(FOURTH)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        found = checks.engine.exports(importlib.import_module("plus_d_exercices"))
+        assert list(found) == ["class_scores"]
+        check = found["class_scores"]
+
+        def right(modele, images, classes):
+            return modele(images).gather(1, classes.view(-1, 1))[:, 0].detach()
+
+        def softmax(modele, images, classes):
+            return modele(images).softmax(dim=1).gather(1, classes.view(-1, 1))[:, 0].detach()
+
+        assert check(right).passed, text(check(right))
+        wrong = check(softmax)
+        assert not wrong.passed and "Piste : c'est la probabilité" in wrong.failures[0], text(wrong)
+        assert "Hint: that is the probability" in wrong.text("en")
+        assert check(stub).status == NOT_IMPLEMENTED
+        images, classes = checks._mini_images("cpu")[:2], torch.tensor([0, 1])
+        model = checks._mini_model("cpu")
+        assert torch.equal(checks.use(stub, check)(model, images, classes), right(model, images, classes))
+        assert "(modele(images))" in capsys.readouterr().out
+        (package / "again.py").write_text("__all__ = ['class_scores']\nclass_scores = None\n")
+        with pytest.raises(ImportError, match="which another spec file already exports"):
+            checks.engine.exports(importlib.import_module("plus_d_exercices"))
+    finally:
+        for name in [n for n in sys.modules if n.split(".")[0] == "plus_d_exercices"]:
+            del sys.modules[name]
+
+
+def test_every_spec_file_of_the_package_is_exported():
+    import pkgutil
+
+    from tp8.checks import exercises
+
+    griffe = pytest.importorskip("griffe")  # what mkdocstrings reads for the API page, without running the code
+    documented = griffe.load("tp8.checks", search_paths=[str(Path(checks.__file__).parents[2])])
+    for info in pkgutil.iter_modules(exercises.__path__):
+        module = importlib.import_module(f"tp8.checks.exercises.{info.name}")
+        for name in module.__all__:
+            assert getattr(checks, name) is getattr(module, name) and name in checks.__all__, name
+            assert name in documented.exports and documented[name].docstring, (
+                f"{name}: import it in tp8/checks/__init__.py"
+            )
 
 
 # --- with the real network -----------------------------------------------------------------------
