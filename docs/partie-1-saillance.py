@@ -40,7 +40,7 @@
 # puis le maximum sur les trois canaux (un pixel compte dès qu'une de ses couleurs compte) :
 #
 # $$
-# M_{ij} = \max_{k \in \{R, G, B\}} \bigl| w_c[k, i, j] \bigr| .
+# M_{ij} = \max_{k \in \{R, V, B\}} \bigl| w_c[k, i, j] \bigr| .
 # $$
 #
 # Ici $x$ désigne les pixels dans $[0, 1]$ *avant* la normalisation ImageNet (faite à l'intérieur du
@@ -55,13 +55,22 @@
 # = \hat y_c \Bigl( w_c - \sum_{k} \hat y_k \, w_k \Bigr).
 # $$
 #
-# Deux défauts en découlent. D'abord, ce gradient **mélange toutes les classes** : un pixel peut faire
-# monter $\hat y_c$ simplement parce qu'il fait baisser un concurrent, sans rien dire en faveur de $c$.
-# Ensuite, il **s'écrase quand le réseau est sûr de lui** : si $\hat y_c \to 1$, la moyenne
+# Deux défauts en découlent. D'abord, ce gradient **mélange toutes les classes** : $\hat y_c$ peut monter
+# simplement parce que les scores des autres classes baissent, sans que rien ne parle en faveur de $c$.
+# C'est l'argument de Simonyan et al. (2014, §2) pour travailler sur le score plutôt que sur la
+# probabilité. Ensuite, il **s'écrase quand le réseau est sûr de lui** : si $\hat y_c \to 1$, la moyenne
 # $\sum_k \hat y_k w_k$ tend vers $w_c$ et la parenthèse s'annule, si bien que les prédictions les plus
-# confiantes donneraient les cartes les plus plates. Le logit $\tilde y_c$ ne mesure que l'évidence en
-# faveur de $c$ ; c'est lui que l'on dérive. (La probabilité peut même *baisser* quand le logit monte, si
-# d'autres logits montent plus vite ; la [Q2](#q2) suit les deux le long d'un même chemin.)
+# confiantes donneraient les cartes les plus plates. C'est la **saturation du softmax**. Le gradient du
+# logit, $w_c$, n'a ni le facteur $\hat y_c$ ni la parenthèse : c'est lui que l'on dérive. (La probabilité
+# peut même *baisser* quand le logit monte, si d'autres logits montent plus vite ; la [Q2](#q2) suit les
+# deux le long d'un même chemin.)
+#
+# Le logit n'est pas pour autant propre à la classe $c$. Le softmax ne change pas quand on ajoute la même
+# constante à tous les logits : la perte d'apprentissage, qui ne voit que les probabilités, laisse donc
+# libre une part commune à tous les logits, et un logit mêle ce qui distingue $c$ des autres classes à ce
+# qui fait monter tous les scores à la fois. Pour isoler la part propre à $c$, on retranche au logit la
+# moyenne des autres logits, ou l'on compare sa carte à celles d'autres classes ; la [Q2 (b)](#q2) fait
+# cette comparaison.
 #
 # Dans `tp8`, tout cela tient dans la fonction `tp8.saliency_map` : les images d'un lot
 # étant indépendantes, la somme de leurs scores se dérive en **une seule** passe arrière, qui donne à
@@ -79,7 +88,7 @@ import numpy as np
 import torch
 from IPython.display import Markdown, display
 from matplotlib.patches import Rectangle
-from scipy.stats import spearmanr
+from scipy.stats import norm, spearmanr
 from skimage import color, filters, measure, segmentation, transform
 
 import tp8
@@ -128,17 +137,18 @@ tp8.course.table(
 
 # %% [markdown] tags=["solution"]
 # La prédiction est juste pour le café (*espresso*) ; pour la moto, ImageNet n'a pas de classe « moto » et
-# *moped* (cyclomoteur) est la plus proche ; pour le chat, les trois premières classes sont des races de
-# chat, dont la bonne (*tabby*).
+# *moped* (cyclomoteur) est la plus proche ; pour le chat, les trois premières classes sont des classes de
+# chats domestiques, dont la bonne (*tabby*).
 
 # %% tags=["remove-cell", "solution"]
 top_of = {s.name: [c for c, _ in t] for s, t in zip(samples, top3)}
-CAT_BREEDS = {"tabby", "tiger cat", "Egyptian cat", "Persian cat", "Siamese cat", "lynx"}
+# Les classes de chats domestiques d'ImageNet (lynx, tigre, léopard… sont des félins sauvages).
+DOMESTIC_CATS = {"tabby", "tiger cat", "Egyptian cat", "Persian cat", "Siamese cat"}
 claim(top_of["coffee"][0] == "espresso", "La prédiction est juste pour le café (espresso)")
 claim(top_of["motorcycle"][0] == "moped", "moped (cyclomoteur) est la plus proche")
 claim(
-    set(top_of["chelsea"]) <= CAT_BREEDS and "tabby" in top_of["chelsea"],
-    "pour le chat, les trois premières classes sont des races de chat, dont la bonne (tabby)",
+    set(top_of["chelsea"]) <= DOMESTIC_CATS and "tabby" in top_of["chelsea"],
+    "pour le chat, les trois premières classes sont des classes de chats domestiques, dont la bonne (tabby)",
 )
 
 # %% [markdown]
@@ -389,7 +399,17 @@ tp8.course.table(
 )
 
 # %% tags=["hide-input"]
-big = [q1[key] for key in [("coffee", "tasse"), ("motorcycle", "moto"), ("china", "pagode"), ("flower", "fleur")]]
+BIG = [("coffee", "tasse"), ("motorcycle", "moto"), ("china", "pagode"), ("flower", "fleur")]
+big = [q1[key] for key in BIG]
+areas = {key: region_mask(REGIONS[key[0]][key[1]]).mean() for key in BIG}
+ceiling = [1 / areas[key] for key in BIG]  # la concentration d'une carte tout entière dans la boîte
+# Densité de saillance hors de la boîte, rapportée à la densité moyenne de l'image : 0 pour une carte toute
+# dans la boîte, 1 pour une carte uniforme.
+outside = [(1 - q1[key] * areas[key]) / (1 - areas[key]) for key in BIG]
+# Part des 5 % de valeurs les plus grandes pour des valeurs tirées au hasard, sans structure spatiale :
+# module d'un bruit gaussien (exp(−q²/2), q le quantile 97,5 % de la loi normale) et loi exponentielle.
+top5_gauss = float(np.exp(-(norm.ppf(0.975) ** 2) / 2))
+top5_expo = (1 + np.log(20)) / 20
 pred = {name: model.class_name(int(predicted[k])) for k, name in enumerate(names)}
 bow, face = q1["grace_hopper", "nœud papillon"], q1["grace_hopper", "visage"]
 peak_remark = (
@@ -401,14 +421,20 @@ display(
     Markdown(
         f"""
 **Lecture.** Pour les grandes boîtes (tasse, moto, pagode, fleur), la concentration ne va que de
-{num(min(big))} à {num(max(big))} : **{claim(max(big) < 1.5, "la carte brute de SqueezeNet est très diffuse")}**.
-Les 5 % de pixels les plus saillants ne portent que {pct(np.median(top5))} de la masse totale (médiane sur
-les huit photos), et la corrélation de rang entre la carte et les contours de la photo reste entre
+{num(min(big))} à {num(max(big))}, alors qu'une carte tout entière dans la boîte atteindrait
+{num(min(ceiling), 1)} à {num(max(ceiling), 1)} (l'inverse de l'aire de la boîte) ; hors des boîtes, la
+saillance garde de {pct(min(outside))} à {pct(max(outside))} de la densité moyenne de l'image :
+**{claim(min(outside) > 0.5, "la carte brute de SqueezeNet est diffuse")}**. Les 5 % de pixels les plus
+saillants portent {pct(np.median(top5))} de la masse totale (médiane sur les huit photos, de
+{pct(min(top5))} à {pct(max(top5))}) : {claim(min(top5) > 0.05, "plus que les 5 % d'une carte uniforme")}, mais
+{claim(top5_gauss / 1.5 < min(top5) and max(top5) < 1.5 * top5_expo, "du même ordre que pour des valeurs tirées au hasard, sans aucune structure spatiale")}
+({pct(top5_gauss)} pour le module d'un bruit gaussien, {pct(top5_expo)} pour des valeurs exponentielles).
+La corrélation de rang entre la carte et les contours de la photo reste entre
 {num(min(edges), sign=True)} et {num(max(edges), sign=True)} :
 {claim(max(map(abs, edges)) < 0.4, "ce n'est pas non plus un détecteur de contours")}.
 
-Lue région par région, et lissée pour sa forme d'ensemble, la carte désigne pourtant des zones cohérentes
-avec la classe prédite :
+Lue région par région, et lissée pour sa forme d'ensemble, la carte suggère pourtant des lectures de la
+décision :
 
 - *{pred["coffee"]}* : la saillance est {num(q1["coffee", "café"], 1)} fois plus dense que la moyenne sur la
   surface du café, contre {num(q1["coffee", "tasse"], 1)} sur l'ensemble de la tasse :
@@ -509,8 +535,14 @@ Pour situer ce chiffre : deux cartes de **photos différentes** ont déjà une c
 {pct(np.mean(overlap))} en moyenne le restent après le bruit :
 {claim(np.mean(overlap) < 0.7, "le détail fin de la carte est en bonne partie du bruit de gradient")}.
 Après lissage, la corrélation remonte à {num(min(rho_smooth))}–{num(max(rho_smooth))} :
-{claim(min(rho_smooth) > max(rho_raw), "seule la structure grossière est fiable")}. C'est l'idée de
-*SmoothGrad* (Smilkov et al., 2017), qui moyenne les cartes de plusieurs copies bruitées de l'image.
+{claim(min(rho_smooth) > max(rho_raw), "seule la structure grossière est stable")} (ce qui ne dit pas
+encore qu'elle soit fidèle à la décision). L'idée est voisine de celle de *SmoothGrad* (Smilkov et al., 2017), qui, lui, ne floute pas la carte : il
+moyenne les cartes de copies bruitées de l'image.
+
+Un bruit aléatoire est d'ailleurs le cas le plus favorable. Une perturbation cherchée exprès, tout aussi
+invisible, peut déplacer la carte vers une autre région de l'image sans changer la classe prédite
+(Ghorbani et al., 2019) ; la [partie 2](../partie-2-adversaires/) construit de telles perturbations, pour
+changer la classe cette fois.
 """
     )
 )
@@ -643,6 +675,7 @@ show(
 gain = path_logit[-1] - path_logit[0]
 early = (path_logit[3] - path_logit[0]) / gain  # part du gain acquise dès α = 0,3
 end_slope = (path_logit[-1] - path_logit[-2]) / 0.1 / gain  # pente finale / pente moyenne
+fast = int(((early > 0.5) & (end_slope < 0.5)).sum())  # photos dont le logit monte vite puis s'aplatit
 drop = path_prob.max(axis=0) - path_prob[-1]
 peak_at = path_prob.argmax(axis=0)
 falling = [k for k in range(n) if drop[k] > 0.05 and path_logit[-1, k] > path_logit[peak_at[k], k]]
@@ -657,13 +690,19 @@ prob_sentence = (
 display(
     Markdown(
         f"""
-{claim(np.median(early) > 0.5 and np.median(end_slope) < 0.5, "Le logit monte vite puis plafonne")} : dès
+{claim(np.median(early) > 0.5 and np.median(end_slope) < 0.5 and fast > n / 2, "Le logit monte vite puis s'aplatit")} : dès
 $\\alpha = 0{{,}}3$, {pct(np.median(early))} (médiane) du gain total $\\tilde y_c(x) - \\tilde y_c(0)$ est
 acquis, et en $\\alpha = 1$ la pente ne vaut plus que {num(np.median(end_slope))} fois la pente moyenne du
-chemin. C'est la **saturation** : les motifs dont dépend le score sont déjà « allumés » au maximum, les
-renforcer ne change plus grand-chose, donc le gradient en $x$ — donc la carte — les sous-estime. Une
-carte de gradient mesure une *sensibilité*, pas une *contribution* ; les *gradients intégrés*
-(Sundararajan et al., 2017) corrigent ce défaut en intégrant le gradient le long de ce même chemin.
+chemin ; c'est le cas de {fast} photos sur {n} (plus de la moitié du gain avant $\\alpha = 0{{,}}3$, une
+pente finale sous la moitié de la pente moyenne). C'est ce que Sundararajan et al. (2017) appellent la
+*saturation* ; parlons plutôt d'**aplatissement**, pour ne pas le confondre avec la saturation du softmax :
+l'effet des motifs dont dépend le score a cessé de croître avant la photo, si bien que le gradient en $x$ —
+donc la carte — les sous-estime. Un neurone ReLU n'a pourtant pas de maximum : ce qui courbe le logit, ce
+sont des unités qui s'allument ou s'éteignent le long du chemin, selon leurs biais, l'aiguillage des
+max-poolings et le décalage de la normalisation de l'entrée. Sans biais ni décalage, un réseau de ReLU et
+de poolings vérifierait $\\tilde y_c(\\alpha x) = \\alpha \\, \\tilde y_c(x)$ : une droite. Une carte de
+gradient mesure une *sensibilité*, pas une *contribution* ; les *gradients intégrés* (Sundararajan et al.,
+2017) corrigent ce défaut en intégrant le gradient le long de ce même chemin.
 
 La courbe de droite illustre le choix du logit : {prob_sentence}. Dériver la probabilité mélangerait ces
 effets concurrents.
@@ -714,7 +753,48 @@ show(
     "moyenne.",
 )
 
+
 # %% tags=["hide-input"]
+def leading_windows(net):
+    """(nom, type, noyau, pas, marge) des convolutions et max-poolings du début du réseau, jusqu'au premier
+    max-pooling compris : les couches qui fixent le motif de période (produit des pas)."""
+    layers = []
+    for name, module in net.named_modules():
+        if isinstance(module, torch.nn.Conv2d | torch.nn.MaxPool2d):
+            k, s, p = (v if isinstance(v, int) else v[0] for v in (module.kernel_size, module.stride, module.padding))
+            layers.append((name, "convolution" if isinstance(module, torch.nn.Conv2d) else "max-pooling", k, s, p))
+            if isinstance(module, torch.nn.MaxPool2d):
+                break
+    return layers
+
+
+def path_profile(net, size=224):
+    """Nombre de chemins qui mènent de chaque position d'une ligne de pixels aux sorties de ces couches,
+    moyenné selon la position modulo la période, loin des bords : ce que recevrait chaque pixel si tous
+    les poids valaient 1."""
+    layers = leading_windows(net)
+    lengths = [size]
+    for _, _, k, s, p in layers:
+        lengths.append((lengths[-1] + 2 * p - k) // s + 1)
+    paths = np.ones(lengths[-1])
+    for (_, _, k, s, p), length in zip(reversed(layers), reversed(lengths[:-1])):
+        back = np.zeros(length)
+        for j, count in enumerate(paths):
+            back[max(j * s - p, 0) : min(j * s - p + k, length)] += count
+        paths = back
+    period = int(np.prod([s for *_, s, _ in layers]))
+    inner = np.arange(size // 4, 3 * size // 4)
+    return np.array([paths[inner[inner % period == r]].mean() for r in range(period)]), layers
+
+
+def describe_windows(layers):
+    """« une convolution 3 × 3 de pas 2, puis un max-pooling 3 × 3 de pas 2 »."""
+    article = {"convolution": "une", "max-pooling": "un"}
+    return ", puis ".join(f"{article[kind]} {kind} {k} × {k} de pas {s}" for _, kind, k, s, _ in layers)
+
+
+paths1, layers1 = path_profile(model.net)
+path_ratio = (paths1.max() / paths1.min()) ** 2  # les couches sont carrées : le rapport se multiplie sur l'image
 per_image = np.stack([phase_profile(m[None]).ravel() for m in maps_np])
 alike = np.corrcoef(per_image).min()  # la paire de profils la moins semblable
 weakest = {int(p.argmin()) for p in per_image}
@@ -738,20 +818,32 @@ display(
 le même pour les huit cartes (corrélation d'au moins {num(alike)} entre deux d'entre elles, et la même
 position est toujours la moins favorisée), et en moyenne la position la plus favorisée reçoit
 {num(profile.max() / profile.min(), 1)} fois plus de saillance que la moins favorisée. Ce damier, visible
-dans les zooms (lignes et colonnes sombres en face des repères), vient de l'architecture : SqueezeNet 1.1
-commence par une convolution 3 × 3 de pas 2 suivie d'un max-pooling 3 × 3 de pas 2, si bien que, selon sa
-position modulo 4, un pixel d'entrée est vu par plus ou moins de neurones de la couche suivante et reçoit
-plus ou moins de gradient. C'est un effet du **pas des convolutions et des poolings** (Odena et al., 2016,
-décrivent les mêmes damiers dans les déconvolutions et dans les gradients des convolutions à pas), sans
-rapport avec le contenu de la photo. {shared_pattern}
+dans les zooms (lignes et colonnes sombres en face des repères), vient de l'architecture. SqueezeNet 1.1
+commence par {describe_windows(layers1)}. Le pas fixe la période, 4 ; l'amplitude vient du
+**recouvrement inégal des fenêtres** : un noyau de 3 n'est pas un multiple du pas 2, si bien qu'une
+colonne de pixels sur deux est couverte par deux fenêtres et l'autre par une seule, dans la convolution
+puis de nouveau, une couche plus haut, dans le max-pooling. En comptant les chemins qui mènent d'un pixel
+aux sorties du max-pooling, on en trouve {", ".join(num(v, 0) for v in paths1[:-1])} et {num(paths1[-1], 0)}
+selon que sa position vaut 0, 1, 2 ou 3 modulo 4 sur un axe : un rapport de
+{num(paths1.max() / paths1.min(), 0)} sur chaque axe, donc de {num(path_ratio, 0)} entre la position la plus
+desservie de l'image et la moins desservie.
+{claim(len(paths1) == 4 and weak_i == weak_j == int(paths1.argmin()), "La position la moins favorisée de la carte est justement celle d'où partent le moins de chemins")}
+(({weak_i}, {weak_j}) modulo 4). Le rapport mesuré, {num(profile.max() / profile.min(), 1)},
+{claim(profile.max() / profile.min() < path_ratio, "est plus faible que ce décompte")}, qui suppose des poids
+tous égaux ; le max-pooling, de plus, n'envoie le gradient
+qu'au plus grand élément de chaque fenêtre. Odena et al. (2016) décrivent le même mécanisme, un noyau qui
+n'est pas un multiple du pas, pour les damiers des déconvolutions et des gradients des convolutions à pas.
+Le motif est sans rapport avec le contenu de la photo. {shared_pattern}
 
-**En résumé**, la carte de saillance est une dérivée : locale (elle ignore la saturation), bruitée (un
-changement invisible la redessine), peu spécifique de la classe, et marquée par l'architecture. Elle ne
-dit pas non plus *comment* une zone est utilisée (couleur ? forme ? texture ?), ni ce qui se passerait si
-on la retirait vraiment — ce que mesurent les méthodes par occultation. La page
-[Au-delà du gradient](../au-dela-du-gradient/) reprend ces défauts un par un avec les successeurs de cette
-carte (SmoothGrad contre le bruit, les gradients intégrés contre la saturation, Grad-CAM), vérifie qu'elles
-dépendent bien du réseau et mesure ce qui arrive quand on retire vraiment les pixels qu'elles désignent.
+**En résumé**, la carte de saillance est une dérivée : locale (elle ignore l'aplatissement du score le
+long d'un chemin), bruitée (un changement invisible la redessine), peu spécifique de la classe, et marquée
+par l'architecture. Elle ne dit pas non plus *comment* une zone est utilisée (couleur ? forme ?
+texture ?), ni ce qui se passerait si on la retirait vraiment — ce que mesure l'**occultation** (Zeiler et
+Fergus, 2014), qui masque la photo par un carré gris, position après position, et note ce que perd le
+score, sans aucun gradient. La page [Au-delà du gradient](../au-dela-du-gradient/) reprend ces défauts un
+par un avec les successeurs de cette carte (SmoothGrad contre le bruit, les gradients intégrés contre
+l'aplatissement, Grad-CAM), les compare à l'occultation, vérifie qu'elles dépendent bien du réseau et
+mesure ce qui arrive quand on retire vraiment les pixels qu'elles désignent.
 """
     )
 )
@@ -763,23 +855,20 @@ dépendent bien du réseau et mesure ce qui arrive quand on retire vraiment les 
 # **Q8.3** Cette technique pourrait-elle servir à autre chose qu'à interpréter le réseau ?
 
 # %% [markdown] tags=["enonce"]
-# Simonyan et al. (2014, §3.2) proposent un usage : un réseau entraîné seulement avec des **étiquettes
-# d'images** permet, via la carte de saillance, de **localiser** l'objet, sans aucune boîte annotée à
-# l'entraînement (de la localisation *faiblement supervisée*). On en fait une version minimale :
+# Deux expériences pour nourrir la réflexion. La première tire de chaque carte une région de l'image, en
+# quatre étapes :
 #
-# 1. lisser la carte (flou gaussien, σ = 6 px) pour éliminer le grain et le damier ;
+# 1. lisser la carte (flou gaussien, σ = 6 px) pour n'en garder que la forme d'ensemble ;
 # 2. garder les 20 % de pixels les plus saillants ;
 # 3. garder la plus grande composante connexe (`skimage.measure.label`) ;
 # 4. prendre sa boîte englobante (`regionprops`).
 #
 # On compare la boîte obtenue aux boîtes tracées à la main en [Q1](#q1) par l'IoU (aire de
 # l'intersection sur aire de l'union). Les photos sont montrées en gris pour que les tracés ressortent.
-# Grad-CAM, dont les auteurs ont fait une méthode de localisation faiblement supervisée, donne d'emblée une
-# carte lisse de la même photo : voir [Au-delà du gradient](../au-dela-du-gradient/).
 
 
 # %%
-def localise(saliency, sigma=6.0, keep=0.20):
+def salient_box(saliency, sigma=6.0, keep=0.20):
     s = smooth(saliency, sigma)
     mask = s > np.quantile(s, 1 - keep)
     labels = measure.label(mask)
@@ -796,7 +885,7 @@ def iou(a, b):
     return inter / (area(a) + area(b) - inter)
 
 
-loc_rows, loc_masks = [], {}
+box_rows, box_masks = [], {}
 boxed = [k for k, name in enumerate(names) if name in REGIONS]  # les photos qui ont des boîtes à la main
 fig, axes = tile_figure(
     2,
@@ -806,15 +895,15 @@ fig, axes = tile_figure(
     suptitle="Jaune : boîte tirée de la saillance ; cyan : zone retenue ;\npointillés : boîte à la main",
 )
 for k, ax in zip(boxed, axes.ravel()):
-    mask, box = localise(maps_np[k])
-    loc_masks[names[k]] = mask
+    mask, box = salient_box(maps_np[k])
+    box_masks[names[k]] = mask
     show_tile(ax, shrink(np.repeat(0.75 * color.rgb2gray(photos[k])[..., None], 3, axis=2)))
     ax.contour(CENTRES, CENTRES, mask, [0.5], colors="cyan", linewidths=1)
     draw_box(ax, box, "yellow", lw=2)
     candidates = [(iou(box, b), region, b) for region, boxes in REGIONS[names[k]].items() for b in boxes]
     score, region, best = max(candidates)
     draw_box(ax, best, "white", lw=1.5, ls="--")
-    loc_rows.append(
+    box_rows.append(
         {
             "photo": names[k],
             "classe prédite": model.class_name(int(predicted[k])),
@@ -833,16 +922,14 @@ show(
 )
 
 # %% [markdown] tags=["enonce"]
-# Une boîte est un résumé grossier. En s'appuyant sur les couleurs de l'image, on obtient une
-# **segmentation** rudimentaire : on découpe la photo en super-pixels (SLIC, des régions de couleur
-# homogène) et on garde ceux dont la saillance lissée moyenne dépasse le 80ᵉ centile. Simonyan et al.
-# utilisent dans le même esprit une coupe de graphe (*GraphCut*) initialisée par la carte. Le tableau qui
-# suit la figure reprend les IoU des boîtes.
+# La seconde s'appuie aussi sur les couleurs de l'image : on découpe la photo en super-pixels (SLIC, des
+# régions de couleur homogène) et on garde ceux dont la saillance lissée moyenne dépasse le 80ᵉ centile.
+# Le tableau qui suit la figure reprend les IoU des boîtes de la première.
 
 # %%
-seg_pick = [names.index(p) for p in ("coffee", "rocket", "motorcycle")]
+sp_pick = [names.index(p) for p in ("coffee", "rocket", "motorcycle")]
 fig, axes = tile_figure(1, 3, (SMALL, SMALL), title_lines=2)
-for ax, k in zip(axes.ravel(), seg_pick):
+for ax, k in zip(axes.ravel(), sp_pick):
     superpixels = segmentation.slic(photos[k], n_segments=120, compactness=10, start_label=0)
     s = smooth(maps_np[k], 2.0)
     mean_per_sp = np.bincount(superpixels.ravel(), s.ravel()) / np.bincount(superpixels.ravel())
@@ -857,14 +944,14 @@ show(
 )
 
 # %%
-tp8.course.table(loc_rows, digits=2)
+tp8.course.table(box_rows, digits=2)
 
 # %% tags=["hide-input"]
-good = [r for r in loc_rows if r["IoU"] >= 0.5]
-fair = [r for r in loc_rows if r["IoU"] >= 0.3]
-iou_of = {r["photo"]: r["IoU"] for r in loc_rows}
-region_of = {r["photo"]: r["région la plus recouverte"] for r in loc_rows}
-flower_mask = loc_masks["flower"]
+good = [r for r in box_rows if r["IoU"] >= 0.5]
+fair = [r for r in box_rows if r["IoU"] >= 0.3]
+iou_of = {r["photo"]: r["IoU"] for r in box_rows}
+region_of = {r["photo"]: r["région la plus recouverte"] for r in box_rows}
+flower_mask = box_masks["flower"]
 outside = 1 - (flower_mask & region_mask(REGIONS["flower"]["fleur"])).sum() / flower_mask.sum()
 flower_text = (
     f"{pct(outside)} de la zone retenue tombe hors de la boîte de la fleur"
@@ -874,17 +961,24 @@ flower_text = (
 display(
     Markdown(
         f"""
-Avec une seule carte de gradient et quelques lignes de traitement d'image, {len(good)} boîte(s) sur
-{len(loc_rows)} atteignent une IoU d'au moins 0,5 avec une boîte tracée à la main (le seuil usuel pour
-compter une détection comme correcte), et {len(fair)} sur {len(loc_rows)} dépassent 0,3. Surtout, la
-boîte trouvée suit la carte de **la classe prédite**, pas forcément l'objet principal : pour la fusée,
+Oui : la carte peut **localiser** l'objet. C'est l'usage que proposent Simonyan et al. (2014, §3.2) : un
+réseau entraîné avec les seules étiquettes des images, sans aucune boîte annotée, localise l'objet par sa
+carte de saillance (une localisation *faiblement supervisée*). La première expérience en est une version
+minimale : avec une seule carte de gradient et quelques lignes de traitement d'image, {len(good)} boîte(s)
+sur {len(box_rows)} atteignent une IoU d'au moins 0,5 avec une boîte tracée à la main (le seuil usuel
+pour compter une détection comme correcte), et {len(fair)} sur {len(box_rows)} dépassent 0,3. Surtout,
+la boîte trouvée suit la carte de **la classe prédite**, pas forcément l'objet principal : pour la fusée,
 {claim(region_of["rocket"] == "pylônes" and pred["rocket"] == "mosque", "elle se pose sur un pylône")}
 (le « minaret » de *mosque*) ; pour le dahlia, dont la carte ne privilégie aucune zone précise,
 {claim(iou_of["flower"] < 0.3, "la boîte ne recouvre guère la fleur")} (IoU {num(iou_of["flower"])} :
-{flower_text}). La localisation hérite des erreurs et des raccourcis du classifieur. La segmentation par
-super-pixels suit les contours de couleur de la photo, si bien que les zones gardées épousent mieux les
-objets qu'une boîte ; elle garde aussi les fragments de fond qui sont saillants. Ce n'est pas un
-détecteur d'objets ; c'est un détecteur *gratuit*, obtenu sans aucune annotation de position.
+{flower_text}). La localisation hérite des erreurs et des raccourcis du classifieur.
+
+Simonyan et al. vont jusqu'à la **segmentation**, par une coupe de graphe (*GraphCut*) initialisée par la
+carte ; la seconde expérience en est une version rudimentaire. Ses zones suivent, par construction, les
+contours de couleur de la photo plutôt que les bords d'une boîte, et elles gardent aussi tout fragment de
+fond assez saillant. Ce n'est pas un vrai détecteur d'objets, mais une localisation *gratuite*, obtenue
+sans aucune annotation de position. Grad-CAM, dont les auteurs ont aussi fait une méthode de localisation
+faiblement supervisée, donne d'emblée une carte lisse : voir [Au-delà du gradient](../au-dela-du-gradient/).
 
 D'autres usages, au-delà de l'interprétation :
 
@@ -1004,6 +1098,26 @@ if net2.model is not None:
         if checker2 < 1.5 * checker
         else "plus fort que"
     )
+    paths2, layers2 = path_profile(model2.net)
+    path_ratio2 = (paths2.max() / paths2.min()) ** 2
+    if abs(np.log(path_ratio2 / path_ratio)) < 0.05:
+        path_text = (
+            f"Le décompte des chemins de la Q2 (d) prévoit pourtant le même rapport pour les deux réseaux "
+            f"({num(path_ratio, 1)}) : la différence tient ici aux poids, pas au recouvrement des fenêtres."
+        )
+    elif (path_ratio2 < path_ratio) == (checker2 < checker):
+        path_text = (
+            f"Le décompte des chemins de la Q2 (d) va dans le même sens : {model2.name} commence par "
+            f"{describe_windows(layers2)}, dont les fenêtres se recouvrent "
+            f"{'plus' if path_ratio2 < path_ratio else 'moins'} également, avec un rapport de {num(path_ratio2, 2)} "
+            f"entre la position la plus desservie et la moins desservie, contre {num(path_ratio, 0)} pour {model.name}."
+        )
+    else:
+        path_text = (
+            f"Le décompte des chemins de la Q2 (d) prévoyait l'inverse ({num(path_ratio2, 2)} pour {model2.name}, "
+            f"qui commence par {describe_windows(layers2)}, contre {num(path_ratio, 0)}) : le recouvrement des "
+            "fenêtres n'explique pas tout, les poids comptent aussi."
+        )
     smooth_agree = np.median(smo) > np.median(raw) and np.median(smo) > cross
     smooth_verdict = (
         "les deux réseaux s'accordent davantage sur *où* regarder que sur *quels pixels* exactement"
@@ -1043,7 +1157,7 @@ Le second réseau est {describe} ({num(n_params, 2 if n_params < 10 else 0)} M d
 **Au niveau du pixel, les cartes des deux réseaux {pixel_verdict}** : corrélation de rang brute entre
 {num(min(raw))} et {num(max(raw))} (médiane {num(np.median(raw))}). {grain} Le damier de {model2.name}
 (rapport max/min de {num(checker2, 1)} selon la position modulo 4) est {checker_verdict} celui de
-{model.name} ({num(checker, 1)}). Après **lissage**, la corrélation vaut {num(min(smo))} à {num(max(smo))}
+{model.name} ({num(checker, 1)}). {path_text} Après **lissage**, la corrélation vaut {num(min(smo))} à {num(max(smo))}
 (médiane {num(np.median(smo))}), à comparer aux {num(cross)} obtenus en associant des photos différentes :
 {smooth_verdict}. Sur les régions tracées en Q1, le sens de la concentration (au-dessus ou au-dessous
 de la moyenne) est le même pour les deux réseaux dans {len(same_story)} région(s) sur {len(conc2)}.
@@ -1055,18 +1169,49 @@ de la moyenne) est le même pour les deux réseaux dans {len(same_story)} régio
 
 # %% [markdown] tags=["solution"]
 # ## À retenir
-#
-# - La carte de saillance est le module du gradient du **logit** de la classe par rapport aux pixels,
-#   maximisé sur les couleurs : le poids de chaque pixel dans la meilleure approximation linéaire locale
-#   du réseau. Elle coûte une passe arrière.
-# - Lue après lissage, elle désigne souvent des zones cohérentes avec la classe prédite, y compris quand
-#   cette classe est fausse (les pylônes-minarets de *mosque*, le nœud papillon de *bow tie*) : des
-#   hypothèses sur la décision, à confronter aux cartes d'autres classes, pas des preuves.
-# - Elle est **locale** (saturation), **instable** (un bruit invisible la redessine), **peu spécifique**
-#   de la classe et marquée par l'**architecture** (damier) : il faut la lisser, la comparer à d'autres
-#   classes et d'autres réseaux, et se méfier du détail fin.
-# - Elle sert aussi à **localiser** un objet sans annotation de position, et à **déboguer** données et
-#   modèles.
+
+# %% tags=["hide-input", "solution"]
+# Les exemples de Q1 relus à la lumière de Q2 (b) : la carte de goldfish se concentre-t-elle autant sur
+# ces zones que celle de la classe prédite ?
+examples = []
+for photo, region, where in (
+    ("rocket", "pylônes", "les pylônes de la fusée"),
+    ("grace_hopper", "nœud papillon", "le nœud papillon"),
+):
+    g = concentration(maps_goldfish[names.index(photo)], REGIONS[photo][region])
+    examples.append((g / q1[photo, region], g, photo, region, where))
+ratio, g, photo, region, where = max(examples)  # l'exemple où goldfish s'approche le plus de la classe prédite
+numbers = (
+    f"{where} : {num(g, 1)} fois la moyenne pour *goldfish*, contre {num(q1[photo, region], 1)} pour *{pred[photo]}*"
+)
+if g > 1 and ratio > 0.8:
+    said = claim(g > 1 and ratio > 0.8, "la carte d'une classe sans rapport s'y concentre presque autant")
+    reading = f"mais {said} ({numbers}, Q2 b)"
+elif g > 1:
+    said = claim(g > 1, "la carte d'une classe sans rapport s'y concentre aussi")
+    reading = f"mais {said} ({numbers}, Q2 b)"
+else:
+    reading = (
+        "et la carte d'une classe sans rapport, *goldfish*, ne s'y concentre pas ici (Q2 b) ; rien ne le garantit "
+        "d'avance"
+    )
+display(
+    Markdown(
+        f"""
+- La carte de saillance est le module du gradient du **logit** de la classe par rapport aux pixels,
+  maximisé sur les couleurs : le poids de chaque pixel dans la meilleure approximation linéaire locale
+  du réseau. Elle coûte une passe arrière.
+- Lue après lissage, elle désigne des zones plausibles pour la classe prédite, même fausse (les pylônes de
+  la fusée pour *mosque*), {reading} : des hypothèses sur la décision, à confronter aux cartes d'autres
+  classes, pas des preuves.
+- Elle est **locale** (elle ignore l'aplatissement du score le long d'un chemin), **instable** (un bruit
+  invisible la redessine), **peu spécifique** de la classe et marquée par l'**architecture** (damier) : il
+  faut la lisser, la comparer à d'autres classes et d'autres réseaux, et se méfier du détail fin.
+- Elle permet aussi de **localiser** grossièrement un objet sans annotation de position ({len(good)} boîte(s)
+  sur {len(box_rows)} à une IoU d'au moins 0,5 ici), et de **déboguer** données et modèles.
+"""
+    )
+)
 
 # %% [markdown]
 # Le même gradient $\partial \tilde y_c / \partial x$ peut être utilisé dans l'autre sens : au lieu de

@@ -19,6 +19,7 @@ import tp8
 from tests.conftest import linear_classifier
 from tp8.attribution import default_layer, integrated_gradients, layer_names, quadrature
 from tp8.attribution.base import blur
+from tp8.attribution.occlusion import window_starts
 from tp8.models import Classifier
 
 captum_attr = pytest.importorskip("captum.attr", reason="captum is a test dependency: pip install -e '.[test]'")
@@ -33,6 +34,7 @@ METHODS = {
     "smoothgrad": lambda m, x, t=None, **k: tp8.smoothgrad(m, x, t, n_samples=5, sigma=0.1, progress=False, **k),
     "ig": lambda m, x, t=None, **k: tp8.integrated_gradients(m, x, t, steps=6, progress=False, **k),
     "gradcam": lambda m, x, t=None, **k: tp8.grad_cam(m, x, t, **k),
+    "occlusion": lambda m, x, t=None, **k: tp8.attribution.occlusion(m, x, t, window=5, stride=3, progress=False, **k),
 }
 
 
@@ -270,6 +272,94 @@ def test_grad_cam_bad_layer_lists_the_closest_names(trained_cnn):
     assert tp8.grad_cam(trained_cnn, trained_cnn.test_images[:1], layer="net.3").layer == "3"
 
 
+# --- occlusion ---------------------------------------------------------------------------------
+
+
+def test_window_starts_cover_the_side_as_captum_counts_them():
+    assert window_starts(224, 32, 16) == list(range(0, 193, 16))  # 13 windows, the last one ends at the edge
+    assert window_starts(16, 5, 3) == [0, 3, 6, 9, 12]  # ⌈11/3⌉ + 1: the last one is cut by the edge
+    assert window_starts(16, 16, 4) == [0]
+
+
+@pytest.mark.parametrize("window, stride, baseline", [(4, 2, "grey"), (5, 3, "black"), (6, 4, "given"), (3, 1, "blur")])
+def test_occlusion_equals_captum(trained_cnn, window, stride, baseline):
+    x = trained_cnn.test_images[:4]
+    given = torch.rand(3, 16, 16, generator=torch.Generator().manual_seed(5))
+    ours = tp8.attribution.occlusion(
+        trained_cnn,
+        x,
+        window=window,
+        stride=stride,
+        baseline=given if baseline == "given" else baseline,
+        blur_sigma=2.0,
+        batch_size=7,
+        progress=False,
+    )
+    reference = {
+        "grey": torch.full_like(x, 0.5),
+        "black": torch.zeros_like(x),
+        "blur": blur(x, 2.0),
+        "given": given.expand_as(x),
+    }[baseline]
+    expected = captum_attr.Occlusion(trained_cnn).attribute(
+        x.clone(),
+        sliding_window_shapes=(3, window, window),
+        strides=(3, stride, stride),
+        baselines=reference.clone(),
+        target=ours.target.tolist(),
+    )
+    assert torch.equal(expected[:, 0], expected[:, 1]) and torch.equal(expected[:, 0], expected[:, 2])
+    relative_close(ours.maps, expected[:, 0])
+    assert ours.baseline_kind == baseline and ours.passes == 0
+    assert ours.forward_passes == len(window_starts(16, window, stride)) ** 2 + 1
+
+
+def test_occlusion_of_one_pixel_on_a_linear_model_is_its_integrated_gradient():
+    # ỹ = w·normalize(x) + b: hiding pixel (i, j) loses Σ_k w_kij (x_kij − x'_kij) / std_k, which is
+    # also what Integrated Gradients give a linear model, exactly.
+    model = linear_classifier()
+    x = torch.rand(3, 3, 8, 8, generator=torch.Generator().manual_seed(4))
+    given = torch.rand(3, 8, 8, generator=torch.Generator().manual_seed(6))
+    targets = [2, 0, 4]
+    occ = tp8.attribution.occlusion(model, x, targets, window=1, stride=1, baseline=given, progress=False)
+    ig = integrated_gradients(model, x, targets, baseline=given, steps=1, progress=False)
+    torch.testing.assert_close(occ.maps, ig.maps, rtol=1e-4, atol=1e-5)
+    whole = tp8.attribution.occlusion(model, x, targets, window=8, stride=8, baseline=given, progress=False)
+    with torch.no_grad():
+        lost = (model(x) - model(given.expand_as(x))).gather(1, torch.tensor(targets).view(-1, 1))[:, 0]
+    torch.testing.assert_close(whole.maps, lost.view(-1, 1, 1).expand(3, 8, 8), rtol=1e-5, atol=1e-5)
+
+
+def test_occlusion_runs_its_windows_as_large_batches(trained_cnn):
+    x = trained_cnn.test_images[:6]
+    calls = []
+    handle = trained_cnn.net.register_forward_hook(lambda _m, inputs, _o: calls.append(inputs[0].shape[0]))
+    try:
+        tp8.attribution.occlusion(trained_cnn, x, window=8, stride=8, batch_size=10, progress=False)
+    finally:
+        handle.remove()
+    assert calls == [6, 10, 10, 4]  # the photos, then 4 windows × 6 images in batches of 10
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"window": 0}, "window must be an integer ≥ 1"),
+        ({"window": 17}, "at most the image's side, 16"),
+        ({"stride": 0}, "stride must be an integer ≥ 1"),
+        ({"window": 4, "stride": 5}, "stride must be at most the window"),
+        ({"baseline": "white"}, "'grey', 'black', 'blur'"),
+        ({"baseline": 0.5}, "'grey', 'black', 'blur'"),
+        ({"baseline": torch.zeros(3, 8, 8)}, "shaped like one image"),
+    ],
+)
+def test_occlusion_bad_arguments(trained_cnn, kwargs, message):
+    with pytest.raises(tp8.InputError, match=message):
+        tp8.attribution.occlusion(
+            trained_cnn, trained_cnn.test_images[:2], progress=False, **{"window": 4, "stride": 2, **kwargs}
+        )
+
+
 # --- what every method shares ----------------------------------------------------------------
 
 
@@ -390,7 +480,7 @@ def test_plot_attributions_is_pixel_exact(trained_cnn):
     x = trained_cnn.test_images[:3]
     results = [METHODS[m](trained_cnn, x) for m in METHODS]
     fig = tp8.plot_attributions(x, results, ["a", "b", "c"])
-    assert fig._tp8_pixel_exact and len(fig.axes) == 3 * 5
+    assert fig._tp8_pixel_exact and len(fig.axes) == 3 * (1 + len(METHODS))
     assert fig.axes[0].get_images()[0].get_array().shape[:2] == (16, 16)
     with pytest.raises(tp8.InputError, match="holds 3 map"):
         tp8.plot_attributions(x[:2], results)

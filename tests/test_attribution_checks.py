@@ -108,18 +108,25 @@ def test_the_cascade_randomises_one_more_block_at_each_step(trained_cnn):
     assert result.steps == ["—", "7", "3", "0"]
 
 
-def test_a_map_that_becomes_constant_counts_as_zero(trained_cnn):
+def test_a_map_that_becomes_constant_is_left_out_of_the_mean(trained_cnn):
     calls = []
 
-    def vanishing(model, images, target):  # the trained map first, then all zeros (a dead score, say)
+    def vanishing(model, images, target):  # the trained map, then image 1's map all zeros (a dead score, say)
         calls.append(1)
-        maps = tp8.input_gradient(model, images, target).maps
-        return maps if len(calls) == 1 else torch.zeros_like(maps)
+        maps = tp8.input_gradient(model, images, target).maps.clone()
+        if len(calls) > 1:
+            maps[1] = 0
+        return maps
 
     result = tp8.model_randomization(trained_cnn, trained_cnn.test_images[:3], {"v": vanishing}, progress=False)
-    assert torch.equal(result.correlation["v"][1:], torch.zeros(3, 3))
-    assert torch.equal(result.constant["v"][0], torch.zeros(3, dtype=torch.bool))
-    assert bool(result.constant["v"][1:].all())
+    rho, constant = result.correlation["v"], result.constant["v"]
+    assert torch.equal(constant[0], torch.zeros(3, dtype=torch.bool))
+    assert bool(constant[1:, 1].all()) and not bool(constant[1:, [0, 2]].any())
+    # Undefined, not 0: a degenerate map says nothing about the method, and the mean is over the others.
+    assert bool(torch.isnan(rho[1:, 1]).all()) and bool(torch.isfinite(rho[:, [0, 2]]).all())
+    torch.testing.assert_close(result.mean()["v"], rho[:, [0, 2]].mean(dim=1))
+    assert result.degenerate()["v"].tolist() == [0, 1, 1, 1]
+    assert bool((rho[1:, [0, 2]] != 0).all()), "the live maps are compared as they are"
 
 
 def test_randomised_weights_keep_the_scale_and_follow_the_seed(trained_cnn):
@@ -178,11 +185,12 @@ def test_randomization_on_the_real_squeezenet(squeezenet):
     assert all(torch.equal(before[k], v) for k, v in squeezenet.state_dict().items())
     assert len(result.blocks) == 10
     torch.testing.assert_close(result.correlation["edges"], torch.ones(11, 1))
-    assert float(result.correlation["gradcam"][-1, 0]) < 0.5  # Grad-CAM depends on the weights it reads
+    live = ~result.constant["gradcam"][:, 0]
+    assert float(result.correlation["gradcam"][live, 0][-1]) < 0.5  # Grad-CAM depends on the weights it reads
     assert not bool(result.constant["gradcam"][0, 0])
-    # A map that became constant counts as ρ = 0, never NaN.
-    assert bool(torch.isfinite(result.correlation["gradcam"]).all())
-    assert bool((result.correlation["gradcam"][result.constant["gradcam"]] == 0).all())
+    # ρ is NaN exactly where a map became constant (undefined, left out of the mean).
+    for name in ("gradient", "gradcam"):
+        assert torch.equal(torch.isnan(result.correlation[name]), result.constant[name])
 
 
 # --- deletion and insertion ----------------------------------------------------------------------

@@ -6,6 +6,13 @@ and follow the probability of the class — a faithful map makes it fall fast (a
 the curve). The *insertion* curve starts from an image with no information and puts the pixels
 back in the same order — a faithful map makes it rise fast (a large area). A random order is the
 reference every map must beat.
+
+Both curves show the network images unlike any it was trained on (holes, sharp pixels on a blur),
+so part of what they measure is the reaction to that distribution shift. ROAR (RemOve And
+Retrain; Hooker, Erhan, Kindermans & Kim, *A Benchmark for Interpretability Methods in Deep Neural
+Networks*, NeurIPS 2019, https://arxiv.org/abs/1806.10758) removes it by retraining the network on
+images with the ranked pixels removed and measuring the accuracy it loses, at the price of one
+training per method and per fraction; tp8 does not retrain.
 """
 
 from __future__ import annotations

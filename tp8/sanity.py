@@ -5,6 +5,13 @@ from the top (the classifier) and going down one block at a time, a *copy* of th
 weights re-drawn at random, and each method's map is recomputed and compared with its map on the
 trained network by Spearman's rank correlation. A method whose maps stay the same while the
 network is destroyed (an edge detector would) shows the image, not the network.
+
+Passing is necessary, not sufficient: a map with no information at all, random noise drawn anew at
+each call, has ρ ≈ 0 and passes easily, and top-down randomisation keeps the scale of the
+activations, so that some resemblance survives in any method (Binder, Weber, Lapuschkin, Montavon,
+Müller & Samek, *Shortcomings of Top-Down Randomization-Based Sanity Checks for Evaluations of Deep
+Neural Network Explanations*, CVPR 2023, https://arxiv.org/abs/2211.12486). The threshold under
+which a method "passes" is a convention of the caller; this module only measures ρ.
 """
 
 from __future__ import annotations
@@ -102,8 +109,11 @@ class RandomizationResult:
         blocks: the blocks re-initialised, in that order (top down); step t has the first t.
         correlation: per method, Spearman's ρ between the map after step t and the trained
             network's map, ``(len(blocks) + 1, N)``; row 0 compares the trained map with itself (1).
-            A map that became constant (a Grad-CAM map all zero, say) counts as ρ = 0: it keeps none
-            of the trained map's ordering. ρ is NaN where the trained map itself is constant.
+            ρ is NaN where either map is constant (every pixel equal): a rank correlation is
+            undefined there. Such a *degenerate* map says nothing about the method: on a network
+            whose scores pass a final ReLU (SqueezeNet), a score that the randomised weights drove
+            to 0 has an all-zero gradient, whatever the method. :meth:`mean` leaves them out and
+            ``constant`` counts them.
         constant: per method, True where a map is constant (every pixel equal), ``(len(blocks) + 1, N)``.
         target: the class explained (the same at every step), ``(N,)``.
         maps: per method, the maps at every step ``(len(blocks) + 1, N, H, W)`` when ``keep_maps``;
@@ -144,8 +154,16 @@ class RandomizationResult:
         return ["—", *self.blocks]
 
     def mean(self) -> dict[str, Tensor]:
-        """Per method, ρ averaged over the images at each step, ``(len(blocks) + 1,)`` (NaN ignored)."""
+        """Per method, ρ averaged over the images at each step, ``(len(blocks) + 1,)``.
+
+        Degenerate (constant) maps, whose ρ is NaN, are left out; a step where every map is
+        degenerate gives NaN. :meth:`degenerate` says how many were left out.
+        """
         return {m: c.nanmean(dim=1) for m, c in self.correlation.items()}
+
+    def degenerate(self) -> dict[str, Tensor]:
+        """Per method, the number of images whose map is constant at each step, ``(len(blocks) + 1,)``."""
+        return {m: c.sum(dim=1) for m, c in self.constant.items()}
 
     def rows(self, model: Classifier | None = None) -> list[dict]:
         """One dict per image: its class, and per method ρ once every block is random and ρ averaged over the steps."""
@@ -220,6 +238,11 @@ def model_randomization(
     that the network does not decide. The caller's ``model`` is never modified: the cascade runs
     on a deep copy, and the class explained stays the class c of the trained network.
 
+    ρ is NaN for a degenerate (constant) map, which :meth:`RandomizationResult.mean` leaves out and
+    :meth:`RandomizationResult.degenerate` counts. A low ρ is necessary, not sufficient: noise
+    drawn anew at each call passes too (Binder et al. 2023, https://arxiv.org/abs/2211.12486); the
+    threshold under which a method passes is the caller's convention.
+
     Args:
         model: a :class:`~tp8.models.Classifier` (not modified).
         images: RGB pixels in [0, 1], ``(N, 3, H, W)`` or one ``(3, H, W)`` image.
@@ -277,9 +300,8 @@ def model_randomization(
                 trained[name] = compared
             flat = compared.flatten(1)
             constant[name][step] = (flat == flat[:, :1]).all(dim=1)
-            rho = rank_correlation(trained[name], compared)
-            # A map that became constant (Grad-CAM all zero, say) keeps none of the trained map's ordering.
-            correlation[name][step] = torch.where(constant[name][step] & ~constant[name][0], 0.0, rho)
+            # NaN where either map is constant: undefined, and left out of the mean.
+            correlation[name][step] = rank_correlation(trained[name], compared)
             if kept is not None:
                 kept[name].append(maps)
             bar.update(1)

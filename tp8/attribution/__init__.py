@@ -9,7 +9,11 @@ One module per method over a small shared base (:mod:`tp8.attribution.base`), ea
 * :func:`integrated_gradients` — the gradient integrated from a baseline, with its completeness
   gap (Sundararajan et al. 2017);
 * :func:`grad_cam` — a convolutional layer's activations weighted by their mean gradient
-  (Selvaraju et al. 2017).
+  (Selvaraju et al. 2017);
+
+and, without any gradient, :func:`occlusion` — the score lost when a grey patch hides each place
+(Zeiler & Fergus 2014), the model-agnostic baseline: it reads only the network's outputs, at the
+price of one forward pass per window.
 
 Whether a map can be trusted is checked by :mod:`tp8.sanity` (does the map change when the network
 is randomised?) and :mod:`tp8.faithfulness` (does deleting the pixels it ranks first lower the score?).
@@ -21,6 +25,7 @@ from .base import AttributionResult
 from .gradcam import GradCAMResult, default_layer, grad_cam, layer_names
 from .gradient import input_gradient
 from .integrated_gradients import QUADRATURES, IntegratedGradientsResult, integrated_gradients, quadrature
+from .occlusion import OcclusionResult, occlusion
 from .plotting import plot_attributions, render_map
 from .smoothgrad import SmoothGradResult, smoothgrad
 
@@ -30,6 +35,7 @@ __all__ = [
     "AttributionResult",
     "GradCAMResult",
     "IntegratedGradientsResult",
+    "OcclusionResult",
     "SmoothGradResult",
     "attribute",
     "default_layer",
@@ -37,13 +43,15 @@ __all__ = [
     "input_gradient",
     "integrated_gradients",
     "layer_names",
+    "occlusion",
     "plot_attributions",
     "quadrature",
     "render_map",
     "smoothgrad",
 ]
 
-#: The methods by their short name (the command line's ``--method``).
+#: The gradient methods by their short name (the command line's ``--method``); :func:`occlusion`,
+#: which costs one forward pass per window, is called by itself.
 METHODS = {
     "gradient": input_gradient,
     "smoothgrad": smoothgrad,

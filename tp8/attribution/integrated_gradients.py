@@ -124,10 +124,19 @@ def integrated_gradients(
         IG_k(x) = (x_k − x'_k) ∫₀¹ ∂ỹ_c/∂x_k (x' + α (x − x')) dα
                 ≈ (x_k − x'_k) Σ_{j=1..m} w_j ∂ỹ_c/∂x_k (x' + α_j (x − x')).
 
-    Where the raw gradient only sees the slope at x (and misses a feature whose effect has
-    saturated), IG adds up the slopes all along the path, so that the attributions satisfy
-    *completeness*: Σ_k IG_k(x) = ỹ_c(x) − ỹ_c(x'). With a finite sum they do so up to the
-    completeness gap returned per image, which measures the error of the quadrature.
+    Where the raw gradient only sees the slope at x, and so misses a feature whose effect stopped
+    growing before the path reached x (what the paper, §2, calls saturation: in a ReLU network
+    units switch on or off along the path, through the biases, the max-pooling switches and the
+    input normalisation's offset; without them the score would be linear in α), IG adds up the
+    slopes all along the path, so that the attributions satisfy *completeness*:
+    Σ_k IG_k(x) = ỹ_c(x) − ỹ_c(x'). With a finite sum they do so up to the completeness gap
+    returned per image, which measures the error of the quadrature.
+
+    The attributions depend on x', and "black" is a convention of how pixels are encoded, not a
+    property of the network: the same function fed inverted images (x ↦ 1 − x, undone by its
+    normalisation) has the white image as its black one, and other attributions (input invariance,
+    Kindermans et al., *The (Un)reliability of Saliency Methods*, 2019,
+    https://arxiv.org/abs/1711.00867). The raw gradient has no reference and is unaffected.
 
     The m·N interpolated images run as large batches of ``batch_size``, never one pass per step.
     ỹ_c(x) and ỹ_c(x') come from the passes themselves when the rule has α = 1 or α = 0 among

@@ -19,8 +19,20 @@ __all__ = ["METHOD_LABELS", "plot_attributions", "render_map"]
 
 #: How figures name the methods, by language (see :func:`tp8.plotting.set_language`).
 METHOD_LABELS = {
-    "en": {"gradient": "gradient", "smoothgrad": "SmoothGrad", "ig": "Integrated Gradients", "gradcam": "Grad-CAM"},
-    "fr": {"gradient": "gradient brut", "smoothgrad": "SmoothGrad", "ig": "gradients intégrés", "gradcam": "Grad-CAM"},
+    "en": {
+        "gradient": "gradient",
+        "smoothgrad": "SmoothGrad",
+        "ig": "Integrated Gradients",
+        "gradcam": "Grad-CAM",
+        "occlusion": "occlusion",
+    },
+    "fr": {
+        "gradient": "gradient brut",
+        "smoothgrad": "SmoothGrad",
+        "ig": "gradients intégrés",
+        "gradcam": "Grad-CAM",
+        "occlusion": "occultation",
+    },
 }
 
 
@@ -35,8 +47,8 @@ def render_map(
 
     * ``"gradient"``, ``"smoothgrad"`` (and any unsigned map): black (0) to white (the map's
       99.5th percentile and above), through red and yellow (matplotlib's ``hot``);
-    * ``"ig"`` (signed): blue (negative) – white (0) – red (positive), symmetric, saturating at the
-      99.5th percentile of |map|;
+    * ``"ig"`` and ``"occlusion"`` (signed): blue (negative) – white (0) – red (positive),
+      symmetric, saturating at the 99.5th percentile of |map|;
     * ``"gradcam"``: ``inferno`` from 0 to the map's maximum, blended half and half over ``photo``
       (an H×W×3 array in [0, 1]) when one is given, since a coarse map needs its photo to be read.
 
@@ -47,7 +59,7 @@ def render_map(
     m = saliency.detach().float().cpu().numpy() if isinstance(saliency, Tensor) else np.asarray(saliency, float)
     if m.ndim != 2:
         raise InputError(f"a map must be H×W, got shape {m.shape}")
-    if kind == "ig":
+    if kind in ("ig", "occlusion"):
         top = float(np.percentile(np.abs(m), 99.5)) or 1.0
         odd = levels | 1  # an odd number of colours: 0 falls in the middle one, white
         return plt.get_cmap("RdBu_r", odd)(np.clip(0.5 + 0.5 * m / top, 0, 1))[..., :3]

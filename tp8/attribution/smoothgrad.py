@@ -33,8 +33,10 @@ class SmoothGradResult(AttributionResult):
     """What :func:`smoothgrad` returns: an :class:`AttributionResult` and its noise.
 
     Attributes:
-        maps: (1/n) Σ_s max_k |∂ỹ_c/∂x_k (x + ε_s)|, the mean of the n saliency maps ``(N, H, W)``.
-        attributions: (1/n) Σ_s ∂ỹ_c/∂x (x + ε_s), the mean signed gradient ``(N, 3, H, W)``.
+        maps: (1/n) Σ_s max_k |∂ỹ_c/∂x_k (x + ε_s)|, the mean of the n saliency maps ``(N, H, W)``
+            (magnitudes: sign changes between copies do not cancel here).
+        attributions: (1/n) Σ_s ∂ỹ_c/∂x (x + ε_s), the mean signed gradient ``(N, 3, H, W)`` (the
+            paper's eq. 3 with M_c the gradient; sign changes between copies cancel here).
         n_samples: n, the noisy copies per image.
         sigma: the noise level σ as a fraction of each image's pixel range.
         score: (1/n) Σ_s ỹ_c(x + ε_s), the mean score of the noisy copies (the score of the
@@ -70,10 +72,18 @@ def smoothgrad(
 
         M̂_c(x) = (1/n) Σ_{s=1..n} M_c(x + ε_s),   ε_s ~ N(0, σ_x² I),
 
-    where M_c is the saliency map max_k |∂ỹ_c/∂x_k| and the noise level is given, as in the paper,
-    relative to the image's range: σ_x = ``sigma`` · (max x − min x). The gradient of the logit is
-    sharp and noisy at the scale of a pixel; averaging over a neighbourhood of x keeps what the
-    copies agree on. The copies are not clipped to [0, 1] (as in the paper).
+    with the noise level given, as in the paper, relative to the image's range:
+    σ_x = ``sigma`` · (max x − min x). The copies are not clipped to [0, 1] (as in the paper).
+
+    *What is averaged.* In the paper's eq. 1, M_c is the gradient ∂ỹ_c/∂x itself, and the authors'
+    reference implementation (PAIR's ``saliency`` package) averages the signed gradient (or its
+    square) before any magnitude is taken for display. tp8 returns both averages: ``maps``, the mean
+    of the saliency maps max_k |∂ỹ_c/∂x_k| (the magnitudes, what the page figures show), and
+    ``attributions``, the mean signed gradient. They do not smooth the same thing: a component of
+    the gradient that only flips its sign from copy to copy cancels in the signed mean, but not in
+    the mean of magnitudes, which tends to E|g| as n grows (only its fluctuation shrinks, as 1/√n).
+    What the mean of magnitudes removes is the copy-to-copy variation of the magnitude; a pattern
+    present in every copy, such as an architecture's checkerboard, stays.
 
     All n·N copies run as large batches of ``batch_size`` (never one pass per sample). The same n
     noise draws ε_s/σ_x serve every image of the batch, so the map of an image does not depend on
