@@ -1,7 +1,9 @@
 """Are two built sites the same? Every file compared, byte for byte, once what must differ is masked.
 
 What differs between two builds of the same pages by nature, and only that, is masked: the receipt's
-time, duration and commit (``<footer class="tp8-receipt">``), and the sitemap's dates. Everything else
+time, duration and commit (``<footer class="tp8-receipt">``), the sitemap's dates, and the cell ids
+nbconvert writes into a notebook page (``id="cell-id=…"``: jupytext draws them at random each time it
+parses a page). Everything else
 — every page, the search index, each downloadable notebook, each figure file, the stylesheets —
 must be identical. Used to prove that a change of the build machinery changed nothing a reader or a
 student gets (issue 23): build the site before and after the change, then
@@ -27,6 +29,7 @@ _MASKS = [
     (re.compile(r"\(commit <code>[^<]*</code>\)"), "(commit …)"),
 ]
 _LASTMOD = re.compile(r"<lastmod>[^<]*</lastmod>")
+_CELL_ID = re.compile(r'id="cell-id=[0-9a-f-]+"')
 
 
 def normalised(path: Path) -> bytes:
@@ -40,7 +43,7 @@ def normalised(path: Path) -> bytes:
                 footer = pattern.sub(replacement, footer)
             return footer
 
-        return _RECEIPT.sub(mask, text).encode("utf-8")
+        return _CELL_ID.sub('id="cell-id=…"', _RECEIPT.sub(mask, text)).encode("utf-8")
     if path.name == "sitemap.xml":
         return _LASTMOD.sub("<lastmod>…</lastmod>", data.decode("utf-8")).encode("utf-8")
     return data

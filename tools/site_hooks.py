@@ -1,6 +1,6 @@
 """MkDocs hooks of the course site (``hooks:`` in ``mkdocs.yml``): a thin adapter.
 
-Each ``on_*`` calls one function of ``sitebuild.pipeline``, which does the work (``tools/README.md``
+Each ``on_*`` calls one function of ``sitebuild.build``, which does the work (``tools/README.md``
 maps the stages); the build's state is one typed object (``sitebuild.state.Build``), made anew by
 each build (``mkdocs serve`` rebuilds included). A ``BuildError`` of a stage becomes MkDocs's
 ``PluginError``: the build stops with its message, and ``site/`` stays as it was.
@@ -20,11 +20,11 @@ if _TOOLS not in sys.path:
 
 from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
-from sitebuild import pipeline  # noqa: E402
+from sitebuild import build as stages  # noqa: E402
 from sitebuild.execute import Interrupted  # noqa: E402
 
 _log = logging.getLogger("mkdocs.hooks.tp8")
-_build: pipeline.Build | None = None
+_build: stages.Build | None = None
 
 
 def log(message: str, warning: bool = False) -> None:
@@ -34,10 +34,10 @@ def log(message: str, warning: bool = False) -> None:
 def _stage(function, *args):
     try:
         return function(*args)
-    except pipeline.BuildError as exc:
+    except stages.BuildError as exc:
         raise PluginError(f"tp8 : {exc}") from None
     except (Interrupted, KeyboardInterrupt) as exc:  # SIGTERM or Ctrl-C: the pages were stopped
-        pipeline.abandon(_build)
+        stages.abandon(_build)
         _log.error("tp8 : construction interrompue ; site/ et le cache sont restés tels quels")
         raise SystemExit(143 if isinstance(exc, Interrupted) else 130) from None
 
@@ -60,13 +60,13 @@ def _is_notebook(file, plugin) -> bool:
 @event_priority(100)  # first: the other hooks and plugins see where the site is being built
 def on_config(config):
     global _build
-    _build = _stage(pipeline.configure, config, log)
+    _build = _stage(stages.configure, config, log)
     return config
 
 
 def on_files(files, config):
     plugin = _jupyter(config)
-    _stage(pipeline.prepare, _build, files, config, [f for f in files if _is_notebook(f, plugin)], log)
+    _stage(stages.prepare, _build, files, config, [f for f in files if _is_notebook(f, plugin)], log)
     return files
 
 
@@ -74,7 +74,7 @@ def on_page_markdown(markdown, page, config, files):
     if page.file.src_uri in _build.pages or not page.file.src_uri.endswith(".md"):
         return markdown
     label = f"{Path(config['docs_dir']).name}/{page.file.src_uri}"
-    return _stage(pipeline.markdown_page, _build, markdown, page.file.src_uri, label)
+    return _stage(stages.markdown_page, _build, markdown, page.file.src_uri, label)
 
 
 def on_page_context(context, page, config, nav):
@@ -92,13 +92,13 @@ def on_page_context(context, page, config, nav):
 def on_page_content(html, page, config, files):
     if page.file.src_uri not in _build.pages:
         return html
-    return _stage(pipeline.page_content, _build, html, page, config)
+    return _stage(stages.page_content, _build, html, page, config)
 
 
 @event_priority(-100)  # last: after the search index and every other file is written
 def on_post_build(config):
-    _stage(pipeline.finish, _build, config, log)
+    _stage(stages.finish, _build, config, log)
 
 
 def on_build_error(error):
-    pipeline.abandon(_build)
+    stages.abandon(_build)

@@ -311,3 +311,55 @@ def test_the_longest_pages_start_first_and_the_two_workers_end_close_together(tm
     for seconds in sorted((estimates[p] for p in found), reverse=True):
         heapq.heappush(workers, heapq.heappop(workers) + seconds)
     assert max(workers) <= max(max(estimates[p] for p in found), sum(estimates[p] for p in found) / 2 * 1.34)
+
+
+READS = (
+    PAGE_HEADER
+    + """
+# %% [markdown]
+# # Une page qui lit un fichier
+
+# %%
+from pathlib import Path
+
+print("donnée :", Path("donnees/mesure.txt").read_text(encoding="utf-8").strip())
+"""
+)
+OTHER = PAGE_HEADER + '\n# %% [markdown]\n# # Une autre page\n\n# %%\nprint("rien à lire")\n'
+
+
+def test_a_file_a_page_reads_under_docs_is_part_of_its_key(tmp_path):
+    """Replacing a file a page read (a photo, a data file) re-executes exactly the pages that read it."""
+    site = ScratchSite(tmp_path, {"lit.py": READS, "autre.py": OTHER})
+    (site.docs / "donnees").mkdir()
+    (site.docs / "donnees" / "mesure.txt").write_text("41\n", encoding="utf-8")
+    assert build(site)["executed"] == ["docs/autre.py", "docs/lit.py"]
+    assert "donnée : 41" in site.html("lit.py")
+    (record,) = (site.root / ".cache" / "notebooks" / "records" / "lit").glob("*.json")
+    assert list(json.loads(record.read_text(encoding="utf-8"))["inputs"]) == ["donnees/mesure.txt"]
+    (site.docs / "donnees" / "mesure.txt").write_text("42\n", encoding="utf-8")
+    record = build(site)
+    assert record["executed"] == ["docs/lit.py"] and record["unchanged"] == ["docs/autre.py"], record
+    assert "docs/lit.py à exécuter — docs/donnees/mesure.txt modifié" in site.log, site.log[-2000:]
+    assert "donnée : 42" in site.html("lit.py")
+    assert build(site)["executed"] == []
+
+
+def test_the_execution_setting_off_and_exclude(tmp_path, monkeypatch):
+    """``execute: off`` runs nothing and shows the last outputs of unchanged code; an excluded page never runs."""
+    site = ScratchSite(tmp_path, {"lit.py": OTHER.replace("rien à lire", "première version"), "brouillon.py": OTHER})
+    monkeypatch.setenv("TP8_SITE_EXCLUDE", "brouillon*.py")
+    assert build(site)["executed"] == ["docs/lit.py"]
+    assert "première version" in site.html("lit.py")
+    assert "jp-OutputArea-output" not in site.html("brouillon.py"), "an excluded page has no output"
+    assert "docs/brouillon.py — non exécutée (exclue)" in site.log
+    monkeypatch.setenv("TP8_SITE_EXECUTE", "off")
+    site.write("lit.py", site.read("lit.py").replace("# # Une autre page", "# # Une autre page, retouchée"))
+    assert build(site)["executed"] == []
+    assert "première version" in site.html("lit.py"), "off: the outputs of the unchanged code are shown"
+    site.write("lit.py", site.read("lit.py").replace("première version", "seconde version"))
+    assert build(site)["executed"] == []
+    assert "docs/lit.py — non exécutée (execute: off)" in site.log
+    assert "jp-OutputArea-output" not in site.html("lit.py"), "off: no output for code that has not run"
+    monkeypatch.setenv("TP8_SITE_EXECUTE", "force")
+    assert build(site)["executed"] == ["docs/lit.py"]

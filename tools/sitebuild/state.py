@@ -27,7 +27,7 @@ class Shown:
 
 @dataclass
 class Build:
-    """Everything a build carries from :func:`pipeline.configure` to :func:`pipeline.finish`."""
+    """Everything a build carries from :func:`build.configure` to :func:`build.finish`."""
 
     root: Path  # the project (where mkdocs.yml is)
     docs_dir: Path

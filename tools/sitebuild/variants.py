@@ -122,26 +122,39 @@ def _loads(node) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-def _run_at_once(tree: ast.Module) -> set[str]:
-    """The names a cell reads while it runs: every load but those in the bodies of the functions
-    (and lambdas) it defines, which run only when called."""
-    names: set[str] = set()
+def _scan(tree: ast.Module) -> tuple[set[str], set[str]]:
+    """``(read, bound)``: the names a cell reads while it runs (not in the bodies of the functions and
+    lambdas it defines, which run only when called) and those it binds in the notebook's namespace
+    (not its comprehensions', classes' or functions' own names)."""
+    read: set[str] = set()
+    bound: set[str] = set()
 
-    def visit(node) -> None:
+    def visit(node, binding: bool) -> None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if binding:
+                bound.add(node.name)
             for part in [*node.decorator_list, *node.args.defaults, *node.args.kw_defaults]:
                 if part is not None:
-                    names.update(_loads(part))
+                    read.update(_loads(part))
             return
         if isinstance(node, ast.Lambda):
             return
+        if isinstance(node, ast.ClassDef) and binding:
+            bound.add(node.name)
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and binding:
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            names.add(node.id)
+            read.add(node.id)
+        elif isinstance(node, ast.Name) and binding:
+            bound.add(node.id)
+        inner = binding and not isinstance(
+            node, (ast.ClassDef, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+        )
         for child in ast.iter_child_nodes(node):
-            visit(child)
+            visit(child, inner)
 
-    visit(tree)
-    return names
+    visit(tree, True)
+    return read, bound
 
 
 def _definitions(tree: ast.Module) -> dict[str, ast.AST]:
@@ -181,33 +194,12 @@ def enonce_plan(page: Page, nb, origins: list[int | None]) -> list[OwnCell]:
         if tree is None:
             reads = {w for w in dependent if re.search(rf"\b{re.escape(w)}\b", cell.source)}
         else:
-            reads = _run_at_once(tree) & dependent
+            reads = _scan(tree)[0] & dependent
         if changed or reads:
             own.append(OwnCell(k, origin, cell.source, "\n\n".join(stubs)))
         if changed and tree is not None:
             stubs += [_segment(cell.source, n) for name, n in _definitions(tree).items() if name in functions]
     return own
-
-
-def _bound(tree: ast.Module) -> set[str]:
-    """The names a cell binds in the notebook's namespace (not those of its functions' bodies)."""
-    names: set[str] = set()
-
-    def visit(node) -> None:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-            return
-        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            return  # their names are their own
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        for child in ast.iter_child_nodes(node):
-            visit(child)
-
-    visit(tree)
-    return names
 
 
 def answers_needed(page: Page, nb, origins: list[int | None]) -> list[tuple[int, str, int]]:
@@ -223,9 +215,9 @@ def answers_needed(page: Page, nb, origins: list[int | None]) -> list[tuple[int,
         if tree is None:
             continue
         if index in kept:
-            bound_by_kept |= _bound(tree)
+            bound_by_kept |= _scan(tree)[1]
         else:
-            for name in _bound(tree):
+            for name in _scan(tree)[1]:
                 bound_by_answer.setdefault(name, index)
     only = {name: where for name, where in bound_by_answer.items() if name not in bound_by_kept}
     found = []
@@ -237,7 +229,7 @@ def answers_needed(page: Page, nb, origins: list[int | None]) -> list[tuple[int,
         if tree is None:
             continue
         own = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-        own |= {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)} | _bound(tree)
+        own |= {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)} | _scan(tree)[1]
         for name in sorted((_loads(tree) - own) & set(only)):
             if only[name] < origin:
                 found.append((origin, name, only[name]))
