@@ -116,6 +116,13 @@ tp8.checks.saliency(carte_cormoran, modele)
 # %%
 cartes = tp8.checks.use(carte_cormoran, tp8.checks.saliency)(modele, images, classes)
 print(f"somme des cartes : {float(cartes.sum()):.6f}")
+import matplotlib.pyplot as plt
+
+import tp8.course
+
+fig, ax = plt.subplots(figsize=(2, 1))
+ax.imshow(cartes[0].numpy(), cmap="gray")
+tp8.course.show(fig, alt="La carte de saillance de la première image du mini-réseau, en niveaux de gris.")
 
 # %% [markdown] tags=["solution"]
 # Réponse rédigée : le goéland argenté niche sur la falaise.
@@ -239,6 +246,10 @@ def test_without_the_solutions_the_page_shows_the_stub_and_the_reference(builds)
     assert "# À VOUS : complétez cette fonction" in shown and "raise NotImplementedError()" in shown
     assert "À vous de jouer" in shown
     assert "Résultat de la référence" in shown  # the figure's notice: the reference stood in
+    # The figure drawn by the cell the énoncé runs on its own (in a copy of the corrigé's kernel) is
+    # a file of the site with its description, as in the corrigé.
+    figure = re.compile(r'<img [^>]*src="[^"]*assets/figures/[0-9a-f]+\.(?:png|webp)"[^>]*alt="La carte de saillance')
+    assert figure.search(page) and figure.search(builds.html("solutions", "exercice"))
     assert "Vérification" not in shown, "the check cell was executed"
     assert "tp8.checks.saliency(carte_cormoran, modele)" in shown  # shown, not run
     assert total(page) == total(builds.html("solutions", "exercice")), "the reference and the solution differ"

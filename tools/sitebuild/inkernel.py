@@ -95,10 +95,20 @@ def _kernel_facts() -> dict:
     return facts
 
 
+def _jsonable(value):
+    """What the kernel's session would send for ``value``: bytes (a figure's PNG) as base64, as
+    ``jupyter_client``'s ``json_default`` does; anything else as its ``repr``."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        import base64
+
+        return base64.b64encode(bytes(value)).decode("ascii")
+    return repr(value)
+
+
 def _write(path: str, data: dict) -> None:
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, default=repr)
+        json.dump(data, handle, default=_jsonable)
     os.replace(tmp, path)
 
 
