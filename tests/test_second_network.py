@@ -116,3 +116,30 @@ def test_pages_hold_with_another_second_network():
         assert NOTICE in text.page_text(nb), f"{outcome.page.label}: the page did not run on the test network"
         receipt = nb.metadata["tp8_build"]["receipt"]
         assert any(n["model"] == "resnet18" and n["kind"] == "random" for n in receipt["networks"]), receipt
+
+
+# --- the build log names the second network each page ran -------------------------------------------
+
+
+def test_the_build_log_names_the_second_network_of_each_page():
+    """VGG16 named as itself, its stand-in as one; a page on SqueezeNet 1.1 alone says nothing."""
+    from types import SimpleNamespace
+
+    from sitebuild import build
+
+    def shown(label: str, *models: str):
+        nets = [{"model": m, "shown": {"squeezenet1_1": "SqueezeNet 1.1"}.get(m, m.upper())} for m in models]
+        return SimpleNamespace(page=SimpleNamespace(label=label), receipt={"networks": nets})
+
+    state = SimpleNamespace(
+        pages={
+            "a.py": shown("docs/a.py", "squeezenet1_1", "squeezenet1_0"),
+            "b.py": shown("docs/b.py", "squeezenet1_1", "vgg16"),
+            "c.py": shown("docs/c.py", "squeezenet1_1"),
+            "d.py": SimpleNamespace(page=SimpleNamespace(label="docs/d.py"), receipt=None),
+        }
+    )
+    assert build.networks_lines(state) == [
+        "docs/a.py : second réseau SQUEEZENET1_0 (à la place de VGG16)",
+        "docs/b.py : second réseau VGG16",
+    ]

@@ -261,6 +261,16 @@ def test_without_the_solutions_the_page_shows_the_stub_and_the_reference(builds)
     assert 'rel="edit"' in builds.html("solutions", "exercice")
 
 
+def test_the_log_says_what_the_build_publishes(builds):
+    """``true``, ``false`` or a date: the log's first word on the switch says what goes out."""
+    for name, source, publishes in [
+        ("solutions", "extra.tp8.solutions = true", "les pages avec leurs réponses et les corrigés"),
+        ("enonce", "TP8_SOLUTIONS = false", "les énoncés seuls, sans réponses ni corrigés"),
+        ("enonce-config", "extra.tp8.solutions = false", "les énoncés seuls, sans réponses ni corrigés"),
+    ]:
+        assert f"({source}) : cette construction publie {publishes}\n" in builds.logs[name], builds.logs[name][:3000]
+
+
 def test_switching_back_and_forth_runs_nothing(builds):
     for name in ("solutions-again", "enonce-config"):
         record = builds.records[name]
@@ -278,6 +288,10 @@ def test_a_failing_check_stops_the_build_with_the_solutions(tmp_path):
     proc = site.build()
     assert proc.returncode != 0, proc.output[-3000:]
     assert "docs/exercice.py : une vérification de tp8.checks échoue" in proc.output, proc.output[-3000:]
+    assert (
+        "cette construction publie les énoncés seuls, sans réponses ni corrigés ; les solutions à partir du 2099-01-01"
+        in (proc.output)
+    )
     assert "✘ `carte_cormoran` n'est pas encore juste" in proc.output
     assert not (tmp_path / "site" / "exercice" / "index.html").exists()
 
