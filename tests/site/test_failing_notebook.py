@@ -14,14 +14,12 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from sitekit import PAGE_HEADER, TEST_ONLY_ENV, ScratchSite
+from sitekit import PAGE_HEADER, ScratchSite
 
 FAILING_PAGE = (
     PAGE_HEADER
@@ -166,13 +164,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _gone(pid: int, seconds: float = 10) -> bool:
+def _within(condition, seconds: float = 10) -> bool:
+    """Whether ``condition()`` comes true within ``seconds``."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if not _alive(pid):
+        if condition():
             return True
         time.sleep(0.1)
     return False
+
+
+def _gone(pid: int) -> bool:
+    return _within(lambda: not _alive(pid))
 
 
 def _processes_under(folder: Path) -> list[str]:
@@ -200,18 +203,7 @@ def test_a_build_stopped_while_a_page_runs_leaves_no_process_and_nothing_in_the_
     cache = site.root / ".cache"
     records = sorted((cache / "notebooks" / "records").rglob("*"))
     site.write("lente.py", slow_page(pid_file))
-    env = {k: v for k, v in os.environ.items() if k not in TEST_ONLY_ENV}
-    env.update({"TP8_PROGRESS": "0", "TP8_NOTEBOOKS_SYNC": "off", "NO_COLOR": "1", "NO_MKDOCS_2_WARNING": "1"})
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "build", "--strict"],
-        cwd=site.root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()
+    proc, lines = site.start("build", "--strict")
     deadline = time.monotonic() + 300
     while not any(re.search(r"docs/lente\.py : 1/2 cellules", ln) for ln in lines):
         assert proc.poll() is None and time.monotonic() < deadline, "".join(lines)[-3000:]
@@ -228,13 +220,8 @@ def test_a_build_stopped_while_a_page_runs_leaves_no_process_and_nothing_in_the_
     assert "construction interrompue" in "".join(lines)
 
 
-def _gone_all(folder: Path, seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not _processes_under(folder):
-            return True
-        time.sleep(0.2)
-    return False
+def _gone_all(folder: Path) -> bool:
+    return _within(lambda: not _processes_under(folder))
 
 
 def test_a_failing_page_stops_the_other_pages_at_once(tmp_path, monkeypatch):

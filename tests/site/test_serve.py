@@ -8,17 +8,14 @@ serving it).
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import socket
 import subprocess
-import sys
-import threading
 import time
 import urllib.request
 
-from sitekit import PAGE_HEADER, TEST_ONLY_ENV, ScratchSite
+from sitekit import PAGE_HEADER, ScratchSite
 
 PAGE = PAGE_HEADER + '\n# %% [markdown]\n# # Aperçu\n#\n# Premier état du texte.\n\n# %%\nprint("calcul fait")\n'
 
@@ -40,18 +37,7 @@ def _page(url: str) -> str:
 def test_a_prose_edit_is_previewed_without_executing(tmp_path):
     site = ScratchSite(tmp_path, {"apercu.py": PAGE})
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in TEST_ONLY_ENV}
-    env.update({"TP8_PROGRESS": "0", "TP8_NOTEBOOKS_SYNC": "off", "NO_MKDOCS_2_WARNING": "1"})
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "serve", "--livereload", "--dev-addr", f"127.0.0.1:{port}"],
-        cwd=site.root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()
+    proc, lines = site.start("serve", "--livereload", "--dev-addr", f"127.0.0.1:{port}")
     try:
         deadline = time.monotonic() + 600
         while not any(re.search(r"Serving on (http://\S+)", ln) for ln in lines):
