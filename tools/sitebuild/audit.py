@@ -112,8 +112,12 @@ def published_files(site_dir: Path) -> list[Path]:
 
 def site_leaks(sentences: list[str], site_dir: Path, extra: list[Path], root: Path) -> list[str]:
     """One line per leak, ``« sentence » dans <file>, <file>…``, searched in :func:`published_files`
-    and ``extra`` (files named relative to ``root``, the site's relative to the site)."""
-    leaks = find_leaks(sentences, published_files(site_dir), Path(site_dir))
+    and ``extra``: the site's files named as they will be published (``site/…``), the others
+    relative to ``root`` (``notebooks/exercices/…``)."""
+    leaks = {
+        sentence: [f"site/{rel}" for rel in where]
+        for sentence, where in find_leaks(sentences, published_files(site_dir), Path(site_dir)).items()
+    }
     for sentence, where in find_leaks(sentences, extra, root).items():
         leaks.setdefault(sentence, []).extend(where)
     return [f"« {sentence} » dans {', '.join(where)}" for sentence, where in leaks.items()]
