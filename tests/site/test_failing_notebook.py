@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sitekit import PAGE_HEADER, ScratchSite
+from sitekit import PAGE_HEADER, ROOT, ScratchSite
 
 FAILING_PAGE = (
     PAGE_HEADER
@@ -235,3 +235,25 @@ def test_a_failing_page_stops_the_other_pages_at_once(tmp_path, monkeypatch):
     assert time.monotonic() - start < 300, "the build waited for the slow page"
     if pid_file.is_file():
         assert _gone(int(pid_file.read_text())), "the slow page's kernel still runs"
+
+
+def test_the_trace_of_a_failure_uses_the_lines_of_the_py_only():
+    """IPython's ``Cell In[6], line 13`` and the cell's listed lines (``---> 13``) become lines of the
+    ``.py``; the library's own frames keep theirs (they are lines of their files)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from sitebuild.failure import Failure
+
+    trace = [
+        "Cell In[6], line 13",
+        "      9 display(",
+        "---> 13 {claim(x < 0, 'faux')}",
+        "",
+        "File /site-packages/tp8/course.py:199, in claim(condition, sentence)",
+        "--> 199     raise ClaimError",
+    ]
+    message = Failure("docs/p.py", line=404, ename="ClaimError", evalue="faux", traceback=trace).message()
+    assert "docs/p.py, ligne 404\n" in message and "Cell In" not in message
+    assert "    400 display(" in message and "---> 404 {claim(x < 0, 'faux')}" in message, message
+    assert "--> 199     raise ClaimError" in message
+    enonce = Failure("docs/p.py", "enonce", line=404, ename="ClaimError", evalue="faux", traceback=trace).message()
+    assert " 13 " not in enonce and " 9 " not in enonce, enonce

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _CELL_FRAME = re.compile(r"Cell In\s*\[\s*\d*\s*\],\s*line (\d+)")
+_LISTED = re.compile(r"^(\s*(?:-+>\s*)?)(\d+)(\s.*|)$")  # a line of code IPython lists, with its number
 
 
 def strip_ansi(text: str) -> str:
@@ -61,12 +62,35 @@ class Failure:
         if self.traceback and not self.timeout:
             trace = strip_ansi("\n".join(self.traceback))
             if self.line is not None:
-                trace = _CELL_FRAME.sub(f"{self.label}, ligne {self.line}", trace)
+                trace = self._renumbered(trace)
             lines = trace.strip().splitlines()
             parts.append("Trace :\n" + "\n".join("    " + ln for ln in lines[-20:]))
         if self.log and not self.traceback:
             parts.append("Sortie :\n" + "\n".join("    " + ln for ln in self.log.strip().splitlines()[-20:]))
         return "\n".join(parts)
+
+    def _renumbered(self, trace: str) -> str:
+        """The trace with the cell's frame in the lines of the ``.py``: its header (``Cell In[6], line
+        13``) and the numbers of the code it lists (IPython's ``---> 13``): for the corrigé, whose
+        cells are runs of lines of the ``.py``, those lines; for an énoncé's own cell, none."""
+        out, offset = [], None
+        for text in trace.splitlines():
+            found = _CELL_FRAME.search(text)
+            if found:
+                out.append(_CELL_FRAME.sub(f"{self.label}, ligne {self.line}", text))
+                # an énoncé's own cell is not a run of lines of the .py: its listed lines lose their number
+                offset = self.line - int(found.group(1)) if self.variant == "corrige" else ""
+                continue
+            listed = _LISTED.match(text) if offset is not None else None
+            if listed:
+                lead, number, rest = listed.groups()
+                number = str(int(number) + offset) if offset != "" else ""
+                width = len(lead) + len(listed.group(2))  # IPython's column, kept where it fits
+                text = (f"{number:>{width}}" if not lead.strip() else f"{lead}{number}") + rest
+            elif not text.strip() or text.lstrip().startswith("File "):
+                offset = None  # the cell's frame ends
+            out.append(text)
+        return "\n".join(out)
 
     def to_json(self) -> dict:
         return asdict(self)
