@@ -3,7 +3,7 @@
 What differs between two builds of the same pages by nature, and only that, is masked: the receipt's
 time, duration and commit (``<footer class="tp8-receipt">``), the sitemap's dates, and the cell ids
 nbconvert writes into a notebook page (``id="cell-id=…"``: jupytext draws them at random each time it
-parses a page). Everything else
+parses a page), and what an execution draws anew (pandas' table ids, objects' addresses). Everything else
 — every page, the search index, each downloadable notebook, each figure file, the stylesheets —
 must be identical. Used to prove that a change of the build machinery changed nothing a reader or a
 student gets (issue 23): build the site before and after the change, then
@@ -30,6 +30,9 @@ _MASKS = [
 ]
 _LASTMOD = re.compile(r"<lastmod>[^<]*</lastmod>")
 _CELL_ID = re.compile(r'id="cell-id=[0-9a-f-]+"')
+#: What an execution draws anew each time, whatever the build: pandas' table ids (``T_1a2b3``),
+#: an object's address in a printed repr (``<torch._C.Generator at 0x7f…>``).
+_RUN_IDS = [(re.compile(r"\bT_[0-9a-f]{5}(?![0-9a-f])"), "T_…"), (re.compile(r" at 0x[0-9a-f]+"), " at 0x…")]
 
 
 def normalised(path: Path) -> bytes:
@@ -43,7 +46,10 @@ def normalised(path: Path) -> bytes:
                 footer = pattern.sub(replacement, footer)
             return footer
 
-        return _CELL_ID.sub('id="cell-id=…"', _RECEIPT.sub(mask, text)).encode("utf-8")
+        text = _CELL_ID.sub('id="cell-id=…"', _RECEIPT.sub(mask, text))
+        for pattern, replacement in _RUN_IDS:
+            text = pattern.sub(replacement, text)
+        return text.encode("utf-8")
     if path.name == "sitemap.xml":
         return _LASTMOD.sub("<lastmod>…</lastmod>", data.decode("utf-8")).encode("utf-8")
     return data
