@@ -16,7 +16,7 @@ TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 TP8_WEIGHTS_DIR ?= $(abspath $(wildcard ../shared/weights))
 export TP8_WEIGHTS_DIR
 
-.PHONY: install system-deps test lint format site serve notebooks notebooks-check vendor bench clean
+.PHONY: install system-deps test lint format site serve pages notebooks notebooks-check vendor bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,11 +42,13 @@ system-deps:
 test: system-deps lint
 	$(PY) -m pytest
 
-# The site (mkdocs.yml, tools/site_hooks.py): every notebook page of docs/ is executed, in parallel,
-# with a cache in .cache/notebooks keyed on the page, tp8 and the weights (nothing changed: nothing
-# runs); MathJax, the fonts and TensorFlow.js come from npm once (.cache/vendor) and are served by the site itself;
-# notebooks/ (the students' .ipynb, opened by Colab from GitHub) is refreshed — commit it with the pages.
-# TP8_SITE_WORKERS / TP8_SITE_CELL_TIMEOUT override the parallelism and the per-cell timeout.
+# The site (mkdocs.yml, tools/site_hooks.py; tools/README.md maps the build): each notebook page of
+# docs/ is read once and executed once, its corrigé, with a cache in .cache/notebooks keyed on its code,
+# tp8, the weights and the files it reads (nothing changed: nothing runs); its énoncé comes from that
+# run, so the solutions switch executes nothing. MathJax, the fonts and TensorFlow.js come from npm once
+# (.cache/vendor) and are served by the site itself; notebooks/ (the students' .ipynb, opened by Colab
+# from GitHub) is refreshed — commit it with the pages. The execution setting (execute, exclude,
+# timeouts, workers) is extra.tp8_build in mkdocs.yml; TP8_SITE_* variables override it for one build.
 NO_MKDOCS_2_WARNING ?= 1
 export NO_MKDOCS_2_WARNING
 SERVE_ADDR ?= 127.0.0.1:8000
@@ -59,8 +61,13 @@ site: $(STAMP)
 serve: $(STAMP)
 	$(PY) -m mkdocs serve --livereload --dev-addr $(SERVE_ADDR)
 
+# Execute what must run and check both hand-outs of every page, without building the site (the cache
+# warmed, as `make site` leaves it; notebooks/ written too).
+pages: $(STAMP)
+	$(PY) tools/site_notebooks.py run
+
 # Rewrite notebooks/ and notebooks/exercices/ (the exercises, solutions taken out) from docs/*.py
-# (the build does it too), or check that they are up to date.
+# (the build does it too, through the same functions), or check that they are up to date.
 notebooks: $(STAMP)
 	$(PY) tools/site_notebooks.py sync
 

@@ -249,13 +249,33 @@ class ScratchSite:
     def read(self, name: str) -> str:
         return (self.docs / name).read_text(encoding="utf-8")
 
-    def build(self, timeout: int = 600) -> subprocess.CompletedProcess:
+    @staticmethod
+    def _env() -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in TEST_ONLY_ENV}
         env.update({"TP8_PROGRESS": "0", "TP8_NOTEBOOKS_SYNC": "off", "NO_COLOR": "1", "NO_MKDOCS_2_WARNING": "1"})
+        return env
+
+    def start(self, *args: str) -> tuple[subprocess.Popen, list[str]]:
+        """``mkdocs ARGS`` started here, and the list its output lines are added to as they come."""
+        import threading
+
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", *args],
+            cwd=self.root,
+            env=self._env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        lines: list[str] = []
+        threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()
+        return proc, lines
+
+    def build(self, timeout: int = 600) -> subprocess.CompletedProcess:
         proc = subprocess.run(
             [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(self.root / "mkdocs.yml")],
             cwd=self.root,
-            env=env,
+            env=self._env(),
             capture_output=True,
             text=True,
             timeout=timeout,

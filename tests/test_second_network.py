@@ -9,11 +9,13 @@ hold and every claimed sentence must be on the page, whichever network stands se
 
 * The switch itself: a seeded random ResNet-18, the same at each call, announced on the page; refused
   with ``TP8_REQUIRE_WEIGHTS=1``, so that it never reaches a published build.
-* The pages: executed like the site build executes them (``site_notebooks.execute_all``: two at a
-  time, the longest first, a per-cell and a per-page timeout), and **cached** like the build's pages,
-  under a key made of the page's code cells, ``tp8``, the weights and the ``TP8_*`` environment
-  (``.cache/second-network/``): a rerun with nothing changed executes nothing. A first run takes
-  about as long as those pages take in a cold build (minutes); ``-k "not pages_hold"`` leaves it out.
+* The pages: executed by the site build's own stages (``sitebuild.pipeline``: :func:`plan`,
+  :func:`run_pages` — two at a time, the longest first, a per-cell and a per-page timeout — and
+  :func:`outcomes`, which checks every claim of the corrigé and of the énoncé), and **cached** like
+  the build's pages, under a key made of the page's code cells, ``tp8``, the weights and the
+  ``TP8_*`` environment (``.cache/second-network/``): a rerun with nothing changed executes nothing.
+  A first run takes about as long as those pages take in a cold build (minutes);
+  ``-k "not pages_hold"`` leaves it out.
 """
 
 from __future__ import annotations
@@ -32,10 +34,10 @@ from tp8.errors import InputError
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 sys.path.insert(0, str(ROOT / "tools"))
-import site_notebooks  # noqa: E402
+from sitebuild import cache, pages, pipeline, settings, text  # noqa: E402
 
 #: The pages whose sections run on the second network.
-PAGES = sorted(p for p in site_notebooks.list_notebook_sources(DOCS) if "second_network(" in p.read_text("utf-8"))
+PAGES = [p for p in pages.read_pages(DOCS) if "second_network(" in p.text]
 CACHE = ROOT / ".cache" / "second-network"
 #: Seconds a whole page may take here (a cold build takes a few minutes for all of them, on two cores).
 PAGE_TIMEOUT_S = 900
@@ -93,39 +95,51 @@ def test_pages_calling_second_network_are_found():
 def _environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "TP8_REQUIRE_WEIGHTS"}
     env[SECOND_NETWORK_TEST_ENV] = "resnet18"
-    env.setdefault("TP8_PROGRESS", "0")
-    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    return site_notebooks.kernel_environment(env)
+    return cache.kernel_environment(env)
 
 
 def test_pages_hold_with_another_second_network():
     """Every page that calls second_network() executes with ResNet-18 second, without a failed claim."""
     env = _environment()
-    settings = site_notebooks.ExecSettings(timeout=PAGE_TIMEOUT_S, workers=2)
-    fingerprint = site_notebooks.fingerprint(site_notebooks.environment_facts(env))
-    jobs, outputs = [], {}
-    for source in PAGES:
-        nb = site_notebooks.read_notebook(source)
-        key = site_notebooks.cache_key(nb, fingerprint, settings)
-        output = CACHE / f"{source.stem}.{key[:24]}.ipynb"
-        outputs[source] = output
-        for old in CACHE.glob(f"{source.stem}.*.ipynb"):
-            if old != output:
-                old.unlink()  # an earlier version of the page
-        if not output.exists():
-            jobs.append(site_notebooks.Job(source, output, f"docs/{source.name}"))
-    failures = site_notebooks.execute_all(
-        jobs, settings, cwd=DOCS, env=env, cache_dir=CACHE, log=print, figures=None, page_timeout=PAGE_TIMEOUT_S
-    )
-    assert not failures, "with ResNet-18 as the second network:\n\n" + "\n\n".join(f.message() for f in failures)
-
-    import nbformat
-
-    for source, output in outputs.items():
-        nb = nbformat.read(output, as_version=4)
-        text = site_notebooks.page_text(nb)
-        assert NOTICE in text, f"{source.name}: the page did not run on the test network (no « {NOTICE} »)"
-        missing = site_notebooks.unstated_claims(nb)
-        assert not missing, f"{source.name}: claimed sentences missing from the page: {missing}"
+    execution = settings.Execution(cell_timeout=PAGE_TIMEOUT_S, page_timeout=PAGE_TIMEOUT_S, workers=2)
+    facts = cache.environment_facts(env)
+    store = cache.Store(CACHE)
+    planned = pipeline.plan(PAGES, {}, execution, store, facts, DOCS)
+    try:
+        pipeline.run_pages(planned, execution, store, DOCS, facts, log=print, env=env)
+        done = pipeline.outcomes(planned, store)  # every claim of the corrigé and of the énoncé, checked
+    except pipeline.BuildError as exc:
+        pytest.fail(f"with ResNet-18 as the second network:\n\n{exc}")
+    store.evict({p.page.stem: p.key for p in planned}, set())
+    for outcome in done:
+        nb = outcome.notebooks["corrige"]
+        assert NOTICE in text.page_text(nb), f"{outcome.page.label}: the page did not run on the test network"
         receipt = nb.metadata["tp8_build"]["receipt"]
         assert any(n["model"] == "resnet18" and n["kind"] == "random" for n in receipt["networks"]), receipt
+
+
+# --- the build log names the second network each page ran -------------------------------------------
+
+
+def test_the_build_log_names_the_second_network_of_each_page():
+    """VGG16 named as itself, its stand-in as one; a page on SqueezeNet 1.1 alone says nothing."""
+    from types import SimpleNamespace
+
+    from sitebuild import build
+
+    def shown(label: str, *models: str):
+        nets = [{"model": m, "shown": {"squeezenet1_1": "SqueezeNet 1.1"}.get(m, m.upper())} for m in models]
+        return SimpleNamespace(page=SimpleNamespace(label=label), receipt={"networks": nets})
+
+    state = SimpleNamespace(
+        pages={
+            "a.py": shown("docs/a.py", "squeezenet1_1", "squeezenet1_0"),
+            "b.py": shown("docs/b.py", "squeezenet1_1", "vgg16"),
+            "c.py": shown("docs/c.py", "squeezenet1_1"),
+            "d.py": SimpleNamespace(page=SimpleNamespace(label="docs/d.py"), receipt=None),
+        }
+    )
+    assert build.networks_lines(state) == [
+        "docs/a.py : second réseau SQUEEZENET1_0 (à la place de VGG16)",
+        "docs/b.py : second réseau VGG16",
+    ]

@@ -1,4 +1,4 @@
-"""The exercise notebooks generated from the pages (tools/site_exercises.py), without running them.
+"""The exercise notebooks generated from the pages (tools/sitebuild/exercise.py), without running them.
 
 Solution regions become stubs at their indentation, solution cells go, a notice follows each
 exercise; a misplaced marker names the page and the line of its ``.py``; the markers survive a
@@ -22,8 +22,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-import site_exercises  # noqa: E402
-import site_notebooks  # noqa: E402
+import site_notebooks  # noqa: E402  (the command line)
+from sitebuild import audit, cache, exercise, handout, notebooks, pages, solutions, variants  # noqa: E402
+from sitebuild import text as sitetext  # noqa: E402
+from sitebuild.repo import Repo, resolve_repo  # noqa: E402
+from sitebuild.settings import Execution  # noqa: E402
+
+
+def project_repo() -> Repo:
+    """The repository of the project's ``mkdocs.yml`` (its ``repo_url``, overridden as the build does)."""
+    data = solutions.read_config(ROOT / "mkdocs.yml")
+    return resolve_repo(data.get("repo_url"), data.get("edit_uri"))
+
 
 PARTS = ["partie-1-saillance", "partie-2-adversaires", "partie-3-visualisation"]
 
@@ -76,8 +86,8 @@ def page_nb(text: str = PAGE):
     return jupytext.reads(text, fmt="py:percent")
 
 
-def exercise(text: str = PAGE, **kwargs):
-    return site_exercises.exercise(page_nb(text), "docs/exo.py", text, **kwargs)
+def make_exercise(text: str = PAGE, **kwargs):
+    return exercise.exercise(page_nb(text), "docs/exo.py", text, **kwargs)
 
 
 def code(nb) -> str:
@@ -88,7 +98,7 @@ def code(nb) -> str:
 
 
 def test_regions_become_stubs_at_their_indentation():
-    out = exercise()
+    out = make_exercise()
     cell = next(c for c in out.cells if "def double_du_gradient" in c.source)
     lines = cell.source.splitlines()
     first = lines.index("        # À VOUS : indice : une boucle suffit.")
@@ -102,28 +112,28 @@ def test_regions_become_stubs_at_their_indentation():
 
 
 def test_solution_text_and_cells_are_gone():
-    out = exercise()
+    out = make_exercise()
     dumped = nbformat.writes(out)
-    for line in site_exercises.solution_lines(page_nb(), "docs/exo.py"):
+    for line in exercise.solution_lines(page_nb(), "docs/exo.py"):
         assert line not in dumped, line
     assert "cormoran" not in dumped and "BEGIN SOLUTION" not in dumped and "END SOLUTION" not in dumped
     assert "valeur_publique = 1" in code(out)
 
 
 def test_a_notice_follows_each_exercise_cell_and_names_its_function():
-    out = exercise()
+    out = make_exercise()
     index = next(i for i, c in enumerate(out.cells) if "def double_du_gradient" in c.source)
     notice = out.cells[index + 1]
-    assert notice.cell_type == "markdown" and site_exercises.NOTICE_TAG in notice.metadata["tags"]
+    assert notice.cell_type == "markdown" and exercise.NOTICE_TAG in notice.metadata["tags"]
     assert 'class="admonition example"' in notice.source and "À vous de jouer" in notice.source
     assert "<code>double_du_gradient</code>" in notice.source
     assert "la suivante, qui vérifie votre réponse" in notice.source  # the next code cell is a check
-    assert sum(site_exercises.NOTICE_TAG in c.metadata.get("tags", []) for c in out.cells) == 1
+    assert sum(exercise.NOTICE_TAG in c.metadata.get("tags", []) for c in out.cells) == 1
 
 
 def test_check_cells_are_skipped_on_the_site_only():
-    for_students = exercise()
-    for_site = exercise(for_site=True)
+    for_students = make_exercise()
+    for_site = make_exercise(for_site=True)
     check_cell = [c for c in for_students.cells if "check" in c.metadata.get("tags", [])]
     site_cell = [c for c in for_site.cells if "check" in c.metadata.get("tags", [])]
     assert check_cell and "skip-execution" not in check_cell[0].metadata["tags"]
@@ -133,12 +143,12 @@ def test_check_cells_are_skipped_on_the_site_only():
 def test_the_page_itself_is_left_unchanged():
     nb = page_nb()
     before = nbformat.writes(nb)
-    site_exercises.exercise(nb, "docs/exo.py", PAGE)
+    exercise.exercise(nb, "docs/exo.py", PAGE)
     assert nbformat.writes(nb) == before
 
 
 def test_solution_lines_lists_regions_and_solution_cells():
-    lines = site_exercises.solution_lines(page_nb())
+    lines = exercise.solution_lines(page_nb())
     assert lines == [
         "total_cache = total + 2 * k",
         "reponse_cachee = total_cache * 2",
@@ -146,15 +156,15 @@ def test_solution_lines_lists_regions_and_solution_cells():
         'phrase_secrete = "le cormoran niche sur la falaise"',
         "La réponse rédigée : le cormoran niche au bord de la falaise.",  # an answer, sentence by sentence
     ]
-    assert site_exercises.code_solution_lines(page_nb()) == lines[:-1]
+    assert exercise.code_solution_lines(page_nb()) == lines[:-1]
 
 
 def test_a_page_without_markers_has_no_exercise():
     text = PAGE.replace("### BEGIN SOLUTION indice : une boucle suffit.\n", "").replace("### END SOLUTION\n", "")
     text = text.replace("### BEGIN SOLUTION\n", "").replace(' tags=["solution"]', "")
     text = re.sub(r"\n *\n *\n", "\n\n", text)
-    assert not site_exercises.has_exercises(page_nb(text))
-    assert site_exercises.has_exercises(page_nb())
+    assert not exercise.has_exercises(page_nb(text))
+    assert exercise.has_exercises(page_nb())
 
 
 # --- errors: the page and the line ----------------------------------------------------------------
@@ -207,8 +217,8 @@ def line_holding(text: str, exact: str, occurrence: int = 1) -> int:
 def test_misplaced_markers_name_the_page_and_the_line(edit, message, at):
     text = edit(PAGE)
     assert text != PAGE
-    with pytest.raises(site_exercises.ExerciseError) as caught:
-        site_exercises.exercise(page_nb(text), "docs/exo.py", text)
+    with pytest.raises(exercise.ExerciseError) as caught:
+        exercise.exercise(page_nb(text), "docs/exo.py", text)
     error = caught.value
     assert message in str(error), str(error)
     assert error.line == line_holding(text, at), (str(error), text.splitlines()[error.line - 1])
@@ -225,11 +235,11 @@ def test_markers_survive_a_jupytext_round_trip():
     again = jupytext.writes(back, fmt="py:percent")
     body = PAGE.split("# ---\n", 2)[2]
     assert again.split("# ---\n", 2)[2] == body  # jupytext only adds its text_representation to the header
-    regions = site_exercises.solution_regions(nb, "a")
-    assert site_exercises.solution_regions(back, "b") == regions
+    regions = exercise.solution_regions(nb, "a")
+    assert exercise.solution_regions(back, "b") == regions
 
     def cells(notebook):
-        return [(c.cell_type, c.source, c.metadata) for c in site_exercises.exercise(notebook).cells]
+        return [(c.cell_type, c.source, c.metadata) for c in exercise.exercise(notebook).cells]
 
     assert cells(back) == cells(nb)
 
@@ -239,7 +249,7 @@ def test_the_parts_markers_survive_a_jupytext_round_trip(part):
     text = (ROOT / "docs" / f"{part}.py").read_text(encoding="utf-8")
     nb = page_nb(text)
     back = jupytext.reads(jupytext.writes(nb, fmt="ipynb"), fmt="ipynb")
-    assert site_exercises.solution_lines(back) == site_exercises.solution_lines(nb) != []
+    assert exercise.solution_lines(back) == exercise.solution_lines(nb) != []
     again = page_nb(jupytext.writes(back, fmt="py:percent"))
     assert [c.source for c in again.cells] == [c.source for c in nb.cells]
 
@@ -255,10 +265,10 @@ def identifiers(line: str) -> set[str]:
 def test_each_part_has_an_exercise_used_by_its_first_figure(part):
     source = ROOT / "docs" / f"{part}.py"
     nb = page_nb(source.read_text(encoding="utf-8"))
-    regions = site_exercises.solution_regions(nb, part, source.read_text(encoding="utf-8"))
+    regions = exercise.solution_regions(nb, part, source.read_text(encoding="utf-8"))
     assert regions and all(r.function for r in regions), "an exercise is a function the student writes"
     codes = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    checks = [i for i, c in codes if site_exercises.CHECK_TAG in c.metadata.get("tags", [])]
+    checks = [i for i, c in codes if exercise.CHECK_TAG in c.metadata.get("tags", [])]
     first_figure = next(i for i, c in codes if re.search(r"\bshow\(", c.source))
     assert checks and max(r.cell for r in regions) < min(checks) < first_figure
     assert "tp8.checks.use(" in nb.cells[first_figure].source, "the first figure uses the student's function"
@@ -269,8 +279,8 @@ def test_solution_lines_use_names_found_nowhere_else(part):
     """What makes the search of the built site for solution lines meaningful."""
     text = (ROOT / "docs" / f"{part}.py").read_text(encoding="utf-8")
     nb = page_nb(text)
-    lines = site_exercises.code_solution_lines(nb)
-    exercise_text = nbformat.writes(site_exercises.exercise(nb, part, text))
+    lines = exercise.code_solution_lines(nb)
+    exercise_text = nbformat.writes(exercise.exercise(nb, part, text))
     own = set().union(*(identifiers(line) for line in lines)) - identifiers(exercise_text)
     for line in lines:
         if len(line) >= 12:
@@ -283,13 +293,13 @@ def test_committed_exercise_notebooks_hold_no_solution(part):
     assert path.is_file(), f"{path.relative_to(ROOT)} is missing: run `make notebooks`"
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
-    assert nb.cells[0].metadata.get("tags") == [site_notebooks.INSTALL_TAG]
+    assert nb.cells[0].metadata.get("tags") == [notebooks.INSTALL_TAG]
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in nb.cells if c.cell_type == "code")
     every = "\n".join(c.source for c in nb.cells)
     source = page_nb((ROOT / "docs" / f"{part}.py").read_text(encoding="utf-8"))
-    for line in site_exercises.code_solution_lines(source):
+    for line in exercise.code_solution_lines(source):
         assert line not in every, f"solution line in the exercise: {line}"
-    leaks = site_exercises.find_leaks(site_exercises.answer_sentences(source), [path])
+    leaks = audit.find_leaks(exercise.answer_sentences(source), [path])
     assert not leaks, f"answers in the exercise: {list(leaks)}"
     assert "raise NotImplementedError()" in every and "À vous de jouer" in every
     for cell in nb.cells[1:]:
@@ -298,10 +308,9 @@ def test_committed_exercise_notebooks_hold_no_solution(part):
 
 
 def test_committed_student_notebooks_are_up_to_date():
-    repo, docs_dir = site_notebooks._load_repo(ROOT / "mkdocs.yml")
-    changed, stale = site_notebooks.sync_student_notebooks(ROOT, docs_dir, repo, "check")
+    written = notebooks.contents(pages.read_pages(ROOT / "docs"), project_repo())
+    changed, stale = notebooks.sync(ROOT, written, "check")
     assert not changed and not stale, f"run `make notebooks` and commit notebooks/: {changed + stale}"
-    written = site_notebooks.student_contents(docs_dir, repo)
     assert {f"notebooks/exercices/{part}.ipynb" for part in PARTS} <= set(written)
     assert not any(k.startswith("notebooks/exercices/index") for k in written), "the home page has no exercise"
 
@@ -359,14 +368,14 @@ def test_make_notebooks_stops_on_a_misplaced_marker_and_writes_nothing(tmp_path,
     ],
 )
 def test_the_switch_reads_mkdocs_yml_and_the_environment(extra, env, shown):
-    assert site_notebooks.solutions_shown(extra, env) is shown
+    assert solutions.solutions_shown(extra, env) is shown
 
 
 def test_a_bad_switch_value_says_what_to_write():
     with pytest.raises(ValueError, match="TP8_SOLUTIONS vaut 'peut-être' : mettez true"):
-        site_notebooks.solutions_shown({}, {"TP8_SOLUTIONS": "peut-être"})
+        solutions.solutions_shown({}, {"TP8_SOLUTIONS": "peut-être"})
     with pytest.raises(ValueError, match=r"extra: tp8: solutions: \(mkdocs.yml\) vaut '2'"):
-        site_notebooks.solutions_shown({"tp8": {"solutions": 2}}, {})
+        solutions.solutions_shown({"tp8": {"solutions": 2}}, {})
 
 
 def test_the_switch_is_on_in_the_projects_configuration():
@@ -380,22 +389,25 @@ def test_the_switch_is_on_in_the_projects_configuration():
     assert config["extra"]["tp8"]["solutions"] is True
 
 
-def test_the_switch_does_not_enter_the_execution_cache_key():
+def test_the_switch_and_the_build_settings_do_not_enter_the_execution_cache_key():
     env = {"TP8_WEIGHTS_DIR": "/nowhere", "PATH": "/bin"}
-    facts = site_notebooks.environment_facts(env)
-    assert site_notebooks.environment_facts({**env, "TP8_SOLUTIONS": "0"}) == facts
+    facts = cache.environment_facts(env)
+    for name, value in [("TP8_SOLUTIONS", "0"), ("TP8_SITE_EXECUTE", "force"), ("TP8_SITE_WORKERS", "1")]:
+        assert cache.environment_facts({**env, name: value}) == facts, name
 
 
-def test_the_exercise_has_its_own_cache_key_and_a_page_without_exercise_keeps_its_own():
-    settings = site_notebooks.ExecSettings()
-    nb = page_nb()
-    assert site_notebooks.cache_key(exercise(for_site=True), "env", settings) != site_notebooks.cache_key(
-        nb, "env", settings
-    )
-    plain = page_nb((ROOT / "docs" / "index.py").read_text(encoding="utf-8"))
-    assert not site_exercises.has_exercises(plain)
-    same = site_exercises.exercise(plain, "docs/index.py", for_site=True)
-    assert site_notebooks.cache_key(same, "env", settings) == site_notebooks.cache_key(plain, "env", settings)
+def page_key(text: str) -> str:
+    page = pages.parse_page(Path("/d/docs/exo.py"), Path("/d/docs"), text)
+    site = variants.site_variants(page, "exo/")
+    return cache.key(site.corrige, site.enonce, site.own, "env", Execution())
+
+
+def test_one_key_covers_both_hand_outs_their_code_and_not_their_prose():
+    key = page_key(PAGE)
+    assert page_key(PAGE.replace("indice : une boucle suffit.", "indice : deux tours.")) != key  # a stub's hint
+    assert page_key(PAGE.replace("valeur_publique = 1", "valeur_publique = 2")) != key  # shared code
+    assert page_key(PAGE.replace("# # Un exercice", "# # Un exercice modifié")) == key  # prose
+    assert page_key(PAGE.replace('# %% tags=["check"]', "# %%")) != key  # a check the énoncé now runs
 
 
 # --- the answers to the questions (issue 15): the marking ----------------------------------------
@@ -506,7 +518,7 @@ def starts(nb, indices) -> list[str]:
 
 def test_the_questions_of_a_page():
     nb = qpage_nb()
-    q1, q2 = site_exercises.questions(nb, "docs/p.py", QPAGE)
+    q1, q2 = exercise.questions(nb, "docs/p.py", QPAGE)
     assert (q1.number, q1.title, q1.text, q1.star, q1.bonus) == (
         1,
         "Ce que montrent les hérons",
@@ -523,7 +535,7 @@ def test_the_questions_of_a_page():
 
 def test_answers_by_default_in_a_question_section_and_solution_cells_elsewhere():
     nb = qpage_nb()
-    mark = site_exercises.marking(nb, "docs/p.py", QPAGE)
+    mark = exercise.marking(nb, "docs/p.py", QPAGE)
     answers = starts(nb, mark.answers)
     assert len(answers) == len(QPAGE_ANSWERS)
     for answer, beginning in zip(answers, QPAGE_ANSWERS):
@@ -538,7 +550,7 @@ def test_answers_by_default_in_a_question_section_and_solution_cells_elsewhere()
 
 def test_a_section_runs_to_the_next_level_1_or_2_heading():
     nb = qpage_nb()
-    mark = site_exercises.marking(nb, "docs/p.py", QPAGE)
+    mark = exercise.marking(nb, "docs/p.py", QPAGE)
     first, last = mark.sections[1]
     assert nb.cells[first].source.startswith('<a id="q1">')
     assert nb.cells[last].source.startswith("envergure = ")  # "### Une seconde mesure" stays inside
@@ -549,12 +561,12 @@ def test_a_section_runs_to_the_next_level_1_or_2_heading():
 
 def test_the_exercise_drops_the_answers_and_ends_each_question_with_an_answer_box():
     nb = qpage_nb()
-    out = site_exercises.exercise(nb, "docs/p.py", QPAGE)
+    out = exercise.exercise(nb, "docs/p.py", QPAGE)
     text = nbformat.writes(out)
-    for sentence in site_exercises.answer_sentences(nb, "docs/p.py", QPAGE):
+    for sentence in exercise.answer_sentences(nb, "docs/p.py", QPAGE):
         assert sentence not in text, sentence
     assert "claim(" not in "\n".join(c.source for c in out.cells if c.cell_type == "code")
-    boxes = [i for i, c in enumerate(out.cells) if site_exercises.ANSWER_BOX_TAG in c.metadata.get("tags", [])]
+    boxes = [i for i, c in enumerate(out.cells) if exercise.ANSWER_BOX_TAG in c.metadata.get("tags", [])]
     assert len(boxes) == 2
     first, second = (out.cells[i] for i in boxes)
     assert first.cell_type == "markdown" and first.source.startswith("**Votre réponse — Q8.1**\n\n*Écrivez ici")
@@ -567,18 +579,29 @@ def test_the_exercise_drops_the_answers_and_ends_each_question_with_an_answer_bo
     nbformat.validate(out)
 
 
+def test_an_enonce_that_uses_what_only_an_answer_defines_is_refused_with_the_line():
+    text = QPAGE.replace("mesure = hauteur * 2\nprint(mesure)", "print(reponse_cachee)").replace(
+        'claim(hauteur > 2, "le héron est grand")', 'claim(hauteur > 2, "le héron est grand")\nreponse_cachee = 6'
+    )
+    page = pages.parse_page(Path("/d/docs/p.py"), Path("/d/docs"), text)
+    with pytest.raises(exercise.ExerciseError) as caught:
+        variants.site_variants(page, "p/")
+    assert caught.value.line == line_holding(text, "print(reponse_cachee)"), str(caught.value)
+    assert "l'énoncé utilise « reponse_cachee », que seule une réponse définit" in str(caught.value)
+
+
 def test_a_page_with_only_questions_is_an_exercise_page():
-    assert site_exercises.has_exercises(qpage_nb(), "docs/p.py", QPAGE)
-    settings = site_notebooks.ExecSettings()
-    nb = qpage_nb()
-    enonce = site_exercises.exercise(nb, "docs/p.py", QPAGE, for_site=True)
-    assert site_notebooks.cache_key(enonce, "env", settings) != site_notebooks.cache_key(nb, "env", settings)
+    assert exercise.has_exercises(qpage_nb(), "docs/p.py", QPAGE)
+    page = pages.parse_page(Path("/d/docs/p.py"), Path("/d/docs"), QPAGE)
+    site = variants.site_variants(page, "p/")
+    assert page.has_exercises and site.enonce is not None
+    assert site.own == [], "no cell of this énoncé runs on its own: it takes every output from the corrigé"
 
 
 def test_answer_and_claim_sentences():
     nb = qpage_nb()
-    assert site_exercises.claim_sentences(nb) == ["le héron est grand", "le héron est très grand"]
-    sentences = site_exercises.answer_sentences(nb, "docs/p.py", QPAGE)
+    assert exercise.claim_sentences(nb) == ["le héron est grand", "le héron est très grand"]
+    sentences = exercise.answer_sentences(nb, "docs/p.py", QPAGE)
     assert sentences == [
         "Le héron cendré se tient immobile au bord de l'eau pendant des heures : le héron est grand.",
         "le héron est grand",
@@ -598,7 +621,7 @@ def test_markdown_sentences_are_read_as_rendered():
         "- un élément de liste assez long pour compter comme une phrase\n"
         '- <span class="x">un autre élément</span> de liste, lui aussi assez long'
     )
-    assert site_exercises.markdown_sentences(text) == [
+    assert sitetext.markdown_sentences(text) == [
         "Une phrase en gras avec un lien et du code à la fin.",  # lines joined, marks and link targets out
         "Suite de la même phrase sur une autre ligne, puis un point.",
         "un élément de liste assez long pour compter comme une phrase",
@@ -679,8 +702,8 @@ def at_line(exact: str, occurrence: int = 1, before: int = 0):
 def test_a_marking_mistake_names_the_page_and_the_line(edit, message, at):
     text = edit(QPAGE)
     assert text != QPAGE
-    with pytest.raises(site_exercises.ExerciseError) as caught:
-        site_exercises.exercise(qpage_nb(text), "docs/p.py", text)
+    with pytest.raises(exercise.ExerciseError) as caught:
+        exercise.exercise(qpage_nb(text), "docs/p.py", text)
     error = caught.value
     assert message in str(error), str(error)
     assert error.line == at(text), (str(error), text.splitlines()[error.line - 1])
@@ -702,10 +725,10 @@ def hand_out(text: str, folder: Path) -> list[Path]:
     """The exercise of a page as a site publishes it: its student notebook, and that notebook in HTML."""
     from nbconvert import HTMLExporter
 
-    nb = site_exercises.exercise(qpage_nb(text), "docs/p.py", text, for_site=True)
+    nb = exercise.exercise(qpage_nb(text), "docs/p.py", text, for_site=True)
     folder.mkdir(parents=True)
     notebook = folder / "p.ipynb"
-    notebook.write_text(site_notebooks.student_ipynb(nb, site_notebooks.Repo("https://github.com/o/r")))
+    notebook.write_text(notebooks.student_ipynb(nb, Repo("https://github.com/o/r")))
     page = folder / "index.html"
     page.write_text(HTMLExporter(template_name="lab").from_notebook_node(nb)[0], encoding="utf-8")
     return [notebook, page]
@@ -714,13 +737,13 @@ def hand_out(text: str, folder: Path) -> list[Path]:
 def test_the_leak_check_finds_an_unmarked_answer(tmp_path):
     marked = hand_out(QPAGE, tmp_path / "marked")
     assert marked[1].read_text(encoding="utf-8").count("celltag_answer-box") == 2  # what the site's CSS styles
-    sentences = site_exercises.answer_sentences(qpage_nb(), "docs/p.py", QPAGE)
-    assert site_exercises.find_leaks(sentences, marked) == {}
+    sentences = exercise.answer_sentences(qpage_nb(), "docs/p.py", QPAGE)
+    assert audit.find_leaks(sentences, marked) == {}
     # The author tags an interpretation « enonce »: the claim that guards it goes, its sentence stays.
     text = QPAGE.replace(*UNMARKED)
     assert text != QPAGE
     unmarked = hand_out(text, tmp_path / "unmarked")
-    leaks = site_exercises.find_leaks(site_exercises.answer_sentences(qpage_nb(text), "docs/p.py", text), unmarked)
+    leaks = audit.find_leaks(exercise.answer_sentences(qpage_nb(text), "docs/p.py", text), unmarked)
     assert leaks == {"le héron domine nettement les autres échassiers": [str(p) for p in unmarked]}
 
 
@@ -731,15 +754,13 @@ def test_the_leak_check_reads_notebooks_and_html_as_rendered(tmp_path):
     )
     folder = tmp_path / "site"
     folder.mkdir()
-    (folder / "n.ipynb").write_text(site_notebooks.student_ipynb(nb, site_notebooks.Repo("https://github.com/o/r")))
+    (folder / "n.ipynb").write_text(notebooks.student_ipynb(nb, Repo("https://github.com/o/r")))
     (folder / "p.html").write_text(
         "<p>Cette <strong>conclusion</strong>\ngénérale reste visible dans l&#x27;énoncé</p>"
     )
     (folder / "search_index.json").write_text(json.dumps({"docs": [{"text": "générale reste visible dans l’énoncé"}]}))
     sentence = "Cette conclusion générale reste visible dans l'énoncé"
-    found = site_exercises.find_leaks(
-        [sentence, "générale reste visible dans l'énoncé"], sorted(folder.iterdir()), folder
-    )
+    found = audit.find_leaks([sentence, "générale reste visible dans l'énoncé"], sorted(folder.iterdir()), folder)
     assert found == {
         sentence: ["n.ipynb", "p.html"],
         "générale reste visible dans l'énoncé": ["n.ipynb", "p.html", "search_index.json"],
@@ -756,9 +777,9 @@ def test_a_comparison_is_not_taken_for_a_tag(tmp_path):
         '<pre><code><span class="k">while</span> proba[cible] &lt; 0.9:<!-- a\ncomment -->\n'
         "    x = pas(x)  # p &gt; 0.5 ensuite</code></pre>"
     )
-    found = site_exercises.find_leaks(lines, sorted(tmp_path.iterdir()), tmp_path)
+    found = audit.find_leaks(lines, sorted(tmp_path.iterdir()), tmp_path)
     assert found == {line: ["n.ipynb", "p.html"] for line in lines}
-    assert site_exercises.normalise_text("a<b et <em>c</em> > d <!-- x -->") == "a<b et c > d"
+    assert sitetext.normalise("a<b et <em>c</em> > d <!-- x -->") == "a<b et c > d"
 
 
 # --- no control characters ---------------------------------------------------------------------------
@@ -804,10 +825,10 @@ def test_no_control_character_in_the_pages(path):
 
 
 def test_no_control_character_in_the_generated_notebooks():
-    repo, docs_dir = site_notebooks._load_repo(ROOT / "mkdocs.yml")
-    generated = site_notebooks.student_contents(docs_dir, repo)
-    generated[site_notebooks.REPORT_NAME] = site_notebooks.report_notebook(
-        [(title, found) for _page, title, found in site_notebooks.course_questions(docs_dir)]
+    read = pages.read_pages(ROOT / "docs")
+    generated = notebooks.contents(read, project_repo())
+    generated[variants.REPORT_NAME] = handout.report_notebook(
+        [(page.title, found) for page, found in handout.course_questions(read)]
     )
     for committed in sorted((ROOT / "notebooks").rglob("*.ipynb")):
         generated[f"committed {committed.relative_to(ROOT).as_posix()}"] = committed.read_text(encoding="utf-8")
@@ -836,17 +857,17 @@ RELEASE = datetime.date(2027, 1, 15)
 )
 def test_a_release_date_shows_the_solutions_from_that_day_on(today, shown):
     extra = {"tp8": {"solutions": RELEASE}}  # what YAML gives for `solutions: 2027-01-15`
-    assert site_notebooks.solutions_shown(extra, {}, today=today) is shown
-    assert site_notebooks.solutions_shown({"tp8": {"solutions": "2027-01-15"}}, {}, today=today) is shown
-    assert site_notebooks.solutions_shown({"tp8": {"solutions": True}}, {"TP8_SOLUTIONS": "2027-01-15"}, today) is shown
+    assert solutions.solutions_shown(extra, {}, today=today) is shown
+    assert solutions.solutions_shown({"tp8": {"solutions": "2027-01-15"}}, {}, today=today) is shown
+    assert solutions.solutions_shown({"tp8": {"solutions": True}}, {"TP8_SOLUTIONS": "2027-01-15"}, today) is shown
 
 
 def test_the_release_day_is_the_day_in_the_configured_time_zone():
     late = datetime.datetime(2027, 1, 14, 23, 30, tzinfo=datetime.timezone.utc)  # 00:30 on the 15th in Paris
-    paris = site_notebooks.solutions_setting({"tp8": {"solutions": RELEASE}}, {})
+    paris = solutions.solutions_setting({"tp8": {"solutions": RELEASE}}, {})
     assert paris.timezone == "Europe/Paris" and paris.today(late) == RELEASE
     assert paris.shown(paris.today(late))
-    montreal = site_notebooks.solutions_setting({"tp8": {"solutions": RELEASE, "timezone": "America/Montreal"}}, {})
+    montreal = solutions.solutions_setting({"tp8": {"solutions": RELEASE, "timezone": "America/Montreal"}}, {})
     assert montreal.today(late) == datetime.date(2027, 1, 14) and not montreal.shown(montreal.today(late))
     assert "fuseau Europe/Paris" in paris.describe(RELEASE)
     assert paris.describe(datetime.date(2027, 1, 14)).startswith("solutions masquées jusqu'au 2027-01-15")
@@ -854,11 +875,11 @@ def test_the_release_day_is_the_day_in_the_configured_time_zone():
 
 
 def test_a_scheduled_build_publishes_while_a_release_date_is_today_or_to_come():
-    setting = site_notebooks.solutions_setting({"tp8": {"solutions": RELEASE}}, {})
+    setting = solutions.solutions_setting({"tp8": {"solutions": RELEASE}}, {})
     assert setting.release_due(datetime.date(2027, 1, 1)) and setting.release_due(RELEASE)
     assert not setting.release_due(datetime.date(2027, 1, 16))
     for fixed in (True, False):
-        assert not site_notebooks.solutions_setting({"tp8": {"solutions": fixed}}, {}).release_due(RELEASE)
+        assert not solutions.solutions_setting({"tp8": {"solutions": fixed}}, {}).release_due(RELEASE)
 
 
 @pytest.mark.parametrize(
@@ -876,7 +897,7 @@ def test_a_scheduled_build_publishes_while_a_release_date_is_today_or_to_come():
 )
 def test_a_bad_date_or_time_zone_says_what_to_write(extra, env, message):
     with pytest.raises(ValueError, match=re.escape(message)):
-        site_notebooks.solutions_shown(extra, env, today=RELEASE)
+        solutions.solutions_shown(extra, env, today=RELEASE)
 
 
 def status_config(tmp_path: Path, solutions: str) -> Path:
@@ -935,9 +956,9 @@ def test_solutions_status_reads_the_environment_first_and_follows_inherit(tmp_pa
 
 
 def test_the_projects_switch_has_its_time_zone():
-    extra = site_notebooks.read_extra(ROOT / "mkdocs.yml")
+    extra = solutions.read_extra(ROOT / "mkdocs.yml")
     assert extra["tp8"]["timezone"] == "Europe/Paris"
-    assert site_notebooks.solutions_setting(extra, {}).value is True
+    assert solutions.solutions_setting(extra, {}).value is True
 
 
 # --- Markdown pages: blocks and question lists --------------------------------------------------------
@@ -956,11 +977,10 @@ Après.
 
 def test_solution_and_enonce_blocks_follow_the_switch():
     assert (
-        site_notebooks.select_blocks(BLOCKS, True)
-        == "Avant. Réponses en ligne.\n\n\n## Corrigé\n\nUn paragraphe.\n\nAprès.\n"
+        handout.select_blocks(BLOCKS, True) == "Avant. Réponses en ligne.\n\n\n## Corrigé\n\nUn paragraphe.\n\nAprès.\n"
     )
-    assert site_notebooks.select_blocks(BLOCKS, False) == "Avant. Énoncé seul.\n\n\nAprès.\n"
-    assert site_notebooks.select_blocks("Rien.", False) == "Rien."
+    assert handout.select_blocks(BLOCKS, False) == "Avant. Énoncé seul.\n\n\nAprès.\n"
+    assert handout.select_blocks("Rien.", False) == "Rien."
 
 
 def test_markers_in_code_are_examples():
@@ -968,9 +988,9 @@ def test_markers_in_code_are_examples():
         "Écrivez `<!-- tp8:enonce -->` puis `<!-- /tp8:enonce -->`.\n\n"
         "```markdown\n<!-- tp8:solutions -->\n<!-- tp8:questions p.py -->\n```\n"
     )
-    assert site_notebooks.select_blocks(text, True) == site_notebooks.select_blocks(text, False) == text
-    assert site_notebooks.expand_questions(text, {}.get, False) == text
-    assert site_notebooks.select_blocks((ROOT / "docs" / "enseignants.md").read_text(encoding="utf-8"), False)
+    assert handout.select_blocks(text, True) == handout.select_blocks(text, False) == text
+    assert handout.expand_questions(text, {}.get, False) == text
+    assert handout.select_blocks((ROOT / "docs" / "enseignants.md").read_text(encoding="utf-8"), False)
 
 
 @pytest.mark.parametrize(
@@ -984,14 +1004,14 @@ def test_markers_in_code_are_examples():
 )
 def test_an_unbalanced_block_names_the_page_and_the_line(text, message):
     with pytest.raises(ValueError, match=re.escape(message)):
-        site_notebooks.select_blocks(text, True, "q.md")
+        handout.select_blocks(text, True, "q.md")
 
 
 def test_the_question_list_links_to_answers_only_with_the_solutions():
-    found = site_exercises.questions(qpage_nb(), "docs/p.py", QPAGE)
+    found = exercise.questions(qpage_nb(), "docs/p.py", QPAGE)
     page = "# Questions\n\n<!-- tp8:questions p.py -->\n\nFin.\n"
-    with_solutions = site_notebooks.expand_questions(page, {"p.py": found}.get, True)
-    without = site_notebooks.expand_questions(page, {"p.py": found}.get, False)
+    with_solutions = handout.expand_questions(page, {"p.py": found}.get, True)
+    without = handout.expand_questions(page, {"p.py": found}.get, False)
     for text in (with_solutions, without):
         assert "### Q1 ★ — Ce que montrent les hérons\n\nObservez les hérons et interprétez leur posture." in text
         assert "### Q2 Bonus — Une autre question" in text and "Numéro dans le compte rendu : **Q8.2**." in text
@@ -999,19 +1019,18 @@ def test_the_question_list_links_to_answers_only_with_the_solutions():
     assert "[Réponse →](p.py#q1)" in with_solutions and "Réponse" not in without
     assert "[La question dans l'énoncé →](p.py#q1)" in without
     with pytest.raises(ValueError, match=re.escape("q.md, ligne 3 : <!-- tp8:questions p.py --> : aucune question")):
-        site_notebooks.expand_questions(page, {}.get, True, "q.md")
+        handout.expand_questions(page, {}.get, True, "q.md")
 
 
 def test_the_hook_fills_the_markdown_pages(monkeypatch):
+    from types import SimpleNamespace
+
     import site_hooks
     from mkdocs.exceptions import PluginError
 
-    found = site_exercises.questions(qpage_nb(), "docs/p.py", QPAGE)
-    monkeypatch.setattr(
-        site_hooks,
-        "_state",
-        {"solutions": False, "questions": {"parts/p.py": ("Partie 9", found)}, "notebook_info": {}},
-    )
+    found = exercise.questions(qpage_nb(), "docs/p.py", QPAGE)
+    build = SimpleNamespace(show_solutions=False, questions={"parts/p.py": ("Partie 9", found)}, pages={})
+    monkeypatch.setattr(site_hooks, "_build", build)
     config = {"docs_dir": "/x/docs"}
 
     class Page:
@@ -1027,11 +1046,11 @@ def test_the_hook_fills_the_markdown_pages(monkeypatch):
 
 def test_links_to_the_report_template_are_made_relative_to_the_built_page():
     nb = qpage_nb()
-    assert site_notebooks.retarget_links(nb, "") is nb  # the home page: already right
-    moved = site_notebooks.retarget_links(nb, "partie-9/")
+    assert variants.link_to_root(nb, "") is nb  # the home page: already right
+    moved = variants.link_to_root(nb, "partie-9/")
     assert "[modèle de compte rendu](../compte-rendu-tp8.ipynb)" in moved.cells[0].source
     assert "](compte-rendu-tp8.ipynb)" in nb.cells[0].source  # the page itself is left as it is
-    assert site_notebooks.retarget_links(nb, "a/b/").cells[0].source.count("../../compte-rendu-tp8.ipynb") == 1
+    assert variants.link_to_root(nb, "a/b/").cells[0].source.count("../../compte-rendu-tp8.ipynb") == 1
     assert [c.source for c in moved.cells[1:]] == [c.source for c in nb.cells[1:]]
 
 
@@ -1039,9 +1058,9 @@ def test_links_to_the_report_template_are_made_relative_to_the_built_page():
 
 
 def test_the_report_template_has_one_heading_per_question_and_an_empty_cell_under_each():
-    found = site_exercises.questions(qpage_nb(), "docs/p.py", QPAGE)
-    text = site_notebooks.report_notebook([("Partie 9 — Les hérons", found)])
-    assert text == site_notebooks.report_notebook([("Partie 9 — Les hérons", found)])  # deterministic
+    found = exercise.questions(qpage_nb(), "docs/p.py", QPAGE)
+    text = handout.report_notebook([("Partie 9 — Les hérons", found)])
+    assert text == handout.report_notebook([("Partie 9 — Les hérons", found)])  # deterministic
     nb = nbformat.reads(text, as_version=4)
     nbformat.validate(nb)
     sources = [c.source for c in nb.cells]
@@ -1050,7 +1069,7 @@ def test_the_report_template_has_one_heading_per_question_and_an_empty_cell_unde
     assert "répond aux questions marquées ★ (Q8.1)" in sources[0] and "dont les bonus (Q8.2)" in sources[0]
     assert sources[1] == "# Partie 9 — Les hérons"
     assert sources[2] == "## Q8.1 ★ — Ce que montrent les hérons\n\nObservez les hérons et interprétez leur posture."
-    assert sources[3] == "" and nb.cells[3].metadata["tags"] == [site_exercises.ANSWER_BOX_TAG]
+    assert sources[3] == "" and nb.cells[3].metadata["tags"] == [exercise.ANSWER_BOX_TAG]
     assert sources[4].startswith("## Q8.2 Bonus — Une autre question\n\ncomparez le héron")
     assert sources[5] == ""
     assert sources[6].startswith("## Avancement\n") and sources[7] == ""
@@ -1070,7 +1089,7 @@ STARS, BONUS = {1, 5, 8}, {4, 7, 11}
 
 
 def test_the_course_asks_the_labs_eleven_questions_once_each_with_their_marks():
-    found = site_notebooks.course_questions(ROOT / "docs")
+    found = [(page.path, page.title, qs) for page, qs in handout.course_questions(pages.read_pages(ROOT / "docs"))]
     where = {q.number: page.stem for page, _title, qs in found for q in qs}
     assert where == COURSE_QUESTIONS
     every = [q for _page, _title, qs in found for q in qs]
@@ -1087,7 +1106,7 @@ def test_the_questions_page_lists_the_three_parts_questions():
     listed = re.findall(r"^<!-- tp8:questions (\S+) -->$", text, flags=re.M)
     assert listed == [f"{part}.py" for part in PARTS]
     assert "[modèle de compte rendu](compte-rendu-tp8.ipynb)" in text
-    site_notebooks.select_blocks(text, True) and site_notebooks.select_blocks(text, False)  # balanced
-    assert "Réponse" not in site_notebooks.select_blocks(text, False)
+    handout.select_blocks(text, True) and handout.select_blocks(text, False)  # balanced
+    assert "Réponse" not in handout.select_blocks(text, False)
     stars = ", ".join(f"Q8.{n}" for n in sorted(STARS)[:-1]) + f" et Q8.{sorted(STARS)[-1]}"
     assert f"({stars})" in text

@@ -1,9 +1,8 @@
-"""What the exercise tests share: searching a built site for solution lines, and the weights check."""
+"""What the exercise tests share: the build's own modules, searching a built site, the weights check."""
 
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -12,38 +11,38 @@ import pytest
 from sitekit import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
-import site_exercises
-import site_notebooks
+from sitebuild import audit, exercise, notebooks, solutions, text, variants
 
 __all__ = [
     "PARTS",
-    "TAG",
+    "audit",
+    "exercise",
     "find_lines",
     "needs_weights",
+    "notebooks",
     "real_weights",
-    "site_exercises",
-    "site_notebooks",
     "solution_lines",
+    "solutions",
+    "text",
+    "variants",
 ]
 
 PARTS = ["partie-1-saillance", "partie-2-adversaires", "partie-3-visualisation"]
 
 # --- searching a built site ----------------------------------------------------------------------
 
-TAG = re.compile(r"<[^>]+>")
-
 
 def find_lines(site: Path, lines: list[str]) -> dict[str, list[str]]:
-    """``{line: [files holding it]}`` for the lines found in any file of ``site``, read as the leak
-    test of the answers reads it (:func:`site_exercises.find_leaks`)."""
+    """``{line: [files holding it]}`` for the lines found in any file of ``site``, read as the build's
+    audit reads it (:func:`audit.find_leaks`)."""
     files = sorted(path for path in site.rglob("*") if path.is_file())
-    return site_exercises.find_leaks(lines, files, root=site)
+    return audit.find_leaks(lines, files, root=site)
 
 
 def solution_lines(source_text: str) -> list[str]:
     """The non-trivial solution lines of a page (``break`` is no secret)."""
     nb = jupytext.reads(source_text, fmt="py:percent")
-    return [line for line in site_exercises.solution_lines(nb) if len(line) >= 12]
+    return [line for line in exercise.solution_lines(nb) if len(line) >= audit.MIN_CODE_LINE]
 
 
 def real_weights() -> bool:

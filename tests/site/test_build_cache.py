@@ -11,10 +11,16 @@ made its outputs, also after an edit of the text alone.
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
+import time
 
 import pytest
-from sitekit import PAGE_HEADER, ScratchSite
+from sitekit import PAGE_HEADER, ROOT, ScratchSite
+
+sys.path.insert(0, str(ROOT / "tools"))
+from sitebuild import cache, execute, pages, settings, variants
 
 PAGE = (
     PAGE_HEADER
@@ -96,7 +102,9 @@ def build(site: ScratchSite) -> dict:
     proc = site.build()
     assert proc.returncode == 0, proc.output[-3000:]
     site.log = proc.output
-    return site.last_build()
+    record = site.last_build()
+    record.pop("times")  # where the build's time went
+    return record
 
 
 def edit(site: ScratchSite, old: str, new: str) -> None:
@@ -106,7 +114,7 @@ def edit(site: ScratchSite, old: str, new: str) -> None:
 
 
 def test_the_image_leaves_the_notebook_while_it_runs_and_is_served_as_a_file(site):
-    executed = list((site.root / ".cache" / "notebooks" / "executed").glob("cache*.executed.ipynb"))
+    executed = list((site.root / ".cache" / "notebooks" / "records" / "cache").glob("*.corrige.ipynb"))
     assert len(executed) == 1
     nb = json.loads(executed[0].read_text(encoding="utf-8"))
     payloads = [
@@ -196,7 +204,8 @@ def test_a_code_edit_runs_the_page_and_shows_the_new_value(site):
     edit(site, "VALEUR = 41", "VALEUR = 99")
     record = build(site)
     assert record["executed"] == ["docs/cache.py"]
-    assert re.search(r"cellule de code n° 1 \(ligne \d+\) modifiée", site.log), site.log[-2000:]
+    line = next(i + 1 for i, text in enumerate(site.read("cache.py").splitlines()) if text == "VALEUR = 99")
+    assert f"docs/cache.py à exécuter — code modifié ligne {line - 2}" in site.log, site.log[-2000:]
     html = site.html("cache.py")
     assert "valeur = 99" in html and "valeur = 41" not in html, "a stale output was shown"
     assert "Texte calculé : <strong>100</strong>" in html  # computed prose is code: it ran again
@@ -237,41 +246,41 @@ def test_a_page_whose_figure_files_are_gone_runs_again(site):
     assert (figures / name).is_file()
 
 
+def _job(tmp_path, name: str, code: str):
+    """A job folder for a page of one code cell (as the build writes it), the job and its environment."""
+    docs = tmp_path / "docs"
+    docs.mkdir(exist_ok=True)
+    (docs / name).write_text(PAGE_HEADER + f"\n# %%\n{code}\n", encoding="utf-8")
+    page = pages.read_page(docs / name, docs)
+    site = variants.site_variants(page, "")
+    env = cache.kernel_environment(dict(os.environ))
+    env_print = cache.fingerprint(cache.environment_facts(env))
+    execution = settings.Execution(workers=1)
+    key = cache.key(site.corrige, None, [], env_print, execution)
+    job = {
+        "label": page.label, "key": key, "environment": env_print, "cwd": str(docs),
+        "cache_dir": str(tmp_path / ".cache"), "cell_timeout": 600, "startup_timeout": 120,
+        "cell_lines": list(page.cell_lines), "enonce": False, "origins": [], "own": [], "env": env,
+        "parent": os.getpid(),
+    }  # fmt: skip
+    execute.prepare(tmp_path / "job", job, site.corrige, None)
+    return execute.Job(page.label, tmp_path / "job", 1.0, "estimation"), env
+
+
 def test_a_page_past_its_time_limit_is_stopped_with_its_kernel(tmp_path):
-    """``execute_all(page_timeout=…)``: the page's process and its kernel are stopped, the failure says so."""
-    import os
-    import sys
-    import time
-
-    from sitekit import ROOT
-
-    sys.path.insert(0, str(ROOT / "tools"))
-    import site_notebooks
-
-    source = tmp_path / "lente.py"
+    """``page_timeout``: the page's process and its kernel are stopped, the failure says so."""
     pid_file = tmp_path / "kernel.pid"
-    source.write_text(
-        PAGE_HEADER
-        + f"\n# %%\nimport os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\ntime.sleep(600)\n",
-        encoding="utf-8",
-    )
-    job = site_notebooks.Job(source, tmp_path / "lente.ipynb", "docs/lente.py")
+    code = f"import os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\ntime.sleep(600)"
+    job, env = _job(tmp_path, "lente.py", code)
     start = time.monotonic()
-    failures = site_notebooks.execute_all(
-        [job],
-        site_notebooks.ExecSettings(workers=1),
-        tmp_path,
-        dict(os.environ),
-        tmp_path,
-        log=lambda _: None,
-        page_timeout=40,
-    )
+    with pytest.raises(execute.PageFailed) as caught:
+        execute.run([job], settings.Execution(workers=1, page_timeout=40), env, lambda job: None, log=lambda _: None)
     assert time.monotonic() - start < 120
-    assert len(failures) == 1 and failures[0].timeout
-    assert "a été arrêté : la page dépasse 40 s" in failures[0].message()
-    assert not job.output.exists()
+    assert caught.value.failure.timeout
+    assert "docs/lente.py : arrêtée, la page dépasse 40 s" in caught.value.failure.message()
+    assert not (job.folder / "result.json").exists()
     kernel = int(pid_file.read_text())
-    for _ in range(50):
+    for _ in range(100):
         try:
             os.kill(kernel, 0)
         except ProcessLookupError:
@@ -284,35 +293,73 @@ def test_a_page_past_its_time_limit_is_stopped_with_its_kernel(tmp_path):
 def test_the_longest_pages_start_first_and_the_two_workers_end_close_together(tmp_path):
     """``schedule``: this machine's times first, then the committed estimates, then the size of the page."""
     import heapq
-    import json
-    import sys
 
-    from sitekit import ROOT
+    estimates = {"docs/c.py": 30, "docs/b.py": 1}
 
-    sys.path.insert(0, str(ROOT / "tools"))
-    import site_notebooks
+    def job(name, last=None, size=1000):
+        seconds = execute.expected_seconds(f"docs/{name}", last, estimates, size)
+        return execute.Job(f"docs/{name}", tmp_path / name, seconds)
 
-    def job(name, size=1000):
-        source = tmp_path / name
-        source.write_text("x" * size, encoding="utf-8")
-        return site_notebooks.Job(source, tmp_path / f"{name}.ipynb", f"docs/{name}")
-
-    jobs = [job("a.py"), job("b.py"), job("c.py"), job("new.py", size=300_000)]
-    order = site_notebooks.schedule(jobs, {"docs/a.py": 10, "docs/b.py": 50}, {"docs/c.py": 30, "docs/b.py": 1})
-    assert [j.label for j in order] == ["docs/new.py", "docs/b.py", "docs/c.py", "docs/a.py"]
-    # The exercise of a page ("énoncé") is expected to take about as long as the page.
-    assert (
-        site_notebooks.expected_seconds(
-            site_notebooks.Job(tmp_path, tmp_path, "docs/b.py (énoncé)"), {}, {"docs/b.py": 7}
-        )
-        == 7
-    )
+    jobs = [job("a.py", last=10), job("b.py", last=50), job("c.py"), job("new.py", size=300_000)]
+    assert [j.label for j in execute.schedule(jobs)] == ["docs/new.py", "docs/b.py", "docs/c.py", "docs/a.py"]
 
     # The committed estimates cover every page, and two workers taking the longest page left end close together.
-    estimates = json.loads(site_notebooks.ESTIMATES_FILE.read_text(encoding="utf-8"))
-    pages = {f"docs/{p.name}" for p in site_notebooks.list_notebook_sources(ROOT / "docs")}
-    assert pages <= set(estimates), f"tools/page_timings.json lacks {sorted(pages - set(estimates))}"
+    estimates = json.loads(execute.ESTIMATES_FILE.read_text(encoding="utf-8"))
+    found = {f"docs/{p.relative_to(ROOT / 'docs').as_posix()}" for p in pages.find_pages(ROOT / "docs")}
+    assert found <= set(estimates), f"tools/page_timings.json lacks {sorted(found - set(estimates))}"
     workers = [0.0, 0.0]
-    for seconds in sorted((estimates[p] for p in pages), reverse=True):
+    for seconds in sorted((estimates[p] for p in found), reverse=True):
         heapq.heappush(workers, heapq.heappop(workers) + seconds)
-    assert max(workers) <= max(max(estimates[p] for p in pages), sum(estimates[p] for p in pages) / 2 * 1.34)
+    assert max(workers) <= max(max(estimates[p] for p in found), sum(estimates[p] for p in found) / 2 * 1.34)
+
+
+READS = (
+    PAGE_HEADER
+    + """
+# %% [markdown]
+# # Une page qui lit un fichier
+
+# %%
+from pathlib import Path
+
+print("donnée :", Path("donnees/mesure.txt").read_text(encoding="utf-8").strip())
+"""
+)
+OTHER = PAGE_HEADER + '\n# %% [markdown]\n# # Une autre page\n\n# %%\nprint("rien à lire")\n'
+
+
+def test_a_file_a_page_reads_under_docs_is_part_of_its_key(tmp_path):
+    """Replacing a file a page read (a photo, a data file) re-executes exactly the pages that read it."""
+    site = ScratchSite(tmp_path, {"lit.py": READS, "autre.py": OTHER})
+    (site.docs / "donnees").mkdir()
+    (site.docs / "donnees" / "mesure.txt").write_text("41\n", encoding="utf-8")
+    assert build(site)["executed"] == ["docs/autre.py", "docs/lit.py"]
+    assert "donnée : 41" in site.html("lit.py")
+    (record,) = (site.root / ".cache" / "notebooks" / "records" / "lit").glob("*.json")
+    assert list(json.loads(record.read_text(encoding="utf-8"))["inputs"]) == ["donnees/mesure.txt"]
+    (site.docs / "donnees" / "mesure.txt").write_text("42\n", encoding="utf-8")
+    record = build(site)
+    assert record["executed"] == ["docs/lit.py"] and record["unchanged"] == ["docs/autre.py"], record
+    assert "docs/lit.py à exécuter — docs/donnees/mesure.txt modifié" in site.log, site.log[-2000:]
+    assert "donnée : 42" in site.html("lit.py")
+    assert build(site)["executed"] == []
+
+
+def test_the_execution_setting_off_and_exclude(tmp_path, monkeypatch):
+    """``execute: off`` runs nothing and shows the last outputs of unchanged code; an excluded page never runs."""
+    site = ScratchSite(tmp_path, {"lit.py": OTHER.replace("rien à lire", "première version"), "brouillon.py": OTHER})
+    monkeypatch.setenv("TP8_SITE_EXCLUDE", "brouillon*.py")
+    assert build(site)["executed"] == ["docs/lit.py"]
+    assert "première version" in site.html("lit.py")
+    assert "jp-OutputArea-output" not in site.html("brouillon.py"), "an excluded page has no output"
+    assert "docs/brouillon.py — non exécutée (exclue)" in site.log
+    monkeypatch.setenv("TP8_SITE_EXECUTE", "off")
+    site.write("lit.py", site.read("lit.py").replace("# # Une autre page", "# # Une autre page, retouchée"))
+    assert build(site)["executed"] == []
+    assert "première version" in site.html("lit.py"), "off: the outputs of the unchanged code are shown"
+    site.write("lit.py", site.read("lit.py").replace("première version", "seconde version"))
+    assert build(site)["executed"] == []
+    assert "docs/lit.py — non exécutée (execute: off)" in site.log
+    assert "jp-OutputArea-output" not in site.html("lit.py"), "off: no output for code that has not run"
+    monkeypatch.setenv("TP8_SITE_EXECUTE", "force")
+    assert build(site)["executed"] == ["docs/lit.py"]

@@ -30,7 +30,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
-from exercisekit import needs_weights, real_weights, site_exercises, site_notebooks
+from exercisekit import audit, exercise, needs_weights, real_weights, text, variants
 from sitekit import DOCS, QUESTION_PAGES, ROOT
 
 #: Where the students' exercise notebooks are committed (Colab opens them from the repository).
@@ -62,13 +62,13 @@ def question_pages() -> list[tuple[str, object, str, list]]:
     """``(name, notebook, source text, questions)`` of each page that asks questions."""
     out = []
     for path in sorted(DOCS.glob("*.py")):
-        if not site_notebooks.is_notebook_source(path):
+        source = path.read_text(encoding="utf-8")
+        if not source.startswith("# ---"):
             continue
-        text = path.read_text(encoding="utf-8")
-        nb = jupytext.reads(text, fmt="py:percent")
-        found = site_exercises.questions(nb, f"docs/{path.name}", text)
+        nb = jupytext.reads(source, fmt="py:percent")
+        found = exercise.questions(nb, f"docs/{path.name}", source)
         if found:
-            out.append((path.stem, nb, text, found))
+            out.append((path.stem, nb, source, found))
     return out
 
 
@@ -85,9 +85,9 @@ def test_no_answer_is_anywhere_in_the_hand_out(enonce_site, capsys):
     pages = question_pages()
     assert {name for name, *_ in pages} == set(QUESTION_PAGES.values())
     sentences: list[str] = []
-    for name, nb, text, _found in pages:
-        sentences += site_exercises.answer_sentences(nb, f"docs/{name}.py", text)
-        sentences += site_exercises.claim_sentences(nb)
+    for name, nb, source, _found in pages:
+        sentences += exercise.answer_sentences(nb, f"docs/{name}.py", source)
+        sentences += exercise.claim_sentences(nb)
     sentences = list(dict.fromkeys(sentences))
     searched = places(enonce_site)
     assert all(p.is_file() for p in searched), [str(p) for p in searched if not p.is_file()]
@@ -97,7 +97,7 @@ def test_no_answer_is_anywhere_in_the_hand_out(enonce_site, capsys):
         "notebooks/exercices": sum(EXERCISES in p.parents for p in searched),
         "index de recherche et sitemap": 2,
     }
-    leaks = site_exercises.find_leaks(sentences, searched)
+    leaks = audit.find_leaks(sentences, searched)
     with capsys.disabled():
         print(
             f"\n[fuites : {len(sentences)} phrases de réponse vérifiées, {len(searched)} fichiers fouillés "
@@ -126,31 +126,31 @@ def test_each_enonce_asks_its_questions_and_ends_each_with_an_answer_box(enonce_
     for q in found:
         assert f'id="q{q.number}"' in html
         wanted = [f"Q{q.number} — {q.title}", q.report_number, f"Votre réponse — {q.report_number}"]
-        wanted += site_exercises.markdown_sentences(q.text) or [q.text]
-        missing = set(wanted) - set(site_exercises.find_leaks(wanted, [shown]))
+        wanted += text.markdown_sentences(q.text) or [q.text]
+        missing = set(wanted) - set(audit.find_leaks(wanted, [shown]))
         assert not missing, f"{name}: Q{q.number} lacks {missing}"
     for notebook in (EXERCISES / f"{name}.ipynb", enonce_site / "notebooks" / "exercices" / f"{name}.ipynb"):
         nb = nbformat.read(notebook, as_version=4)
-        boxes = [c for c in nb.cells if site_exercises.ANSWER_BOX_TAG in c.metadata.get("tags", [])]
+        boxes = [c for c in nb.cells if exercise.ANSWER_BOX_TAG in c.metadata.get("tags", [])]
         assert [b.source.split("\n", 1)[0] for b in boxes] == [f"**Votre réponse — {q.report_number}**" for q in found]
-        asked = [c for c in nb.cells if site_exercises.QUESTION_TAG in c.metadata.get("tags", [])]
+        asked = [c for c in nb.cells if exercise.QUESTION_TAG in c.metadata.get("tags", [])]
         assert [c.source for c in asked] == [page[1].cells[q.cell].source for q in found]
 
 
 @needs_weights
 def test_the_questions_page_lists_the_questions_without_answers(enonce_site):
     html = html_of(enonce_site, "questions")
-    text = site_exercises.normalise_text(html)
+    readable = text.normalise(html)
     assert "Réponse →" not in html and "la section du cours qui y répond" not in html
     assert html.count("La question dans l'énoncé →") == len(QUESTION_PAGES)
     for n, name in QUESTION_PAGES.items():
         assert f'href="../{name}/#q{n}"' in html, f"Q{n}"
-        assert f"q8.{n}" in text
+        assert f"q8.{n}" in readable
     assert 'href="../compte-rendu-tp8.ipynb"' in html
 
 
 def check_report(site: Path) -> None:
-    report = site / site_notebooks.REPORT_NAME
+    report = site / variants.REPORT_NAME
     assert report.is_file(), "the report template is not published"
     nb = nbformat.read(report, as_version=4)
     nbformat.validate(nb)
@@ -205,23 +205,28 @@ class HandOut:
         (tmp / "project").mkdir()
         self.site = ScratchSite(tmp / "project", {"p.py": QPAGE, "questions.md": QUESTIONS_MD})
         self.copies: dict[str, Path] = {}
+        self.outputs: dict[str, str] = {}
         self.tmp = tmp
 
-    def build(self, name: str, solutions: str) -> Path:
+    def build(self, name: str, solutions: str, *, fails: bool = False) -> Path:
         import shutil
 
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("TP8_SOLUTIONS", solutions)
             proc = self.site.build()
-        assert proc.returncode == 0, proc.output[-4000:]
+        self.outputs[name] = proc.output
+        if fails:
+            assert proc.returncode != 0, proc.output[-4000:]
+        else:
+            assert proc.returncode == 0, proc.output[-4000:]
         self.copies[name] = self.tmp / name
         shutil.copytree(self.site.root / "site", self.copies[name])
         return self.copies[name]
 
     def leaks(self, name: str, page: str) -> dict[str, list[str]]:
         nb = jupytext.reads(page, fmt="py:percent")
-        sentences = site_exercises.answer_sentences(nb, "docs/p.py", page)
-        return site_exercises.find_leaks(sentences, places(self.copies[name], committed=False), self.copies[name])
+        sentences = exercise.answer_sentences(nb, "docs/p.py", page)
+        return audit.find_leaks(sentences, places(self.copies[name], committed=False), self.copies[name])
 
 
 QUESTIONS_MD = """\
@@ -240,7 +245,7 @@ def hand_out(tmp_path_factory) -> HandOut:
     built.build("enonce", "0")
     built.build("solutions", "1")
     built.site.write("p.py", built.unmarked)
-    built.build("unmarked", "0")
+    built.build("unmarked", "0", fails=True)
     return built
 
 
@@ -260,7 +265,7 @@ def test_a_scratch_hand_out_shows_the_questions_and_answer_boxes_and_no_answer(h
 def test_with_the_solutions_every_answer_sentence_is_found(hand_out):
     """The positive control: the sentences, as extracted from the page, are found in a real build."""
     nb = jupytext.reads(hand_out.page, fmt="py:percent")
-    sentences = site_exercises.answer_sentences(nb, "docs/p.py", hand_out.page)
+    sentences = exercise.answer_sentences(nb, "docs/p.py", hand_out.page)
     found = hand_out.leaks("solutions", hand_out.page)
     assert set(found) == set(sentences), set(sentences) - set(found)
     assert all("p/index.html" in where for where in found.values()), found
@@ -268,9 +273,14 @@ def test_with_the_solutions_every_answer_sentence_is_found(hand_out):
     assert questions.count("Réponse →") == 2 and "renvoie à sa réponse" in questions
 
 
-def test_a_page_with_an_unmarked_answer_makes_the_leak_check_fail(hand_out):
-    leaks = hand_out.leaks("unmarked", hand_out.unmarked)
-    assert list(leaks) == ["le héron domine nettement les autres échassiers"], leaks
-    assert {"p/index.html", "notebooks/exercices/p.ipynb", "search/search_index.json"} <= set(
-        leaks["le héron domine nettement les autres échassiers"]
-    )
+def test_a_page_with_an_unmarked_answer_makes_the_build_fail_naming_the_files(hand_out):
+    """The build's own audit (solutions hidden): it names the sentence and every file holding it, and
+    the last good site stays in place."""
+    output = hand_out.outputs["unmarked"]
+    assert "des réponses seraient publiées alors que les solutions sont masquées" in output, output[-3000:]
+    line = next(ln for ln in output.splitlines() if "« le héron domine nettement les autres échassiers » dans" in ln)
+    for where in ("p/index.html", "notebooks/exercices/p.ipynb", "search/search_index.json"):
+        assert where in line, line
+    kept = hand_out.copies["unmarked"]  # site/ after the failed build: the "solutions" build, untouched
+    assert (kept / "p" / "index.html").read_bytes() == (hand_out.copies["solutions"] / "p" / "index.html").read_bytes()
+    assert not list(hand_out.site.root.glob(".site.*")), "the unfinished site was left behind"

@@ -1,22 +1,19 @@
 """The real course built without its solutions, as an instructor hands it out (``TP8_SOLUTIONS=0``).
 
 The project's own site is built (``mkdocs build --strict``) into a temporary folder, sharing the
-execution cache of ``make site``: the pages without exercises come from it, the three parts are
-executed from their exercise versions — every cell but the self-checks, the figures drawn by
-tp8's reference in place of the unwritten functions. This build is what proves that nothing but
-the checks fails in an exercise notebook (tests/site/test_exercises.py runs the checks).
+execution cache of ``make site``: every page comes from its one execution (the corrigé's), the
+parts' énoncés derived from it — the cells an énoncé does not share (its stubs, the figures that
+call the student's function, drawn by tp8's reference) run on their own during that execution.
 
 Then, in every file of that site (HTML tags, JSON and notebooks read through), no solution line of
 any page; the parts show their stubs, their notices and their figures; the solution notebooks
 are not there, the exercise notebooks are, identical to the committed ones.
 
-Cost: one execution of the three exercise pages (on a 2-core machine, about as long as the three
-parts take in ``make site``), once; later runs find them in the cache.
+Cost: nothing after ``make site`` (the same cache); on a fresh clone, one execution of each page.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
@@ -27,16 +24,7 @@ from pathlib import Path
 
 import jupytext
 import pytest
-from exercisekit import (
-    PARTS,
-    TAG,
-    find_lines,
-    needs_weights,
-    real_weights,
-    site_exercises,
-    site_notebooks,
-    solution_lines,
-)
+from exercisekit import PARTS, exercise, find_lines, needs_weights, notebooks, real_weights, solution_lines, text
 from sitekit import BUILD_TIMEOUT_S, ROOT, TEST_ONLY_ENV, notebook_pages
 
 pytestmark = needs_weights
@@ -69,7 +57,7 @@ def exercise_site(tmp_path_factory) -> Path:
 
 
 def page_text(site: Path, name: str) -> str:
-    return html.unescape(TAG.sub("", (site / name / "index.html").read_text(encoding="utf-8")))
+    return text.strip_tags((site / name / "index.html").read_text(encoding="utf-8"))
 
 
 def all_solution_lines() -> list[str]:
@@ -88,13 +76,13 @@ def test_no_solution_line_is_anywhere_in_the_site(exercise_site):
 
 @pytest.mark.parametrize("part", PARTS)
 def test_each_part_shows_its_exercise_with_the_references_figures(exercise_site, part):
-    text = page_text(exercise_site, part)
+    shown = page_text(exercise_site, part)
     raw = (exercise_site / part / "index.html").read_text(encoding="utf-8")
-    assert "raise NotImplementedError()" in text and "# À VOUS" in text
-    assert "À vous de jouer" in text
-    assert "Résultat de la référence" in text, "the first figure did not fall back on tp8's reference"
-    assert "Vérification —" not in text, "a check cell was executed without the solutions"
-    assert "Télécharger l'énoncé" in text and "Télécharger le corrigé" not in text
+    assert "raise NotImplementedError()" in shown and "# À VOUS" in shown
+    assert "À vous de jouer" in shown
+    assert "Résultat de la référence" in shown, "the first figure did not fall back on tp8's reference"
+    assert "Vérification —" not in shown, "a check cell was executed without the solutions"
+    assert "Télécharger l'énoncé" in shown and "Télécharger le corrigé" not in shown
     page = next(p for p in notebook_pages() if p.name == part)
     figures = len(re.findall(r"<img\b", raw))
     assert figures >= (page.min_figures or 1), f"{part}: {figures} figures, fewer than min_figures"
@@ -105,7 +93,7 @@ def test_only_the_exercise_notebooks_are_offered(exercise_site, part):
     assert not (exercise_site / "notebooks" / f"{part}.ipynb").exists(), "a solution notebook was published"
     offered = exercise_site / "notebooks" / "exercices" / f"{part}.ipynb"
     committed = ROOT / "notebooks" / "exercices" / f"{part}.ipynb"
-    assert site_notebooks._normalise(offered.read_text(encoding="utf-8")) == site_notebooks._normalise(
+    assert notebooks.without_repository(offered.read_text(encoding="utf-8")) == notebooks.without_repository(
         committed.read_text(encoding="utf-8")
     )
 
@@ -113,7 +101,7 @@ def test_only_the_exercise_notebooks_are_offered(exercise_site, part):
 def test_pages_without_exercise_keep_their_notebook(exercise_site):
     for page in notebook_pages():
         source = page.source.read_text(encoding="utf-8")
-        if site_exercises.has_exercises(jupytext.reads(source, fmt="py:percent")):
+        if exercise.has_exercises(jupytext.reads(source, fmt="py:percent")):
             continue
         assert (exercise_site / "notebooks" / f"{page.name}.ipynb").is_file(), page.name
         html_file = exercise_site / ("index.html" if page.name == "index" else f"{page.name}/index.html")
@@ -122,7 +110,7 @@ def test_pages_without_exercise_keep_their_notebook(exercise_site):
 
 def test_the_search_index_holds_no_solution(exercise_site):
     index = json.loads((exercise_site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    text = " ".join(doc.get("text", "") for doc in index["docs"])
-    assert "À vous de jouer" in html.unescape(TAG.sub("", text))  # the exercises are indexed…
+    indexed = text.strip_tags(" ".join(doc.get("text", "") for doc in index["docs"]))
+    assert "À vous de jouer" in indexed  # the exercises are indexed…
     for line in all_solution_lines():  # …their solutions are not
-        assert " ".join(line.split()) not in " ".join(html.unescape(TAG.sub("", text)).split()), line
+        assert " ".join(line.split()) not in " ".join(indexed.split()), line

@@ -1,24 +1,22 @@
 """Exercises and the instructor's switch, proven both ways.
 
 1. The students' exercise notebooks (``notebooks/exercices/*.ipynb``, as committed) are executed
-   with nbclient up to their last self-check: every check must report "not written yet" and no
-   cell may fail. The pages themselves (the solutions put back) are executed up to the same point:
-   every check must pass. The rest of each exercise notebook, the figures included, is executed by
-   the solution-less build of the real site (tests/site/test_exercise_site.py), which runs every
-   cell but the checks; together they run every cell of the exercise notebooks.
+   whole with nbclient, as a student runs them: every check must report "not written yet" and no
+   cell may fail (the site build does not run an énoncé whole: it derives it from the corrigé's
+   run). The pages themselves (the solutions put back) are executed up to their last check: every
+   check must pass.
 2. A scratch site (:class:`sitekit.ScratchSite`) with a small exercise page and a page without
-   exercise is built with the solutions, without them (``TP8_SOLUTIONS=0``: its own execution,
-   while the other page comes from the first build's cache), with them again (nothing runs), and
-   with the switch off in ``mkdocs.yml`` (nothing runs). Without the solutions, no solution line
-   is anywhere in ``site/`` — searched in every file, HTML tags and JSON aside — where the same
-   search finds them with the solutions.
-3. A failing check, a misplaced marker, a bad switch value, an untagged check cell without the
-   solutions: each stops the build and says where.
+   exercise is built with the solutions (each page executed once, the énoncé derived from that
+   run), without them (``TP8_SOLUTIONS=0``: nothing runs), with them again (nothing runs), and with
+   the switch off in ``mkdocs.yml`` (nothing runs). Without the solutions, no solution line is
+   anywhere in ``site/`` — searched in every file, HTML tags and JSON aside — where the same search
+   finds them with the solutions.
+3. A failing check, a misplaced marker, a bad switch value, an untagged check cell: each stops the
+   build and says where, whatever the switch says (the corrigé always runs).
 """
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
@@ -28,21 +26,22 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
-from exercisekit import PARTS, TAG, find_lines, needs_weights, site_exercises, solution_lines
+from exercisekit import PARTS, exercise, find_lines, needs_weights, solution_lines, text
 from sitekit import DOCS, PAGE_HEADER, ROOT, ScratchSite
 
 REPORT = "TP8-CHECKS "
 
 
-# --- 1. the exercise notebooks, executed up to their checks ------------------------------------------
+# --- 1. the exercise notebooks, executed ---------------------------------------------------------------
 
 
-def run_up_to_last_check(nb) -> tuple[list[dict], int]:
-    """Execute the cells of ``nb`` up to its last ``check`` cell; (the checks' results, checks run)."""
+def run_up_to_last_check(nb, *, whole: bool = False) -> tuple[list[dict], int]:
+    """Execute the cells of ``nb`` up to its last ``check`` cell (all of them with ``whole``);
+    (the checks' results, checks run)."""
     from nbclient import NotebookClient
 
     tags = [c.get("metadata", {}).get("tags", []) for c in nb.cells]
-    last = max(i for i, t in enumerate(tags) if site_exercises.CHECK_TAG in t)
+    last = len(nb.cells) - 1 if whole else max(i for i, t in enumerate(tags) if exercise.CHECK_TAG in t)
     prefix = nbformat.v4.new_notebook(metadata=nb.metadata)
     prefix.cells = [c for c in nb.cells[: last + 1]]
     prefix.cells.append(
@@ -61,14 +60,14 @@ def run_up_to_last_check(nb) -> tuple[list[dict], int]:
             os.environ["TP8_PROGRESS"] = env_before
     printed = "".join(o.get("text", "") for o in prefix.cells[-1].outputs)
     results = json.loads(printed.split(REPORT, 1)[1])
-    return results, sum(site_exercises.CHECK_TAG in t for t in tags[: last + 1])
+    return results, sum(exercise.CHECK_TAG in t for t in tags[: last + 1])
 
 
 @needs_weights
 @pytest.mark.parametrize("part", PARTS)
-def test_the_exercise_notebook_reports_every_check_as_not_written(part):
+def test_the_exercise_notebook_runs_whole_and_reports_every_check_as_not_written(part):
     nb = nbformat.read(ROOT / "notebooks" / "exercices" / f"{part}.ipynb", as_version=4)
-    results, expected = run_up_to_last_check(nb)  # a failing cell raises here
+    results, expected = run_up_to_last_check(nb, whole=True)  # a failing cell raises here
     assert expected >= 1 and len(results) == expected, results
     assert all(r["status"] == "not implemented" for r in results), results
     assert all(r["verdict"].startswith("✎ À faire") for r in results), results
@@ -117,6 +116,13 @@ tp8.checks.saliency(carte_cormoran, modele)
 # %%
 cartes = tp8.checks.use(carte_cormoran, tp8.checks.saliency)(modele, images, classes)
 print(f"somme des cartes : {float(cartes.sum()):.6f}")
+import matplotlib.pyplot as plt
+
+import tp8.course
+
+fig, ax = plt.subplots(figsize=(2, 1))
+ax.imshow(cartes[0].numpy(), cmap="gray")
+tp8.course.show(fig, alt="La carte de saillance de la première image du mini-réseau, en niveaux de gris.")
 
 # %% [markdown] tags=["solution"]
 # Réponse rédigée : le goéland argenté niche sur la falaise.
@@ -226,21 +232,26 @@ def test_without_the_solutions_no_solution_line_is_anywhere_in_the_site(builds, 
     assert (site / "notebooks" / "simple.ipynb").is_file()  # a page without exercise keeps its notebook
 
 
-def test_without_the_solutions_the_exercise_is_built_apart_and_the_rest_comes_from_the_cache(builds):
+def test_without_the_solutions_nothing_runs_the_enonce_comes_from_the_one_execution(builds):
     record = builds.records["enonce"]
-    assert record["executed"] == ["docs/exercice.py (énoncé)"]
-    assert record["unchanged"] == ["docs/simple.py"]
+    assert record["executed"] == []
+    assert record["unchanged"] == ["docs/exercice.py", "docs/simple.py"]
     assert draw(builds.html("enonce", "simple")) == draw(builds.html("solutions", "simple"))
+    assert "à exécuter" not in builds.logs["enonce"], "switching to the énoncé executed a page"
 
 
 def test_without_the_solutions_the_page_shows_the_stub_and_the_reference(builds):
     page = builds.html("enonce", "exercice")
-    text = html.unescape(TAG.sub("", page))
-    assert "# À VOUS : complétez cette fonction" in text and "raise NotImplementedError()" in text
-    assert "À vous de jouer" in text
-    assert "Résultat de la référence" in text  # the figure's notice: the reference stood in
-    assert "Vérification" not in text, "the check cell was executed"
-    assert "tp8.checks.saliency(carte_cormoran, modele)" in text  # shown, not run
+    shown = text.strip_tags(page)
+    assert "# À VOUS : complétez cette fonction" in shown and "raise NotImplementedError()" in shown
+    assert "À vous de jouer" in shown
+    assert "Résultat de la référence" in shown  # the figure's notice: the reference stood in
+    # The figure drawn by the cell the énoncé runs on its own (in a copy of the corrigé's kernel) is
+    # a file of the site with its description, as in the corrigé.
+    figure = re.compile(r'<img [^>]*src="[^"]*assets/figures/[0-9a-f]+\.(?:png|webp)"[^>]*alt="La carte de saillance')
+    assert figure.search(page) and figure.search(builds.html("solutions", "exercice"))
+    assert "Vérification" not in shown, "the check cell was executed"
+    assert "tp8.checks.saliency(carte_cormoran, modele)" in shown  # shown, not run
     assert total(page) == total(builds.html("solutions", "exercice")), "the reference and the solution differ"
     assert "Télécharger l'énoncé" in page and "Ouvrir l'énoncé dans Colab" in page
     assert "corrigé" not in page
@@ -248,6 +259,16 @@ def test_without_the_solutions_the_page_shows_the_stub_and_the_reference(builds)
     # No "edit this page" link to the source, where the solutions are; the other pages keep theirs.
     assert 'rel="edit"' not in page and 'rel="edit"' in builds.html("enonce", "simple")
     assert 'rel="edit"' in builds.html("solutions", "exercice")
+
+
+def test_the_log_says_what_the_build_publishes(builds):
+    """``true``, ``false`` or a date: the log's first word on the switch says what goes out."""
+    for name, source, publishes in [
+        ("solutions", "extra.tp8.solutions = true", "les pages avec leurs réponses et les corrigés"),
+        ("enonce", "TP8_SOLUTIONS = false", "les énoncés seuls, sans réponses ni corrigés"),
+        ("enonce-config", "extra.tp8.solutions = false", "les énoncés seuls, sans réponses ni corrigés"),
+    ]:
+        assert f"({source}) : cette construction publie {publishes}\n" in builds.logs[name], builds.logs[name][:3000]
 
 
 def test_switching_back_and_forth_runs_nothing(builds):
@@ -267,8 +288,22 @@ def test_a_failing_check_stops_the_build_with_the_solutions(tmp_path):
     proc = site.build()
     assert proc.returncode != 0, proc.output[-3000:]
     assert "docs/exercice.py : une vérification de tp8.checks échoue" in proc.output, proc.output[-3000:]
+    assert (
+        "cette construction publie les énoncés seuls, sans réponses ni corrigés ; les solutions à partir du 2099-01-01"
+        in (proc.output)
+    )
     assert "✘ `carte_cormoran` n'est pas encore juste" in proc.output
     assert not (tmp_path / "site" / "exercice" / "index.html").exists()
+
+
+def test_with_a_release_date_ahead_a_failing_check_still_stops_the_build(tmp_path, monkeypatch):
+    """The corrigé runs whatever the switch: a wrong solution fails the build the day it is written."""
+    wrong = EXERCISE_PAGE.replace("return gradient_cormoran.abs().amax(dim=1)", "return gradient_cormoran.amax(dim=1)")
+    site = ScratchSite(tmp_path, {"exercice.py": wrong})
+    monkeypatch.setenv("TP8_SOLUTIONS", "2099-01-01")
+    proc = site.build()
+    assert proc.returncode != 0, proc.output[-3000:]
+    assert "docs/exercice.py : une vérification de tp8.checks échoue" in proc.output, proc.output[-3000:]
 
 
 def test_a_misplaced_marker_stops_the_build_with_the_page_and_the_line(tmp_path):
@@ -280,7 +315,7 @@ def test_a_misplaced_marker_stops_the_build_with_the_page_and_the_line(tmp_path)
     assert f"docs/exercice.py, ligne {line} : « ### BEGIN SOLUTION » sans « ### END SOLUTION »" in proc.output, (
         proc.output[-3000:]
     )
-    assert "Exécution de" not in proc.output, "the build ran a page before stopping"
+    assert "exécution commencée" not in proc.output, "the build ran a page before stopping"
 
 
 def test_a_bad_switch_value_stops_the_build(tmp_path, monkeypatch):
@@ -293,10 +328,9 @@ def test_a_bad_switch_value_stops_the_build(tmp_path, monkeypatch):
     ]
 
 
-def test_without_the_solutions_a_check_cell_must_be_tagged(tmp_path, monkeypatch):
+def test_a_check_cell_must_be_tagged_whatever_the_switch(tmp_path):
     untagged = EXERCISE_PAGE.replace('# %% tags=["check"]\n', "# %%\n")
     site = ScratchSite(tmp_path, {"exercice.py": untagged})
-    monkeypatch.setenv("TP8_SOLUTIONS", "0")
-    proc = site.build()
+    proc = site.build()  # with the solutions: the énoncé is checked all the same
     assert proc.returncode != 0, proc.output[-3000:]
     assert "doit être étiquetée « check »" in proc.output, proc.output[-3000:]

@@ -5,7 +5,7 @@ On the built site (:func:`sitekit.ensure_site`), every notebook page ends with o
 it took, with which versions (Python, torch, torchvision, tp8 and its commit), which weights (each
 network by name, with its file's SHA-256 prefix or torchvision's weights entry) and on which device;
 and it holds no path of the build machine. Without a built site: how the receipt is written
-(``site_notebooks.receipt_html``) from what the kernel reported (``site_notebooks.receipt``).
+(``receipt.receipt_html``) from what the kernel reported (``receipt.receipt``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 from sitekit import ROOT, notebook_pages
 
 sys.path.insert(0, str(ROOT / "tools"))
-import site_notebooks
+from sitebuild import receipt as site_receipt
 
 PAGES = notebook_pages()
 #: An absolute path (POSIX, home-relative or Windows) where a word could start.
@@ -31,7 +31,7 @@ def check_receipt(text: str, where: str) -> None:
     """The facts a receipt must give, read from its text."""
     stamp = STAMP.search(text)
     assert stamp, f"{where}: no execution date and duration in the receipt: {text!r}"
-    assert stamp.group(2) in site_notebooks._MONTHS, f"{where}: {stamp.group(2)!r} is not a French month"
+    assert stamp.group(2) in site_receipt._MONTHS, f"{where}: {stamp.group(2)!r} is not a French month"
     for version in (r"Python 3\.\d+", r"torch \d+\.\d+", r"torchvision \d+\.\d+", r"tp8 \d+\.\d+"):
         assert re.search(version, text), f"{where}: the receipt lacks {version!r}: {text!r}"
     assert re.search(r"Poids : .+", text), f"{where}: no weights in the receipt: {text!r}"
@@ -111,11 +111,11 @@ WHEN = datetime.datetime(2026, 3, 1, 9, 5, 7, tzinfo=datetime.timezone.utc)
 
 
 def test_the_receipt_says_what_produced_the_page():
-    data = site_notebooks.receipt(KERNEL, WHEN, 187.26, ROOT / "docs" / "index.py")
+    data = site_receipt.receipt(KERNEL, WHEN, 187.26, ROOT / "docs" / "index.py")
     assert data["executed_at"] == "2026-03-01T09:05:07Z" and data["duration_s"] == 187.3
     assert [n["model"] for n in data["networks"]] == ["squeezenet1_1", "vgg16"]
     assert data["device"]["kind"] == "cpu" and data["device"]["threads"] == 2
-    html = site_notebooks.receipt_html(data)
+    html = site_receipt.receipt_html(data)
     text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
     check_receipt(text, "receipt")
     assert "exécutée le 1er mars 2026 à 09:05 UTC, en 3 min 07 s" in text.replace("\u00a0", " ")
@@ -130,19 +130,19 @@ def test_the_commit_is_marked_when_the_tree_differs(tmp_path):
     def git(*args):
         subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
 
-    assert site_notebooks.source_commit(tmp_path) is None  # not a checkout: no commit, no error
+    assert site_receipt.source_commit(tmp_path) is None  # not a checkout: no commit, no error
     git("init", "-q")
     git("-c", "user.email=t@example.org", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "x")
-    clean = site_notebooks.source_commit(tmp_path)
+    clean = site_receipt.source_commit(tmp_path)
     assert clean and re.fullmatch(r"[0-9a-f]{7,}", clean), clean
     (tmp_path / "page.py").write_text("print(1)\n", encoding="utf-8")
-    assert site_notebooks.source_commit(tmp_path) == clean + "+modifié"
+    assert site_receipt.source_commit(tmp_path) == clean + "+modifié"
 
 
 def test_a_gpu_run_names_the_gpu_and_a_page_without_network_says_so():
     kernel = {**KERNEL, "cuda": "NVIDIA H200", "networks": []}
-    html = site_notebooks.receipt_html(site_notebooks.receipt(kernel, WHEN, 42, Path("/nonexistent/docs/x.py")))
+    html = site_receipt.receipt_html(site_receipt.receipt(kernel, WHEN, 42, Path("/nonexistent/docs/x.py")))
     text = re.sub(r"<[^>]+>", " ", html)
     assert "GPU CUDA NVIDIA H200" in text and "aucun réseau chargé" in text
     assert "en 42\u00a0s" in text
-    assert site_notebooks.receipt_html(None) == ""
+    assert site_receipt.receipt_html(None) == ""

@@ -208,7 +208,7 @@ def test_images_become_small_markers_and_lossless_files(tmp_path):
     import nbformat
 
     sys.path.insert(0, str(ROOT / "tools"))
-    import site_figures
+    from sitebuild import figures as site_figures
 
     png = _png(alt="Une figure de test, décrite pour qui ne la voit pas.")
     rgba = _png(seed=1, mode="RGBA")
@@ -269,7 +269,7 @@ def test_the_notebook_stylesheet_keeps_only_the_rules_its_pages_use():
     import sys
 
     sys.path.insert(0, str(ROOT / "tools"))
-    import site_css
+    from sitebuild import css as site_css
 
     css = """/* a comment { with braces } */
 :root { --jp-ui-font-size1: 13px; }

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from sitekit import ROOT
 
 sys.path.insert(0, str(ROOT / "tools"))
-from site_server import public_address  # noqa: E402
+from site_server import public_address
 
 LOCAL_ORIGIN = "http://site.invalid"
 ATTRIBUTES = ("href", "src")

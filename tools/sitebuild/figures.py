@@ -10,11 +10,11 @@ Notebook outputs inline their images as base64 data URIs. Each one becomes a fil
 * the file is named by its content (``assets/figures/<sha256>.<ext>``) and kept in
   ``.cache/figures``, with its size and description, under the hash of the image it came from:
   an image is encoded once, whatever the number of builds;
-* **at execution time** (:class:`Extractor`, called by ``site_notebooks.execute_notebook`` while
+* **at execution time** (:class:`Extractor`, called by the worker (:mod:`worker`) while
   the kernel runs) every image of the executed notebook is converted and replaced by a *marker*,
   a data URI of a few hundred bytes that names the cached file: the executed notebook, nbconvert's
   HTML and mkdocs-jupyter's cache stay small, and the build's HTML stage has nothing to encode;
-* at render time (:func:`rewrite_images`, from the MkDocs hook) each data-URI ``<img>`` — a marker,
+* at render time (:func:`rewrite_images`, from :mod:`render`) each data-URI ``<img>`` — a marker,
   or an image still inlined — becomes a file of the site, and the tag gets ``width``/``height``
   (no layout shift), ``loading="lazy"``, ``decoding="async"``, and the alternative text that
   :func:`tp8.course.show` stored in the PNG (iTXt ``Description``), or the one the tag already had.
@@ -37,13 +37,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import FORMAT_VERSION
+
 PLACEHOLDER_ALT = "No description has been provided for this image"
 IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r"""([\w:-]+)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""")
 _DATA_URI = re.compile(r"data:image/(png|jpeg|gif|webp);base64,([A-Za-z0-9+/=\s]+)$")
 
-#: Bump when the conversion changes (cached files are then made again).
-FORMAT_VERSION = 2
 #: What a marker's bytes start with: ``tp8-figure:`` then the JSON of the cached figure.
 MARKER = b"tp8-figure:"
 #: Image types of notebook outputs that are turned into files.
@@ -125,7 +125,7 @@ def store(data: bytes, kind: str, cache_dir: Path) -> dict:
     """Convert an image once and keep it in ``cache_dir/figures``: ``{"file", "width", "height", "alt"}``."""
     digest = hashlib.sha256(data).hexdigest()
     cache = Path(cache_dir) / "figures"
-    meta_file = cache / f"{digest[:32]}.v{FORMAT_VERSION}.json"
+    meta_file = cache / f"{digest[:32]}.v{FORMAT_VERSION}.json"  # the cache's one format version
     try:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
         if (cache / meta["file"]).is_file():
@@ -238,7 +238,8 @@ class Extractor:
 
     :meth:`submit` (after each cell) starts converting the cell's images in a background thread
     (Pillow's encoders release the GIL, and the kernel runs in another process); :meth:`apply`
-    (once the notebook has run) replaces every image by its marker and returns the cached files.
+    (once the notebook has run; once per variant) replaces every image by its marker and returns
+    the cached files; :meth:`close` ends the conversions.
     """
 
     def __init__(self, cache_dir: Path, threads: int = 1):
@@ -288,11 +289,10 @@ class Extractor:
                         ),
                         text,
                     )
-        self._pool.shutdown()
         return sorted(set(files))
 
     def close(self) -> None:
-        self._pool.shutdown(cancel_futures=True)
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def missing_files(files: list[str], cache_dir: Path) -> list[str]:

@@ -28,9 +28,9 @@ answers. The exercise drops the answers and ends each section with a Markdown ce
 questions, a ``## Qn`` heading outside a ``question`` cell, an ``enonce`` cell calling ``claim(``
 raise :class:`ExerciseError` with the page and the line.
 
-Only jupytext and nbformat are used (no nbgrader: it would pull in a notebook server).
-``site_notebooks`` builds the students' ``notebooks/exercices/*.ipynb`` and the site's exercise
-pages with it.
+Only nbformat is used (no nbgrader: it would pull in a notebook server). ``variants`` makes the
+énoncés with it (the site's and the students' ``notebooks/exercices/*.ipynb``); ``audit`` searches
+what a build publishes for :func:`answer_sentences` and :func:`code_solution_lines`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ import copy
 import html
 import re
 from dataclasses import dataclass
-from pathlib import Path
+
+from .text import markdown_sentences
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -425,56 +426,6 @@ def answer_box(question: Question):
 
 # --- the answers as text (what must not leak) -------------------------------------------------------
 
-#: An HTML tag (a letter, or ``/`` or ``!`` and a letter, right after ``<``) or comment. A ``<`` of a
-#: comparison (``p < 0.9``, ``a<b`` in code or prose) is not one: a looser ``<[^>]+>`` would eat
-#: everything up to the next ``>``, across lines, and hide what lies between.
-_MD_TAG = re.compile(r"<!--.*?-->|<[/!]?[A-Za-z][^<>]*>", re.S)
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|>|#{1,6}\s|\|)")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
-#: Sentences shorter than this are not searched for (too likely to occur by chance).
-MIN_SENTENCE = 40
-
-
-def normalise_text(text: str) -> str:
-    """Text as a reader reads it, for comparing a page's source with what a site publishes: no HTML
-    tags, entities decoded, no emphasis marks (``*``, ``_``, backquotes), typographic apostrophes and
-    spaces made plain, whitespace collapsed, case folded."""
-    text = html.unescape(_MD_TAG.sub("", text))
-    text = re.sub(r"[*_`]", "", text).replace("\u2019", "'")
-    text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ")
-    return " ".join(text.split()).casefold()
-
-
-def _sentences(paragraph: str) -> list[str]:
-    out = []
-    for piece in _SENTENCE_END.split(paragraph):
-        piece = " ".join(piece.split()).lstrip(",;:—– ")
-        if len(piece) >= MIN_SENTENCE:
-            out.append(piece)
-    return out
-
-
-def markdown_sentences(markdown: str) -> list[str]:
-    """The sentences (at least :data:`MIN_SENTENCE` characters) of a Markdown text, as rendered:
-    tags, link targets and emphasis marks taken out, list markers and headings stripped."""
-    blocks, current = [], []
-    for line in markdown.splitlines():
-        if not line.strip() or _BLOCK_START.match(line):
-            blocks.append(" ".join(current))
-            current = []
-        if line.strip():
-            current.append(re.sub(r"^\s*(?:[-*+]\s|\d+[.)]\s|>\s?|#{1,6}\s)", "", line))
-    blocks.append(" ".join(current))
-    out = []
-    for block in blocks:
-        text = _MD_LINK.sub(r"\1", _MD_IMAGE.sub("", block))
-        text = html.unescape(_MD_TAG.sub("", text))
-        text = re.sub(r"[*_`]", "", text).replace("|", " ")
-        out.extend(_sentences(text))
-    return out
-
 
 def _string_parts(source: str) -> tuple[list[str], list[str]]:
     """(every constant piece of text of a code cell, the sentences given to ``claim()``)."""
@@ -511,11 +462,14 @@ def claim_sentences(nb) -> list[str]:
     return list(dict.fromkeys(" ".join(s.split()) for s in out if s.strip()))
 
 
-def answer_sentences(nb, label: str = "page", source_text: str | None = None) -> list[str]:
-    """What must not leak from a page: every sentence of at least :data:`MIN_SENTENCE` characters of
-    its answer cells (Markdown cells, and the constant text of code cells that display prose), and
-    every sentence its answer cells guard with ``claim()``, whatever its length."""
-    mark = marking(nb, label, source_text)
+def answer_sentences(
+    nb, label: str = "page", source_text: str | None = None, *, mark: Marking | None = None
+) -> list[str]:
+    """What must not leak from a page: every sentence of at least :data:`text.MIN_SENTENCE` characters
+    of its answer cells (Markdown cells, and the constant text of code cells that display prose), and
+    every sentence its answer cells guard with ``claim()``, whatever its length. ``mark``: the page's
+    :func:`marking`, when the caller has it."""
+    mark = marking(nb, label, source_text) if mark is None else mark
     out = []
     for index in sorted(mark.answers):
         cell = nb.cells[index]
@@ -530,70 +484,22 @@ def answer_sentences(nb, label: str = "page", source_text: str | None = None) ->
     return list(dict.fromkeys(" ".join(s.split()) for s in out if s.strip()))
 
 
-def _json_strings(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _json_strings(v)
-    elif isinstance(value, list):
-        if value and all(isinstance(v, str) for v in value):
-            yield "".join(value)  # a notebook cell's source, stored line by line
-        else:
-            for v in value:
-                yield from _json_strings(v)
-
-
-def readable_text(path: Path) -> str | None:
-    """What a published file says, :func:`normalise_text`-ed: an HTML page without its tags, every
-    string of a JSON file (the search index, a notebook: each cell's source whole); None for a
-    binary file."""
-    raw = Path(path).read_bytes()
-    if b"\0" in raw[:4096]:
-        return None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    if Path(path).suffix in (".json", ".ipynb"):
-        import contextlib
-        import json
-
-        with contextlib.suppress(ValueError):
-            text = "\n".join(_json_strings(json.loads(text)))
-    return normalise_text(text)
-
-
-def find_leaks(sentences, paths, root: Path | None = None) -> dict[str, list[str]]:
-    """``{sentence: [files holding it]}`` for the ``sentences`` found in any of ``paths`` (compared
-    through :func:`normalise_text`); names are relative to ``root`` when given."""
-    wanted = {normalise_text(s): s for s in sentences if normalise_text(s)}
-    found: dict[str, list[str]] = {}
-    for path in paths:
-        text = readable_text(path)
-        if text is None:
-            continue
-        name = Path(path).relative_to(root).as_posix() if root is not None else str(path)
-        for norm, sentence in wanted.items():
-            if norm in text:
-                found.setdefault(sentence, []).append(name)
-    return found
-
-
-def has_exercises(nb, label: str = "page", source_text: str | None = None) -> bool:
+def has_exercises(
+    nb, label: str = "page", source_text: str | None = None, *, regions=None, mark: Marking | None = None
+) -> bool:
     """Whether the page holds anything its exercise leaves out: a solution region, a cell tagged
     ``solution``, or questions (their answers)."""
-    if solution_regions(nb, label, source_text):
+    if solution_regions(nb, label, source_text) if regions is None else regions:
         return True
-    mark = marking(nb, label, source_text)
+    mark = marking(nb, label, source_text) if mark is None else mark
     return bool(mark.answers or mark.questions)
 
 
-def code_solution_lines(nb, label: str = "page") -> list[str]:
+def code_solution_lines(nb, label: str = "page", *, regions=None) -> list[str]:
     """The code the student writes: the lines of the solution regions and of the code cells tagged
     ``solution`` that are code (not prose), stripped."""
     out = []
-    for region in solution_regions(nb, label):
+    for region in solution_regions(nb, label) if regions is None else regions:
         out.extend(nb.cells[region.cell].source.splitlines()[region.begin + 1 : region.end])
     for cell in nb.cells:
         if SOLUTION_TAG in _tags(cell) and cell.cell_type == "code" and not shows_prose(cell):
@@ -617,6 +523,20 @@ def _stub(region: Region) -> list[str]:
     return [f"{region.indent}# À VOUS : {hint}", f"{region.indent}raise NotImplementedError()"]
 
 
+def stub_line(regions: list[Region], line: int) -> int:
+    """The line (0-based) of a cell's source that line ``line`` of its exercise version comes from
+    (a stub's two lines come from its ``### BEGIN SOLUTION`` line)."""
+    shift = 0
+    for region in sorted(regions, key=lambda r: r.begin):
+        start = region.begin - shift  # where the stub starts in the exercise's lines
+        if line < start:
+            break
+        if line < start + 2:
+            return region.begin
+        shift += (region.end - region.begin + 1) - 2
+    return line + shift
+
+
 def _notice(functions: list[str], checked: bool) -> str:
     names = [f"<code>{html.escape(f)}</code>" for f in functions]
     what = " et ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else (names[0] if names else "le code")
@@ -632,31 +552,48 @@ def _notice(functions: list[str], checked: bool) -> str:
     )
 
 
-def exercise(nb, label: str = "page", source_text: str | None = None, *, for_site: bool = False):
+def exercise(
+    nb,
+    label: str = "page",
+    source_text: str | None = None,
+    *,
+    for_site: bool = False,
+    regions: list[Region] | None = None,
+    mark: Marking | None = None,
+):
     """The exercise version of a page (a new notebook; ``nb`` is left as it is).
 
     Solution regions become stubs, answer cells (:func:`marking`: ``solution`` cells, and the
     answers of the question sections) are dropped, a Markdown notice follows each exercise cell,
     and an ``answer-box`` cell ends each question section. ``for_site=True`` also tags the
     ``check`` cells ``skip-execution``, so that the site's build of the exercise does not run
-    them (their stubs are not written).
+    them (their stubs are not written). ``regions`` and ``mark``: the page's, when the caller has
+    them (:func:`solution_regions`, :func:`marking`).
     """
+    regions = solution_regions(nb, label, source_text) if regions is None else regions
+    mark = marking(nb, label, source_text) if mark is None else mark
+    return exercise_cells(nb, regions, mark, for_site=for_site)[0]
+
+
+def exercise_cells(nb, regions: list[Region], mark: Marking, *, for_site: bool = False):
+    """:func:`exercise`, with where each of its cells comes from: ``(notebook, origins)``, ``origins[k]``
+    the index in ``nb`` of the exercise's cell ``k``, or None for a cell the exercise adds (a notice,
+    an answer box)."""
     import nbformat.v4
 
-    regions = solution_regions(nb, label, source_text)
-    mark = marking(nb, label, source_text)
     boxes = {last: next(q for q in mark.questions if q.number == n) for n, (_f, last) in mark.sections.items()}
     by_cell: dict[int, list[Region]] = {}
     for region in regions:
         by_cell.setdefault(region.cell, []).append(region)
     out = copy.deepcopy(nb)
-    cells = []
+    cells, origins = [], []
     for index, cell in enumerate(out.cells):
         tags = _tags(cell)
         if index not in mark.answers:
             if for_site and CHECK_TAG in tags and SKIP_TAG not in tags:
                 cell.setdefault("metadata", {})["tags"] = [*tags, SKIP_TAG]
             cells.append(cell)
+            origins.append(index)
             if index in by_cell:
                 lines = cell.source.splitlines()
                 for region in sorted(by_cell[index], key=lambda r: r.begin, reverse=True):
@@ -671,16 +608,9 @@ def exercise(nb, label: str = "page", source_text: str | None = None, *, for_sit
                 notice = nbformat.v4.new_markdown_cell(_notice(functions, checked), metadata={"tags": [NOTICE_TAG]})
                 notice["id"] = f"tp8-exercise-notice-{index}"  # deterministic (nbformat would draw a random one)
                 cells.append(notice)
+                origins.append(None)
         if index in boxes:
             cells.append(answer_box(boxes[index]))
+            origins.append(None)
     out.cells = cells
-    return out
-
-
-def exercise_from_source(source: Path, label: str | None = None, *, for_site: bool = False):
-    """:func:`exercise` of a jupytext ``.py`` page."""
-    import jupytext
-
-    source = Path(source)
-    text = source.read_text(encoding="utf-8")
-    return exercise(jupytext.reads(text, fmt="py:percent"), label or source.name, text, for_site=for_site)
+    return out, origins

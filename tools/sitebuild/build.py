@@ -1,0 +1,282 @@
+"""The MkDocs build, stage by stage; ``tools/site_hooks.py`` calls these functions and nothing else.
+
+=====================  ===============================  ==============================================
+stage                  MkDocs event                     what it does
+=====================  ===============================  ==============================================
+:func:`configure`      ``on_config``                    settings, the switch (the log says what it
+                                                        publishes), ``site/`` built aside
+:func:`prepare`        ``on_files``                     each page read once (:mod:`pages`), then
+                                                        :func:`pipeline.plan`, :func:`pipeline.run_pages`,
+                                                        :func:`pipeline.outcomes`; the pages handed to
+                                                        mkdocs-jupyter, the students' notebooks
+:func:`markdown_page`  ``on_page_markdown``             a Markdown page's blocks and question lists
+:func:`page_content`   ``on_page_content``              a notebook page's HTML (:mod:`render`)
+:func:`finish`         ``on_post_build``                stylesheets, the audit of the site, the log,
+                                                        ``site/`` swapped in
+:func:`abandon`        ``on_build_error``               the unfinished site removed
+=====================  ===============================  ==============================================
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from . import audit, cache, handout, notebooks, pages, sitedir, solutions, variants
+from .pipeline import BuildError, outcomes, plan, run_pages, stated_answers, sync_students
+from .state import Build, Shown
+
+__all__ = ["Build", "BuildError", "abandon", "configure", "finish", "markdown_page", "page_content", "prepare"]
+
+
+# --- the MkDocs build ---------------------------------------------------------------------------------
+
+
+def configure(config, log) -> Build:
+    """``on_config``: the build's settings and state; the site is built aside (:mod:`sitedir`)."""
+    import concurrent.futures
+
+    import site_assets
+
+    from . import repo as repo_links
+    from . import settings
+
+    root = Path(config.config_file_path).resolve().parent
+    found = repo_links.resolve_repo(config.repo_url, config.edit_uri)
+    config.repo_url = found.url
+    config.repo_name = found.name
+    config.site_url = repo_links.site_url(found.url, config.site_url)
+    try:
+        execution = settings.execution(config.extra)
+        switch = solutions.solutions_setting(config.extra)
+    except ValueError as exc:
+        raise BuildError(str(exc)) from exc
+    shown = switch.shown()
+    log(f"{switch.describe()} : cette construction publie {switch.publishes()}")
+    final = Path(config.site_dir)
+    building = sitedir.start(final)
+    config.site_dir = str(building)
+    build = Build(
+        root=root,
+        docs_dir=Path(config.docs_dir),
+        cache_dir=root / ".cache",
+        final_site_dir=final,
+        building_dir=building,
+        repo=found,
+        execution=execution,
+        solutions=switch,
+        show_solutions=shown,
+    )
+    # MathJax, the fonts…: fetched with npm on a first build (seconds of network), while the pages run.
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="tp8-vendor")
+    build.vendor = pool.submit(site_assets.ensure_assets, build.cache_dir, log=log)
+    pool.shutdown(wait=False)
+    return build
+
+
+def prepare(build: Build, files, config, notebook_files: list, log) -> None:
+    """``on_files``: read, plan, execute, check; then hand mkdocs-jupyter the pages to render, add the
+    students' notebooks and the report template to the site, and bring ``notebooks/`` up to date."""
+    import time
+
+    import site_assets
+    from mkdocs.structure.files import File, InclusionLevel
+
+    store = cache.Store(build.cache_dir)
+    by_uri = {f.src_uri: f for f in notebook_files}
+    try:
+        read = [pages.parse_page(Path(f.abs_src_path), build.docs_dir, _read(f)) for f in notebook_files]
+    except ValueError as exc:  # exercise.ExerciseError: a misplaced marker, a malformed question
+        raise BuildError(str(exc)) from None
+    facts = cache.environment_facts(cache.kernel_environment())
+    try:
+        planned = plan(read, {f.src_uri: f.url for f in notebook_files}, build.execution, store, facts, build.docs_dir)
+    except ValueError as exc:  # exercise.ExerciseError: an énoncé that would stop a student
+        raise BuildError(str(exc)) from None
+    started = time.monotonic()
+    ran = run_pages(planned, build.execution, store, build.docs_dir, facts, log)
+    build.times["execution_s"] = time.monotonic() - started
+    build.report["executed"] = ran
+    shown_variant = "corrige" if build.show_solutions else "enonce"
+    rendered: set[Path] = set()
+    for outcome, p in zip(outcomes(planned, store), planned, strict=True):
+        page = outcome.page
+        variant = shown_variant if shown_variant in outcome.notebooks else "corrige"
+        paths = {}
+        for name, nb in outcome.notebooks.items():
+            existed = store.rendered_path(page.stem, nb).is_file()
+            paths[name] = store.rendered(page.stem, nb)
+            rendered.add(paths[name])
+            if name == variant and page.label not in ran:
+                build.report["unchanged" if existed else "text_only"].append(page.label)
+                if not existed and outcome.record is not None:
+                    log(f"{page.label} — texte modifié, pas de ré-exécution")
+        if p.excluded or outcome.record is None:
+            log(f"{page.label} — non exécutée ({'exclue' if p.excluded else 'execute: off'}), affichée sans sorties")
+        build.pages[page.src_uri] = Shown(
+            page,
+            variant,
+            paths[variant],
+            (outcome.notebooks[variant].metadata.get("tp8_build") or {}).get("receipt"),
+            {},
+            p.key if outcome.record else None,
+        )
+        by_uri[page.src_uri].abs_src_path = str(paths[variant])
+        if not build.show_solutions and page.has_exercises:
+            build.secrets += audit.secrets(page, stated_answers(outcome))
+    store.evict({p.page.stem: p.key for p in planned}, rendered)
+
+    vendor_root = _vendor(build)
+    for rel in site_assets.asset_files(vendor_root):
+        files.append(
+            File(rel, str(vendor_root), config.site_dir, config.use_directory_urls, inclusion=InclusionLevel.INCLUDED)
+        )
+
+    # Student notebooks: downloads in the site, committed copies for Colab (the one implementation,
+    # notebooks.py). The énoncé of a page is always offered; its corrigé only with the solutions.
+    texts = notebooks.contents(read, build.repo)
+    for page in read:
+        rel = notebooks.student_path(page)
+        entry = {"download": None, "colab": None, "filename": rel.rsplit("/", 1)[-1], "exercise": None}
+        if build.show_solutions or not page.has_exercises:
+            files.append(File.generated(config, rel, content=texts[rel], inclusion=InclusionLevel.INCLUDED))
+            entry.update(download=rel, colab=build.repo.colab_url(rel))
+        if page.has_exercises:
+            ex_rel = notebooks.student_path(page, exercise=True)
+            files.append(File.generated(config, ex_rel, content=texts[ex_rel], inclusion=InclusionLevel.INCLUDED))
+            stem = ex_rel.rsplit("/", 1)[-1][: -len(".ipynb")]
+            entry["exercise"] = {
+                "download": ex_rel,
+                "colab": build.repo.colab_url(ex_rel),
+                "filename": f"{stem}-enonce.ipynb",
+            }
+        build.pages[page.src_uri].downloads = entry
+    try:
+        parts = handout.course_questions(read)
+    except ValueError as exc:
+        raise BuildError(str(exc)) from exc
+    build.questions = {page.src_uri: (page.title or page.src_uri, qs) for page, qs in parts}
+    if parts:
+        report = handout.report_notebook([(page.title or page.src_uri, qs) for page, qs in parts])
+        files.append(File.generated(config, variants.REPORT_NAME, content=report, inclusion=InclusionLevel.INCLUDED))
+    sync_students(build.root, texts, notebooks.sync_mode(), log)
+
+
+def _read(file) -> str:
+    return Path(file.abs_src_path).read_text(encoding="utf-8")
+
+
+def _vendor(build: Build) -> Path:
+    import site_assets
+
+    try:
+        return build.vendor.result()
+    except site_assets.AssetError as exc:
+        raise BuildError(str(exc)) from exc
+
+
+def markdown_page(build: Build, markdown: str, src_uri: str, label: str) -> str:
+    """A Markdown page: its solutions/énoncé blocks kept or dropped, its question lists filled in."""
+    import posixpath
+
+    def questions_of(link: str):
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(src_uri), link))
+        return (build.questions.get(target) or (None, None))[1]
+
+    try:
+        markdown = handout.select_blocks(markdown, build.show_solutions, label)
+        return handout.expand_questions(markdown, questions_of, build.show_solutions, label)
+    except ValueError as exc:
+        raise BuildError(str(exc)) from exc
+
+
+def page_content(build: Build, html: str, page, config) -> str:
+    """A notebook page's HTML, made light, with its receipt (:mod:`render`)."""
+    from mkdocs.utils import get_relative_url
+
+    from . import figures, render
+
+    shown = build.pages[page.file.src_uri]
+    try:
+        html, spent = render.page_html(
+            html,
+            url_of=lambda name: get_relative_url(name, page.url),
+            site_dir=Path(config.site_dir),
+            cache_dir=build.cache_dir,
+            dest=Path(page.file.abs_dest_path),
+            sheets=build.stylesheets,
+            stamp=shown.receipt,
+        )
+    except figures.FigureMissing as exc:
+        raise BuildError(f"{shown.page.label} : {exc}") from exc
+    build.times["figures_s"] += spent
+    return html
+
+
+def finish(build: Build, config, log) -> None:
+    """``on_post_build``: stylesheets; with the solutions hidden, the audit of what is published; the
+    log; then ``site/`` replaced by the new site (unless ``--strict`` is about to refuse it)."""
+    import time
+
+    import site_assets
+
+    from . import render
+
+    site = Path(config.site_dir)
+    render.write_stylesheets(build.stylesheets, site)
+    if not build.show_solutions and build.secrets:
+        committed = sorted((build.root / notebooks.EXERCISE_DIR).rglob("*.ipynb"))
+        leaks = audit.site_leaks(build.secrets, site, committed, build.root)
+        if leaks:
+            raise BuildError(
+                "des réponses seraient publiées alors que les solutions sont masquées :\n  "
+                + "\n  ".join(leaks)
+                + "\nMarquez ces passages comme réponses (voir « Les questions du TP » dans le guide)."
+            )
+    for rel, url in site_assets.external_requests(site):
+        log(f"{rel} charge une ressource d'un autre hôte : {url}", warning=True)
+    for line in networks_lines(build):
+        log(line)
+    total = time.monotonic() - build.started
+    times = {
+        "total_s": round(total, 1),
+        "execution_s": round(build.times["execution_s"], 1),
+        "rest_s": round(total - build.times["execution_s"], 1),
+        "figures_s": round(build.times["figures_s"], 1),
+    }
+    log(
+        f"construction en {total:.0f} s (exécution des pages {times['execution_s']:.0f} s, "
+        f"le reste {times['rest_s']:.0f} s, dont figures {times['figures_s']:.1f} s)"
+    )
+    cache.atomic_write(
+        build.cache_dir / "notebooks" / "last-build.json", json.dumps({**build.report, "times": times}, indent=1)
+    )
+    if config.strict and sitedir.strict_warnings():
+        sitedir.abandon(build.building_dir)
+        build.building_dir = None
+        return
+    sitedir.publish(build.building_dir, build.final_site_dir)
+    config.site_dir = str(build.final_site_dir)
+    build.building_dir = None
+
+
+def networks_lines(build: Build) -> list[str]:
+    """Which networks each executed page ran (the second one: VGG16 or what stood in for it)."""
+    main = "squeezenet1_1"
+    lines = []
+    for shown in build.pages.values():
+        nets = [n for n in (shown.receipt or {}).get("networks", []) if n.get("model") != main]
+        if nets:
+            names = []
+            for n in nets:
+                name = n.get("shown") or n.get("model")
+                names.append(name if n.get("model") == "vgg16" else f"{name} (à la place de VGG16)")
+            lines.append(f"{shown.page.label} : second réseau {', '.join(names)}")
+    return lines
+
+
+def abandon(build: Build | None) -> None:
+    """``on_build_error``: the unfinished site goes; ``site/`` stays as it was."""
+    if build is not None:
+        sitedir.abandon(build.building_dir)
+        build.building_dir = None
