@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import audit, cache, handout, notebooks, pages, sitedir, solutions, variants
+from . import audit, cache, handout, notebooks, pages, photos, sitedir, solutions, variants
 from .pipeline import BuildError, outcomes, plan, run_pages, stated_answers, sync_students
 from .state import Build, Shown
 
@@ -49,6 +49,7 @@ def configure(config, log) -> Build:
     try:
         execution = settings.execution(config.extra)
         switch = solutions.solutions_setting(config.extra)
+        credited = photos.credits(root, Path(config.docs_dir))
     except ValueError as exc:
         raise BuildError(str(exc)) from exc
     shown = switch.shown()
@@ -66,6 +67,7 @@ def configure(config, log) -> Build:
         execution=execution,
         solutions=switch,
         show_solutions=shown,
+        photos=credited,
     )
     # MathJax, the fonts…: fetched with npm on a first build (seconds of network), while the pages run.
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="tp8-vendor")
@@ -185,6 +187,7 @@ def markdown_page(build: Build, markdown: str, src_uri: str, label: str) -> str:
 
     try:
         markdown = handout.select_blocks(markdown, build.show_solutions, label)
+        markdown = photos.expand_credits(markdown, build.photos)
         return handout.expand_questions(markdown, questions_of, build.show_solutions, label)
     except ValueError as exc:
         raise BuildError(str(exc)) from exc

@@ -29,10 +29,15 @@ INSTALL_TAG = "colab-install"
 _INSTALL_CELL = """\
 # Installation de la bibliothèque tp8, pour Google Colab ou tout environnement où elle manque.
 import importlib.util
+import os
 
 if importlib.util.find_spec("tp8") is None:
     %pip install --quiet "{spec}"
+# Les photos propres au cours (docs/photos/ du dépôt) : tp8 les télécharge quand elles ne sont pas à côté.
+os.environ.setdefault("TP8_PHOTOS_URL", "{photos}")
 """
+#: The course's own photos, relative to the repository's root (tp8.photos).
+PHOTOS_DIR = "docs/photos/"
 
 
 def student_ipynb(nb, repo: Repo) -> str:
@@ -43,7 +48,7 @@ def student_ipynb(nb, repo: Repo) -> str:
     nb.metadata.pop("jupytext", None)
     nb.metadata.setdefault("language_info", {"name": "python"})
     install = nbformat.v4.new_code_cell(
-        _INSTALL_CELL.format(spec=repo.install_spec()).rstrip("\n"),
+        _INSTALL_CELL.format(spec=repo.install_spec(), photos=repo.raw_url(PHOTOS_DIR)).rstrip("\n"),
         metadata={"tags": [INSTALL_TAG]},
     )
     nb.cells.insert(0, install)
@@ -80,11 +85,12 @@ def contents(pages: list[Page], repo: Repo) -> dict[str, str]:
 
 
 _URL_IN_INSTALL = re.compile(r"git\+[^\"\\\s]+")
+_PHOTOS_IN_INSTALL = re.compile(r'(TP8_PHOTOS_URL\\", \\")[^\"\\\s]+')
 
 
 def without_repository(text: str) -> str:
-    """Student notebook text without the repository URL (a fork's copy stays valid)."""
-    return _URL_IN_INSTALL.sub("git+REPOSITORY", text)
+    """Student notebook text without the repository URLs (a fork's copy stays valid)."""
+    return _PHOTOS_IN_INSTALL.sub(r"\1REPOSITORY", _URL_IN_INSTALL.sub("git+REPOSITORY", text))
 
 
 def sync_mode(env=None) -> str:

@@ -39,6 +39,12 @@ class Repo:
     def blob_url(self, path: str) -> str:
         return f"{self.url.rstrip('/')}/blob/{self.branch}/{path}"
 
+    def raw_url(self, path: str) -> str:
+        """A file of the repository as it is (GitHub's raw host; ``/raw/`` elsewhere, GitLab and Gitea)."""
+        if self.slug is not None:
+            return f"https://raw.githubusercontent.com/{self.slug}/{self.branch}/{path}"
+        return f"{self.url.rstrip('/')}/raw/{self.branch}/{path}"
+
 
 def resolve_repo(configured_url: str | None, edit_uri: str | None = None, env=None) -> Repo:
     """The repository the site links to: ``TP8_REPO_URL``, else ``GITHUB_REPOSITORY`` (set by

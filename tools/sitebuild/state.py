@@ -42,6 +42,7 @@ class Build:
     vendor: object = None  # a Future of site_assets.ensure_assets
     pages: dict[str, Shown] = field(default_factory=dict)  # by src_uri
     questions: dict[str, tuple[str, list]] = field(default_factory=dict)  # src_uri -> (title, questions)
+    photos: list = field(default_factory=list)  # every photo's credit (tp8.photos.PhotoCredit)
     secrets: list[str] = field(default_factory=list)  # what the audit searches for (solutions hidden)
     stylesheets: Stylesheets = field(default_factory=Stylesheets)
     report: dict = field(default_factory=lambda: {"executed": [], "text_only": [], "unchanged": []})
