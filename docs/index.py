@@ -30,7 +30,7 @@
 #
 # Les calculs eux-mêmes tiennent en quelques lignes et sont rassemblés dans la petite bibliothèque
 # Python `tp8` ; les pages du cours les appellent, montrent ce qu'ils produisent, expliquent
-# pourquoi, et répondent à chacune des onze questions du TP en s'appuyant sur les résultats
+# pourquoi, et répondent à chacune des questions du TP en s'appuyant sur les résultats
 # affichés juste au-dessus. Les enseignants trouveront de quoi modifier ou republier le cours dans
 # [Pour les enseignants](enseignants/).
 

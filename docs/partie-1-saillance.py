@@ -1225,9 +1225,9 @@ display(
 # Le compte rendu du soir tient en quelques lignes. Pour cette partie, il contient :
 #
 # 1. votre réponse à la question ★ [Q8.1](#q1) : les cartes de saillance obtenues, montrées et interprétées
-#    (les questions Q8.2 à Q8.4 peuvent y être discutées) ;
+#    (les autres questions de cette partie peuvent y être discutées) ;
 # 2. votre avancement : ce qui a marché ou non (votre fonction `carte_de_saillance` passe-t-elle sa
 #    vérification ?) ;
 # 3. si vous le souhaitez, vos remarques : ce que vous avez compris ou non.
 #
-# Partez du [modèle de compte rendu](../compte-rendu-tp8.ipynb), une rubrique par question, de Q8.1 à Q8.11.
+# Partez du [modèle de compte rendu](../compte-rendu-tp8.ipynb), une rubrique par question du TP.

@@ -1363,9 +1363,9 @@ if second is not None:
 #
 # Le compte rendu du soir tient en quelques lignes. Pour cette partie, il contient :
 #
-# 1. votre réponse à la question ★ [Q8.5](#q5) : les images trompeuses obtenues, montrées et interprétées (la
-#    question Q8.6 et la question bonus Q8.7 peuvent y être discutées) ;
+# 1. votre réponse à la question ★ [Q8.5](#q5) : les images trompeuses obtenues, montrées et interprétées (les
+#    autres questions de cette partie peuvent y être discutées) ;
 # 2. votre avancement : ce qui a marché ou non (votre fonction `image_trompeuse` passe-t-elle sa vérification ?) ;
 # 3. si vous le souhaitez, vos remarques : ce que vous avez compris ou non.
 #
-# Partez du [modèle de compte rendu](compte-rendu-tp8.ipynb), une rubrique par question, de Q8.1 à Q8.11.
+# Partez du [modèle de compte rendu](compte-rendu-tp8.ipynb), une rubrique par question du TP.

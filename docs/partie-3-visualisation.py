@@ -1329,9 +1329,9 @@ if net2.model is not None:
 #
 # 1. la réponse à la question étoilée de cette partie, **Q8.8 ★** : les images obtenues, ce
 #    qu'elles montrent et ce qu'en disent les mesures ;
-# 2. votre avancement : ce qui a marché ou non (le pas de montée à écrire, les expériences de
-#    Q8.9 à Q8.11) ;
+# 2. votre avancement : ce qui a marché ou non (le pas de montée à écrire, les expériences des
+#    autres questions de cette partie) ;
 # 3. si vous le souhaitez, vos remarques : ce que vous avez compris ou non.
 #
-# Partez du [modèle de compte rendu](compte-rendu-tp8.ipynb), qui a un titre par question, de
-# Q8.1 à Q8.11.
+# Partez du [modèle de compte rendu](compte-rendu-tp8.ipynb), qui a un titre par question du
+# TP.

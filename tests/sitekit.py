@@ -33,12 +33,23 @@ BUILD_TIMEOUT_S = 20 * 60
 #: Settings of the tests themselves, never passed to the build.
 TEST_ONLY_ENV = {"TP8_REUSE_SITE", "TP8_SKIP_E2E", "TP8_CHROMIUM"}
 
-#: Where each lab question is answered (docs/<page>.py, anchor ``qN``).
-QUESTION_PAGES = {
-    **{n: "partie-1-saillance" for n in (1, 2, 3, 4)},
-    **{n: "partie-2-adversaires" for n in (5, 6, 7)},
-    **{n: "partie-3-visualisation" for n in (8, 9, 10, 11)},
-}
+
+
+@cache
+def _course_questions() -> list[tuple[str, object]]:
+    """``(page stem, question)`` of every question the course's pages ask, found as the build finds
+    them (``question`` cells), in their order: the tests hold whatever questions an instructor adds
+    or removes."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    from sitebuild import handout, pages
+
+    return [(page.stem, q) for page, qs in handout.course_questions(pages.read_pages(DOCS)) for q in qs]
+
+
+#: The lab's questions (``sitebuild.exercise.Question``), found in the pages, in their order.
+QUESTIONS = [q for _stem, q in _course_questions()]
+#: Where each lab question is answered (docs/<page>.py, anchor ``qN``), found in the pages.
+QUESTION_PAGES = {q.number: stem for stem, q in _course_questions()}
 #: Pages that must show typeset equations (the lab's equations 1 to 4 are explained there).
 MATHS_PAGES = ["partie-1-saillance", "partie-2-adversaires", "partie-3-visualisation", "au-dela-du-gradient"]
 

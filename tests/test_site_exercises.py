@@ -378,15 +378,12 @@ def test_a_bad_switch_value_says_what_to_write():
         solutions.solutions_shown({"tp8": {"solutions": 2}}, {})
 
 
-def test_the_switch_is_on_in_the_projects_configuration():
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
-    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)
-    assert config["extra"]["tp8"]["solutions"] is True
+def test_the_projects_switch_is_one_the_build_accepts():
+    """Whatever the instructor set (true, false, a date past or ahead): the build reads it."""
+    extra = solutions.read_extra(ROOT / "mkdocs.yml")
+    switch = solutions.solutions_setting(extra, {})
+    assert switch.describe() and switch.publishes()
+    assert isinstance(switch.shown(), bool)
 
 
 def test_the_switch_and_the_build_settings_do_not_enter_the_execution_cache_key():
@@ -955,12 +952,6 @@ def test_solutions_status_reads_the_environment_first_and_follows_inherit(tmp_pa
     assert "TP8_SOLUTIONS vaut 'bientôt'" in capsys.readouterr().out
 
 
-def test_the_projects_switch_has_its_time_zone():
-    extra = solutions.read_extra(ROOT / "mkdocs.yml")
-    assert extra["tp8"]["timezone"] == "Europe/Paris"
-    assert solutions.solutions_setting(extra, {}).value is True
-
-
 # --- Markdown pages: blocks and question lists --------------------------------------------------------
 
 BLOCKS = """\
@@ -1029,7 +1020,7 @@ def test_the_hook_fills_the_markdown_pages(monkeypatch):
     from mkdocs.exceptions import PluginError
 
     found = exercise.questions(qpage_nb(), "docs/p.py", QPAGE)
-    build = SimpleNamespace(show_solutions=False, questions={"parts/p.py": ("Partie 9", found)}, pages={})
+    build = SimpleNamespace(show_solutions=False, questions={"parts/p.py": ("Partie 9", found)}, pages={}, photos=[])
     monkeypatch.setattr(site_hooks, "_build", build)
     config = {"docs_dir": "/x/docs"}
 
@@ -1079,34 +1070,69 @@ def test_the_report_template_has_one_heading_per_question_and_an_empty_cell_unde
 
 # --- the course's questions --------------------------------------------------------------------------
 
-#: Where the lab asks each question (Qn, TP 8), and its mark.
-COURSE_QUESTIONS = {
-    **{n: "partie-1-saillance" for n in (1, 2, 3, 4)},
-    **{n: "partie-2-adversaires" for n in (5, 6, 7)},
-    **{n: "partie-3-visualisation" for n in (8, 9, 10, 11)},
-}
-STARS, BONUS = {1, 5, 8}, {4, 7, 11}
-
-
-def test_the_course_asks_the_labs_eleven_questions_once_each_with_their_marks():
-    found = [(page.path, page.title, qs) for page, qs in handout.course_questions(pages.read_pages(ROOT / "docs"))]
-    where = {q.number: page.stem for page, _title, qs in found for q in qs}
-    assert where == COURSE_QUESTIONS
-    every = [q for _page, _title, qs in found for q in qs]
-    assert [q.number for q in every] == sorted(COURSE_QUESTIONS)
-    assert {q.number for q in every if q.star} == STARS
-    assert {q.number for q in every if q.bonus} == BONUS
+def test_the_course_asks_each_question_once_in_order_with_its_text():
+    """Whatever questions the course asks (an instructor adds or removes some): each once, in order."""
+    found = handout.course_questions(pages.read_pages(ROOT / "docs"))
+    every = [q for _page, qs in found for q in qs]
+    assert every, "the course asks no question"
+    numbers = [q.number for q in every]
+    assert numbers == sorted(set(numbers))
     for q in every:
         assert len(q.text) >= 20, f"Q{q.number} : la question elle-même manque"
         assert q.title and len(q.title) <= 80, f"Q{q.number} : {q.title!r}"
+        assert not (q.star and q.bonus), f"Q{q.number} : étoilée et bonus à la fois"
 
 
-def test_the_questions_page_lists_the_three_parts_questions():
+def _question_page(name: str, numbers: list[int]) -> str:
+    cells = "".join(
+        f'\n# %% [markdown] tags=["question"]\n# <a id="q{n}"></a>\n# ## Q{n} — Une question\n#\n'
+        f"# **Q8.{n}** Que montre la figure {n} de cette page ?\n\n# %% [markdown]\n# Une réponse.\n"
+        for n in numbers
+    )
+    header = PAGE[: PAGE.index("# %% [markdown]")]  # the jupytext header
+    return header + f"# %% [markdown]\n# # {name}\n" + cells
+
+
+def _asked(tmp_path, **pages_numbers) -> list:
+    for name, numbers in pages_numbers.items():
+        (tmp_path / f"{name}.py").write_text(_question_page(name, numbers), encoding="utf-8")
+    return handout.course_questions(pages.read_pages(tmp_path))
+
+
+def test_the_build_refuses_questions_out_of_order_or_asked_twice_naming_page_and_line(tmp_path):
+    assert [[q.number for q in qs] for _p, qs in _asked(tmp_path, b=[4, 5], a=[1, 2, 3])] == [[1, 2, 3], [4, 5]]
+    (tmp_path / "b.py").unlink()
+    with pytest.raises(ValueError, match=r"a\.py, ligne \d+ : Q2 vient après Q3 \(ligne \d+\)"):
+        _asked(tmp_path, a=[1, 3, 2])
+    with pytest.raises(ValueError, match=r"Q3 est posée deux fois : \S+/a\.py, ligne \d+, et \S+/b\.py, ligne \d+"):
+        _asked(tmp_path, a=[1, 3], b=[3, 4])
+    with pytest.raises(ValueError, match=r"b\.py, ligne \d+ : Q2 tombe entre les questions de \S+/a\.py \(Q1 à Q4\)"):
+        _asked(tmp_path, a=[1, 4], b=[2])
+    assert [q.number for _p, qs in _asked(tmp_path, a=[1, 2], b=[5, 7]) for q in qs] == [1, 2, 5, 7]  # gaps: fine
+
+
+def test_what_the_markdown_pages_say_of_the_questions_follows_the_questions(tmp_path):
+    found = _asked(tmp_path, a=[1, 2, 3], b=[4, 12])
+    parts = [(f"{page.stem}.py", page.title, qs) for page, qs in found]
+    facts = handout.question_facts(parts)
+    assert facts["count"] == "cinq" and facts["first"] == "Q8.1" and facts["last"] == "Q8.12"
+    assert facts["anchors"] == "`q1` à `q3` dans [a](a.py) et `q4` à `q12` dans [b](b.py)"
+    text = "Le TP pose <!-- tp8:question-count --> questions, `<!-- tp8:question-count -->` reste (du code)."
+    assert handout.expand_facts(text, facts) == "Le TP pose cinq questions, `<!-- tp8:question-count -->` reste (du code)."
+    with pytest.raises(ValueError, match=r"page, ligne 2 : <!-- tp8:question-nombre --> inconnu"):
+        handout.expand_facts("un\n<!-- tp8:question-nombre -->", facts)
+
+
+def test_the_projects_markdown_pages_name_no_question_by_hand():
+    """Every list or count of the questions in a Markdown page is generated (an added question changes it)."""
     text = (ROOT / "docs" / "questions.md").read_text(encoding="utf-8")
     listed = re.findall(r"^<!-- tp8:questions (\S+) -->$", text, flags=re.M)
-    assert listed == [f"{part}.py" for part in PARTS]
+    asking = [f"{page.stem}.py" for page, _qs in handout.course_questions(pages.read_pages(ROOT / "docs"))]
+    assert listed == asking
     assert "[modèle de compte rendu](compte-rendu-tp8.ipynb)" in text
     handout.select_blocks(text, True) and handout.select_blocks(text, False)  # balanced
     assert "Réponse" not in handout.select_blocks(text, False)
-    stars = ", ".join(f"Q8.{n}" for n in sorted(STARS)[:-1]) + f" et Q8.{sorted(STARS)[-1]}"
-    assert f"({stars})" in text
+    for page in ["questions.md", "enseignants.md", "index.py", *asking]:
+        prose = re.sub(r"`[^`\n]*`|^#?\s*\*\*Q8\.\d+[^*]*\*\*.*$|<a id=\"q\d+\"></a>|^#?\s*## Q\d+ — .*$", "",
+                       (ROOT / "docs" / page).read_text(encoding="utf-8"), flags=re.M)
+        assert not re.search(r"\bQ8\.\d+ à Q8\.\d+|\bonze questions\b|\bQ8\.1 à\b", prose), page

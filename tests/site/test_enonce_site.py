@@ -31,7 +31,7 @@ import jupytext
 import nbformat
 import pytest
 from exercisekit import audit, exercise, needs_weights, real_weights, text, variants
-from sitekit import DOCS, QUESTION_PAGES, ROOT
+from sitekit import DOCS, QUESTION_PAGES, QUESTIONS, ROOT
 
 #: Where the students' exercise notebooks are committed (Colab opens them from the repository).
 EXERCISES = ROOT / "notebooks" / "exercices"
@@ -157,7 +157,7 @@ def check_report(site: Path) -> None:
     headings = [c.source.split("\n", 1)[0] for c in nb.cells if c.source.startswith("## ")]
     numbers = [re.match(r"## (Q8\.\d+)", h).group(1) for h in headings if h.startswith("## Q8.")]
     assert numbers == [f"Q8.{n}" for n in sorted(QUESTION_PAGES)]
-    assert "## Q8.1 ★ — " in "\n".join(headings) and "## Q8.11 Bonus — " in "\n".join(headings)
+    assert [h for h in headings if h.startswith("## Q8.")] == [f"## {q.report_heading}" for q in QUESTIONS]
     assert headings[-2:] == ["## Avancement", "## Remarques"]
     for i, cell in enumerate(nb.cells):
         if cell.source.startswith("## "):

@@ -188,6 +188,11 @@ def markdown_page(build: Build, markdown: str, src_uri: str, label: str) -> str:
     try:
         markdown = handout.select_blocks(markdown, build.show_solutions, label)
         markdown = photos.expand_credits(markdown, build.photos)
+        parts = []
+        for uri, (title, qs) in build.questions.items():
+            parts.append((posixpath.relpath(uri, posixpath.dirname(src_uri) or "."), title, qs))
+        parts.sort(key=lambda part: part[2][0].number)
+        markdown = handout.expand_facts(markdown, handout.question_facts(parts), label)
         return handout.expand_questions(markdown, questions_of, build.show_solutions, label)
     except ValueError as exc:
         raise BuildError(str(exc)) from exc

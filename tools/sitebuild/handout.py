@@ -17,7 +17,15 @@ from . import exercise
 from .pages import Page
 from .variants import REPORT_NAME
 
-__all__ = ["REPORT_NAME", "course_questions", "expand_questions", "report_notebook", "select_blocks"]
+__all__ = [
+    "REPORT_NAME",
+    "course_questions",
+    "expand_facts",
+    "expand_questions",
+    "question_facts",
+    "report_notebook",
+    "select_blocks",
+]
 
 
 def questions_markdown(questions, link: str, solutions: bool) -> str:
@@ -183,13 +191,18 @@ def report_notebook(parts) -> str:
 
 
 def course_questions(pages: list[Page]) -> list[tuple[Page, list[exercise.Question]]]:
-    """``(page, its questions)`` of every page that asks questions, in the order of their numbers;
-    a ValueError (both pages and lines) when a question is asked twice."""
+    """``(page, its questions)`` of every page that asks questions, in the order of their numbers.
+
+    A ValueError names the page and line of a question asked twice, of a question numbered lower
+    than the one before it in its page, and of a page whose questions interleave another's (the
+    questions of a page follow one another: Q1–Q4, then Q5–Q7…). Numbers may skip (a question removed).
+    """
     seen: dict[int, tuple[Page, exercise.Question]] = {}
     out = []
     for page in pages:
         if not page.questions:
             continue
+        previous = None
         for q in page.questions:
             if q.number in seen:
                 first, earlier = seen[q.number]
@@ -197,6 +210,69 @@ def course_questions(pages: list[Page]) -> list[tuple[Page, list[exercise.Questi
                     f"Q{q.number} est posée deux fois : {first.label}, ligne {earlier.line or '?'}, et "
                     f"{page.label}, ligne {q.line or '?'}"
                 )
+            if previous is not None and q.number < previous.number:
+                raise ValueError(
+                    f"{page.label}, ligne {q.line or '?'} : Q{q.number} vient après Q{previous.number} (ligne "
+                    f"{previous.line or '?'}) ; numérotez les questions d'une page dans l'ordre où elles sont posées"
+                )
             seen[q.number] = (page, q)
+            previous = q
         out.append((page, list(page.questions)))
-    return sorted(out, key=lambda part: part[1][0].number)
+    out.sort(key=lambda part: part[1][0].number)
+    for (before, asked), (page, qs) in zip(out, out[1:]):
+        if qs[0].number < asked[-1].number:
+            raise ValueError(
+                f"{page.label}, ligne {qs[0].line or '?'} : Q{qs[0].number} tombe entre les questions de "
+                f"{before.label} (Q{asked[0].number} à Q{asked[-1].number}) ; les questions d'une page se suivent, "
+                "numérotez-les à la suite de celles de la page précédente"
+            )
+    return out
+
+
+# --- what the Markdown pages say of the questions, generated from the questions found -----------------
+
+_FACT = re.compile(r"<!--\s*tp8:question-(\S+)\s*-->")
+_WORDS = "zéro une deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize".split()
+
+
+def _enumerate(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1] if items else "aucune"
+
+
+def question_facts(parts: list[tuple[str, str, list]]) -> dict[str, str]:
+    """What a Markdown page may say of the course's questions, from ``(link, title, questions)`` of
+    each page that asks some, in their order: ``<!-- tp8:question-KIND -->`` becomes ``facts[KIND]``."""
+    every = [q for _link, _title, qs in parts for q in qs]
+    if not every:
+        return {}
+    n = len(every)
+
+    def anchors(qs) -> str:
+        return f"`q{qs[0].number}`" if len(qs) == 1 else f"`q{qs[0].number}` à `q{qs[-1].number}`"
+
+    return {
+        "count": _WORDS[n] if n < len(_WORDS) else str(n),
+        "first": every[0].report_number,
+        "last": every[-1].report_number,
+        "starred": _enumerate([q.report_number for q in every if q.star]),
+        "bonus": _enumerate([q.report_number for q in every if q.bonus]),
+        "anchors": _enumerate([f"{anchors(qs)} dans [{title}]({link})" for link, title, qs in parts]),
+    }
+
+
+def expand_facts(markdown: str, facts: dict[str, str], label: str = "page") -> str:
+    """Each ``<!-- tp8:question-KIND -->`` of a Markdown page replaced by what :func:`question_facts`
+    says; an unknown KIND is a ValueError naming the line."""
+
+    def replace(match: re.Match) -> str:
+        if match.group(1) not in facts:
+            line = markdown.count("\n", 0, match.start()) + 1
+            known = ", ".join(sorted(facts)) or "aucune : le cours ne pose pas de question"
+            raise ValueError(f"{label}, ligne {line} : <!-- tp8:question-{match.group(1)} --> inconnu ({known})")
+        return facts[match.group(1)]
+
+    out, pos = [], 0
+    for match in _markers(_FACT, markdown):
+        out += [markdown[pos : match.start()], replace(match)]
+        pos = match.end()
+    return "".join(out) + markdown[pos:]
