@@ -34,7 +34,6 @@ BUILD_TIMEOUT_S = 20 * 60
 TEST_ONLY_ENV = {"TP8_REUSE_SITE", "TP8_SKIP_E2E", "TP8_CHROMIUM"}
 
 
-
 @cache
 def _course_questions() -> list[tuple[str, object]]:
     """``(page stem, question)`` of every question the course's pages ask, found as the build finds

@@ -1070,6 +1070,7 @@ def test_the_report_template_has_one_heading_per_question_and_an_empty_cell_unde
 
 # --- the course's questions --------------------------------------------------------------------------
 
+
 def test_the_course_asks_each_question_once_in_order_with_its_text():
     """Whatever questions the course asks (an instructor adds or removes some): each once, in order."""
     found = handout.course_questions(pages.read_pages(ROOT / "docs"))
@@ -1118,7 +1119,9 @@ def test_what_the_markdown_pages_say_of_the_questions_follows_the_questions(tmp_
     assert facts["count"] == "cinq" and facts["first"] == "Q8.1" and facts["last"] == "Q8.12"
     assert facts["anchors"] == "`q1` à `q3` dans [a](a.py) et `q4` à `q12` dans [b](b.py)"
     text = "Le TP pose <!-- tp8:question-count --> questions, `<!-- tp8:question-count -->` reste (du code)."
-    assert handout.expand_facts(text, facts) == "Le TP pose cinq questions, `<!-- tp8:question-count -->` reste (du code)."
+    assert (
+        handout.expand_facts(text, facts) == "Le TP pose cinq questions, `<!-- tp8:question-count -->` reste (du code)."
+    )
     with pytest.raises(ValueError, match=r"page, ligne 2 : <!-- tp8:question-nombre --> inconnu"):
         handout.expand_facts("un\n<!-- tp8:question-nombre -->", facts)
 
@@ -1133,6 +1136,10 @@ def test_the_projects_markdown_pages_name_no_question_by_hand():
     handout.select_blocks(text, True) and handout.select_blocks(text, False)  # balanced
     assert "Réponse" not in handout.select_blocks(text, False)
     for page in ["questions.md", "enseignants.md", "index.py", *asking]:
-        prose = re.sub(r"`[^`\n]*`|^#?\s*\*\*Q8\.\d+[^*]*\*\*.*$|<a id=\"q\d+\"></a>|^#?\s*## Q\d+ — .*$", "",
-                       (ROOT / "docs" / page).read_text(encoding="utf-8"), flags=re.M)
+        prose = re.sub(
+            r"`[^`\n]*`|^#?\s*\*\*Q8\.\d+[^*]*\*\*.*$|<a id=\"q\d+\"></a>|^#?\s*## Q\d+ — .*$",
+            "",
+            (ROOT / "docs" / page).read_text(encoding="utf-8"),
+            flags=re.M,
+        )
         assert not re.search(r"\bQ8\.\d+ à Q8\.\d+|\bonze questions\b|\bQ8\.1 à\b", prose), page

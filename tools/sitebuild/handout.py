@@ -11,6 +11,7 @@ blocks are kept or dropped with the instructor's switch (:func:`select_blocks`).
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from . import exercise
@@ -219,7 +220,7 @@ def course_questions(pages: list[Page]) -> list[tuple[Page, list[exercise.Questi
             previous = q
         out.append((page, list(page.questions)))
     out.sort(key=lambda part: part[1][0].number)
-    for (before, asked), (page, qs) in zip(out, out[1:]):
+    for (before, asked), (page, qs) in itertools.pairwise(out):
         if qs[0].number < asked[-1].number:
             raise ValueError(
                 f"{page.label}, ligne {qs[0].line or '?'} : Q{qs[0].number} tombe entre les questions de "
@@ -232,7 +233,25 @@ def course_questions(pages: list[Page]) -> list[tuple[Page, list[exercise.Questi
 # --- what the Markdown pages say of the questions, generated from the questions found -----------------
 
 _FACT = re.compile(r"<!--\s*tp8:question-(\S+)\s*-->")
-_WORDS = "zéro une deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize".split()
+_WORDS = [
+    "zéro",
+    "une",
+    "deux",
+    "trois",
+    "quatre",
+    "cinq",
+    "six",
+    "sept",
+    "huit",
+    "neuf",
+    "dix",
+    "onze",
+    "douze",
+    "treize",
+    "quatorze",
+    "quinze",
+    "seize",
+]
 
 
 def _enumerate(items: list[str]) -> str:
