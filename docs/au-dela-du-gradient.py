@@ -983,11 +983,14 @@ occlusion_pass = (
     " ou plus, sur un processeur que d'autres calculs partageaient"
 )
 # Des durées de quelques secondes, mesurées sur un processeur partagé : la phrase suit la mesure.
-gradcam_cost = (
-    "Grad-CAM, une passe avant et une passe arrière comme le gradient brut, a coûté à peu près autant"
-    if seconds["gradcam"] < 2 * seconds["gradient"]
-    else "Grad-CAM demande les mêmes passes que le gradient brut, une avant et une arrière, mais a pris ici plus"
-    " du double, un écart que les durées courtes, sur un processeur partagé, ne permettent pas d'interpréter"
+_ratio = seconds["gradcam"] / seconds["gradient"]
+gradcam_cost = "Grad-CAM, dont la passe arrière s'arrête à la dernière couche convolutive, " + (
+    "a coûté moins que le gradient brut"
+    if _ratio < 0.8
+    else "a coûté à peu près autant que le gradient brut"
+    if _ratio < 1.25
+    else "a pris ici plus que le gradient brut, un écart que des durées de quelques secondes, sur un processeur"
+    " partagé, ne permettent pas d'interpréter"
 )
 display(
     Markdown(
