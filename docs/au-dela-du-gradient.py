@@ -681,7 +681,9 @@ du gradient brut du réseau détruit est **identiquement nulle**, et celle de Gr
 {cam_zero_and_dead} en même temps que le gradient). La cause est propre à SqueezeNet, dont les 1000 scores
 passent par un ReLU :
 {claim(dead_explains, "chaque carte nulle du gradient brut correspond à un score de la classe tombé à zéro")},
-et un **score nul** n'a plus de gradient, quelle que soit la méthode. Une carte constante n'a pas de
+et un **score nul** n'a plus de gradient *en ce point* : les cartes du gradient brut et de Grad-CAM, calculées sur
+la photo elle-même, s'annulent alors ; celles de SmoothGrad et des gradients intégrés, qui prennent le gradient
+ailleurs (copies bruitées, images du chemin), peuvent ne pas s'annuler. Une carte constante n'a pas de
 corrélation de rang : ces cartes **dégénérées** sont laissées hors des moyennes. Les compter comme
 $\\rho = 0$ aiderait les méthodes à passer le test pour une raison qui ne tient pas à elles. Le réseau de
 départ, lui, n'a pas changé : {claim(untouched, "ses poids sont identiques avant et après le test")}.

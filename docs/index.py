@@ -57,9 +57,10 @@
 # | [Partie 2 — Exemples adversaires](partie-2-adversaires/) | Peut-on changer sa réponse sans que l'œil voie la différence ? | on **suit** le gradient d'une autre classe, à petits pas | le phénomène : Biggio et al. (2013), Szegedy et al. (2014) |
 # | [Partie 3 — Visualisation de classes](partie-3-visualisation/) | À quoi ressemble, pour lui, une image typique d'une classe ? | on **remonte** le gradient pendant de nombreux pas, en partant d'un bruit, avec des régularisations | Simonyan et al. (2014), Yosinski et al. (2015) |
 #
-# Le réseau étudié est **SqueezeNet 1.1** (Iandola et al., 2016), appris sur ImageNet. Il a été conçu
-# pour être compact (ses auteurs annoncent la précision d'AlexNet avec cinquante fois moins de
-# paramètres) et il est assez rapide pour que tout le cours s'exécute sur un simple processeur. Les
+# Le réseau étudié est **SqueezeNet 1.1** (Iandola et al., 2016), appris sur ImageNet. La famille a été
+# conçue pour être compacte (ses auteurs annoncent, pour la version 1.0, la précision d'AlexNet avec
+# cinquante fois moins de paramètres ; la version 1.1 demande 2,4 fois moins de calcul, à précision
+# égale) et elle est assez rapide pour que tout le cours s'exécute sur un simple processeur. Les
 # questions bonus reprennent les expériences avec un second réseau. Les articles cités sont réunis
 # dans les [Références](references/).
 

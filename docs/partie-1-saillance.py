@@ -535,7 +535,11 @@ Pour situer ce chiffre : deux cartes de **photos différentes** ont déjà une c
 {pct(np.mean(overlap))} en moyenne le restent après le bruit :
 {claim(np.mean(overlap) < 0.7, "le détail fin de la carte est en bonne partie du bruit de gradient")}.
 Après lissage, la corrélation remonte à {num(min(rho_smooth))}–{num(max(rho_smooth))} :
-{claim(min(rho_smooth) > max(rho_raw), "seule la structure grossière est stable")} (ce qui ne dit pas
+{
+            claim(min(rho_smooth) > max(rho_raw) and min(rho_smooth) > 0.7, "seule la structure grossière est stable")
+            if min(rho_smooth) > 0.7
+            else claim(min(rho_smooth) > max(rho_raw), "la structure grossière est plus stable que le détail")
+        } (ce qui ne dit pas
 encore qu'elle soit fidèle à la décision). L'idée est voisine de celle de *SmoothGrad* (Smilkov et al., 2017), qui, lui, ne floute pas la carte : il
 moyenne les cartes de copies bruitées de l'image.
 
@@ -626,7 +630,7 @@ else:
 display(
     Markdown(
         f"""
-{claim(min(r2) > 0.5, "La carte de la 2ᵉ classe ressemble fortement à celle de la classe prédite")} (ρ
+{claim(min(r2) > 0.5, "La carte de la 2ᵉ classe ressemble à celle de la classe prédite")} (ρ
 entre {num(min(r2))} et {num(max(r2))}), et même celle de *goldfish*, dont le logit est en moyenne
 {num(gap, 0)} points plus bas, reste corrélée à {num(min(rg))}–{num(max(rg))} :
 {claim(min(rg) > baseline + 0.1, "c'est bien plus que la corrélation de deux photos différentes")}
@@ -958,10 +962,16 @@ flower_text = (
     if outside > 0.5
     else f"la zone retenue ne couvre qu'une petite partie de la fleur ({pct(1 - outside)} de ses pixels sont dans la boîte)"
 )
+locates = len(good) >= 2 and len(fair) > len(box_rows) / 2  # as the count below says
+can_locate = (
+    "Oui : " + claim(locates, "la carte peut localiser l'objet") + "."
+    if locates
+    else "En partie : la carte peut **suggérer** où est l'objet, sans le localiser à coup sûr."
+)
 display(
     Markdown(
         f"""
-Oui : la carte peut **localiser** l'objet. C'est l'usage que proposent Simonyan et al. (2014, §3.2) : un
+{can_locate} C'est l'usage que proposent Simonyan et al. (2014, §3.2) : un
 réseau entraîné avec les seules étiquettes des images, sans aucune boîte annotée, localise l'objet par sa
 carte de saillance (une localisation *faiblement supervisée*). La première expérience en est une version
 minimale : avec une seule carte de gradient et quelques lignes de traitement d'image, {len(good)} boîte(s)
@@ -1207,8 +1217,9 @@ display(
 - Elle est **locale** (elle ignore l'aplatissement du score le long d'un chemin), **instable** (un bruit
   invisible la redessine), **peu spécifique** de la classe et marquée par l'**architecture** (damier) : il
   faut la lisser, la comparer à d'autres classes et d'autres réseaux, et se méfier du détail fin.
-- Elle permet aussi de **localiser** grossièrement un objet sans annotation de position ({len(good)} boîte(s)
-  sur {len(box_rows)} à une IoU d'au moins 0,5 ici), et de **déboguer** données et modèles.
+- Elle permet aussi de {"**localiser** grossièrement" if locates else "**suggérer** où est"} un objet sans
+  annotation de position ({len(good)} boîte(s) sur {len(box_rows)} à une IoU d'au moins 0,5 ici), et de
+  **déboguer** données et modèles.
 """
     )
 )

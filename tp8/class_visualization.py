@@ -244,10 +244,11 @@ def class_visualization(
     the *squared* norm λ‖x‖₂², whose gradient 2λx is a weight decay proportional to each pixel's
     distance from the mean. The unsquared norm has gradient λx/‖x‖₂: a pull of constant length
     λ whatever the image, so its λ needs to be about 2‖x‖₂ (≈ 2·400 for a 224² noise image) times
-    larger for the same effect. We use the squared form, R(x) = ‖x‖₂². The two objectives share a
-    maximiser x* only when λ′ = 2λ‖x*‖₂ (there the two penalties' gradients, 2λx* and λ′x*/‖x*‖₂,
-    coincide): the equivalence holds image by image, for a λ′ that depends on the solution, not
-    for one λ′ on every image.
+    larger for the same effect. We use the squared form, R(x) = ‖x‖₂². A point x* is stationary
+    for both objectives only when λ′ = 2λ‖x*‖₂ (there the two penalties' gradients, 2λx* and
+    λ′x*/‖x*‖₂, coincide): the two ascents share stationary points image by image, for a λ′ that
+    depends on the solution, not for one λ′ on every image (and a stationary point of one need not
+    be a maximiser of the other: their curvatures differ).
 
     Args:
         model: a :class:`~tp8.models.Classifier`.

@@ -112,8 +112,9 @@ class RandomizationResult:
             ρ is NaN where either map is constant (every pixel equal): a rank correlation is
             undefined there. Such a *degenerate* map says nothing about the method: on a network
             whose scores pass a final ReLU (SqueezeNet), a score that the randomised weights drove
-            to 0 has an all-zero gradient, whatever the method. :meth:`mean` leaves them out and
-            ``constant`` counts them.
+            to 0 has an all-zero gradient at the image, so the raw-gradient and Grad-CAM maps vanish
+            (SmoothGrad and integrated gradients take gradients elsewhere, at noisy copies or along
+            the path, and need not). :meth:`mean` leaves them out and ``constant`` counts them.
         constant: per method, True where a map is constant (every pixel equal), ``(len(blocks) + 1, N)``.
         target: the class explained (the same at every step), ``(N,)``.
         maps: per method, the maps at every step ``(len(blocks) + 1, N, H, W)`` when ``keep_maps``;
