@@ -370,13 +370,17 @@ display(
         f"- **Un chemin cohérent.** $\\|\\delta\\|_2$ atteint en médiane {pct(straight.median())} de la borne "
         f"$\\eta\\,T$ ; des pas de directions indépendantes n'en atteindraient que $1/\\sqrt{{T}}$, soit "
         f"{pct(walk.median())} ici. "
-        + claim(
-            straight.median() > 1.5 * walk.median(),
-            "Les pas successifs vont donc en grande partie dans la même direction",
+        + (
+            claim(straight.median() > 0.7, "Les pas successifs vont donc en grande partie dans la même direction")
+            if straight.median() > 0.7
+            else claim(
+                straight.median() > 1.5 * walk.median(),
+                "Les pas successifs ne s'annulent donc pas comme des pas au hasard : ils gardent une direction commune",
+            )
         )
         + ", comme le prévoit un modèle localement linéaire.\n"
         "- **"
-        + claim(naive.target_prob.median() < photo_prob.median(), "Des probabilités modestes")
+        + claim(naive.target_prob.median() < photo_prob.median(), "Des probabilités plus faibles que sur les photos")
         + f".** La cible l'emporte avec une probabilité comprise entre {pct(naive.target_prob.min())} et "
         f"{pct(naive.target_prob.max())} (médiane {pct(naive.target_prob.median())}, contre "
         f"{pct(photo_prob.median())} pour la classe prédite sur les photos d'origine) : l'attaque s'arrête dès "
@@ -605,8 +609,9 @@ display(
 # **Interprétation.** Ces chiffres illustrent l'explication linéaire : une perturbation de quelques niveaux de
 # gris par valeur, mais alignée sur le gradient dans un espace de 150 528 dimensions, suffit à déplacer le score
 # d'une classe sans rapport avec l'image. Le réseau n'a pas « vu » de poisson rouge : la retouche ne dessine
-# aucun objet, c'est une texture fine et diffuse, dominée par les hautes fréquences — précisément les détails
-# auxquels notre vision est la moins sensible et que les images naturelles contiennent le moins. Elle exploite
+# aucun objet, c'est une texture fine et diffuse, dominée par les hautes fréquences — des détails auxquels notre
+# vision est peu sensible à la distance où l'on regarde d'ordinaire une image de cette taille (sa sensibilité
+# dépend de la taille apparente des motifs), et que les images naturelles contiennent le moins. Elle exploite
 # des directions de l'espace des entrées auxquelles le réseau est très sensible alors qu'un humain ne l'est
 # guère.
 
@@ -834,8 +839,9 @@ if second is not None:
         moved = f"change par rapport à l'original pour {changed2} image{'s' * (changed2 > 1)} sur {n_attacks}"
     if changed2 >= hit + 3:
         untargeted = (
-            " Changer sa réponse arrive nettement plus souvent que l'amener à la cible : le transfert non ciblé "
-            "est plus facile que le transfert ciblé."
+            " Changer sa réponse arrive nettement plus souvent que l'amener à la cible. Sans témoin (un bruit de "
+            "même norme, qui suffirait peut-être à faire basculer les photos les moins sûres), on ne peut pas dire "
+            "quelle part de ces changements revient à l'attaque elle-même."
         )
     else:
         untargeted = ""
@@ -1237,7 +1243,11 @@ jpeg_pgd, back_pgd = survival(pgd, jpeg)
 blur = {label: survival(r, TRANSFORMS["flou σ = 0,5"])[0] for label, r in fragility.items()}
 display(
     Markdown(
-        claim(min(control.values()) >= 0.6, "Les photos d'origine, elles, gardent leur classe")
+        (
+            claim(min(control.values()) == 1, "Les photos d'origine, elles, gardent toutes leur classe")
+            if min(control.values()) == 1
+            else claim(min(control.values()) >= 0.6, "Les photos d'origine, elles, gardent pour la plupart leur classe")
+        )
         + f" ({pct(control['JPEG q = 75'])} après JPEG, {pct(control['flou σ = 0,5'])} après flou"
         + (f" ; exception{'s' * (len(flipped) > 1)} : {' ; '.join(flipped)}" if flipped else "")
         + "). Après une "
@@ -1255,8 +1265,8 @@ display(
 # %% [markdown]
 # Les perturbations de haute fréquence mises en évidence en Q5 sont exactement ce que la compression JPEG (qui
 # quantifie grossièrement les hautes fréquences) et le flou (un filtre passe-bas) suppriment en premier. Changer
-# de norme ne suffit pas : tant que l'attaque s'arrête au premier basculement, elle reste à la merci de la
-# moindre transformation. C'est pourquoi de tels prétraitements ont été proposés comme défenses (Dziugaite et
+# de norme ne suffit pas : tant que l'attaque s'arrête au premier basculement, elle reste à la merci d'une
+# simple compression JPEG. C'est pourquoi de tels prétraitements ont été proposés comme défenses (Dziugaite et
 # al., 2016 ; Guo et al., 2018) — et pourquoi ils ne résistent pas à un attaquant qui les connaît et les intègre
 # à son optimisation (Athalye, Carlini & Wagner, 2018).
 
