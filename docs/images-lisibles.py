@@ -438,7 +438,7 @@ md(
     + f" (corrélation moyenne de {num(li_s[corr])} contre {num(photo_s[corr])} pour les photos), alors que "
     + claim(
         tp_s[corr] < photo_s[corr] - 0.3 and abs(li_s[corr] - photo_s[corr]) < abs(tp_s[corr] - photo_s[corr]) / 2,
-        "la montée sur les pixels RVB décorrèle les couleurs",
+        "les images du TP restent peu corrélées (départ d'un bruit indépendant par canal, montée en RVB)",
     )
     + f" (corrélation de {num(tp_s[corr])}) : d'où ces points verts, magenta et jaunes voisins à l'échelle de "
     "quelques pixels, qu'une photo ne juxtapose presque jamais. "
