@@ -707,8 +707,9 @@ départ, lui, n'a pas changé : {claim(untouched, "ses poids sont identiques ava
 # Un pixel compte avec ses trois canaux ; l'ordre **aléatoire** sert de référence, et une carte n'apporte
 # quelque chose que si elle fait mieux que lui. On en tire trois, pour voir ce que le hasard varie d'un
 # tirage à l'autre, et l'on compte, photo par photo, combien de fois chaque carte fait mieux que leur
-# moyenne : avec huit photos, il en faut au moins sept pour que ce ne soit pas un effet du hasard (test du
-# signe, $p < 0{,}05$). Comme la probabilité bouge surtout au début, les points des courbes sont plus serrés
+# moyenne : avec huit photos, il en faut au moins sept pour qu'un test du signe, pris seul, écarte le
+# hasard au seuil de 5 %. Dix comparaisons sont faites ainsi (cinq cartes, deux courbes), sans correction,
+# et chacune contre la moyenne de trois tirages seulement : c'est un seuil indicatif, pas une preuve. Comme la probabilité bouge surtout au début, les points des courbes sont plus serrés
 # près de 0 (de 1 % en 1 % au départ, puis de plus en plus espacés).
 #
 # Ces deux mesures ont une limite qu'il faut garder en tête : une image criblée de trous noirs, ou une

@@ -61,9 +61,11 @@
 # probabilité. Ensuite, il **s'écrase quand le réseau est sûr de lui** : si $\hat y_c \to 1$, la moyenne
 # $\sum_k \hat y_k w_k$ tend vers $w_c$ et la parenthèse s'annule, si bien que les prédictions les plus
 # confiantes donneraient les cartes les plus plates. C'est la **saturation du softmax**. Le gradient du
-# logit, $w_c$, n'a ni le facteur $\hat y_c$ ni la parenthèse : c'est lui que l'on dérive. (La probabilité
-# peut même *baisser* quand le logit monte, si d'autres logits montent plus vite ; la [Q2](#q2) suit les
-# deux le long d'un même chemin.)
+# logit, $w_c$, n'a ni le facteur $\hat y_c$ ni la parenthèse : c'est lui que l'on dérive.
+
+# %% [markdown] tags=["solution"]
+# La probabilité peut même *baisser* quand le logit monte, si d'autres logits montent plus vite ; la
+# [Q2](#q2) suit les deux le long d'un même chemin.
 #
 # Le logit n'est pas pour autant propre à la classe $c$. Le softmax ne change pas quand on ajoute la même
 # constante à tous les logits : la perte d'apprentissage, qui ne voit que les probabilités, laisse donc
@@ -71,7 +73,8 @@
 # qui fait monter tous les scores à la fois. Pour isoler la part propre à $c$, on retranche au logit la
 # moyenne des autres logits, ou l'on compare sa carte à celles d'autres classes ; la [Q2 (b)](#q2) fait
 # cette comparaison.
-#
+
+# %% [markdown]
 # Dans `tp8`, tout cela tient dans la fonction `tp8.saliency_map` : les images d'un lot
 # étant indépendantes, la somme de leurs scores se dérive en **une seule** passe arrière, qui donne à
 # chaque image le gradient de son propre score.

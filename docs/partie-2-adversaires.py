@@ -1033,7 +1033,8 @@ display(
             "sa perturbation est la plus grande en norme $L_2$",
         )
         + " (toutes les valeurs bougent de $\\pm\\varepsilon$). Elle fait pourtant quitter sa classe d'origine à "
-        f"{pct(left)} des images, et la FGSM telle que publiée, non ciblée, à {pct(left_untargeted)} : "
+        f"{pct(left)} des images, et la FGSM non ciblée (telle que publiée, mais avec la classe prédite à la place de "
+        f"l'étiquette) à {pct(left_untargeted)} : "
         + claim(
             min(left_untargeted, float(left)) > fast.success_rate,
             "s'éloigner de la classe d'origine, un seul pas linéaire le fait bien plus souvent que rejoindre une "

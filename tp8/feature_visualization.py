@@ -438,11 +438,13 @@ def feature_visualization(
     ascent pushing the 999 other classes down, which is how adversarial examples work. Subtracting
     the *mean* of the other logits removes the common part without chasing each competitor. On
     SqueezeNet 1.1, with the other defaults, the second network (SqueezeNet 1.0) put the target
-    first for 10/10 and 9/10 of ten classes (two seeds) with ``"logit-mean"``, 8/10 and 9/10 with
+    first (in the run of ``benchmarks/`` that chose these settings, not re-checked by the course) for
+    10/10 and 9/10 of ten classes (two seeds) with ``"logit-mean"``, 8/10 and 9/10 with
     ``"logit"`` and 3/10 with ``"log-softmax"`` (``benchmarks/bench_feature_visualization.py``
     measures it again). The images are paler than photos; in the ablation of the page "Des images
-    lisibles" (three classes, 48 steps), ``objective="logit"`` left their saturation unchanged while
-    ``decorrelate=False`` more than doubled it: the paleness comes from the colour decorrelation.
+    lisibles" (three classes, 48 steps, one run), ``objective="logit"`` barely changed their
+    saturation while ``decorrelate=False`` raised it for each class: there, the paleness came from
+    the colour decorrelation.
 
     Every image of a batch starts from the same random θ and sees the same transformations, and
     nothing couples the images: in exact arithmetic, image k of ``feature_visualization(model,
