@@ -296,7 +296,8 @@ results_table(naive)
 # l'ordre de grandeur relatif ; le PSNR, $20\log_{10}\!\big(255/\mathrm{RMSE}\big)$ avec
 # $\mathrm{RMSE} = \|\delta\|_2/\sqrt{n}$ en niveaux de gris (l'écart quadratique moyen par valeur), est la
 # mesure usuelle en compression d'images (au-delà de 40 dB, une différence répartie sur l'image est en
-# pratique invisible ; un JPEG de qualité courante se situe vers 30–40 dB). Le tableau donne aussi la part des
+# pratique invisible : une règle empirique, pas un seuil de la vision ; un JPEG de qualité courante se situe
+# vers 30–40 dB). Le tableau donne aussi la part des
 # $n$ valeurs que l'arrondi à 8 bits laisse modifiées, celle des valeurs modifiées qui ne bougent que de un ou
 # deux niveaux, la part des blocs de $8\times8$ pixels où au moins une valeur a changé, et $\|\delta\|_2$
 # rapportée à la borne $\eta\,T$ ($T$ pas de longueur $\eta$) : des pas de directions indépendantes n'en
