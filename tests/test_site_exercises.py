@@ -298,7 +298,9 @@ def test_committed_exercise_notebooks_hold_no_solution(part):
     every = "\n".join(c.source for c in nb.cells)
     source = page_nb((ROOT / "docs" / f"{part}.py").read_text(encoding="utf-8"))
     for line in exercise.code_solution_lines(source):
-        assert line not in every, f"solution line in the exercise: {line}"
+        # The build's audit rule: a shorter line (`break`, `return x`) is in any code and gives nothing away.
+        if len(line) >= audit.MIN_CODE_LINE:
+            assert line not in every, f"solution line in the exercise: {line}"
     leaks = audit.find_leaks(exercise.answer_sentences(source), [path])
     assert not leaks, f"answers in the exercise: {list(leaks)}"
     assert "raise NotImplementedError()" in every and "À vous de jouer" in every
