@@ -257,7 +257,8 @@ def finish(build: Build, config, log) -> None:
         f"le reste {times['rest_s']:.0f} s, dont figures {times['figures_s']:.1f} s)"
     )
     cache.atomic_write(
-        build.cache_dir / "notebooks" / "last-build.json", json.dumps({**build.report, "times": times}, indent=1)
+        build.cache_dir / "notebooks" / "last-build.json",
+        json.dumps({**build.report, "solutions": build.show_solutions, "times": times}, indent=1),
     )
     if config.strict and sitedir.strict_warnings():
         sitedir.abandon(build.building_dir)
