@@ -258,7 +258,15 @@ def finish(build: Build, config, log) -> None:
     )
     cache.atomic_write(
         build.cache_dir / "notebooks" / "last-build.json",
-        json.dumps({**build.report, "solutions": build.show_solutions, "times": times}, indent=1),
+        json.dumps(
+            {
+                **build.report,
+                "solutions": build.show_solutions,
+                "site_dir": str(build.final_site_dir.resolve()),
+                "times": times,
+            },
+            indent=1,
+        ),
     )
     if config.strict and sitedir.strict_warnings():
         sitedir.abandon(build.building_dir)
