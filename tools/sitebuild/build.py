@@ -234,7 +234,8 @@ def finish(build: Build, config, log) -> None:
     render.write_stylesheets(build.stylesheets, site)
     if not build.show_solutions and build.secrets:
         committed = sorted((build.root / notebooks.EXERCISE_DIR).rglob("*.ipynb"))
-        leaks = audit.site_leaks(build.secrets, site, committed, build.root)
+        whole = [shown.page.text for shown in build.pages.values() if not shown.page.has_exercises]
+        leaks = audit.site_leaks(audit.not_public(build.secrets, whole), site, committed, build.root)
         if leaks:
             raise BuildError(
                 "des réponses seraient publiées alors que les solutions sont masquées :\n  "
