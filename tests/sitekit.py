@@ -4,7 +4,9 @@ The site is built once per test session, with the project's own command (`mkdocs
 in the repository root), unless ``site/`` is already newer than everything it is made from. The
 environment variable ``TP8_REUSE_SITE`` overrides that: ``1`` tests ``site/`` as it is (CI builds
 it in an earlier step), ``0`` always rebuilds. The build keeps its own cache, so an unchanged
-rebuild is quick.
+rebuild is quick. ``site/`` is built with the project's own switch: :func:`site_shows_solutions`
+says whether it published the solutions or the énoncés, and the tests of ``site/`` check what it
+published, never the instructor's setting.
 """
 
 from __future__ import annotations
@@ -84,6 +86,22 @@ def site_is_fresh() -> bool:
 
 
 _BUILD: dict[str, object] = {}
+#: What the build says it did (``.cache/notebooks/last-build.json``).
+LAST_BUILD = ROOT / ".cache" / "notebooks" / "last-build.json"
+
+
+def _last_build() -> dict:
+    import json
+
+    try:
+        return json.loads(LAST_BUILD.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+#: The last build's record as the session found it, before any test built the course elsewhere
+#: (``tests/site/test_exercise_site.py`` builds it without its solutions, rewriting the record).
+_RECORD_AT_START = _last_build()
 
 
 def ensure_site() -> Path:
@@ -98,6 +116,7 @@ def ensure_site() -> Path:
             _BUILD["error"] = "TP8_REUSE_SITE=1 but site/index.html does not exist: build the site first (make site)"
             pytest.fail(str(_BUILD["error"]), pytrace=False)
         _BUILD["site"] = SITE
+        _BUILD["record"] = _RECORD_AT_START
         return SITE
     # The build's notebook cache keys on the TP8_* environment: leave out the variables of the tests,
     # so that this build shares its cache with `make site`.
@@ -125,7 +144,53 @@ def ensure_site() -> Path:
         pytest.fail(str(_BUILD["error"]), pytrace=False)
     print(f"\n[site built in {time.monotonic() - start:.0f} s]", file=sys.stderr)
     _BUILD["site"] = SITE
+    _BUILD["record"] = _last_build()
     return SITE
+
+
+def site_shows_solutions() -> bool:
+    """Whether ``site/`` publishes the solutions (the pages with their answers, the corrigés) or the
+    énoncés only: whatever the instructor's switch said when it was built (``true``, ``false``, a
+    release date), so that the tests of ``site/`` hold for what it published.
+
+    Two witnesses, which must agree: the build's record (``last-build.json``, when it was about
+    ``site/``) and the site itself (the corrigé notebook of a page with exercises is offered only with
+    the solutions). A failure says which is missing or how they disagree.
+    """
+    site = ensure_site()
+    if "solutions" in _BUILD:
+        return bool(_BUILD["solutions"])
+    sys.path.insert(0, str(ROOT / "tools"))
+    from sitebuild import notebooks, pages
+
+    record = _BUILD.get("record") or {}
+    recorded = None
+    if "solutions" in record and Path(record.get("site_dir", "")) == SITE.resolve():
+        recorded = bool(record["solutions"])
+    offered = {
+        page.stem: (site / notebooks.student_path(page)).is_file()
+        for page in pages.read_pages(DOCS)
+        if page.has_exercises
+    }
+    seen = set(offered.values())
+    if len(seen) > 1:
+        pytest.fail(f"site/ offers the corrigé of some pages only ({offered}): rebuild it (make site)", pytrace=False)
+    witnessed = seen.pop() if seen else None
+    if recorded is not None and witnessed is not None and recorded != witnessed:
+        pytest.fail(
+            f"{LAST_BUILD.relative_to(ROOT)} says the solutions are {'shown' if recorded else 'hidden'} in site/, "
+            f"but site/ {'offers' if witnessed else 'does not offer'} the corrigés: rebuild it (make site)",
+            pytrace=False,
+        )
+    shown = recorded if recorded is not None else witnessed
+    if shown is None:
+        pytest.fail(
+            f"cannot tell whether site/ shows the solutions: no record of its build in {LAST_BUILD.relative_to(ROOT)} "
+            "and no page with exercises: rebuild it (make site)",
+            pytrace=False,
+        )
+    _BUILD["solutions"] = shown
+    return shown
 
 
 # --- the pages -------------------------------------------------------------------------------

@@ -1145,3 +1145,13 @@ def test_the_projects_markdown_pages_name_no_question_by_hand():
             flags=re.M,
         )
         assert not re.search(r"\bQ8\.\d+ à Q8\.\d+|\bonze questions\b|\bQ8\.1 à\b", prose), page
+
+
+def test_a_sentence_a_page_published_whole_also_writes_is_not_a_secret():
+    """With the solutions hidden, the build's audit leaves out what a page without exercises (published
+    whole whatever the switch) also writes: two pages that word a measurement alike are no leak."""
+    answer = "dans les motifs de moins de 4 pixels, contre"
+    secret = "le héron domine nettement les autres échassiers de la photo"
+    whole = ['md(f"{pct(a)} de leur énergie dans les motifs  de moins de 4 pixels, contre " + pct(b))']
+    assert audit.not_public([answer, secret], whole) == [secret]
+    assert audit.not_public([answer, secret], []) == [answer, secret]

@@ -29,6 +29,10 @@ NIGHTLY = WORKFLOWS / "nightly.yml"
 ALL = sorted(WORKFLOWS.glob("*.y*ml"))
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 MAIN_ONLY = "github.ref == 'refs/heads/main' && github.event_name != 'pull_request'"
+#: The leg of the build that is published: the course as committed (the other one is adapted).
+AS_CONFIGURED = "matrix.course == 'as-configured'"
+#: The fixture that adapts the course as an instructor would, run by the build's other leg.
+ADAPT = ROOT / "tests" / "fixtures" / "adapt_course.py"
 
 
 def load(path: Path) -> dict:
@@ -277,8 +281,11 @@ def test_site_runs_the_browser_tests():
     assert "--ignore=tests/e2e" in tests["env"]["PYTEST_ADDOPTS"]  # not twice
     index = steps(build).index
     assert index(tests) < index(e2e)
-    (shots,) = [s for s in step_using(build, "actions/upload-artifact") if s["with"]["name"] == "site-screenshots"]
+    (shots,) = [
+        s for s in step_using(build, "actions/upload-artifact") if s["with"]["name"].startswith("site-screenshots")
+    ]
     assert shots["if"] == "always()"
+    assert shots["with"]["name"] == "site-screenshots-${{ matrix.course }}", "one artifact name per leg"
 
 
 def test_site_deploys_from_main_only():
@@ -286,16 +293,42 @@ def test_site_deploys_from_main_only():
     assert set(workflow["jobs"]) == {"release", "build", "deploy"}
     build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
     (pages,) = step_using(build, "actions/upload-pages-artifact")
-    assert pages["if"] == MAIN_ONLY
+    assert pages["if"] == f"{AS_CONFIGURED} && {MAIN_ONLY}"
     assert pages["with"]["path"].rstrip("/") == "site"
     (review,) = [s for s in step_using(build, "actions/upload-artifact") if s["with"]["name"] == "site"]
-    assert review["if"] == "github.ref != 'refs/heads/main' || github.event_name == 'pull_request'"
+    assert (
+        review["if"] == f"{AS_CONFIGURED} && (github.ref != 'refs/heads/main' || github.event_name == 'pull_request')"
+    )
     assert deploy["if"] == MAIN_ONLY
     assert deploy["needs"] == "build"
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert deploy["environment"]["name"] == "github-pages"
     assert [s["uses"].split("@")[0] for s in steps(deploy)] == ["actions/deploy-pages"]
     assert "permissions" not in build
+
+
+def test_the_build_runs_once_more_on_the_course_adapted_as_an_instructor_would():
+    """The tests hold whatever the instructor sets: a second leg builds and tests the course after the
+    fixture has set a release date ahead and added a question; only the first leg is published, and
+    the deployment waits for both."""
+    build = load(SITE)["jobs"]["build"]
+    assert build["strategy"]["matrix"] == {"course": ["as-configured", "adapted"]}
+    assert build["strategy"]["fail-fast"] is False, "one leg failing must not hide the other's result"
+    assert "${{ matrix.course }}" in build["name"]
+    (adapt,) = step_running(build, r"tests/fixtures/adapt_course\.py")
+    assert adapt["if"] == "matrix.course == 'adapted'"
+    assert adapt["run"].strip() == ".venv/bin/python tests/fixtures/adapt_course.py"
+    assert ADAPT.is_file()
+    index = steps(build).index
+    (install,) = step_running(build, r"make install")
+    (site,) = step_running(build, r"^make site$")
+    (tests,) = step_running(build, r"^make test$")
+    (e2e,) = step_running(build, r"pytest tests/e2e")
+    assert index(install) < index(adapt) < index(site) < index(tests) < index(e2e)
+    for step in [*step_using(build, "actions/upload-pages-artifact"), *step_using(build, "actions/upload-artifact")]:
+        if step["with"]["path"].rstrip("/") == "site":
+            assert step["if"].startswith(f"{AS_CONFIGURED} && "), step
+    assert load(SITE)["jobs"]["deploy"]["needs"] == "build"  # a matrix job: every leg
 
 
 def test_site_concurrency():

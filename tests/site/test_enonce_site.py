@@ -15,8 +15,9 @@ The site is built as an instructor hands it out (``TP8_SOLUTIONS=0``, with
   ``compte-rendu-tp8.ipynb`` is published, one heading per question, and linked;
 - no control character in a published notebook.
 
-The site with the solutions (the ``site`` fixture) keeps its links to the answers and its report
-template.
+The site as the project publishes it (the ``site`` fixture, built with the instructor's own switch:
+true, false or a release date) links each question to its answer when it shows the solutions, to
+its énoncé when it does not, and has its report template.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import jupytext
 import nbformat
 import pytest
 from exercisekit import audit, exercise, needs_weights, real_weights, text, variants
-from sitekit import DOCS, QUESTION_PAGES, QUESTIONS, ROOT
+from sitekit import DOCS, QUESTION_PAGES, QUESTIONS, ROOT, site_shows_solutions
 
 #: Where the students' exercise notebooks are committed (Colab opens them from the repository).
 EXERCISES = ROOT / "notebooks" / "exercices"
@@ -103,7 +104,7 @@ def test_no_answer_is_anywhere_in_the_hand_out(enonce_site, capsys):
             f"\n[fuites : {len(sentences)} phrases de réponse vérifiées, {len(searched)} fichiers fouillés "
             f"({', '.join(f'{v} {k}' for k, v in kinds.items())}), {len(leaks)} fuite(s)]"
         )
-    assert len(sentences) >= 11 * 3, "suspiciously few answer sentences: are the answers marked?"
+    assert len(sentences) >= 3 * len(QUESTIONS), "suspiciously few answer sentences: are the answers marked?"
     assert not leaks, "answers published without the solutions:\n" + "\n".join(
         f"  « {sentence} » dans {', '.join(where)}" for sentence, where in leaks.items()
     )
@@ -183,10 +184,18 @@ def test_no_control_character_in_the_published_notebooks(enonce_site):
     assert not bad, "\n".join(bad)
 
 
-def test_with_the_solutions_the_questions_link_to_their_answers_and_the_report_is_there(site):
+def test_the_published_questions_link_as_the_switch_says_and_the_report_is_there(site):
+    """``site/`` as built with the project's switch: with the solutions, each question links to its
+    answer; without them (false, or a release date ahead), to its énoncé, as the hand-out above."""
     html = html_of(site, "questions")
-    assert html.count("Réponse →") == len(QUESTION_PAGES)
-    assert "La question dans l'énoncé" not in html
+    if site_shows_solutions():
+        assert html.count("Réponse →") == len(QUESTION_PAGES)
+        assert "La question dans l'énoncé" not in html
+    else:
+        assert html.count("La question dans l'énoncé →") == len(QUESTION_PAGES)
+        assert "Réponse →" not in html and "la section du cours qui y répond" not in html
+    for n, name in QUESTION_PAGES.items():
+        assert f'href="../{name}/#q{n}"' in html, f"Q{n}"
     check_report(site)
 
 

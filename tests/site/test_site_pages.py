@@ -2,8 +2,9 @@
 
 Each notebook page (``docs/<name>.py``) declares in its jupytext header how many figures it shows
 at least (``tp8: min_figures: N``); the executed page must show that many images in its output
-areas. The answers to the lab's questions are anchored ``q1`` … ``q11`` on their part's page, each
-introduced by a heading ``QN — …``, and the Questions page links to each of them.
+areas. The lab's questions (those the pages ask, :data:`sitekit.QUESTION_PAGES`) are anchored
+``qN`` on their part's page, each introduced by a heading ``QN — …``, and the Questions page links to
+each of them: to its answer when the site shows the solutions, to the question in the énoncé when not.
 """
 
 from __future__ import annotations

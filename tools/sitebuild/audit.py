@@ -101,6 +101,16 @@ def secrets(page: Page, stated: list[str] = ()) -> list[str]:
     return list(dict.fromkeys([*found, *stated]))
 
 
+def not_public(sentences: list[str], texts: list[str]) -> list[str]:
+    """The ``sentences`` that none of ``texts`` holds (compared through :func:`text.normalise`).
+
+    ``texts`` are the sources of the pages published whole (without exercises): a sentence that such a
+    page also writes is published with it whatever the switch, so finding it in the site says nothing
+    of an answer (e.g. a phrase of a measurement that two pages word alike)."""
+    public = [text.normalise(t) for t in texts]
+    return [s for s in sentences if not any(text.normalise(s) in t for t in public)]
+
+
 def published_files(site_dir: Path) -> list[Path]:
     """Every file of a built site a reader can read: HTML pages, notebooks, the search index, the sitemap."""
     site_dir = Path(site_dir)

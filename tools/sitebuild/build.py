@@ -234,7 +234,8 @@ def finish(build: Build, config, log) -> None:
     render.write_stylesheets(build.stylesheets, site)
     if not build.show_solutions and build.secrets:
         committed = sorted((build.root / notebooks.EXERCISE_DIR).rglob("*.ipynb"))
-        leaks = audit.site_leaks(build.secrets, site, committed, build.root)
+        whole = [shown.page.text for shown in build.pages.values() if not shown.page.has_exercises]
+        leaks = audit.site_leaks(audit.not_public(build.secrets, whole), site, committed, build.root)
         if leaks:
             raise BuildError(
                 "des réponses seraient publiées alors que les solutions sont masquées :\n  "
@@ -257,7 +258,16 @@ def finish(build: Build, config, log) -> None:
         f"le reste {times['rest_s']:.0f} s, dont figures {times['figures_s']:.1f} s)"
     )
     cache.atomic_write(
-        build.cache_dir / "notebooks" / "last-build.json", json.dumps({**build.report, "times": times}, indent=1)
+        build.cache_dir / "notebooks" / "last-build.json",
+        json.dumps(
+            {
+                **build.report,
+                "solutions": build.show_solutions,
+                "site_dir": str(build.final_site_dir.resolve()),
+                "times": times,
+            },
+            indent=1,
+        ),
     )
     if config.strict and sitedir.strict_warnings():
         sitedir.abandon(build.building_dir)

@@ -7,8 +7,8 @@ What lives where (under the project's ``.cache/``)::
     notebooks/records/<page>/<key>.enonce.ipynb   the énoncé derived from that run (pages with exercises)
     notebooks/pages/<page>.<hash>.executed.ipynb  a page as mkdocs-jupyter renders it: the variant shown,
                                                   its current text merged with the record's outputs
-    notebooks/last-build.json                     what the last build did (executed, text only, unchanged)
-                                                  and where its time went
+    notebooks/last-build.json                     what the last build did (executed, text only, unchanged),
+                                                  whether it published the solutions (to which site folder), where its time went
     figures/                                      the figures of the executed pages, one file each
                                                   (site_figures), shared by every record
     build/run-<pid>/                              scratch of a running build (workers write there; the
