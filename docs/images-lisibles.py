@@ -489,10 +489,24 @@ RETRAITS = {
 }
 idx_abl = [CLASSES.index(c) for c in CLASSES_ABL]
 ablation = {"méthode complète": replace(lisibles[idx_abl], images=dict(lisibles.snapshots)[PAS_ABL][idx_abl])}
-for nom, reglage in RETRAITS.items():
-    ablation[nom] = tp8.feature_visualization(
-        model, CLASSES_ABL, num_iterations=PAS_ABL, seed=0, snapshot_every=0, **reglage
-    )
+
+
+def retirer(*noms):
+    """Les variantes ``noms`` : la même montée de 48 pas, un ingrédient retiré (ou l'objectif changé)."""
+    for nom in noms:
+        ablation[nom] = tp8.feature_visualization(
+            model, CLASSES_ABL, num_iterations=PAS_ABL, seed=0, snapshot_every=0, **RETRAITS[nom]
+        )
+
+
+retirer("sans Fourier (pixels)", "sans décorrélation des couleurs", "sans bordure")
+
+# %%
+retirer("sans translations", "sans zoom aléatoire", "sans rotation")
+
+# %%
+retirer("sans aucune transformation", "objectif : score seul")
+assert list(ablation) == ["méthode complète", *RETRAITS]  # toutes les variantes, dans l'ordre du tableau
 
 # %% tags=["hide-input"]
 lignes_abl, p_flamant = {}, {}
