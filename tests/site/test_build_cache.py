@@ -104,6 +104,8 @@ def build(site: ScratchSite) -> dict:
     site.log = proc.output
     record = site.last_build()
     record.pop("times")  # where the build's time went
+    assert record.pop("site_dir") == str(site.root / "site")  # which folder it built
+    assert isinstance(record.pop("solutions"), bool)  # what it published (the instructor's setting)
     return record
 
 
@@ -288,6 +290,26 @@ def test_a_page_past_its_time_limit_is_stopped_with_its_kernel(tmp_path):
         time.sleep(0.1)
     else:
         pytest.fail(f"the kernel (pid {kernel}) still runs after the page was stopped")
+
+
+def test_pages_run_at_once_share_the_cores_in_their_kernels(tmp_path, monkeypatch):
+    """Two workers: each page's kernel, where torch computes, gets half the cores (oversubscribed
+    kernels, each taking every core, ran a page up to ten times slower)."""
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("MKL_NUM_THREADS", raising=False)
+    jobs, seen = [], {}
+    for name in ("une.py", "autre.py"):
+        out = tmp_path / f"{name}.threads"
+        code = f"import os, torch\nopen({str(out)!r}, 'w').write(f\"{{os.environ.get('OMP_NUM_THREADS')}} {{torch.get_num_threads()}}\")"
+        (tmp_path / name).mkdir()
+        job, env = _job(tmp_path / name, name, code)
+        jobs.append(job)
+        seen[name] = out
+    env.pop("OMP_NUM_THREADS", None)
+    execute.run(jobs, settings.Execution(workers=2), env, lambda job: None, log=lambda _: None)
+    share = max(1, len(os.sched_getaffinity(0)) // 2)
+    for name, out in seen.items():
+        assert out.read_text() == f"{share} {share}", (name, out.read_text())
 
 
 def test_the_longest_pages_start_first_and_the_two_workers_end_close_together(tmp_path):

@@ -264,7 +264,7 @@ def test_without_the_solutions_the_page_shows_the_stub_and_the_reference(builds)
 def test_the_log_says_what_the_build_publishes(builds):
     """``true``, ``false`` or a date: the log's first word on the switch says what goes out."""
     for name, source, publishes in [
-        ("solutions", "extra.tp8.solutions = true", "les pages avec leurs réponses et les corrigés"),
+        ("solutions", "TP8_SOLUTIONS = true", "les pages avec leurs réponses et les corrigés"),
         ("enonce", "TP8_SOLUTIONS = false", "les énoncés seuls, sans réponses ni corrigés"),
         ("enonce-config", "extra.tp8.solutions = false", "les énoncés seuls, sans réponses ni corrigés"),
     ]:
@@ -282,16 +282,14 @@ def test_switching_back_and_forth_runs_nothing(builds):
 # --- 3. what stops the build ---------------------------------------------------------------------
 
 
-def test_a_failing_check_stops_the_build_with_the_solutions(tmp_path):
+def test_a_failing_check_stops_the_build_with_the_solutions(tmp_path, monkeypatch):
     wrong = EXERCISE_PAGE.replace("return gradient_cormoran.abs().amax(dim=1)", "return gradient_cormoran.amax(dim=1)")
     site = ScratchSite(tmp_path, {"exercice.py": wrong})
+    monkeypatch.setenv("TP8_SOLUTIONS", "1")  # whatever the instructor's mkdocs.yml says
     proc = site.build()
     assert proc.returncode != 0, proc.output[-3000:]
     assert "docs/exercice.py : une vérification de tp8.checks échoue" in proc.output, proc.output[-3000:]
-    assert (
-        "cette construction publie les énoncés seuls, sans réponses ni corrigés ; les solutions à partir du 2099-01-01"
-        in (proc.output)
-    )
+    assert "(TP8_SOLUTIONS = true) : cette construction publie les pages avec leurs réponses" in proc.output
     assert "✘ `carte_cormoran` n'est pas encore juste" in proc.output
     assert not (tmp_path / "site" / "exercice" / "index.html").exists()
 
@@ -304,6 +302,12 @@ def test_with_a_release_date_ahead_a_failing_check_still_stops_the_build(tmp_pat
     proc = site.build()
     assert proc.returncode != 0, proc.output[-3000:]
     assert "docs/exercice.py : une vérification de tp8.checks échoue" in proc.output, proc.output[-3000:]
+    assert (
+        "cette construction publie les énoncés seuls, sans réponses ni corrigés ; les solutions à partir du 2099-01-01"
+        in proc.output
+    ), proc.output[-3000:]
+    assert "✘ `carte_cormoran` n'est pas encore juste" in proc.output
+    assert not (tmp_path / "site" / "exercice" / "index.html").exists()
 
 
 def test_a_misplaced_marker_stops_the_build_with_the_page_and_the_line(tmp_path):

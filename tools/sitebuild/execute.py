@@ -120,6 +120,14 @@ def _reader(job: Job, events: queue.Queue) -> None:
     events.put(("exit", job, job.process.wait()))
 
 
+def _cores() -> int:
+    """The cores this process may use (its CPU affinity where the system tells it)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def _seconds(value: float) -> str:
     value = round(value)
     return f"{value} s" if value < 60 else f"{value // 60} min {value % 60:02d} s"
@@ -141,8 +149,10 @@ def run(jobs: list[Job], execution: Execution, env: dict[str, str], on_done, log
     workers = max(1, min(execution.workers, len(jobs)))
     child_env = dict(env)
     if workers > 1 and "OMP_NUM_THREADS" not in child_env:
-        # Share the cores between the kernels instead of letting each take them all.
-        child_env["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
+        # Share the cores between the kernels instead of letting each take them all (the worker passes
+        # the limit on to its kernel: worker.THREAD_LIMITS).
+        threads = str(max(1, _cores() // workers))
+        child_env["OMP_NUM_THREADS"] = child_env["MKL_NUM_THREADS"] = threads
     log(f"Exécution de {len(jobs)} page(s) ({workers} à la fois) : " + ", ".join(j.label for j in jobs))
     events: queue.Queue = queue.Queue()
     waiting, running = list(jobs), []

@@ -40,6 +40,10 @@ from .settings import Execution
 
 PROGRESS = "tp8-progress "
 _INKERNEL = Path(__file__).with_name("inkernel.py")
+#: The thread limits the scheduler gives this worker (:func:`execute.run`: the cores shared between the
+#: pages run at once), passed on to its kernel, where the computing happens: without them each kernel
+#: takes every core, and two kernels on two cores ran a page up to ten times slower.
+THREAD_LIMITS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclass(frozen=True)
@@ -237,6 +241,7 @@ def run_job(job_dir: Path, progress=None) -> Failure | None:
     enonce = nbformat.read(job_dir / "enonce.ipynb", as_version=4) if job["enonce"] else None
     own = [Own(**o) for o in job["own"]]
     env = cache.kernel_environment(job["env"])
+    env.update({name: os.environ[name] for name in THREAD_LIMITS if name in os.environ and name not in env})
     if cache.key(nb, enonce, own, job["environment"], execution) != job["key"]:
         return Failure(
             label, log="le notebook remis au processus d'exécution n'est pas celui dont la clé a été calculée"
