@@ -103,9 +103,14 @@ def test_pages_without_exercise_keep_their_notebook(exercise_site):
         source = page.source.read_text(encoding="utf-8")
         if exercise.has_exercises(jupytext.reads(source, fmt="py:percent")):
             continue
+        html = page.html_path(exercise_site).read_text(encoding="utf-8")
+        if page.with_solutions:  # published with the solutions: a notice in its place, nothing to download
+            assert not (exercise_site / "notebooks" / f"{page.name}.ipynb").exists(), page.name
+            assert "elle paraîtra avec eux, quand votre enseignant publiera les corrigés" in html, page.name
+            assert "Télécharger" not in html, page.name
+            continue
         assert (exercise_site / "notebooks" / f"{page.name}.ipynb").is_file(), page.name
-        html_file = exercise_site / ("index.html" if page.name == "index" else f"{page.name}/index.html")
-        assert "Télécharger le notebook" in html_file.read_text(encoding="utf-8"), page.name
+        assert "Télécharger le notebook" in html, page.name
 
 
 def test_the_search_index_holds_no_solution(exercise_site):
