@@ -8,6 +8,7 @@
 #     name: python3
 #   tp8:
 #     min_figures: 5
+#     with_solutions: true
 # ---
 
 # %% [markdown]

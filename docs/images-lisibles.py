@@ -8,6 +8,7 @@
 #     name: python3
 #   tp8:
 #     min_figures: 2
+#     with_solutions: true
 # ---
 
 # %% [markdown]

@@ -210,6 +210,11 @@ class NotebookPage:
         return value if isinstance(value, int) and not isinstance(value, bool) else None
 
     @property
+    def with_solutions(self) -> bool:
+        """``tp8: with_solutions: true``: published with the solutions only (a notice in its place before)."""
+        return ((self.header.get("jupyter") or {}).get("tp8") or {}).get("with_solutions") is True
+
+    @property
     def url(self) -> str:
         """Path of the page in the site, relative to its root ('' for the home page)."""
         return "" if self.name == "index" else f"{self.name}/"
@@ -241,6 +246,17 @@ def notebook_pages() -> tuple[NotebookPage, ...]:
             name = path.relative_to(DOCS).with_suffix("").as_posix()
             pages.append(NotebookPage(name, path, header))
     return tuple(pages)
+
+
+def held_back(page: NotebookPage) -> bool:
+    """Whether ``site/`` shows a notice in place of ``page``: published with the solutions, which
+    ``site/`` hides (``tests/site/test_held_page.py`` tests such a page)."""
+    return page.with_solutions and not site_shows_solutions()
+
+
+def skip_if_held_back(page: NotebookPage) -> None:
+    if held_back(page):
+        pytest.skip(f"{page.name}: published with the solutions, which site/ hides (a notice in its place)")
 
 
 def page_file(site: Path, url: str) -> Path:

@@ -1155,3 +1155,81 @@ def test_a_sentence_a_page_published_whole_also_writes_is_not_a_secret():
     whole = ['md(f"{pct(a)} de leur énergie dans les motifs  de moins de 4 pixels, contre " + pct(b))']
     assert audit.not_public([answer, secret], whole) == [secret]
     assert audit.not_public([answer, secret], []) == [answer, secret]
+
+
+# --- a page published with the solutions (``tp8: with_solutions``) ------------------------------------
+
+HELD = """\
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   tp8:
+#     min_figures: 1
+#     with_solutions: true
+# ---
+
+# %% [markdown]
+# # Au-delà des réponses : ce que la suite du TP montre
+#
+# Cette page prolonge la réponse : le martin-pêcheur plonge depuis une branche basse pour pêcher.
+"""
+
+
+def held_page(text: str = HELD):
+    return pages.parse_page(Path("/d/docs/suite.py"), Path("/d/docs"), text)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [("#     with_solutions: true", True), ("#     with_solutions: false", False), ("", False)],
+)
+def test_the_with_solutions_header_is_read(line, expected):
+    text = (
+        HELD.replace("#     with_solutions: true", line) if line else HELD.replace("#     with_solutions: true\n", "")
+    )
+    assert held_page(text).with_solutions is expected
+
+
+@pytest.mark.parametrize("value", ["oui", "1", "2027-01-15"])
+def test_a_bad_with_solutions_value_is_refused_naming_the_page_and_the_line(value):
+    with pytest.raises(exercise.ExerciseError) as caught:
+        held_page(HELD.replace("with_solutions: true", f"with_solutions: {value}"))
+    message = str(caught.value)
+    assert message.startswith("docs/suite.py, ligne 11 : l'en-tête « tp8: with_solutions » vaut "), message
+    assert "mettez true" in message
+
+
+def test_with_solutions_on_a_page_with_exercises_is_refused():
+    text = QPAGE.replace("# ---\n\n", "#   tp8:\n#     with_solutions: true\n# ---\n\n", 1)
+    with pytest.raises(exercise.ExerciseError, match=r"docs/p\.py, ligne \d+ : « tp8: with_solutions: true » est pour"):
+        pages.parse_page(Path("/d/docs/p.py"), Path("/d/docs"), text)
+
+
+def test_the_notice_of_a_held_page_says_when_it_appears():
+    page = held_page()
+    dated = sitetext.page_text(variants.held_notice(page, datetime.date(2027, 1, 15)))
+    assert dated.startswith("# Au-delà des réponses : ce que la suite du TP montre\n\n")
+    assert "Cette page accompagne les corrigés du TP : elle paraîtra avec eux, le 2027-01-15." in dated
+    undated = sitetext.page_text(variants.held_notice(page, None))
+    assert undated.endswith("elle paraîtra avec eux, quand votre enseignant publiera les corrigés.")
+    assert "martin-pêcheur" not in dated + undated
+
+
+def test_a_held_pages_sentences_are_secrets_but_its_title():
+    """Its Markdown, what its run displays and claims; not its title, which the notice shows."""
+    page = held_page()
+    nb = nbformat.v4.new_notebook(cells=list(page.nb.cells), metadata={"tp8_build": {"claims": ["court", "x" * 45]}})
+    nb.cells.append(nbformat.v4.new_code_cell("md(texte)"))
+    said = "Le calcul le montre : la mouette rieuse niche sur les étangs de la Dombes."
+    nb.cells[-1].outputs = [nbformat.v4.new_output("display_data", {"text/markdown": said})]
+    found = audit.held_secrets(nb, variants.held_notice(page, None))
+    assert found == [
+        "Cette page prolonge la réponse : le martin-pêcheur plonge depuis une branche basse pour pêcher.",
+        said,
+        "x" * 45,
+    ]

@@ -81,7 +81,7 @@ def on_page_context(context, page, config, nav):
     shown = _build.pages.get(page.file.src_uri)
     if shown is not None:
         page.meta["tp8_notebook"] = shown.downloads
-        if shown.page.has_exercises and not _build.show_solutions:
+        if shown.variant != "corrige":  # its énoncé, or a notice: the page's source holds what it hides
             page.edit_url = None  # the "edit" button would lead to the page's source, solutions included
     return context
 

@@ -4,9 +4,11 @@ The site is built as an instructor hands it out (``TP8_SOLUTIONS=0``, with
 ``test_exercise_site.build_without_solutions``), then:
 
 - **nothing leaks**: no answer sentence — any sentence of at least 40 characters of an answer cell of
-  the pages that ask the lab's questions, and every sentence those pages guard with ``claim()`` — is in
-  any HTML page of ``site/``, in ``search/search_index.json``, in ``sitemap.xml``, in any ``.ipynb`` of
-  ``site/``, nor in ``notebooks/exercices/``; the figures (sentences checked, places searched, leaks)
+  the pages that ask the lab's questions, and every sentence those pages guard with ``claim()`` — nor
+  any Markdown sentence of the pages published with the solutions (``tp8: with_solutions``: a notice
+  stands in their place) but their title, is in any HTML page of ``site/``, in
+  ``search/search_index.json``, in ``sitemap.xml``, in any ``.ipynb`` of ``site/``, nor in
+  ``notebooks/exercices/``; the figures (sentences checked, places searched, leaks)
   are printed. That the check does find an unmarked answer is proven on a page of the test's own in
   ``tests/test_site_exercises.py`` (``test_the_leak_check_finds_an_unmarked_answer``);
 - each part's énoncé asks each of its questions and ends each with one answer box, on the site and in
@@ -73,6 +75,18 @@ def question_pages() -> list[tuple[str, object, str, list]]:
     return out
 
 
+def held_sentences() -> list[str]:
+    """The Markdown sentences of the pages published with the solutions (``tp8: with_solutions``), but
+    what the notice standing in their place says (their title), as the build's audit takes them."""
+    from sitebuild import pages
+
+    out = []
+    for page in pages.read_pages(DOCS):
+        if page.with_solutions:
+            out += audit.held_secrets(page.nb, variants.held_notice(page, None))
+    return out
+
+
 def places(site: Path, committed: bool = True) -> list[Path]:
     """Every file a student can read: the site's HTML, search index, sitemap and notebooks, and the
     committed exercise notebooks."""
@@ -89,14 +103,13 @@ def test_no_answer_is_anywhere_in_the_hand_out(enonce_site, capsys):
     for name, nb, source, _found in pages:
         sentences += exercise.answer_sentences(nb, f"docs/{name}.py", source)
         sentences += exercise.claim_sentences(nb)
-    # What a page published whole (no exercise) also writes goes out with it whatever the switch: the
-    # build's own audit leaves it out (audit.not_public), and so does this search.
-    whole = [
-        page.read_text(encoding="utf-8")
-        for page in sorted(DOCS.glob("*.py"))
-        if not exercise.has_exercises(jupytext.read(page, fmt="py:percent"))
-    ]
+    # What a page published whole (no exercise, not held back) also writes goes out with it whatever
+    # the switch: the build's own audit leaves it out (audit.not_public), and so does this search.
+    from sitebuild import pages as site_pages
+
+    whole = [p.text for p in site_pages.read_pages(DOCS) if not p.has_exercises and not p.with_solutions]
     sentences = audit.not_public(list(dict.fromkeys(sentences)), whole)
+    sentences = list(dict.fromkeys(sentences + held_sentences()))
     searched = places(enonce_site)
     assert all(p.is_file() for p in searched), [str(p) for p in searched if not p.is_file()]
     kinds = {

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import jupytext
 import pytest
-from exercisekit import PARTS, exercise, find_lines, needs_weights, notebooks, real_weights, solution_lines, text
+from exercisekit import PARTS, audit, exercise, find_lines, needs_weights, notebooks, real_weights, solution_lines, text
 from sitekit import BUILD_TIMEOUT_S, ROOT, TEST_ONLY_ENV, notebook_pages
 
 pytestmark = needs_weights
@@ -61,10 +61,16 @@ def page_text(site: Path, name: str) -> str:
 
 
 def all_solution_lines() -> list[str]:
-    lines = []
+    """The solution lines of every page, but what a page published whole (no exercise, not held back
+    until the solutions) also writes: that goes out with it whatever the switch, and the build's own
+    audit leaves it out too (``audit.not_public``)."""
+    lines, whole = [], []
     for page in notebook_pages():
-        lines.extend(solution_lines(page.source.read_text(encoding="utf-8")))
-    return lines
+        source = page.source.read_text(encoding="utf-8")
+        lines.extend(solution_lines(source))
+        if not page.with_solutions and not exercise.has_exercises(jupytext.reads(source, fmt="py:percent")):
+            whole.append(source)
+    return audit.not_public(lines, whole)
 
 
 def test_no_solution_line_is_anywhere_in_the_site(exercise_site):
@@ -103,9 +109,14 @@ def test_pages_without_exercise_keep_their_notebook(exercise_site):
         source = page.source.read_text(encoding="utf-8")
         if exercise.has_exercises(jupytext.reads(source, fmt="py:percent")):
             continue
+        html = page.html_path(exercise_site).read_text(encoding="utf-8")
+        if page.with_solutions:  # published with the solutions: a notice in its place, nothing to download
+            assert not (exercise_site / "notebooks" / f"{page.name}.ipynb").exists(), page.name
+            assert "elle paraîtra avec eux, quand votre enseignant publiera les corrigés" in html, page.name
+            assert "Télécharger" not in html, page.name
+            continue
         assert (exercise_site / "notebooks" / f"{page.name}.ipynb").is_file(), page.name
-        html_file = exercise_site / ("index.html" if page.name == "index" else f"{page.name}/index.html")
-        assert "Télécharger le notebook" in html_file.read_text(encoding="utf-8"), page.name
+        assert "Télécharger le notebook" in html, page.name
 
 
 def test_the_search_index_holds_no_solution(exercise_site):

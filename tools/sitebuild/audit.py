@@ -9,8 +9,9 @@
   the search index, the sitemap, every notebook of the site — and the committed
   ``notebooks/exercices/``, searched for the pages' answers: every sentence of an answer cell (at
   least :data:`text.MIN_SENTENCE` characters), every sentence an answer cell guards with ``claim()``
-  (as written and as the run stated it), every line of a solution (at least 12 characters). Texts
-  are compared through :func:`text.normalise`.
+  (as written and as the run stated it), every line of a solution (at least 12 characters); and every
+  sentence of a page held back until the solutions (:func:`held_secrets`). Texts are compared through
+  :func:`text.normalise`.
 * third-party requests: :func:`site_assets.external_requests` (any URL of another host a browser would
   fetch).
 """
@@ -101,11 +102,23 @@ def secrets(page: Page, stated: list[str] = ()) -> list[str]:
     return list(dict.fromkeys([*found, *stated]))
 
 
+def held_secrets(nb, notice) -> list[str]:
+    """What must not leak from a page held back until the solutions (``tp8: with_solutions``): every
+    sentence a reader reads of ``nb``, its executed corrigé — its Markdown and the Markdown and HTML
+    its run displays — and every sentence its run claimed (at least :data:`text.MIN_SENTENCE`
+    characters each, like the answers' prose), but what the ``notice`` shown in its place says (its
+    title)."""
+    found = [s for cell in nb.cells for part in text.cell_text(cell) for s in text.markdown_sentences(part)]
+    found += (nb.metadata.get("tp8_build") or {}).get("claims", [])
+    found = [" ".join(s.split()) for s in found if len(s.strip()) >= text.MIN_SENTENCE]
+    return not_public(list(dict.fromkeys(found)), [text.page_text(notice)])
+
+
 def not_public(sentences: list[str], texts: list[str]) -> list[str]:
     """The ``sentences`` that none of ``texts`` holds (compared through :func:`text.normalise`).
 
-    ``texts`` are the sources of the pages published whole (without exercises): a sentence that such a
-    page also writes is published with it whatever the switch, so finding it in the site says nothing
+    ``texts`` are the sources of the pages published whole (without exercises, and not held back until
+    the solutions, ``tp8: with_solutions``): a sentence that such a page also writes is published with it whatever the switch, so finding it in the site says nothing
     of an answer (e.g. a phrase of a measurement that two pages word alike)."""
     public = [text.normalise(t) for t in texts]
     return [s for s in sentences if not any(text.normalise(s) in t for t in public)]

@@ -115,18 +115,20 @@ def prepare(build: Build, files, config, notebook_files: list, log) -> None:
                     log(f"{page.label} — texte modifié, pas de ré-exécution")
         if p.excluded or outcome.record is None:
             log(f"{page.label} — non exécutée ({'exclue' if p.excluded else 'execute: off'}), affichée sans sorties")
-        build.pages[page.src_uri] = Shown(
-            page,
-            variant,
-            paths[variant],
-            (outcome.notebooks[variant].metadata.get("tp8_build") or {}).get("receipt"),
-            {},
-            p.key if outcome.record else None,
-        )
+        receipt = (outcome.notebooks[variant].metadata.get("tp8_build") or {}).get("receipt")
+        if build.holds(page):  # its notice in its place: no figure, no receipt, none of its sentences
+            notice = variants.held_notice(page, build.solutions.value or None)
+            build.secrets += audit.held_secrets(outcome.notebooks[variant], notice)
+            variant, receipt, paths["notice"] = "notice", None, store.rendered(page.stem, notice)
+            rendered.add(paths["notice"])
+        build.pages[page.src_uri] = Shown(page, variant, paths[variant], receipt, {}, p.key if outcome.record else None)
         by_uri[page.src_uri].abs_src_path = str(paths[variant])
         if not build.show_solutions and page.has_exercises:
             build.secrets += audit.secrets(page, stated_answers(outcome))
     store.evict({p.page.stem: p.key for p in planned}, rendered)
+    held = [page.label for page in read if build.holds(page)]
+    if held:
+        log(f"pages publiées avec les corrigés, retenues jusque-là (un avis à leur place) : {', '.join(held)}")
 
     vendor_root = _vendor(build)
     for rel in site_assets.asset_files(vendor_root):
@@ -138,6 +140,8 @@ def prepare(build: Build, files, config, notebook_files: list, log) -> None:
     # notebooks.py). The énoncé of a page is always offered; its corrigé only with the solutions.
     texts = notebooks.contents(read, build.repo)
     for page in read:
+        if build.holds(page):
+            continue  # nothing to download: its notebook comes with the corrigés
         rel = notebooks.student_path(page)
         entry = {"download": None, "colab": None, "filename": rel.rsplit("/", 1)[-1], "exercise": None}
         if build.show_solutions or not page.has_exercises:
@@ -234,7 +238,8 @@ def finish(build: Build, config, log) -> None:
     render.write_stylesheets(build.stylesheets, site)
     if not build.show_solutions and build.secrets:
         committed = sorted((build.root / notebooks.EXERCISE_DIR).rglob("*.ipynb"))
-        whole = [shown.page.text for shown in build.pages.values() if not shown.page.has_exercises]
+        # The pages published whole: neither an énoncé nor a notice in their place.
+        whole = [shown.page.text for shown in build.pages.values() if shown.variant == "corrige"]
         leaks = audit.site_leaks(audit.not_public(build.secrets, whole), site, committed, build.root)
         if leaks:
             raise BuildError(

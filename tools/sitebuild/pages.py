@@ -4,14 +4,14 @@ A notebook page is a jupytext percent-format ``.py`` file under ``docs/`` whose 
 kernel. :func:`read_page` opens it once and parses it once; everything the other stages need of it
 comes from the :class:`Page` it returns: the notebook, the line of each cell in the ``.py`` (the one
 numbering of every message), the title, the solution regions and the answer marking
-(:mod:`exercise`). The pages are never read again during the build: the worker executes the
+(:mod:`exercise`), and its header's ``tp8: with_solutions`` (:func:`with_solutions`). The pages are never read again during the build: the worker executes the
 notebook the build wrote for it (:mod:`cache`), the hand-out and the students' notebooks are made
 from the parsed page (:mod:`variants`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import exercise
@@ -39,6 +39,7 @@ class Page:
     title: str | None
     regions: tuple[exercise.Region, ...]
     marking: exercise.Marking
+    with_solutions: bool = False  # tp8: with_solutions: published with the solutions only (held back before)
     facts: dict = field(default_factory=dict, compare=False)  # anything a stage caches on the page
 
     @property
@@ -72,9 +73,34 @@ def _title(nb) -> str | None:
     return None
 
 
+def with_solutions(page: Page) -> bool:
+    """The header's ``tp8: with_solutions`` (default false): the page goes with the corrigés, and a
+    build that hides them shows a notice in its place (:func:`variants.held_notice`). Anything but
+    true or false, or true on a page that has its own énoncé, is an :class:`exercise.ExerciseError`."""
+    value = (page.nb.metadata.get("tp8") or {}).get("with_solutions", False)
+    lines = [i + 1 for i, line in enumerate(page.text.splitlines()) if "with_solutions" in line]
+    where = lines[0] if lines else None
+    if not isinstance(value, bool):
+        raise exercise.ExerciseError(
+            page.label,
+            where,
+            f"l'en-tête « tp8: with_solutions » vaut {value!r} : mettez true (la page ne paraît qu'avec les "
+            "corrigés) ou false, ou retirez-le",
+        )
+    if value and page.has_exercises:
+        raise exercise.ExerciseError(
+            page.label,
+            where,
+            "« tp8: with_solutions: true » est pour une page sans exercice ni question : celle-ci a déjà son "
+            "énoncé, que le site publie sans les réponses",
+        )
+    return value
+
+
 def parse_page(path: Path, docs_dir: Path, text: str) -> Page:
     """The :class:`Page` of ``text`` (the content of ``path``); :class:`exercise.ExerciseError` on a
-    misplaced solution marker or a malformed question, naming the page and the line."""
+    misplaced solution marker, a malformed question or a bad ``tp8: with_solutions``, naming the page
+    and the line."""
     import jupytext
 
     path = Path(path).resolve()
@@ -85,7 +111,8 @@ def parse_page(path: Path, docs_dir: Path, text: str) -> Page:
     lines = tuple(markers) if len(markers) == len(nb.cells) else None
     regions = tuple(exercise.solution_regions(nb, label, text))
     marking = exercise.marking(nb, label, text)
-    return Page(path, src_uri, label, text, nb, lines, _title(nb), regions, marking)
+    page = Page(path, src_uri, label, text, nb, lines, _title(nb), regions, marking)
+    return replace(page, with_solutions=with_solutions(page))
 
 
 def read_page(path: Path, docs_dir: Path) -> Page:

@@ -18,7 +18,7 @@ class Shown:
     """One notebook page as this build shows it."""
 
     page: Page
-    variant: str  # "corrige" or "enonce"
+    variant: str  # "corrige", "enonce" or "notice" (a page held back, :meth:`Build.holds`)
     rendered: Path | None  # what mkdocs-jupyter renders (None: no notebook to render)
     receipt: dict | None
     downloads: dict  # the page's download/Colab links (its template reads them)
@@ -47,3 +47,8 @@ class Build:
     stylesheets: Stylesheets = field(default_factory=Stylesheets)
     report: dict = field(default_factory=lambda: {"executed": [], "text_only": [], "unchanged": []})
     times: dict = field(default_factory=lambda: {"execution_s": 0.0, "figures_s": 0.0})
+
+    def holds(self, page: Page) -> bool:
+        """Whether this build holds ``page`` back: published with the solutions (``tp8: with_solutions``),
+        which it hides; the site shows a notice in its place (:func:`variants.held_notice`)."""
+        return page.with_solutions and not self.show_solutions

@@ -7,10 +7,12 @@ variant                       steps (applied to a copy of the page's notebook, i
 ``enonce`` (site)             exercise (checks not run), links made relative              the site, solutions hidden
 ``corrige`` (students)        students' form (install cell, no outputs, stable ids)       ``notebooks/``
 ``enonce`` (students)         exercise, students' form                                    ``notebooks/exercices/``
+``notice`` (site)             its title and when it will appear (:func:`held_notice`)     the site, solutions hidden
 ============================  ==========================================================  ============
 
 (after nbgrader's preprocessors: ClearSolutions, ClearOutput…). A page without exercises has the
-``corrige`` variants only. A new dimension (a language, say) is one more step in each chain; the
+``corrige`` variants only; one published with the solutions (header ``tp8: with_solutions: true``)
+shows, while they are hidden, the ``notice`` in their place: it is made by the build, not executed. A new dimension (a language, say) is one more step in each chain; the
 execution does not change: it is keyed on the page's code.
 
 **One execution for both hand-outs.** The corrigé is executed (every cell, every claim, every check);
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import datetime
 import re
 from dataclasses import dataclass
 
@@ -71,6 +74,22 @@ def link_to_root(nb, page_url: str, names: tuple[str, ...] = (REPORT_NAME,)):
         if cell.cell_type == "markdown":
             cell.source = pattern.sub(lambda m: m.group(1) + prefix + m.group(2), cell.source)
     return out
+
+
+def held_notice(page: Page, release: datetime.date | None):
+    """What the site shows of a page published with the solutions (``tp8: with_solutions``) while
+    they are hidden: its title, and that it will appear with the corrigés (on ``release``, the release
+    date, when there is one)."""
+    import nbformat
+
+    when = f"le {release.isoformat()}" if release else "quand votre enseignant publiera les corrigés"
+    cell = nbformat.v4.new_markdown_cell(
+        f"# {page.title or page.src_uri}\n\nCette page accompagne les corrigés du TP : elle paraîtra avec eux, {when}."
+    )
+    cell.id = "notice"
+    return nbformat.v4.new_notebook(
+        cells=[cell], metadata={k: v for k, v in page.nb.metadata.items() if k in ("kernelspec", "language_info")}
+    )
 
 
 @dataclass
