@@ -140,3 +140,19 @@ def test_a_page_quoting_the_held_page_stops_the_build(builds):
     output = builds.logs["quoted"]
     assert "des réponses seraient publiées alors que les solutions sont masquées" in output, output[-3000:]
     assert f"« {PROSE} » dans site/accueil/index.html" in output, output[-3000:]
+
+
+COMMON = "Cette construction locale remplace le second réseau par un autre, faute de ses poids ici."
+
+
+def test_what_another_pages_run_displays_too_is_no_secret_of_the_held_page(tmp_path, monkeypatch):
+    """A notice that every page's run displays (the second network's, say) is published by the pages
+    shown whatever the switch: the held page's audit leaves it out, and the build goes on."""
+    show_common = f"\n# %%\nfrom IPython.display import Markdown, display\n\ndisplay(Markdown({COMMON!r}))\n"
+    shown = PAGE_HEADER + "\n# %% [markdown]\n# # Une page ordinaire\n" + show_common
+    site = ScratchSite(tmp_path, {"suite.py": HELD_PAGE + show_common, "ordinaire.py": shown})
+    monkeypatch.setenv("TP8_SOLUTIONS", "0")
+    proc = site.build()
+    assert proc.returncode == 0, proc.output[-3000:]
+    assert COMMON in (tmp_path / "site" / "ordinaire" / "index.html").read_text(encoding="utf-8")
+    assert find_lines(tmp_path / "site", [PROSE, SAID]) == {}  # the held page's own sentences stay hidden

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import audit, cache, handout, notebooks, pages, photos, sitedir, solutions, variants
+from . import audit, cache, handout, notebooks, pages, photos, sitedir, solutions, text, variants
 from .pipeline import BuildError, outcomes, plan, run_pages, stated_answers, sync_students
 from .state import Build, Shown
 
@@ -101,6 +101,8 @@ def prepare(build: Build, files, config, notebook_files: list, log) -> None:
     build.report["executed"] = ran
     shown_variant = "corrige" if build.show_solutions else "enonce"
     rendered: set[Path] = set()
+    held_secrets: list[str] = []
+    shown_texts: list[str] = []
     for outcome, p in zip(outcomes(planned, store), planned, strict=True):
         page = outcome.page
         variant = shown_variant if shown_variant in outcome.notebooks else "corrige"
@@ -118,13 +120,19 @@ def prepare(build: Build, files, config, notebook_files: list, log) -> None:
         receipt = (outcome.notebooks[variant].metadata.get("tp8_build") or {}).get("receipt")
         if build.holds(page):  # its notice in its place: no figure, no receipt, none of its sentences
             notice = variants.held_notice(page, build.solutions.value or None)
-            build.secrets += audit.held_secrets(outcome.notebooks[variant], notice)
+            held_secrets += audit.held_secrets(outcome.notebooks[variant], notice)
             variant, receipt, paths["notice"] = "notice", None, store.rendered(page.stem, notice)
             rendered.add(paths["notice"])
+        else:  # what its run displays (not what its author wrote)
+            shown = outcome.notebooks[variant]
+            shown_texts += [part for c in shown.cells if c.cell_type == "code" for part in text.cell_text(c)]
         build.pages[page.src_uri] = Shown(page, variant, paths[variant], receipt, {}, p.key if outcome.record else None)
         by_uri[page.src_uri].abs_src_path = str(paths[variant])
         if not build.show_solutions and page.has_exercises:
             build.secrets += audit.secrets(page, stated_answers(outcome))
+    # What another page's run displays all the same (a notice of tp8.course common to the pages, such as
+    # the second network's) is no secret of a held page; an author quoting it in prose still is.
+    build.secrets += audit.not_public(held_secrets, shown_texts)
     store.evict({p.page.stem: p.key for p in planned}, rendered)
     held = [page.label for page in read if build.holds(page)]
     if held:
