@@ -353,7 +353,7 @@ class ScratchSite:
         proc = subprocess.Popen(
             [sys.executable, "-m", "mkdocs", *args],
             cwd=self.root,
-            env=self._env(),
+            env={**self._env(), "PYTHONFAULTHANDLER": "1"},  # SIGABRT prints its threads' stacks
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -385,3 +385,39 @@ class ScratchSite:
         stem = page.rsplit(".", 1)[0]
         path = self.root / "site" / ("index.html" if stem == "index" else f"{stem}/index.html")
         return path.read_text(encoding="utf-8")
+
+
+class SwitchedBuilds:
+    """A :class:`ScratchSite` of ``pages`` built several times under the instructor's switch
+    (``TP8_SOLUTIONS``, or whatever ``mkdocs.yml`` says with ``None``), each result kept by name: the
+    site copied (``copies``), the log (``logs``), the build record (``records``)."""
+
+    def __init__(self, tmp: Path, pages: dict[str, str]):
+        (tmp / "project").mkdir()
+        self.site = ScratchSite(tmp / "project", pages)
+        self.copies: dict[str, Path] = {}
+        self.records: dict[str, dict] = {}
+        self.logs: dict[str, str] = {}
+        self.tmp = tmp
+
+    def build(self, name: str, solutions: str | None, *, fails: bool = False) -> Path:
+        """Build with that switch; the copy of ``site/`` after it (after a failed build, the last good one)."""
+        import shutil
+
+        with pytest.MonkeyPatch.context() as patch:
+            if solutions is None:
+                patch.delenv("TP8_SOLUTIONS", raising=False)
+            else:
+                patch.setenv("TP8_SOLUTIONS", solutions)
+            proc = self.site.build()
+        self.logs[name] = proc.output
+        assert (proc.returncode != 0) is fails, proc.output[-4000:]
+        if not fails:
+            self.records[name] = self.site.last_build()
+        self.copies[name] = self.tmp / f"site-{name}"
+        shutil.copytree(self.site.root / "site", self.copies[name])
+        return self.copies[name]
+
+    def html(self, name: str, page: str) -> str:
+        """The HTML of ``page`` (its folder name) in the build ``name``."""
+        return (self.copies[name] / page / "index.html").read_text(encoding="utf-8")

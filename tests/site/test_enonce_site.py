@@ -34,7 +34,7 @@ import jupytext
 import nbformat
 import pytest
 from exercisekit import audit, exercise, needs_weights, real_weights, text, variants
-from sitekit import DOCS, QUESTION_PAGES, QUESTIONS, ROOT, site_shows_solutions
+from sitekit import DOCS, QUESTION_PAGES, QUESTIONS, ROOT, SwitchedBuilds, site_shows_solutions
 
 #: Where the students' exercise notebooks are committed (Colab opens them from the repository).
 EXERCISES = ROOT / "notebooks" / "exercices"
@@ -222,35 +222,15 @@ def test_the_published_questions_link_as_the_switch_says_and_the_report_is_there
 # --- the same checks on a page of the test's own, built for real (no weights needed) -----------------
 
 
-class HandOut:
+class HandOut(SwitchedBuilds):
     """A scratch site with a page that asks two questions and a Questions page, built three ways."""
 
     def __init__(self, tmp: Path):
-        from sitekit import ScratchSite
         from test_site_exercises import QPAGE, UNMARKED
 
+        super().__init__(tmp, {"p.py": QPAGE, "questions.md": QUESTIONS_MD})
         self.page = QPAGE
         self.unmarked = QPAGE.replace(*UNMARKED)
-        (tmp / "project").mkdir()
-        self.site = ScratchSite(tmp / "project", {"p.py": QPAGE, "questions.md": QUESTIONS_MD})
-        self.copies: dict[str, Path] = {}
-        self.outputs: dict[str, str] = {}
-        self.tmp = tmp
-
-    def build(self, name: str, solutions: str, *, fails: bool = False) -> Path:
-        import shutil
-
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("TP8_SOLUTIONS", solutions)
-            proc = self.site.build()
-        self.outputs[name] = proc.output
-        if fails:
-            assert proc.returncode != 0, proc.output[-4000:]
-        else:
-            assert proc.returncode == 0, proc.output[-4000:]
-        self.copies[name] = self.tmp / name
-        shutil.copytree(self.site.root / "site", self.copies[name])
-        return self.copies[name]
 
     def leaks(self, name: str, page: str) -> dict[str, list[str]]:
         nb = jupytext.reads(page, fmt="py:percent")
@@ -305,7 +285,7 @@ def test_with_the_solutions_every_answer_sentence_is_found(hand_out):
 def test_a_page_with_an_unmarked_answer_makes_the_build_fail_naming_the_files(hand_out):
     """The build's own audit (solutions hidden): it names the sentence and every file holding it, and
     the last good site stays in place."""
-    output = hand_out.outputs["unmarked"]
+    output = hand_out.logs["unmarked"]
     assert "des réponses seraient publiées alors que les solutions sont masquées" in output, output[-3000:]
     line = next(ln for ln in output.splitlines() if "« le héron domine nettement les autres échassiers » dans" in ln)
     for where in ("p/index.html", "notebooks/exercices/p.ipynb", "search/search_index.json"):

@@ -20,14 +20,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-from pathlib import Path
 
 import jupytext
 import nbformat
 import pytest
 from exercisekit import PARTS, exercise, find_lines, needs_weights, solution_lines, text
-from sitekit import DOCS, PAGE_HEADER, ROOT, ScratchSite
+from sitekit import DOCS, PAGE_HEADER, ROOT, ScratchSite, SwitchedBuilds
 
 REPORT = "TP8-CHECKS "
 
@@ -157,37 +155,9 @@ def total(text: str) -> str:
     return match.group(1)
 
 
-class Builds:
-    """The scratch site built four ways, each result kept (site copied, build record, log)."""
-
-    def __init__(self, tmp: Path):
-        (tmp / "project").mkdir()
-        self.site = ScratchSite(tmp / "project", {"exercice.py": EXERCISE_PAGE, "simple.py": SIMPLE_PAGE})
-        self.copies: dict[str, Path] = {}
-        self.records: dict[str, dict] = {}
-        self.logs: dict[str, str] = {}
-        self.tmp = tmp
-
-    def build(self, name: str, solutions: str | None) -> None:
-        with pytest.MonkeyPatch.context() as patch:
-            if solutions is None:
-                patch.delenv("TP8_SOLUTIONS", raising=False)
-            else:
-                patch.setenv("TP8_SOLUTIONS", solutions)
-            proc = self.site.build()
-        assert proc.returncode == 0, proc.output[-4000:]
-        self.records[name] = self.site.last_build()
-        self.logs[name] = proc.output
-        self.copies[name] = self.tmp / f"site-{name}"
-        shutil.copytree(self.site.root / "site", self.copies[name])
-
-    def html(self, name: str, page: str) -> str:
-        return (self.copies[name] / page / "index.html").read_text(encoding="utf-8")
-
-
 @pytest.fixture(scope="module")
-def builds(tmp_path_factory) -> Builds:
-    b = Builds(tmp_path_factory.mktemp("exercises"))
+def builds(tmp_path_factory) -> SwitchedBuilds:
+    b = SwitchedBuilds(tmp_path_factory.mktemp("exercises"), {"exercice.py": EXERCISE_PAGE, "simple.py": SIMPLE_PAGE})
     b.build("solutions", "1")  # whatever mkdocs.yml says (the instructor's setting)
     b.build("enonce", "0")
     b.build("solutions-again", "1")

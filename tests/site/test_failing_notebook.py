@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -210,7 +211,14 @@ def test_a_build_stopped_while_a_page_runs_leaves_no_process_and_nothing_in_the_
         time.sleep(0.5)
     kernel = int(pid_file.read_text())
     proc.send_signal(stop)
-    assert proc.wait(timeout=60) != 0
+    try:
+        code = proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:  # seen once in a whole run: say where it hangs next time
+        proc.send_signal(signal.SIGABRT)  # faulthandler (PYTHONFAULTHANDLER=1) prints every thread's stack
+        proc.wait(timeout=30)
+        time.sleep(1)
+        pytest.fail("the build did not stop within 60 s of the signal; its log and threads:\n" + "".join(lines)[-8000:])
+    assert code != 0
     assert _gone(kernel), f"the page's kernel (pid {kernel}) still runs"
     assert _gone_all(site.root), _processes_under(site.root)
     assert sorted((cache / "notebooks" / "records").rglob("*")) == records, "the stopped run reached the cache"

@@ -12,12 +12,10 @@ again. A page quoting one of its sentences makes the build's audit stop the buil
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 from exercisekit import find_lines
-from sitekit import PAGE_HEADER, ScratchSite
+from sitekit import PAGE_HEADER, ScratchSite, SwitchedBuilds
 
 HEADER = PAGE_HEADER.removesuffix("# ---\n") + "#   tp8:\n#     with_solutions: true\n# ---\n"
 
@@ -57,33 +55,9 @@ NOTICE = "Cette page accompagne les corrigés du TP : elle paraîtra avec eux,"
 LOG = "pages publiées avec les corrigés, retenues jusque-là (un avis à leur place) : docs/suite.py"
 
 
-class Builds:
-    def __init__(self, tmp: Path):
-        (tmp / "project").mkdir()
-        self.site = ScratchSite(tmp / "project", {"accueil.md": HOME, "suite.py": HELD_PAGE})
-        self.copies: dict[str, Path] = {}
-        self.records: dict[str, dict] = {}
-        self.logs: dict[str, str] = {}
-        self.tmp = tmp
-
-    def build(self, name: str, solutions: str, *, fails: bool = False) -> None:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("TP8_SOLUTIONS", solutions)
-            proc = self.site.build()
-        self.logs[name] = proc.output
-        assert (proc.returncode != 0) is fails, proc.output[-4000:]
-        if not fails:
-            self.records[name] = self.site.last_build()
-            self.copies[name] = self.tmp / f"site-{name}"
-            shutil.copytree(self.site.root / "site", self.copies[name])
-
-    def page(self, name: str, page: str) -> str:
-        return (self.copies[name] / page / "index.html").read_text(encoding="utf-8")
-
-
 @pytest.fixture(scope="module")
-def builds(tmp_path_factory) -> Builds:
-    b = Builds(tmp_path_factory.mktemp("held"))
+def builds(tmp_path_factory) -> SwitchedBuilds:
+    b = SwitchedBuilds(tmp_path_factory.mktemp("held"), {"accueil.md": HOME, "suite.py": HELD_PAGE})
     b.build("enonce", "0")
     b.build("dated", "2099-01-01")
     b.build("solutions", "1")
@@ -97,7 +71,7 @@ def builds(tmp_path_factory) -> Builds:
 )
 def test_without_the_solutions_the_page_shows_only_its_notice(builds, name, when):
     site = builds.copies[name]
-    page = builds.page(name, "suite")
+    page = builds.html(name, "suite")
     assert f'<h1 id="la-suite-des-corriges">{TITLE}<' in page and f"{NOTICE} {when}" in page
     assert "<img" not in page.split('<div class="jupyter-wrapper">', 1)[-1], "a figure of the page is shown"
     assert "Télécharger" not in page and "Colab" not in page and 'rel="edit"' not in page
@@ -112,7 +86,7 @@ def test_without_the_solutions_the_page_shows_only_its_notice(builds, name, when
 
 @pytest.mark.parametrize("name", ["enonce", "dated", "solutions"])
 def test_the_link_to_it_still_lands_and_its_nav_entry_stays(builds, name):
-    home = builds.page(name, "accueil")
+    home = builds.html(name, "accueil")
     assert '<a href="../suite/">la suite' in home  # the link of its text
     assert '<a href="../suite/" class="md-nav__link">' in home  # its nav entry
     assert (builds.copies[name] / "suite" / "index.html").is_file()
@@ -120,7 +94,7 @@ def test_the_link_to_it_still_lands_and_its_nav_entry_stays(builds, name):
 
 def test_with_the_solutions_the_page_is_whole(builds):
     site = builds.copies["solutions"]
-    page = builds.page("solutions", "suite")
+    page = builds.html("solutions", "suite")
     assert NOTICE not in page and "<img" in page and "Télécharger le notebook" in page
     assert (site / "notebooks" / "suite.ipynb").is_file()
     found = find_lines(site, [PROSE, SAID])
