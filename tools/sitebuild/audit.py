@@ -118,8 +118,9 @@ def not_public(sentences: list[str], texts: list[str]) -> list[str]:
     """The ``sentences`` that none of ``texts`` holds (compared through :func:`text.normalise`).
 
     ``texts`` are the sources of the pages published whole (without exercises, and not held back until
-    the solutions, ``tp8: with_solutions``): a sentence that such a page also writes is published with it whatever the switch, so finding it in the site says nothing
-    of an answer (e.g. a phrase of a measurement that two pages word alike)."""
+    the solutions, ``tp8: with_solutions``): a sentence that such a page also writes is published with
+    it whatever the switch, so finding it in the site says nothing of an answer (e.g. a phrase of a
+    measurement that two pages word alike)."""
     public = [text.normalise(t) for t in texts]
     return [s for s in sentences if not any(text.normalise(s) in t for t in public)]
 

@@ -4,9 +4,10 @@ A notebook page is a jupytext percent-format ``.py`` file under ``docs/`` whose 
 kernel. :func:`read_page` opens it once and parses it once; everything the other stages need of it
 comes from the :class:`Page` it returns: the notebook, the line of each cell in the ``.py`` (the one
 numbering of every message), the title, the solution regions and the answer marking
-(:mod:`exercise`), and its header's ``tp8: with_solutions`` (:func:`with_solutions`). The pages are never read again during the build: the worker executes the
-notebook the build wrote for it (:mod:`cache`), the hand-out and the students' notebooks are made
-from the parsed page (:mod:`variants`).
+(:mod:`exercise`), and its header's ``tp8: with_solutions`` (:func:`with_solutions`). The pages are
+never read again during the build: the worker executes the notebook the build wrote for it
+(:mod:`cache`), the hand-out and the students' notebooks are made from the parsed page
+(:mod:`variants`).
 """
 
 from __future__ import annotations

@@ -12,8 +12,9 @@ variant                       steps (applied to a copy of the page's notebook, i
 
 (after nbgrader's preprocessors: ClearSolutions, ClearOutput…). A page without exercises has the
 ``corrige`` variants only; one published with the solutions (header ``tp8: with_solutions: true``)
-shows, while they are hidden, the ``notice`` in their place: it is made by the build, not executed. A new dimension (a language, say) is one more step in each chain; the
-execution does not change: it is keyed on the page's code.
+shows, while they are hidden, the ``notice`` in their place: it is made by the build, not executed.
+A new dimension (a language, say) is one more step in each chain; the execution does not change: it
+is keyed on the page's code.
 
 **One execution for both hand-outs.** The corrigé is executed (every cell, every claim, every check);
 the énoncé is derived from that run (:func:`enonce_plan`): its cells that are the page's own cells
