@@ -23,13 +23,16 @@ import base64
 import html
 import io
 import math
+import re
 import time
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, SupportsFloat
 
+from . import language
 from .errors import InputError, Tp8Error
+from .language import Text, gettext, tr
 from .models import Classifier, load_optional_model
 
 if TYPE_CHECKING:
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ClaimError",
     "Notice",
+    "Text",
     "SecondNetwork",
     "Stopwatch",
     "animation",
@@ -55,6 +59,7 @@ __all__ = [
     "setup",
     "show",
     "table",
+    "tr",
 ]
 
 LOCALE = "fr"
@@ -67,11 +72,12 @@ NNBSP = "\u202f"
 
 
 def _pattern(kind: str, digits: int):
-    """Babel's own ``fr`` pattern for decimals or percentages, with exactly ``digits`` decimals."""
+    """Babel's own pattern of the language being written (``fr`` or ``en``) for decimals or
+    percentages, with exactly ``digits`` decimals."""
     from babel import Locale
     from babel.numbers import parse_pattern
 
-    locale = Locale.parse(LOCALE)
+    locale = Locale.parse(language.rendering())
     base = locale.percent_formats[None] if kind == "percent" else locale.decimal_formats[None]
     pattern = parse_pattern(base.pattern)
     pattern.frac_prec = (digits, digits)
@@ -158,7 +164,9 @@ def prob(p, digits: int = 2, *, tex: bool = False) -> str:
 
 
 def quote(text: str) -> str:
-    """French quotation marks kept on one line with the words: ``« espresso »``."""
+    """Quotation marks kept on one line with the words: ``« espresso »`` (English: ``“espresso”``)."""
+    if language.rendering() == "en":
+        return f"\u201c{text}\u201d"
     return f"«{NBSP}{text}{NBSP}»"
 
 
@@ -173,6 +181,7 @@ class ClaimError(Tp8Error, AssertionError):
 class _Claim:
     sentence: str
     holds: bool
+    en: str | None = None
 
 
 _CLAIMS: list[_Claim] = []
@@ -183,10 +192,11 @@ def claim(condition, sentence: str) -> str:
 
     A page calls it in a hidden cell right after a Markdown cell whose sentence depends on the
     run (``claim(share_cafe > share_tasse, "c'est le liquide, plus que la porcelaine, qui fait
-    l'espresso")``), or inside computed prose (``f"… {claim(a > b, 'A est plus dense que B')} …"``).
+    l'espresso")``), or inside computed prose (``tr("… {claim(a > b, 'A est plus dense que B')} …")``).
     When the run contradicts it, :class:`ClaimError` names the sentence, and the site build
     stops with the page and the line. The sentence is checked against the page's text by the
-    build: it must appear there word for word (Markdown emphasis aside).
+    build: it must appear there word for word (Markdown emphasis aside), and its English (the
+    catalogue's translation of the sentence) in the English page.
     """
     if not isinstance(sentence, str) or not sentence.strip():
         raise InputError("claim() needs the sentence it guards, as a non-empty string")
@@ -194,15 +204,32 @@ def claim(condition, sentence: str) -> str:
         holds = bool(condition)
     except Exception as exc:  # e.g. a tensor of several values
         raise InputError(f"the condition of the claim « {sentence} » is not a single truth value ({exc})") from None
-    _CLAIMS.append(_Claim(sentence, holds))
+    if language._state["rendering"] == "en":  # the English rendering of a tr() template: already recorded
+        english = language._english(sentence)
+        for c in reversed(_CLAIMS):
+            if c.sentence == sentence:
+                c.en = english
+                break
+        return english
+    record = _Claim(str(sentence), holds)
+    _CLAIMS.append(record)
     if not holds:
         raise ClaimError(f"affirmation contredite par l'exécution : « {sentence} »")
-    return sentence
+    if language._state["rendering"] == "fr":
+        return str(sentence)
+    text = gettext(str(sentence))
+    record.en = text.en
+    return text
 
 
 def claims() -> list[str]:
     """The sentences claimed so far in this kernel (the site build lists them per page)."""
     return [c.sentence for c in _CLAIMS if c.holds]
+
+
+def claims_en() -> list[str | None]:
+    """The English of :func:`claims`, in the same order (``None`` where untranslated)."""
+    return [c.en for c in _CLAIMS if c.holds]
 
 
 # --- figures -----------------------------------------------------------------------------------
@@ -233,13 +260,59 @@ def _french_ticks(fig) -> None:
                 axis.set_major_formatter(new)
 
 
-def _figure_png(fig, alt: str) -> tuple[bytes, tuple[int, int]]:
+_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
+
+
+def _english_label(text: str) -> str:
+    """The English of a figure's text: the run's own translation, line by line, else its numbers."""
+    whole = language.english_of(text)
+    if whole is not None:
+        return whole
+    lines = [language.english_of(line) or line for line in text.split("\n")]
+    out = "\n".join(lines)
+    out = _DECIMAL_COMMA.sub(".", out).replace("{,}", ".").replace(f"{NBSP}%", "%").replace(f"{NNBSP}%", "%")
+    return out
+
+
+def _to_english(fig) -> bool:
+    """Turn the figure's texts (titles, labels, legends, annotations) into English; ``True`` if any changed."""
+    from matplotlib.text import Text as MplText
+
+    changed = False
+    for artist in fig.findobj(MplText):
+        old = artist.get_text()
+        if not old:
+            continue
+        new = _english_label(old)
+        if new != old:
+            artist.set_text(new)
+            changed = True
+    return changed
+
+
+def _plain_ticks(fig) -> None:
+    """Undo :func:`_french_ticks` (an English figure writes 0.5)."""
+    from matplotlib.ticker import ScalarFormatter
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            old = axis.get_major_formatter()
+            if type(old) is not ScalarFormatter and isinstance(old, ScalarFormatter):
+                new = ScalarFormatter(useOffset=old.get_useOffset(), useMathText=old.get_useMathText())
+                new.set_powerlimits(old._powerlimits if hasattr(old, "_powerlimits") else (-5, 6))
+                axis.set_major_formatter(new)
+
+
+def _figure_png(fig, alt: str, lang: str = "fr") -> tuple[bytes, tuple[int, int]]:
     """The figure as an opaque RGB PNG carrying its alternative text (tEXt "Description")."""
     from PIL import Image, PngImagePlugin
 
     from .plotting import DPI
 
-    _french_ticks(fig)
+    if lang == "fr":
+        _french_ticks(fig)
+    else:
+        _plain_ticks(fig)
     buffer = io.BytesIO()
     exact = getattr(fig, "_tp8_pixel_exact", False)
     if exact:
@@ -271,13 +344,40 @@ def _check_alt(alt) -> str:
 
 
 class Figure:
-    """A rendered figure: PNG bytes and the text that describes it (displayed by Jupyter)."""
+    """A rendered figure: PNG bytes and the text that describes it (displayed by Jupyter).
 
-    def __init__(self, png: bytes, alt: str, size: tuple[int, int]):
+    ``en`` holds the English edition's PNG (``None``: the same image) and ``alt_en`` its alternative
+    text (``None``: untranslated); both travel in the output's metadata (``metadata["tp8"]["en"]``).
+    """
+
+    def __init__(
+        self,
+        png: bytes,
+        alt: str,
+        size: tuple[int, int],
+        en: bytes | None = None,
+        alt_en: str | None = None,
+        size_en: tuple[int, int] | None = None,
+    ):
         self.png, self.alt, self.size = png, alt, size
+        self.en, self.alt_en, self.size_en = en, alt_en, size_en
 
-    def _repr_png_(self):
-        return self.png, {"alt": self.alt, "width": self.size[0], "height": self.size[1]}
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        english = language.display_language() == "en" and self.alt_en is not None
+        png, alt, size = (
+            (self.en or self.png, self.alt_en, self.size_en or self.size)
+            if english
+            else (self.png, self.alt, self.size)
+        )
+        data = {"image/png": base64.b64encode(png).decode(), "text/plain": repr(self)}
+        metadata: dict = {"image/png": {"alt": alt, "width": size[0], "height": size[1]}}
+        if self.alt_en is not None:
+            w, h = self.size_en or self.size
+            en: dict = {"metadata": {"image/png": {"alt": self.alt_en, "width": w, "height": h}}}
+            if self.en is not None:
+                en["data"] = {"image/png": base64.b64encode(self.en).decode()}
+            metadata["tp8"] = {"en": en}
+        return data, metadata
 
     def __repr__(self) -> str:
         return f"<figure {self.size[0]}×{self.size[1]} px: {self.alt}>"
@@ -291,18 +391,36 @@ def show(fig: MatplotlibFigure | None = None, alt: str | None = None) -> None:
     cropped to their content. The image is opaque RGB; the site turns it into lossless WebP when
     that is smaller, and uses ``alt`` as the image's ``alt`` attribute.
 
+    With a catalogue (the site build), the figure is also drawn for the English edition: its texts
+    replaced by the English the run wrote for them (:func:`tr`, :func:`gettext`, tp8's own
+    labels), its numbers with a decimal point; an image whose texts do not change is not drawn twice.
+
     Args:
         fig: the figure (default: the current one).
-        alt: what the figure shows, in French, for a reader who cannot see it.
+        alt: what the figure shows, for a reader who cannot see it: ``tr("…")`` (both languages)
+            or a French string.
     """
     import matplotlib.pyplot as plt
     from IPython.display import display
 
+    alt_en = getattr(alt, "en", None)
     alt = _check_alt(alt)
     fig = plt.gcf() if fig is None else fig
     png, size = _figure_png(fig, alt)
+    en = size_en = None
+    if alt_en is not None:
+        alt_en = _check_alt(alt_en)
+        ticks = any(
+            type(a.get_major_formatter()).__name__ == "FrenchScalarFormatter"
+            for ax in fig.axes
+            for a in (ax.xaxis, ax.yaxis)
+        )
+        if _to_english(fig) or ticks:
+            en, size_en = _figure_png(fig, alt_en, "en")
+            if en == png:
+                en = size_en = None
     plt.close(fig)
-    display(Figure(png, alt, size))
+    display(Figure(png, alt, size, en, alt_en, size_en))
 
 
 def animation(path_or_bytes, alt: str, *, width: int | None = None):
@@ -328,20 +446,46 @@ def animation(path_or_bytes, alt: str, *, width: int | None = None):
 # --- tables, notices ---------------------------------------------------------------------------
 
 
+def _both_html(fr: str, en: str | None):
+    """A bundle showing ``fr`` (or ``en`` where the kernel displays English), the English in its metadata."""
+    english = language.display_language() == "en" and en is not None
+    data = {"text/html": en if english else fr}
+    return data, ({"tp8": {"en": {"data": {"text/html": en}}}} if en is not None else {})
+
+
 @dataclass
 class Notice:
-    """HTML shown as a Material admonition (``note``, ``tip``, ``warning``, ``danger``…)."""
+    """HTML shown as a Material admonition (``note``, ``tip``, ``warning``, ``danger``…).
+
+    ``title`` and ``text`` may be :class:`~tp8.language.Text` (both languages): the English edition
+    shows their English.
+    """
 
     kind: str
     title: str
     text: str
 
-    def _repr_html_(self) -> str:
+    def html(self, lang: str = "fr") -> str | None:
+        title, text = (
+            (self.title, self.text)
+            if lang == "fr"
+            else (language.english_of(self.title), language.english_of(self.text))
+        )
+        if title is None or text is None:
+            return None
         return (
             f'<div class="admonition {html.escape(self.kind)}">'
-            f'<p class="admonition-title">{html.escape(self.title)}</p>'
-            f"<p>{self.text}</p></div>"
+            f'<p class="admonition-title">{html.escape(title)}</p>'
+            f"<p>{text}</p></div>"
         )
+
+    def _repr_html_(self) -> str:
+        return self.html("fr")
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        data, metadata = _both_html(self.html("fr"), self.html("en"))
+        data["text/markdown"] = self._repr_markdown_()
+        return data, metadata
 
     def _repr_markdown_(self) -> str:  # e.g. in a terminal or a plain Jupyter
         return f"**{self.title}** — {self.text}"
@@ -350,36 +494,72 @@ class Notice:
         return f"{self.title}: {html.unescape(self.text)}"
 
 
-def notice(text: str, title: str = "Remarque", kind: str = "note") -> Notice:
-    """A visible notice; ``text`` may hold inline HTML (it is not escaped)."""
-    return Notice(kind, title, text)
+def notice(text: str, title: str | None = None, kind: str = "note") -> Notice:
+    """A visible notice; ``text`` may hold inline HTML (it is not escaped). Default title: "Remarque" / "Note"."""
+    return Notice(kind, Text("Remarque", "Note") if title is None else title, text)
 
 
-def table(rows: Iterable[dict], columns: Sequence[str] | None = None, digits: int | dict[str, int] = 2):
-    """A table of result rows (e.g. :meth:`~tp8.adversarial.AttackResult.rows`), numbers the French way.
+class Table:
+    """A table of results, shown as HTML in French (and, for the English edition, in English)."""
+
+    def __init__(self, frame, digits):
+        self.frame, self.digits = frame, digits
+
+    def styler(self, lang: str = "fr"):
+        """The pandas ``Styler`` of the table in ``lang`` (headers and phrases the run translated)."""
+        import pandas as pd
+
+        frame = self.frame
+        with language._rendering(lang):
+            if lang == "en":
+                frame = frame.rename(columns=lambda c: language.english_of(c) or c if isinstance(c, str) else c)
+                frame = frame.apply(
+                    lambda col: col.map(lambda v: (language.english_of(v) or v) if isinstance(v, str) else v)
+                )
+            digits = self.digits
+            if isinstance(digits, dict) and lang == "en":
+                digits = {(language.english_of(k) or k): v for k, v in digits.items()}
+
+            def formatter(column):
+                d = digits.get(column, 2) if isinstance(digits, dict) else digits
+                yes, no = ("oui", "non") if lang == "fr" else ("yes", "no")
+                if frame[column].dtype == bool:
+                    return lambda v: yes if v else no
+                if pd.api.types.is_integer_dtype(frame[column]):
+                    return lambda v: _in(lang, num, v, 0)
+                return lambda v: _in(lang, num, v, d) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+            numeric = [c for c in frame.columns if frame[c].dtype == bool or pd.api.types.is_numeric_dtype(frame[c])]
+            return frame.style.format({c: formatter(c) for c in numeric}).hide(axis="index")
+
+    def _repr_html_(self) -> str:
+        return self.styler("fr").to_html()
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        en = self.styler("en").to_html() if language.translated() else None
+        return _both_html(self.styler("fr").to_html(), en)
+
+
+def _in(lang: str, function, *args, **kwargs):
+    with language._rendering(lang):
+        return function(*args, **kwargs)
+
+
+def table(rows: Iterable[dict], columns: Sequence[str] | None = None, digits: int | dict[str, int] = 2) -> Table:
+    """A table of result rows (e.g. :meth:`~tp8.adversarial.AttackResult.rows`), numbers each language's way.
 
     Args:
-        rows: dicts with the same keys.
+        rows: dicts with the same keys (a header written with ``_("…")`` has an English).
         columns: the columns to show, in order (default: all).
         digits: decimals of the float columns, one for all or per column name; booleans are
-            shown "oui"/"non". Integers are shown without decimals.
+            shown "oui"/"non" ("yes"/"no"). Integers are shown without decimals.
     """
     import pandas as pd
 
     frame = pd.DataFrame(list(rows))
     if columns is not None:
         frame = frame[list(columns)]
-
-    def formatter(column):
-        d = digits.get(column, 2) if isinstance(digits, dict) else digits
-        if frame[column].dtype == bool:
-            return lambda v: "oui" if v else "non"
-        if pd.api.types.is_integer_dtype(frame[column]):
-            return lambda v: num(v, 0)
-        return lambda v: num(v, d) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
-
-    numeric = [c for c in frame.columns if frame[c].dtype == bool or pd.api.types.is_numeric_dtype(frame[c])]
-    return frame.style.format({c: formatter(c) for c in numeric}).hide(axis="index")
+    return Table(frame, digits)
 
 
 # --- measuring ---------------------------------------------------------------------------------
@@ -435,8 +615,8 @@ _PRETTY = {
 }
 
 
-def provenance(model: Classifier) -> str:
-    """What a network's weights are, in French, for a page: never a path of the build machine.
+def provenance(model: Classifier) -> Text:
+    """What a network's weights are, for a page (French, with its English): never a path of the build machine.
 
     ``"SqueezeNet 1.1, poids torchvision SqueezeNet1_1_Weights.IMAGENET1K_V1 (top-1 publié sur
     ImageNet : 58,2 %)"`` or ``"SqueezeNet 1.1, fichier de poids squeezenet1_1.pth (SHA-256
@@ -444,14 +624,24 @@ def provenance(model: Classifier) -> str:
     """
     name = _PRETTY.get(model.name, model.name)
     info = model.weights
-    if info.kind == "torchvision":
-        acc = f" (top-1 publié sur ImageNet : {pct(info.acc1 / 100, 1)})" if info.acc1 is not None else ""
-        return f"{name}, poids torchvision {info.name}{acc}"
-    if info.kind == "file":
-        return f"{name}, fichier de poids {info.name} (SHA-256 {info.sha256}…)"
-    if info.kind == "random":
-        return f"{name}, poids aléatoires (non entraîné)"
-    return f"{name}, poids d'origine inconnue"
+
+    def said(lang: str) -> str:
+        fr = lang == "fr"
+        if info.kind == "torchvision":
+            acc = ""
+            if info.acc1 is not None:
+                top1 = _in(lang, pct, info.acc1 / 100, 1)
+                acc = f" (top-1 publié sur ImageNet : {top1})" if fr else f" (published ImageNet top-1: {top1})"
+            return f"{name}, {'poids torchvision' if fr else 'torchvision weights'} {info.name}{acc}"
+        if info.kind == "file":
+            return f"{name}, {'fichier de poids' if fr else 'weights file'} {info.name} (SHA-256 {info.sha256}…)"
+        if info.kind == "random":
+            return f"{name}, {'poids aléatoires (non entraîné)' if fr else 'random weights (untrained)'}"
+        return f"{name}, {'poids d’origine inconnue' if fr else 'weights of unknown origin'}"
+
+    fr, en = said("fr"), said("en")
+    language.remember(fr, en)
+    return Text(fr, en)
 
 
 #: Test-only switch: ``TP8_SECOND_NETWORK_TEST=resnet18`` makes :func:`second_network` return that
@@ -485,9 +675,13 @@ def _test_second_network(name: str, preferred: str) -> SecondNetwork:
         model,
         preferred,
         notice(
-            f"Construction de test ({SECOND_NETWORK_TEST_ENV}) : le second réseau est <code>{html.escape(name)}</code> "
-            "aux poids aléatoires. Cette page ne doit pas être publiée.",
-            title="Second réseau de test",
+            Text(
+                f"Construction de test ({SECOND_NETWORK_TEST_ENV}) : le second réseau est <code>{html.escape(name)}</code> "
+                "aux poids aléatoires. Cette page ne doit pas être publiée.",
+                f"Test build ({SECOND_NETWORK_TEST_ENV}): the second network is <code>{html.escape(name)}</code> "
+                "with random weights. This page must not be published.",
+            ),
+            title=Text("Second réseau de test", "Test second network"),
             kind="danger",
         ),
     )
@@ -531,11 +725,19 @@ def second_network(preferred: str = "vgg16", fallback: str | None = "squeezenet1
             substitute,
             preferred,
             notice(
-                f"Les poids pré-entraînés de <code>{preferred}</code> ne sont pas disponibles sur la machine qui a "
-                f"construit cette page (hors ligne). Les résultats ci-dessous utilisent à la place "
-                f"<code>{fallback}</code>, un autre réseau réellement entraîné sur ImageNet "
-                f"({html.escape(provenance(substitute))}).",
-                title=f"{preferred} indisponible : {fallback} le remplace",
+                Text(
+                    f"Les poids pré-entraînés de <code>{preferred}</code> ne sont pas disponibles sur la machine qui a "
+                    f"construit cette page (hors ligne). Les résultats ci-dessous utilisent à la place "
+                    f"<code>{fallback}</code>, un autre réseau réellement entraîné sur ImageNet "
+                    f"({html.escape(provenance(substitute))}).",
+                    f"The pretrained weights of <code>{preferred}</code> are not available on the machine that built "
+                    f"this page (offline). The results below use <code>{fallback}</code> instead, another network "
+                    f"really trained on ImageNet ({html.escape(provenance(substitute).en)}).",
+                ),
+                title=Text(
+                    f"{preferred} indisponible : {fallback} le remplace",
+                    f"{preferred} unavailable: {fallback} stands in",
+                ),
                 kind="warning",
             ),
         )
@@ -543,9 +745,13 @@ def second_network(preferred: str = "vgg16", fallback: str | None = "squeezenet1
         None,
         preferred,
         notice(
-            f"Ni <code>{preferred}</code> ni un réseau de remplacement n'ont de poids pré-entraînés sur la machine "
-            "qui a construit cette page : cette section n'a pas pu être exécutée. Elle l'est sur le site publié.",
-            title=f"{preferred} indisponible",
+            Text(
+                f"Ni <code>{preferred}</code> ni un réseau de remplacement n'ont de poids pré-entraînés sur la machine "
+                "qui a construit cette page : cette section n'a pas pu être exécutée. Elle l'est sur le site publié.",
+                f"Neither <code>{preferred}</code> nor a stand-in network has pretrained weights on the machine that "
+                "built this page: this section could not be run. It is on the published site.",
+            ),
+            title=Text(f"{preferred} indisponible", f"{preferred} unavailable"),
             kind="danger",
         ),
     )

@@ -23,6 +23,7 @@ from torch import Tensor
 from .adversarial import AttackResult
 from .class_visualization import ClassVisualization
 from .errors import InputError
+from .language import remember
 from .images import to_numpy
 from .models import Classifier
 
@@ -75,8 +76,21 @@ def set_language(code: str) -> None:
 
 
 def label(key: str, **values) -> str:
-    """A figure label in the current language (see :func:`set_language`)."""
-    return _LABELS[_language["code"]][key].format(**values)
+    """A figure label in the current language (see :func:`set_language`).
+
+    A French label is remembered with its English (:func:`tp8.language.remember`, whole and by its
+    ", "-separated parts), for the English edition of a course figure.
+    """
+    text = _LABELS[_language["code"]][key].format(**values)
+    if _language["code"] == "fr":
+        english = {k: str(v).replace(",", ".").replace("\u00a0%", "%") for k, v in values.items()}
+        en = _LABELS["en"][key].format(**english)
+        remember(text, en)
+        fr_parts, en_parts = text.split(", "), en.split(", ")
+        if len(fr_parts) == len(en_parts) > 1:
+            for a, b in zip(fr_parts, en_parts, strict=True):
+                remember(a, b)
+    return text
 
 
 def _decimal(x: float, digits: int = 2) -> str:
