@@ -7,6 +7,9 @@
     python tools/site_notebooks.py execute docs/PAGE.py out.ipynb [--exercise]
                                              # run one page alone (its énoncé, checks included, as a student)
     python tools/site_notebooks.py solutions-status   # what a build publishes now (solutions or énoncés)
+    python tools/site_notebooks.py translations [--check] [PAGE…]
+                                             # docs/locale/en/*.po brought up to date with the pages
+                                             # (--check: write nothing, fail if an English is missing or stale)
 
 ``sync``, ``run`` and the site build write ``notebooks/`` through the same functions
 (``sitebuild.notebooks``). ``worker JOB`` is the build's own: it executes one page
@@ -112,6 +115,47 @@ def _execute_one(args) -> int:
     return 0
 
 
+def _translations(config_file: Path, only: list[str], check: bool) -> int:
+    """Bring each page's catalogue up to date (or, with ``check``, say what lags and write nothing)."""
+    from sitebuild import translation
+
+    found, _repo, docs_dir = _pages_and_repo(config_file)
+    sources = {page.src_uri: translation.page_messages(page) for page in found}
+    for md in sorted(docs_dir.rglob("*.md")):
+        rel = md.relative_to(docs_dir).as_posix()
+        if not rel.startswith(("overrides/", "locale/")):
+            sources[rel] = translation.md_messages(md.read_text(encoding="utf-8"))
+    unknown = [
+        name for name in only if name not in sources and f"{name}.py" not in sources and f"{name}.md" not in sources
+    ]
+    if unknown:
+        print(f"page inconnue : {', '.join(unknown)} (pages : {', '.join(sorted(sources))})", file=sys.stderr)
+        return 2
+    lagging = 0
+    for src_uri, messages in sources.items():
+        stem = src_uri.rsplit(".", 1)[0]
+        if only and src_uri not in only and stem not in only:
+            continue
+        path = translation.catalogue_path(docs_dir, src_uri)
+        table = translation.lookup(path, src_uri, messages)
+        if not check:
+            _catalog, written = translation.update(path, src_uri, messages)
+            if written:
+                print(f"écrit : {path.relative_to(docs_dir.parent)}")
+        ok = len(messages) - len(table.stale) - len(table.missing)
+        print(
+            f"{src_uri} : {len(messages)} passages, {ok} traduits, {len(table.stale)} à revoir, {len(table.missing)} à traduire"
+        )
+        if check:
+            for m in messages:
+                state = table.english(m.msgid)[1]
+                if state != "ok":
+                    first = m.msgid.strip().split("\n")[0][:70]
+                    print(f"  docs/{src_uri}:{m.line} — {'à revoir' if state == 'stale' else 'à traduire'} : {first}")
+        lagging += len(table.stale) + len(table.missing)
+    return 1 if check and lagging else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -142,7 +186,14 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="ajouter solutions=… et publish=… à ce fichier ($GITHUB_OUTPUT)",
     )
+    tr = sub.add_parser("translations", help="mettre à jour les catalogues anglais docs/locale/en/*.po")
+    tr.add_argument("pages", nargs="*", help="les pages (partie-1-saillance, enseignants.md…), par défaut toutes")
+    tr.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"))
+    tr.add_argument("--check", action="store_true", help="ne rien écrire ; échouer si une traduction manque")
     args = parser.parse_args(argv)
+
+    if args.command == "translations":
+        return _translations(args.config_file, args.pages, args.check)
 
     if args.command == "solutions-status":  # standard library and PyYAML only (the daily workflow)
         from sitebuild import solutions
