@@ -69,7 +69,7 @@ def _execute_one(args) -> int:
     import tempfile
 
     import nbformat
-    from sitebuild import cache, execute, pages, variants, worker
+    from sitebuild import cache, execute, pages, translation, variants, worker
     from sitebuild.exercise import ExerciseError
     from sitebuild.settings import Execution
 
@@ -86,7 +86,8 @@ def _execute_one(args) -> int:
         folder = Path(tmp) / page.stem
         facts = cache.environment_facts(env)
         execution = Execution(cell_timeout=args.timeout)
-        key = cache.key(nb, None, [], cache.fingerprint(facts), execution)
+        english = translation.code_catalogue(page, docs_dir)
+        key = cache.key(nb, None, [], cache.fingerprint(facts), execution, english)
         lines = list(page.cell_lines) if page.cell_lines and not args.exercise else None
         job = {
             "label": page.label + (" (énoncé)" if args.exercise else ""),
@@ -98,6 +99,7 @@ def _execute_one(args) -> int:
             "startup_timeout": execution.startup_timeout,
             "cell_lines": lines,
             "enonce": False,
+            "english": english,
             "origins": [],
             "own": [],
             "env": env,

@@ -41,9 +41,9 @@ if TYPE_CHECKING:
 __all__ = [
     "ClaimError",
     "Notice",
-    "Text",
     "SecondNetwork",
     "Stopwatch",
+    "Text",
     "animation",
     "claim",
     "claims",
@@ -362,6 +362,9 @@ class Figure:
         self.png, self.alt, self.size = png, alt, size
         self.en, self.alt_en, self.size_en = en, alt_en, size_en
 
+    def _repr_png_(self):
+        return self.png, {"alt": self.alt, "width": self.size[0], "height": self.size[1]}
+
     def _repr_mimebundle_(self, include=None, exclude=None):
         english = language.display_language() == "en" and self.alt_en is not None
         png, alt, size = (
@@ -532,8 +535,11 @@ class Table:
             numeric = [c for c in frame.columns if frame[c].dtype == bool or pd.api.types.is_numeric_dtype(frame[c])]
             return frame.style.format({c: formatter(c) for c in numeric}).hide(axis="index")
 
+    def to_html(self, lang: str = "fr") -> str:
+        return self.styler(lang).to_html()
+
     def _repr_html_(self) -> str:
-        return self.styler("fr").to_html()
+        return self.to_html("fr")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         en = self.styler("en").to_html() if language.translated() else None

@@ -70,6 +70,14 @@ class Text(str):
         self.en = en
         return self
 
+    def __format__(self, spec: str) -> str:
+        # Inside an English rendering, a Text in a field writes its English (a phrase chosen earlier).
+        if _state["rendering"] == "en":
+            if self.en is None:
+                raise Untranslated(str(self))
+            return format(self.en, spec)
+        return format(str(self), spec)
+
     def in_language(self, lang: str) -> str | None:
         return str(self) if lang == "fr" else self.en
 
@@ -150,7 +158,7 @@ def _compiled(template: str):
 def _render(template: str, namespace: dict) -> str:
     if "{" not in template and "}" not in template:
         return template
-    return eval(_compiled(template), namespace)  # noqa: S307 - the page's own template, like an f-string
+    return eval(_compiled(template), namespace)
 
 
 def _both(msgid: str, namespace: dict | None) -> Text:

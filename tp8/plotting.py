@@ -23,8 +23,8 @@ from torch import Tensor
 from .adversarial import AttackResult
 from .class_visualization import ClassVisualization
 from .errors import InputError
-from .language import remember
 from .images import to_numpy
+from .language import remember
 from .models import Classifier
 
 __all__ = [

@@ -192,8 +192,9 @@ def code_cells(nb) -> list[str]:
     return out
 
 
-def key(corrige, enonce, own, env_print: str, execution: Execution) -> str:
-    """The key of a page's execution (module docstring)."""
+def key(corrige, enonce, own, env_print: str, execution: Execution, english: dict | None = None) -> str:
+    """The key of a page's execution (module docstring); ``english``: the English of the page's code
+    strings (``translation.Lookup.code_entries``), which the run writes its English from."""
     parts = {
         "format": FORMAT_VERSION,
         "kernel": corrige.metadata.get("kernelspec", {}),
@@ -203,6 +204,8 @@ def key(corrige, enonce, own, env_print: str, execution: Execution) -> str:
         "environment": env_print,
         "cell_timeout": execution.cell_timeout,
     }
+    if english:  # a page without English keeps the key it had
+        parts["english"] = sorted(english.items())
     return digest(json.dumps(parts, sort_keys=True))
 
 

@@ -218,10 +218,23 @@ def rewrite_images(page_html: str, url_of, site_dir: Path, cache_dir: Path) -> t
 # --- at execution time: images out of the executed notebook ----------------------------------------
 
 
+def _datas(output) -> list[dict]:
+    """The data of an output: its own, and its English edition's (``metadata["tp8"]["en"]["data"]``)."""
+    found = [output.get("data") or {}]
+    english = ((output.get("metadata") or {}).get("tp8") or {}).get("en") or {}
+    if english.get("data"):
+        found.append(english["data"])
+    return found
+
+
 def _images(output) -> list[tuple[str, str]]:
-    """``(kind, base64 payload)`` of every image an output holds (image data, data URIs in HTML)."""
+    """``(kind, base64 payload)`` of every image an output holds (image data, data URIs in HTML), in
+    both editions."""
+    return [found for data in _datas(output) for found in _images_of(data)]
+
+
+def _images_of(data: dict) -> list[tuple[str, str]]:
     found = []
-    data = output.get("data") or {}
     for mime, kind in IMAGE_MIMES.items():
         value = data.get(mime)
         if isinstance(value, str):
@@ -276,19 +289,20 @@ class Extractor:
 
         for cell in nb.cells:
             for output in cell.get("outputs", []):
-                data = output.get("data") or {}
-                for mime, kind in IMAGE_MIMES.items():
-                    if isinstance(data.get(mime), str):
-                        data[mime] = swap(kind, data[mime])
-                if data.get("text/html") is not None:
-                    value = data["text/html"]
-                    text = "".join(value) if isinstance(value, list) else value
-                    data["text/html"] = _HTML_DATA_URI.sub(
-                        lambda m: (
-                            f"{m.group(1)}data:image/{m.group(2)};base64,{swap(m.group(2), m.group(3))}{m.group(4)}"
-                        ),
-                        text,
-                    )
+                for data in _datas(output):
+                    for mime, kind in IMAGE_MIMES.items():
+                        if isinstance(data.get(mime), str):
+                            data[mime] = swap(kind, data[mime])
+                    if data.get("text/html") is not None:
+                        value = data["text/html"]
+                        text = "".join(value) if isinstance(value, list) else value
+                        data["text/html"] = _HTML_DATA_URI.sub(
+                            lambda m: (
+                                f"{m.group(1)}data:image/{m.group(2)};base64,"
+                                f"{swap(m.group(2), m.group(3))}{m.group(4)}"
+                            ),
+                            text,
+                        )
         return sorted(set(files))
 
     def close(self) -> None:

@@ -26,8 +26,12 @@ import time
 _state = {"docs": None, "reads": set(), "claims_at": {}, "checks_at": {}}
 
 
-def install(docs_dir: str) -> None:
+def install(docs_dir: str, english: dict | None = None) -> None:
     _state["docs"] = os.path.realpath(docs_dir)
+    if english:  # the English of the page's code strings: the run writes both languages
+        import tp8.language
+
+        tp8.language.use_catalogue(english)
 
     def hook(event, args):
         if event != "open" or not args or _state["docs"] is None:
@@ -50,6 +54,15 @@ def install(docs_dir: str) -> None:
 def _claims() -> list:
     course = sys.modules.get("tp8.course")
     return list(course.claims()) if course is not None and hasattr(course, "claims") else []
+
+
+def _english() -> dict:
+    """The English of the claims (same order as :func:`_claims`) and the msgids the run found untranslated."""
+    course, language = sys.modules.get("tp8.course"), sys.modules.get("tp8.language")
+    return {
+        "claims": list(course.claims_en()) if course is not None and hasattr(course, "claims_en") else [],
+        "missing": list(language.missing()) if language is not None else [],
+    }
 
 
 def _checks() -> list:
@@ -117,6 +130,7 @@ def report(path: str) -> None:
         path,
         {
             "claims": _claims(),
+            "english": _english(),
             "checks": _checks(),
             "claims_at": _state["claims_at"],
             "checks_at": _state["checks_at"],

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import audit, cache, execute, handout, notebooks, pages, solutions, variants
+from . import audit, cache, execute, handout, notebooks, pages, solutions, translation, variants
 from .settings import Execution
 
 
@@ -33,6 +33,7 @@ class Planned:
     record: cache.Record | None  # a complete record for the key, inputs unchanged
     reason: str | None  # why it must run (None: it need not)
     excluded: bool = False
+    english: dict = field(default_factory=dict)  # the English of its code strings, handed to the kernel
 
 
 def describe_code_changes(old: list[str], page: pages.Page) -> str:
@@ -71,9 +72,10 @@ def plan(
     out = []
     for page in all_pages:
         site = variants.site_variants(page, urls.get(page.src_uri, ""))
-        key = cache.key(site.corrige, site.enonce, site.own, env_print, execution)
+        english = translation.code_catalogue(page, docs_dir)
+        key = cache.key(site.corrige, site.enonce, site.own, env_print, execution, english)
         if execution.excluded(page.src_uri):
-            out.append(Planned(page, site, key, None, None, excluded=True))
+            out.append(Planned(page, site, key, None, None, excluded=True, english=english))
             continue
         record, reason = store.find(page.stem, key), None
         if record is not None and execution.mode == "force":
@@ -93,7 +95,7 @@ def plan(
                 reason = "; ".join(env) if env else describe_code_changes(latest.code, page)
         if execution.mode == "off":  # nothing runs: a record of the current code is shown as it is
             reason = None
-        out.append(Planned(page, site, key, record if reason is None else None, reason))
+        out.append(Planned(page, site, key, record if reason is None else None, reason, english=english))
     return out
 
 
@@ -131,6 +133,7 @@ def run_pages(
             "own": own,
             "env": env,
             "parent": os.getpid(),
+            "english": p.english,
         }
         execute.prepare(folder, job, p.site.corrige, p.site.enonce)
         latest = store.latest(p.page.stem)

@@ -319,6 +319,17 @@ def lookup(path: Path, name: str, messages: list[Message]) -> Lookup:
     return found
 
 
+def code_catalogue(page, docs_dir: Path) -> dict[str, str]:
+    """The English of a notebook page's code strings (up to date or stale): what its kernel is given."""
+    messages = [m for m in page_messages(page) if m.code]
+    if not messages:
+        return {}
+    path = catalogue_path(docs_dir, page.src_uri)
+    if not path.is_file():
+        return {}
+    return lookup(path, page.src_uri, messages).code_entries(messages)
+
+
 # --- translating a Markdown text --------------------------------------------------------------------------
 
 

@@ -138,7 +138,7 @@ class _Run:
             "_m = _t.ModuleType('_tp8_build')\n"
             f"exec(compile({_INKERNEL.read_text(encoding='utf-8')!r}, 'tp8-build', 'exec'), _m.__dict__)\n"
             "_s.modules['_tp8_build'] = _m\n"
-            f"_m.install({self.job['cwd']!r})\n"
+            f"_m.install({self.job['cwd']!r}, {self.job.get('english') or {}!r})\n"
             "del _s, _t, _m\n"
         )
         if content.get("status") != "ok":
@@ -242,7 +242,7 @@ def run_job(job_dir: Path, progress=None) -> Failure | None:
     own = [Own(**o) for o in job["own"]]
     env = cache.kernel_environment(job["env"])
     env.update({name: os.environ[name] for name in THREAD_LIMITS if name in os.environ and name not in env})
-    if cache.key(nb, enonce, own, job["environment"], execution) != job["key"]:
+    if cache.key(nb, enonce, own, job["environment"], execution, job.get("english")) != job["key"]:
         return Failure(
             label, log="le notebook remis au processus d'exécution n'est pas celui dont la clé a été calculée"
         )
@@ -301,6 +301,7 @@ def run_job(job_dir: Path, progress=None) -> Failure | None:
         nb.metadata["tp8_build"] = {
             **build,
             "claims": reported["claims"],
+            "english": reported.get("english") or {},
             "checks": reported["checks"],
             "claims_at": reported.get("claims_at"),
         }
