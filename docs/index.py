@@ -79,8 +79,10 @@ tp8.course.setup()
 
 # %%
 import torch
+from IPython.display import display
 
 import tp8
+from tp8.course import tr
 
 torch.manual_seed(0)
 model = tp8.load_model()  # SqueezeNet 1.1, poids figés
@@ -94,14 +96,14 @@ leurre = tp8.fooling_image(model, photo, target="flamingo")
 # 3. Visualisation de classe : son image « idéale » de cette classe
 reve = tp8.class_visualization(model, classe, seed=0)
 
-print(f"Classe prédite pour la photo : {classe} (probabilité {tp8.course.pct(proba)})")
-print(f"Réseau : {tp8.course.provenance(model)}")
+display(tr("Classe prédite pour la photo : {classe} (probabilité {tp8.course.pct(proba)})"))
+display(tr("Réseau : {tp8.course.provenance(model)}"))
 
 # %% tags=["hide-input"]
 # Figure 1, composed from the three results above: two images per approach, pixel for pixel.
 import numpy as np
 
-from tp8.course import num, pct, quote
+from tp8.course import num, pct, quote, tr  # noqa: F401 - num, pct, quote: used in the tr() templates
 
 MAGNIFY = 20  # the difference is multiplied by this factor to be seen
 
@@ -119,11 +121,11 @@ beyond = float((levels > 4).mean())  # values that moved more than 4 grey levels
 
 fig, axes = tp8.plotting.tile_figure(2, 3, title_lines=3, fontsize=9, gap=14)
 show = tp8.plotting.show_tile  # an image in its tile, pixel for pixel
-show(axes[0, 0], tp8.to_numpy(photo), f"① Carte de saillance\nphoto : {quote(classe)}\n(probabilité {pct(proba)})")
+show(axes[0, 0], tp8.to_numpy(photo), tr("① Carte de saillance\nphoto : {quote(classe)}\n(probabilité {pct(proba)})"))
 show(
     axes[1, 0],
     smap,
-    "clair = pixel dont une petite\nvariation fait bouger le score",
+    tr("clair = pixel dont une petite\nvariation fait bouger le score"),
     cmap="hot",
     vmin=0,
     vmax=float(np.percentile(smap, 99.5)),
@@ -131,65 +133,66 @@ show(
 show(
     axes[0, 1],
     tp8.to_numpy(leurre.images[0]),
-    f"② Exemple adversaire\nphoto retouchée : {quote(seen_class)}\n(probabilité {pct(seen_prob)})",
+    tr("② Exemple adversaire\nphoto retouchée : {quote(seen_class)}\n(probabilité {pct(seen_prob)})"),
 )
 show(
     axes[1, 1],
     np.clip(0.5 + MAGNIFY * delta, 0, 1),
-    f"retouche × {MAGNIFY} (gris = 0) ;\nau plus {num(row['Linf (/255)'], 0)}/255 par valeur",
+    tr("retouche × {MAGNIFY} (gris = 0) ;\nau plus {num(row['Linf (/255)'], 0)}/255 par valeur"),
 )
-show(axes[0, 2], tp8.to_numpy(start), "③ Visualisation de classe\npoint de départ :\nbruit aléatoire")
-show(axes[1, 2], tp8.to_numpy(reve.images[0]), f"après {steps} itérations :\n{quote(classe)} ({pct(viz_prob)})")
+show(axes[0, 2], tp8.to_numpy(start), tr("③ Visualisation de classe\npoint de départ :\nbruit aléatoire"))
+show(axes[1, 2], tp8.to_numpy(reve.images[0]), tr("après {steps} itérations :\n{quote(classe)} ({pct(viz_prob)})"))
 tp8.course.show(
     fig,
-    alt=f"Figure 1, en trois colonnes. À gauche, la photo d'une tasse d'espresso, classée {classe}, et sa "
-    f"carte de saillance, des points clairs sur fond noir. Au milieu, la même photo retouchée, classée "
-    f"{seen_class}, identique à l'œil, et sa retouche multipliée par {MAGNIFY}, une fine texture colorée sur "
-    f"fond gris. À droite, le bruit aléatoire de départ et l'image obtenue après {steps} itérations pour la "
-    f"classe {classe}, couverte de motifs bruns et crème.",
+    alt=tr(
+        """Figure 1, en trois colonnes. À gauche, la photo d'une tasse d'espresso, classée {classe}, et sa
+carte de saillance, des points clairs sur fond noir. Au milieu, la même photo retouchée, classée
+{seen_class}, identique à l'œil, et sa retouche multipliée par {MAGNIFY}, une fine texture colorée sur
+fond gris. À droite, le bruit aléatoire de départ et l'image obtenue après {steps} itérations pour la
+classe {classe}, couverte de motifs bruns et crème."""
+    ),
 )
 
 # %% tags=["hide-input"]
-from IPython.display import Markdown
+from IPython.display import display
 
-from tp8.course import INVISIBLE_PSNR_DB, claim
+from tp8.course import INVISIBLE_PSNR_DB, claim  # noqa: F401 - used in the tr() templates
 
 target = model.class_name(int(leurre.target[0]))
 if row["success"]:
-    fooled = (
-        f"la photo retouchée, arrondie à 256 niveaux par canal comme dans un vrai fichier PNG, est "
-        f"classée {quote(seen_class)} avec une probabilité de {pct(seen_prob)}, alors qu'aucune valeur de "
-        f"pixel n'a bougé de plus de {num(row['Linf (/255)'], 0)} niveaux sur 255, et la plupart d'un ou deux "
-        f"seulement (PSNR de {num(psnr, 0)} dB, au-delà des {num(INVISIBLE_PSNR_DB, 0)} dB où une retouche "
-        "répartie sur l'image cesse en pratique d'être visible) : "
-        + claim(
-            psnr > INVISIBLE_PSNR_DB and slight > 0.5 and beyond < 0.05,
-            "sur la figure, la retouche ne se voit qu'une fois amplifiée",
+    averaged = (
+        tr(
+            """ Le PSNR n'est qu'une moyenne : il n'empêche pas quelques valeurs de bouger davantage (ici
+{pct(beyond, 1)} de plus de 4 niveaux), ce que seul un budget par valeur (la contrainte
+$L_\\infty$ de la partie 2) exclurait."""
         )
-        + f", ici multipliée par {MAGNIFY}."
-        + (
-            " Le PSNR n'est qu'une moyenne : il n'empêche pas quelques valeurs de bouger davantage (ici "
-            f"{pct(beyond, 1)} de plus de 4 niveaux), ce que seul un budget par valeur (la contrainte "
-            "$L_\\infty$ de la partie 2) exclurait."
-            if beyond > 0
-            else ""
-        )
+        if beyond > 0
+        else ""
+    )
+    fooled = tr(
+        """la photo retouchée, arrondie à 256 niveaux par canal comme dans un vrai fichier PNG, est
+classée {quote(seen_class)} avec une probabilité de {pct(seen_prob)}, alors qu'aucune valeur de
+pixel n'a bougé de plus de {num(row['Linf (/255)'], 0)} niveaux sur 255, et la plupart d'un ou deux
+seulement (PSNR de {num(psnr, 0)} dB, au-delà des {num(INVISIBLE_PSNR_DB, 0)} dB où une retouche
+répartie sur l'image cesse en pratique d'être visible) : {claim(psnr > INVISIBLE_PSNR_DB and slight > 0.5 and beyond < 0.05, "sur la figure, la retouche ne se voit qu'une fois amplifiée")},
+ici multipliée par {MAGNIFY}.{averaged}"""
     )
 else:
-    fooled = f"le réseau voit encore {quote(seen_class)} : la méthode naïve a échoué sur cette photo."
-Markdown(
-    f"**Figure 1.** Les trois approches appliquées à la même photo avec le réseau `{model.name}`, "
-    f"calculées lors de la construction de cette page. "
-    f"**①** Le réseau reconnaît {quote(classe)} avec une probabilité de {pct(proba)} ; la carte de "
-    f"saillance montre, pour chaque pixel, à quel point une petite variation de sa valeur ferait "
-    f"bouger le score de cette classe. "
-    f"**②** Après {row['iterations']} pas de gradient vers la classe {quote(target)}, {fooled} "
-    f"**③** En partant d'un bruit aléatoire (en haut) et en faisant monter le score de la classe "
-    f"{quote(classe)} pendant {steps} itérations, on obtient l'image du bas, que le réseau classe "
-    f"{quote(classe)} avec une probabilité de {pct(viz_prob)} : "
-    + claim(viz_prob > proba, "il en est plus sûr que de la photo elle-même")
-    + f" ({pct(proba)}). "
-    "Chacune de ces images est étudiée en détail, limites comprises, dans la partie correspondante."
+    fooled = tr("le réseau voit encore {quote(seen_class)} : la méthode naïve a échoué sur cette photo.")
+display(
+    tr(
+        """**Figure 1.** Les trois approches appliquées à la même photo avec le réseau `{model.name}`,
+calculées lors de la construction de cette page.
+**①** Le réseau reconnaît {quote(classe)} avec une probabilité de {pct(proba)} ; la carte de
+saillance montre, pour chaque pixel, à quel point une petite variation de sa valeur ferait
+bouger le score de cette classe.
+**②** Après {row['iterations']} pas de gradient vers la classe {quote(target)}, {fooled}
+**③** En partant d'un bruit aléatoire (en haut) et en faisant monter le score de la classe
+{quote(classe)} pendant {steps} itérations, on obtient l'image du bas, que le réseau classe
+{quote(classe)} avec une probabilité de {pct(viz_prob)} : {claim(viz_prob > proba, "il en est plus sûr que de la photo elle-même")}
+({pct(proba)}). Chacune de ces images est étudiée en détail, limites comprises, dans la partie
+correspondante."""
+    )
 )
 
 # %% [markdown]

@@ -89,13 +89,13 @@ tp8.course.setup()
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from IPython.display import Markdown, display
+from IPython.display import display
 from matplotlib.patches import Rectangle
 from scipy.stats import norm, spearmanr
 from skimage import color, filters, measure, segmentation, transform
 
 import tp8
-from tp8.course import claim, num, pct, quote, show
+from tp8.course import claim, num, pct, quote, show, tr  # noqa: F401 (quote : dans les tr(...))
 from tp8.plotting import row_label, show_tile, tile_figure
 
 torch.manual_seed(0)
@@ -112,23 +112,28 @@ torch.manual_seed(0)
 
 # %%
 model = tp8.load_model()  # SqueezeNet 1.1, figé, en mode évaluation
-print(tp8.course.provenance(model))
+display(tp8.course.provenance(model))
 
 samples = tp8.sample_images()
 images = torch.stack([s.image for s in samples])  # (8, 3, 224, 224), pixels dans [0, 1]
 names = [s.name for s in samples]
 top3 = model.predict(images, k=3)
 predicted = model.probabilities(images).argmax(dim=1)
+# Les mentions que tp8 écrit en français (tp8/photos.toml), avec leur anglais.
+french_mention = {
+    "domaine public": tr("domaine public"),
+    "matplotlib, données d'exemple grace_hopper.jpg": tr("matplotlib, données d'exemple grace_hopper.jpg"),
+}
 
 tp8.course.table(
     [
         {
-            "photo": s.name,
-            "1re classe": f"{t[0][0]} ({pct(t[0][1])})",
-            "2e classe": f"{t[1][0]} ({pct(t[1][1])})",
-            "3e classe": f"{t[2][0]} ({pct(t[2][1])})",
-            "licence": s.licence,
-            "source": s.source,
+            tr("photo"): s.name,
+            tr("1re classe"): tr("{t[0][0]} ({pct(t[0][1])})"),
+            tr("2e classe"): tr("{t[1][0]} ({pct(t[1][1])})"),
+            tr("3e classe"): tr("{t[2][0]} ({pct(t[2][1])})"),
+            tr("licence"): french_mention.get(s.licence, s.licence),
+            tr("source"): french_mention.get(s.source, s.source),
         }
         for s, t in zip(samples, top3)
     ]
@@ -228,7 +233,7 @@ def photos_and_maps(imgs, saliency, titles):
         bar = fig.add_axes([box.x0, box.y0 - 12 / height, box.width, 8 / height])
         fig.colorbar(im, cax=bar, orientation="horizontal", ticks=plt.MaxNLocator(3))
         bar.tick_params(labelsize=7, length=2, pad=1)
-    row_label(fig, axes[0, 0], "saillance")
+    row_label(fig, axes[0, 0], tr("saillance"))
     return fig
 
 
@@ -239,21 +244,24 @@ titles = [f"{s.name}\n→ {t[0][0]} ({pct(t[0][1])})" for s, t in zip(samples, t
 
 
 def described(k):
-    return f"{names[k]}, classée {top3[k][0][0]}"
+    return tr("{names[k]}, classée {top3[k][0][0]}")
 
 
 show(
     photos_and_maps(images[:4], vos_cartes, titles[:4]),
-    alt="Quatre vignettes de photos (" + ", ".join(described(k) for k in range(4)) + ") et, sous chacune, sa "
-    "carte de saillance en grand : des points clairs sur fond noir, une barre de couleur sous chaque carte "
-    "donnant son échelle.",
+    alt=tr(
+        """Quatre vignettes de photos ({", ".join(described(k) for k in range(4))}) et, sous chacune, sa carte \
+de saillance en grand : des points clairs sur fond noir, une barre de couleur sous chaque carte donnant son échelle."""
+    ),
 )
 
 # %%
 show(
     photos_and_maps(images[4:], maps[4:], titles[4:]),
-    alt="Les quatre autres photos en vignettes (" + ", ".join(described(k) for k in range(4, 8)) + ") et leur "
-    "carte de saillance en dessous, points clairs sur fond noir, chacune avec sa barre de couleur.",
+    alt=tr(
+        """Les quatre autres photos en vignettes ({", ".join(described(k) for k in range(4, 8))}) et leur carte \
+de saillance en dessous, points clairs sur fond noir, chacune avec sa barre de couleur."""
+    ),
 )
 
 # %% [markdown] tags=["question"]
@@ -277,13 +285,14 @@ show(
 
 # %%
 # Boîtes (x0, y0, x1, y1) en pixels, tracées à la main ; une région peut compter plusieurs boîtes.
+# Les noms des régions sont des tr(...) : ils gardent leur anglais pour les tableaux et les figures.
 REGIONS = {
-    "coffee": {"tasse": [(30, 0, 200, 150)], "café": [(55, 25, 165, 115)]},
-    "rocket": {"fusée": [(95, 60, 127, 224)], "pylônes": [(18, 55, 52, 215), (172, 55, 208, 215)]},
-    "motorcycle": {"moto": [(0, 55, 224, 205)]},
-    "china": {"pagode": [(0, 0, 128, 224)]},
-    "flower": {"fleur": [(20, 25, 190, 195)]},
-    "grace_hopper": {"nœud papillon": [(95, 145, 140, 200)], "visage": [(55, 20, 175, 145)]},
+    "coffee": {tr("tasse"): [(30, 0, 200, 150)], tr("café"): [(55, 25, 165, 115)]},
+    "rocket": {tr("fusée"): [(95, 60, 127, 224)], tr("pylônes"): [(18, 55, 52, 215), (172, 55, 208, 215)]},
+    "motorcycle": {tr("moto"): [(0, 55, 224, 205)]},
+    "china": {tr("pagode"): [(0, 0, 128, 224)]},
+    "flower": {tr("fleur"): [(20, 25, 190, 195)]},
+    "grace_hopper": {tr("nœud papillon"): [(95, 145, 140, 200)], tr("visage"): [(55, 20, 175, 145)]},
 }
 SMALL = 160  # côté des vignettes qui reprennent les photos déjà montrées, en pixels
 S = SMALL / 224
@@ -337,7 +346,11 @@ def overlay(photo, saliency):
 
 
 fig, axes = tile_figure(
-    2, 4, (SMALL, SMALL), title_lines=2, suptitle="Cartes lissées (σ = 4 px) sur les photos ; boîtes tracées à la main"
+    2,
+    4,
+    (SMALL, SMALL),
+    title_lines=2,
+    suptitle=tr("Cartes lissées (σ = 4 px) sur les photos ; boîtes tracées à la main"),
 )
 for k, ax in enumerate(axes.ravel()):
     show_tile(ax, shrink(overlay(photos[k], smoothed[k])), titles[k])
@@ -357,9 +370,11 @@ for k, ax in enumerate(axes.ravel()):
         )
 show(
     fig,
-    alt="Les huit photos assombries, en vignettes, chacune recouverte de sa carte de saillance lissée en "
-    "couleurs chaudes (plus c'est clair et opaque, plus la saillance est forte), avec les boîtes tracées à la "
-    "main : tasse et café, fusée et pylônes, moto, pagode, fleur, nœud papillon et visage.",
+    alt=tr(
+        "Les huit photos assombries, en vignettes, chacune recouverte de sa carte de saillance lissée en "
+        "couleurs chaudes (plus c'est clair et opaque, plus la saillance est forte), avec les boîtes tracées à la "
+        "main : tasse et café, fusée et pylônes, moto, pagode, fleur, nœud papillon et visage."
+    ),
 )
 
 # %%
@@ -374,13 +389,13 @@ for k, name in enumerate(names):
         peak_in[name, region] = bool(mask[peak])
         rows.append(
             {
-                "photo": name,
-                "classe prédite": model.class_name(int(predicted[k])),
-                "région": region,
-                "aire de la région": pct(area),
-                "part de la saillance": pct(share),
-                "concentration (part / aire)": share / area,
-                "pic de la carte lissée dedans": "oui" if mask[peak] else "non",
+                tr("photo"): name,
+                tr("classe prédite"): model.class_name(int(predicted[k])),
+                tr("région"): region,
+                tr("aire de la région"): tr("{pct(area)}"),
+                tr("part de la saillance"): tr("{pct(share)}"),
+                tr("concentration (part / aire)"): share / area,
+                tr("pic de la carte lissée dedans"): tr("oui") if mask[peak] else tr("non"),
             }
         )
 tp8.course.table(rows, digits=2)
@@ -391,10 +406,10 @@ top5 = [np.sort(m.ravel())[::-1][: m.size // 20].sum() / m.sum() for m in maps_n
 tp8.course.table(
     [
         {
-            "photo": name,
-            "classe prédite": model.class_name(int(predicted[k])),
-            "masse des 5 % les plus saillants": pct(top5[k]),
-            "ρ avec les contours (Sobel)": edges[k],
+            tr("photo"): name,
+            tr("classe prédite"): model.class_name(int(predicted[k])),
+            tr("masse des 5 % les plus saillants"): tr("{pct(top5[k])}"),
+            tr("ρ avec les contours (Sobel)"): edges[k],
         }
         for k, name in enumerate(names)
     ],
@@ -418,11 +433,14 @@ bow, face = q1["grace_hopper", "nœud papillon"], q1["grace_hopper", "visage"]
 peak_remark = (
     ""
     if peak_in["grace_hopper", "nœud papillon"]
-    else f" (le maximum de la carte lissée tombe pourtant {'sur le visage' if peak_in['grace_hopper', 'visage'] else 'ailleurs'})"
+    else tr(
+        " (le maximum de la carte lissée tombe pourtant "
+        "{tr('sur le visage') if peak_in['grace_hopper', 'visage'] else tr('ailleurs')})"
+    )
 )
 display(
-    Markdown(
-        f"""
+    tr(
+        """
 **Lecture.** Pour les grandes boîtes (tasse, moto, pagode, fleur), la concentration ne va que de
 {num(min(big))} à {num(max(big))}, alors qu'une carte tout entière dans la boîte atteindrait
 {num(min(ceiling), 1)} à {num(max(ceiling), 1)} (l'inverse de l'aire de la boîte) ; hors des boîtes, la
@@ -501,26 +519,30 @@ def top_overlap(a, b, q=0.95):
 noise_rows = [
     {
         "photo": name,
-        "ρ (cartes brutes)": rank_corr(maps_np[k], maps_noisy[k]),
-        "ρ (cartes lissées)": rank_corr(smoothed[k], smooth(maps_noisy[k])),
-        "top 5 % communs": top_overlap(maps_np[k], maps_noisy[k]),
+        tr("ρ (cartes brutes)"): rank_corr(maps_np[k], maps_noisy[k]),
+        tr("ρ (cartes lissées)"): rank_corr(smoothed[k], smooth(maps_noisy[k])),
+        tr("top 5 % communs"): top_overlap(maps_np[k], maps_noisy[k]),
     }
     for k, name in enumerate(names)
 ]
 baseline = np.mean([rank_corr(maps_np[k], maps_np[(k + 1) % len(names)]) for k in range(len(names))])
-print(f"classe prédite inchangée après le bruit : {pct(same_class)} des images")
-print(f"ρ moyen entre les cartes de deux photos différentes : {num(baseline)}")
+display(tr("classe prédite inchangée après le bruit : {pct(same_class)} des images"))
+display(tr("ρ moyen entre les cartes de deux photos différentes : {num(baseline)}"))
 tp8.course.table(noise_rows, digits=2)
 
 # %%
 k = names.index("coffee")
 fig, axes = tile_figure(1, 2, title_lines=1)
-for ax, m, title in zip(axes[0], (maps_np[k], maps_noisy[k]), ("coffee, photo d'origine", "coffee + bruit σ = 1/255")):
+for ax, m, title in zip(
+    axes[0], (maps_np[k], maps_noisy[k]), (tr("coffee, photo d'origine"), tr("coffee + bruit σ = 1/255"))
+):
     show_tile(ax, m, title, cmap=HOT, vmin=0, vmax=np.percentile(m, 99.5))
 show(
     fig,
-    alt="Deux cartes de saillance de la tasse de café côte à côte, points clairs sur fond noir : à gauche pour la "
-    "photo d'origine, à droite pour la même photo avec un bruit de 1/255, invisible à l'œil.",
+    alt=tr(
+        "Deux cartes de saillance de la tasse de café côte à côte, points clairs sur fond noir : à gauche pour la "
+        "photo d'origine, à droite pour la même photo avec un bruit de 1/255, invisible à l'œil."
+    ),
 )
 
 # %% tags=["hide-input"]
@@ -528,8 +550,8 @@ rho_raw = [r["ρ (cartes brutes)"] for r in noise_rows]
 rho_smooth = [r["ρ (cartes lissées)"] for r in noise_rows]
 overlap = [r["top 5 % communs"] for r in noise_rows]
 display(
-    Markdown(
-        f"""
+    tr(
+        """
 La classe prédite est inchangée pour {pct(same_class)} des images bruitées
 ({claim(same_class == 1, "le bruit est sans effet sur la prédiction")}), et pourtant la corrélation de
 rang entre la carte originale et la carte bruitée n'est que de {num(min(rho_raw))} à {num(max(rho_raw))}.
@@ -574,13 +596,13 @@ with torch.no_grad():
 
 class_rows = [
     {
-        "photo": name,
-        "classe prédite": model.class_name(int(predicted[k])),
-        "2e classe": model.class_name(int(second[k])),
-        "ρ (prédite, 2e)": rank_corr(maps_np[k], maps_second[k]),
-        "ρ (prédite, goldfish)": rank_corr(maps_np[k], maps_goldfish[k]),
-        "logit prédite": float(logits[k, predicted[k]]),
-        "logit goldfish": float(logits[k, goldfish]),
+        tr("photo"): name,
+        tr("classe prédite"): model.class_name(int(predicted[k])),
+        tr("2e classe"): model.class_name(int(second[k])),
+        tr("ρ (prédite, 2e)"): rank_corr(maps_np[k], maps_second[k]),
+        tr("ρ (prédite, goldfish)"): rank_corr(maps_np[k], maps_goldfish[k]),
+        tr("logit prédite"): float(logits[k, predicted[k]]),
+        tr("logit goldfish"): float(logits[k, goldfish]),
     }
     for k, name in enumerate(names)
 ]
@@ -592,13 +614,15 @@ sets = [(maps_np, predicted.tolist()), (maps_second, second.tolist()), (maps_gol
 fig, axes = tile_figure(1, 3, title_lines=2)
 for ax, (mm, classes) in zip(axes[0], sets):
     c = classes[k]
-    title = f"carte de {quote(model.class_name(c))}\nlogit {num(logits[k, c], 1)}"
+    title = tr("carte de {quote(model.class_name(c))}\nlogit {num(logits[k, c], 1)}")
     show_tile(ax, mm[k], title, cmap=HOT, vmin=0, vmax=np.percentile(mm[k], 99.5))
 show(
     fig,
-    alt=f"Trois cartes de saillance du portrait de Grace Hopper, points clairs sur fond noir : pour la classe "
-    f"prédite ({model.class_name(int(predicted[k]))}), pour la deuxième classe "
-    f"({model.class_name(int(second[k]))}) et pour « goldfish », chacune titrée de son logit.",
+    alt=tr(
+        "Trois cartes de saillance du portrait de Grace Hopper, points clairs sur fond noir : pour la classe "
+        "prédite ({model.class_name(int(predicted[k]))}), pour la deuxième classe "
+        "({model.class_name(int(second[k]))}) et pour « goldfish », chacune titrée de son logit."
+    ),
 )
 
 # %% tags=["hide-input"]
@@ -608,31 +632,37 @@ gap = np.mean([r["logit prédite"] - r["logit goldfish"] for r in class_rows])
 
 
 revisit = []
-for photo, region, where in (
-    ("grace_hopper", "nœud papillon", "le nœud papillon de Grace Hopper"),
-    ("rocket", "pylônes", "les pylônes de la fusée"),
+for photo, region, where in (  # noqa: B007 (where : dans le tr(...))
+    ("grace_hopper", "nœud papillon", tr("le nœud papillon de Grace Hopper")),
+    ("rocket", "pylônes", tr("les pylônes de la fusée")),
 ):
     g = concentration(maps_goldfish[names.index(photo)], REGIONS[photo][region])
-    verb = "se concentre aussi sur" if g > 1 else "ne se concentre pas sur"
     revisit.append(
         (
             g > 1,
-            f"{verb} {where} ({num(g, 1)} fois la moyenne, contre {num(q1[photo, region], 1)} pour *{pred[photo]}*)",
+            tr(
+                "{tr('se concentre aussi sur') if g > 1 else tr('ne se concentre pas sur')} {where} "
+                "({num(g, 1)} fois la moyenne, contre {num(q1[photo, region], 1)} pour *{pred[photo]}*)"
+            ),
         )
     )
+# La leçon commence la dernière phrase du passage : elle est écrite avec sa majuscule.
 if all(shared for shared, _ in revisit):
-    lesson = (
-        "une concentration sur l'objet nommé ne suffit donc pas à dire que le réseau l'a utilisé pour *cette* classe"
+    lesson = tr(
+        "Une concentration sur l'objet nommé ne suffit donc pas à dire que le réseau l'a utilisé pour *cette* classe"
     )
 elif any(shared for shared, _ in revisit):
-    lesson = (
-        "selon la photo, la concentration vue en Q1 est ou non propre à la classe prédite : seule la comparaison le dit"
+    lesson = tr(
+        "Selon la photo, la concentration vue en Q1 est ou non propre à la classe prédite : seule la comparaison le dit"
     )
 else:
-    lesson = "là, la concentration est propre à la classe prédite ; les corrélations ci-dessus montrent que ce n'est pas acquis d'avance"
+    lesson = tr(
+        "Là, la concentration est propre à la classe prédite ; les corrélations ci-dessus montrent que ce n'est pas "
+        "acquis d'avance"
+    )
 display(
-    Markdown(
-        f"""
+    tr(
+        """
 {claim(min(r2) > 0.5, "La carte de la 2ᵉ classe ressemble à celle de la classe prédite")} (ρ
 entre {num(min(r2))} et {num(max(r2))}), et même celle de *goldfish*, dont le logit est en moyenne
 {num(gap, 0)} points plus bas, reste corrélée à {num(min(rg))}–{num(max(rg))} :
@@ -643,7 +673,7 @@ sensible en général) plutôt que **la classe** : des textures contrastées, de
 font monter le gradient de presque tous les logits. Une carte seule ne prouve pas que le réseau « a
 utilisé » une zone pour *cette* décision ; il faut la comparer à celles d'autres classes.
 
-Cela tempère les lectures de [Q1](#q1) : la carte de *goldfish* {" et ".join(text for _, text in revisit)}. {lesson[0].upper() + lesson[1:]}.
+Cela tempère les lectures de [Q1](#q1) : la carte de *goldfish* {revisit[0][1]} et {revisit[1][1]}. {lesson}.
 """
     )
 )
@@ -667,15 +697,19 @@ fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
 for k, name in enumerate(names):
     ax1.plot(alphas, path_logit[:, k], marker=".", label=name)
     ax2.plot(alphas, path_prob[:, k], marker=".")
-ax1.set(xlabel="α (image = α · photo)", ylabel="logit de la classe prédite", title="Logit $\\tilde y_c(\\alpha x)$")
-ax2.set(xlabel="α (image = α · photo)", ylabel="probabilité", title="Probabilité $\\hat y_c(\\alpha x)$")
+ax1.set(
+    xlabel=tr("α (image = α · photo)"), ylabel=tr("logit de la classe prédite"), title="Logit $\\tilde y_c(\\alpha x)$"
+)
+ax2.set(xlabel=tr("α (image = α · photo)"), ylabel=tr("probabilité"), title=tr("Probabilité $\\hat y_c(\\alpha x)$"))
 for ax in (ax1, ax2):
     ax.grid(alpha=0.3)
 fig.legend(loc="outside right center", fontsize=8)
 show(
     fig,
-    alt="Deux graphiques en fonction de α, de 0 (image noire) à 1 (la photo), une courbe par photo : à gauche le "
-    "logit de la classe prédite, à droite sa probabilité.",
+    alt=tr(
+        "Deux graphiques en fonction de α, de 0 (image noire) à 1 (la photo), une courbe par photo : à gauche le "
+        "logit de la classe prédite, à droite sa probabilité."
+    ),
 )
 
 # %% tags=["hide-input"]
@@ -687,16 +721,18 @@ drop = path_prob.max(axis=0) - path_prob[-1]
 peak_at = path_prob.argmax(axis=0)
 falling = [k for k in range(n) if drop[k] > 0.05 and path_logit[-1, k] > path_logit[peak_at[k], k]]
 prob_sentence = (
-    f"pour {', '.join(names[k] for k in falling)}, la probabilité atteint son maximum avant $\\alpha = 1$ puis "
-    f"**redescend** (jusqu'à {num(100 * max(drop[k] for k in falling), 0)} points de pourcentage), alors que le "
-    "logit est plus élevé en $\\alpha = 1$ qu'à ce maximum : d'autres classes ont monté plus vite que la "
-    "classe prédite"
+    tr(
+        "pour {', '.join(names[k] for k in falling)}, la probabilité atteint son maximum avant $\\alpha = 1$ puis "
+        "**redescend** (jusqu'à {num(100 * max(drop[k] for k in falling), 0)} points de pourcentage), alors que le "
+        "logit est plus élevé en $\\alpha = 1$ qu'à ce maximum : d'autres classes ont monté plus vite que la "
+        "classe prédite"
+    )
     if falling
-    else "ici, les probabilités montent avec les logits, mais rien ne le garantit en général"
+    else tr("ici, les probabilités montent avec les logits, mais rien ne le garantit en général")
 )
 display(
-    Markdown(
-        f"""
+    tr(
+        """
 {claim(np.median(early) > 0.5 and np.median(end_slope) < 0.5 and fast > n / 2, "Le logit monte vite puis s'aplatit")} : dès
 $\\alpha = 0{{,}}3$, {pct(np.median(early))} (médiane) du gain total $\\tilde y_c(x) - \\tilde y_c(0)$ est
 acquis, et en $\\alpha = 1$ la pente ne vaut plus que {num(np.median(end_slope))} fois la pente moyenne du
@@ -742,22 +778,28 @@ k = names.index("coffee")
 crop = (slice(40, 80), slice(40, 80))  # 40 × 40 px ; 40 est un multiple de 4
 fig, axes = tile_figure(1, 3, (40, 40), scale=6, title_lines=3, gap=16)
 for ax, m, title in (
-    (axes[0, 0], maps_np[k], f"coffee, zoom 40 × 40 px ×6 ;\nrepères : ligne ≡ {weak_i},\ncolonne ≡ {weak_j} (mod 4)"),
-    (axes[0, 1], maps_noisy[k], "même zone,\nimage + bruit σ = 1/255"),
+    (
+        axes[0, 0],
+        maps_np[k],
+        tr("coffee, zoom 40 × 40 px ×6 ;\nrepères : ligne ≡ {weak_i},\ncolonne ≡ {weak_j} (mod 4)"),
+    ),
+    (axes[0, 1], maps_noisy[k], tr("même zone,\nimage + bruit σ = 1/255")),
 ):
     show_tile(ax, m[crop], title, cmap=HOT, vmin=0, vmax=np.percentile(maps_np[k][crop], 99))
     ax.set_xticks(range(weak_j, 40, 4), labels=[])  # repères : colonnes ≡ weak_j (mod 4)
     ax.set_yticks(range(weak_i, 40, 4), labels=[])
     ax.tick_params(length=4, color="0.3")
-show_tile(axes[0, 2], profile, "saillance moyenne selon\n(i mod 4, j mod 4),\n÷ moyenne globale", cmap="viridis")
+show_tile(axes[0, 2], profile, tr("saillance moyenne selon\n(i mod 4, j mod 4),\n÷ moyenne globale"), cmap="viridis")
 for (i, j), v in np.ndenumerate(profile):
     axes[0, 2].text(j, i, num(v), ha="center", va="center", fontsize=9, color="white" if v < 1 else "black")
 show(
     fig,
-    alt="À gauche, un zoom de 40 × 40 pixels sur la carte de saillance de la tasse, agrandi six fois, avec des "
-    "repères tous les 4 pixels ; au milieu, la même zone pour l'image bruitée ; à droite, un tableau 4 × 4 de "
-    f"la saillance moyenne selon la position modulo 4, de {num(profile.min())} à {num(profile.max())} fois la "
-    "moyenne.",
+    alt=tr(
+        "À gauche, un zoom de 40 × 40 pixels sur la carte de saillance de la tasse, agrandi six fois, avec des "
+        "repères tous les 4 pixels ; au milieu, la même zone pour l'image bruitée ; à droite, un tableau 4 × 4 de "
+        "la saillance moyenne selon la position modulo 4, de {num(profile.min())} à {num(profile.max())} fois la "
+        "moyenne."
+    ),
 )
 
 
@@ -795,9 +837,15 @@ def path_profile(net, size=224):
 
 
 def describe_windows(layers):
-    """« une convolution 3 × 3 de pas 2, puis un max-pooling 3 × 3 de pas 2 »."""
-    article = {"convolution": "une", "max-pooling": "un"}
-    return ", puis ".join(f"{article[kind]} {kind} {k} × {k} de pas {s}" for _, kind, k, s, _ in layers)
+    """« une convolution 3 × 3 de pas 2, puis un max-pooling 3 × 3 de pas 2 » (appelée dans un tr(...) : dans
+    la langue qu'il écrit)."""
+    windows = [
+        tr("une convolution {k} × {k} de pas {s}")
+        if kind == "convolution"
+        else tr("un max-pooling {k} × {k} de pas {s}")
+        for _, kind, k, s, _ in layers
+    ]
+    return tr(", puis ").join(windows)
 
 
 paths1, layers1 = path_profile(model.net)
@@ -809,18 +857,18 @@ same_phase = alike > 0.9 and len(weakest) == 1 and (per_image.max(1) / per_image
 flat = maps_np / np.tile(profile, (56, 56))  # chaque carte divisée par le profil moyen : le damier retiré
 baseline_flat = np.mean([rank_corr(flat[k], flat[(k + 1) % n]) for k in range(n)])
 if baseline_flat < baseline - 0.05:
-    shared_pattern = (
-        f"Divisées par ce profil, deux cartes de photos différentes ne sont plus corrélées qu'à {num(baseline_flat)} "
-        f"au lieu de {num(baseline)} : le damier explique une partie de la ressemblance relevée en (a)."
+    shared_pattern = tr(
+        "Divisées par ce profil, deux cartes de photos différentes ne sont plus corrélées qu'à {num(baseline_flat)} "
+        "au lieu de {num(baseline)} : le damier explique une partie de la ressemblance relevée en (a)."
     )
 else:
-    shared_pattern = (
-        f"Divisées par ce profil, deux cartes de photos différentes restent corrélées à {num(baseline_flat)} (contre "
-        f"{num(baseline)}) : la ressemblance relevée en (a) tient à autre chose que le damier."
+    shared_pattern = tr(
+        "Divisées par ce profil, deux cartes de photos différentes restent corrélées à {num(baseline_flat)} (contre "
+        "{num(baseline)}) : la ressemblance relevée en (a) tient à autre chose que le damier."
     )
 display(
-    Markdown(
-        f"""
+    tr(
+        """
 {claim(same_phase, "Le motif ne dépend pas de l'image")} : le profil selon la position modulo 4 est presque
 le même pour les huit cartes (corrélation d'au moins {num(alike)} entre deux d'entre elles, et la même
 position est toujours la moins favorisée), et en moyenne la position la plus favorisée reçoit
@@ -899,7 +947,7 @@ fig, axes = tile_figure(
     3,
     (SMALL, SMALL),
     title_lines=2,
-    suptitle="Jaune : boîte tirée de la saillance ; cyan : zone retenue ;\npointillés : boîte à la main",
+    suptitle=tr("Jaune : boîte tirée de la saillance ; cyan : zone retenue ;\npointillés : boîte à la main"),
 )
 for k, ax in zip(boxed, axes.ravel()):
     mask, box = salient_box(maps_np[k])
@@ -912,20 +960,22 @@ for k, ax in zip(boxed, axes.ravel()):
     draw_box(ax, best, "white", lw=1.5, ls="--")
     box_rows.append(
         {
-            "photo": names[k],
-            "classe prédite": model.class_name(int(predicted[k])),
-            "région la plus recouverte": region,
+            tr("photo"): names[k],
+            tr("classe prédite"): model.class_name(int(predicted[k])),
+            tr("région la plus recouverte"): region,
             "IoU": score,
         }
     )
     ax.set_title(
-        f"{names[k]} → {model.class_name(int(predicted[k]))}\nIoU = {num(score)} ({region})", fontsize=8, pad=3
+        tr("{names[k]} → {model.class_name(int(predicted[k]))}\nIoU = {num(score)} ({region})"), fontsize=8, pad=3
     )
 show(
     fig,
-    alt="Les six photos qui ont des boîtes tracées à la main, en gris, chacune avec la boîte jaune tirée de sa "
-    "carte de saillance, le contour cyan de la zone retenue et, en pointillés blancs, la boîte tracée à la main "
-    "qui la recouvre le mieux ; le titre donne l'IoU entre les deux boîtes.",
+    alt=tr(
+        "Les six photos qui ont des boîtes tracées à la main, en gris, chacune avec la boîte jaune tirée de sa "
+        "carte de saillance, le contour cyan de la zone retenue et, en pointillés blancs, la boîte tracée à la main "
+        "qui la recouvre le mieux ; le titre donne l'IoU entre les deux boîtes."
+    ),
 )
 
 # %% [markdown] tags=["enonce"]
@@ -941,13 +991,15 @@ for ax, k in zip(axes.ravel(), sp_pick):
     s = smooth(maps_np[k], 2.0)
     mean_per_sp = np.bincount(superpixels.ravel(), s.ravel()) / np.bincount(superpixels.ravel())
     mask = (mean_per_sp > np.quantile(s, 0.8))[superpixels]
-    title = f"{names[k]} → {model.class_name(int(predicted[k]))}\n{pct(mask.mean())} de l'image gardés"
+    title = tr("{names[k]} → {model.class_name(int(predicted[k]))}\n{pct(mask.mean())} de l'image gardés")
     show_tile(ax, shrink(photos[k] * (0.35 + 0.65 * mask[..., None])), title)
     ax.contour(CENTRES, CENTRES, mask, [0.5], colors="yellow", linewidths=1)
 show(
     fig,
-    alt="La tasse, la fusée et la moto, en vignettes : les super-pixels les plus saillants restent en couleurs "
-    "et sont entourés de jaune, le reste de la photo est assombri.",
+    alt=tr(
+        "La tasse, la fusée et la moto, en vignettes : les super-pixels les plus saillants restent en couleurs "
+        "et sont entourés de jaune, le reste de la photo est assombri."
+    ),
 )
 
 # %%
@@ -961,19 +1013,21 @@ region_of = {r["photo"]: r["région la plus recouverte"] for r in box_rows}
 flower_mask = box_masks["flower"]
 outside = 1 - (flower_mask & region_mask(REGIONS["flower"]["fleur"])).sum() / flower_mask.sum()
 flower_text = (
-    f"{pct(outside)} de la zone retenue tombe hors de la boîte de la fleur"
+    tr("{pct(outside)} de la zone retenue tombe hors de la boîte de la fleur")
     if outside > 0.5
-    else f"la zone retenue ne couvre qu'une petite partie de la fleur ({pct(1 - outside)} de ses pixels sont dans la boîte)"
+    else tr(
+        "la zone retenue ne couvre qu'une petite partie de la fleur ({pct(1 - outside)} de ses pixels sont dans la boîte)"
+    )
 )
 locates = len(good) >= 2 and len(fair) > len(box_rows) / 2  # as the count below says
 can_locate = (
-    "Oui : " + claim(locates, "la carte peut localiser l'objet") + "."
+    tr("""Oui : {claim(locates, "la carte peut localiser l'objet")}.""")
     if locates
-    else "En partie : la carte peut **suggérer** où est l'objet, sans le localiser à coup sûr."
+    else tr("En partie : la carte peut **suggérer** où est l'objet, sans le localiser à coup sûr.")
 )
 display(
-    Markdown(
-        f"""
+    tr(
+        """
 {can_locate} C'est l'usage que proposent Simonyan et al. (2014, §3.2) : un
 réseau entraîné avec les seules étiquettes des images, sans aucune boîte annotée, localise l'objet par sa
 carte de saillance (une localisation *faiblement supervisée*). La première expérience en est une version
@@ -1034,38 +1088,45 @@ if net2.message is not None:
 # %%
 if net2.model is not None:
     model2 = net2.model
-    print(tp8.course.provenance(model2))
+    display(tp8.course.provenance(model2))
     maps2 = tp8.saliency_map(model2, images).numpy()
     top2 = model2.predict(images, k=1)
     smoothed2 = np.stack([smooth(m) for m in maps2])
     shown = [names.index(p) for p in ("coffee", "rocket", "grace_hopper")]
     fig, axes = tile_figure(2, len(shown), title_lines=2, row_label_px=18)
-    for row, (net, mm, top) in enumerate(((model, maps_np, top3), (model2, maps2, top2))):
+    for row, (net, mm, top) in enumerate(  # noqa: B007 (top : dans le tr(...))
+        ((model, maps_np, top3), (model2, maps2, top2))
+    ):
         for col, k in enumerate(shown):
-            title = f"{names[k]}\n→ {top[k][0][0]} ({pct(top[k][0][1])})"
+            title = tr("{names[k]}\n→ {top[k][0][0]} ({pct(top[k][0][1])})")
             show_tile(axes[row, col], mm[k], title, cmap=HOT, vmin=0, vmax=np.percentile(mm[k], 99.5))
         row_label(fig, axes[row, 0], net.name)
     show(
         fig,
-        alt=f"Deux rangées de trois cartes de saillance (coffee, rocket, grace_hopper), points clairs sur fond noir : "
-        f"en haut pour {model.name}, en bas pour {model2.name}, chacune titrée de la classe prédite par le réseau.",
+        alt=tr(
+            "Deux rangées de trois cartes de saillance (coffee, rocket, grace_hopper), points clairs sur fond noir : "
+            "en haut pour {model.name}, en bas pour {model2.name}, chacune titrée de la classe prédite par le réseau."
+        ),
     )
 
 # %%
 if net2.model is not None:
     pairs = [
         {
-            "photo": name,
-            f"classe ({model.name})": top3[k][0][0],
-            f"classe ({model2.name})": top2[k][0][0],
-            "ρ brute": rank_corr(maps_np[k], maps2[k]),
-            "ρ lissée": rank_corr(smoothed[k], smoothed2[k]),
+            tr("photo"): name,
+            tr("classe ({model.name})"): top3[k][0][0],
+            tr("classe ({model2.name})"): top2[k][0][0],
+            tr("ρ brute"): rank_corr(maps_np[k], maps2[k]),
+            tr("ρ lissée"): rank_corr(smoothed[k], smoothed2[k]),
         }
         for k, name in enumerate(names)
     ]
     cross = np.mean([rank_corr(smoothed[k], smoothed2[(k + 1) % n]) for k in range(n)])
-    print(
-        f"ρ lissée moyenne entre photos différentes (photo k pour {model.name}, k + 1 pour {model2.name}) : {num(cross)}"
+    display(
+        tr(
+            "ρ lissée moyenne entre photos différentes (photo k pour {model.name}, k + 1 pour {model2.name}) : "
+            "{num(cross)}"
+        )
     )
     display(tp8.course.table(pairs, digits=2))
 
@@ -1075,10 +1136,14 @@ if net2.model is not None:
     ref_params = sum(p.numel() for p in model.parameters()) / 1e6
     first_conv = next(m for m in model2.modules() if isinstance(m, torch.nn.Conv2d))
     describe = {
-        "vgg16": "VGG16 (Simonyan et Zisserman, 2015) : treize convolutions 3 × 3 empilées, cinq max-poolings "
-        "et trois couches entièrement connectées",
-        "squeezenet1_0": "SqueezeNet 1.0, la première version du même réseau : mêmes modules *Fire*, mais une "
-        "première convolution plus large et des sous-échantillonnages placés plus tard",
+        "vgg16": tr(
+            "VGG16 (Simonyan et Zisserman, 2015) : treize convolutions 3 × 3 empilées, cinq max-poolings "
+            "et trois couches entièrement connectées"
+        ),
+        "squeezenet1_0": tr(
+            "SqueezeNet 1.0, la première version du même réseau : mêmes modules *Fire*, mais une "
+            "première convolution plus large et des sous-échantillonnages placés plus tard"
+        ),
     }.get(model2.name, f"`{model2.name}`")
     agree = [k for k in range(n) if top3[k][0][0] == top2[k][0][0]]
     raw = [p["ρ brute"] for p in pairs]
@@ -1092,76 +1157,82 @@ if net2.model is not None:
     same_story = [key for key in conc2 if (conc2[key] > 1) == (q1[key] > 1)]
     checker, checker2 = profile.max() / profile.min(), prof2.max() / prof2.min()
     pixel_verdict = (
-        "ne se ressemblent presque pas"
+        tr("ne se ressemblent presque pas")
         if np.median(raw) < 0.35
-        else "ne se ressemblent qu'en partie"
+        else tr("ne se ressemblent qu'en partie")
         if np.median(raw) < 0.6
-        else "se ressemblent déjà nettement"
+        else tr("se ressemblent déjà nettement")
     )
     grain = (
-        "Le grain fin n'est donc pas une propriété de la seule photo : il dépend aussi du réseau (et, on l'a vu en "
-        "Q2 (a), du bruit de gradient)."
+        tr(
+            "Le grain fin n'est donc pas une propriété de la seule photo : il dépend aussi du réseau (et, on l'a vu en "
+            "Q2 (a), du bruit de gradient)."
+        )
         if np.median(raw) < 0.6
-        else "Même le grain fin se retrouve en bonne partie d'un réseau à l'autre."
+        else tr("Même le grain fin se retrouve en bonne partie d'un réseau à l'autre.")
     )
     checker_verdict = (
-        "bien plus faible que"
+        tr("bien plus faible que")
         if checker2 < 0.6 * checker
-        else "comparable à"
+        else tr("comparable à")
         if checker2 < 1.5 * checker
-        else "plus fort que"
+        else tr("plus fort que")
     )
     paths2, layers2 = path_profile(model2.net)
     path_ratio2 = (paths2.max() / paths2.min()) ** 2
     if abs(np.log(path_ratio2 / path_ratio)) < 0.05:
-        path_text = (
-            f"Le décompte des chemins de la Q2 (d) prévoit pourtant le même rapport pour les deux réseaux "
-            f"({num(path_ratio, 1)}) : la différence tient ici aux poids, pas au recouvrement des fenêtres."
+        path_text = tr(
+            "Le décompte des chemins de la Q2 (d) prévoit pourtant le même rapport pour les deux réseaux "
+            "({num(path_ratio, 1)}) : la différence tient ici aux poids, pas au recouvrement des fenêtres."
         )
     elif (path_ratio2 < path_ratio) == (checker2 < checker):
-        path_text = (
-            f"Le décompte des chemins de la Q2 (d) va dans le même sens : {model2.name} commence par "
-            f"{describe_windows(layers2)}, dont les fenêtres se recouvrent "
-            f"{'plus' if path_ratio2 < path_ratio else 'moins'} également, avec un rapport de {num(path_ratio2, 2)} "
-            f"entre la position la plus desservie et la moins desservie, contre {num(path_ratio, 0)} pour {model.name}."
+        path_text = tr(
+            "Le décompte des chemins de la Q2 (d) va dans le même sens : {model2.name} commence par "
+            "{describe_windows(layers2)}, dont les fenêtres se recouvrent "
+            "{tr('plus') if path_ratio2 < path_ratio else tr('moins')} également, avec un rapport de {num(path_ratio2, 2)} "
+            "entre la position la plus desservie et la moins desservie, contre {num(path_ratio, 0)} pour {model.name}."
         )
     else:
-        path_text = (
-            f"Le décompte des chemins de la Q2 (d) prévoyait l'inverse ({num(path_ratio2, 2)} pour {model2.name}, "
-            f"qui commence par {describe_windows(layers2)}, contre {num(path_ratio, 0)}) : le recouvrement des "
+        path_text = tr(
+            "Le décompte des chemins de la Q2 (d) prévoyait l'inverse ({num(path_ratio2, 2)} pour {model2.name}, "
+            "qui commence par {describe_windows(layers2)}, contre {num(path_ratio, 0)}) : le recouvrement des "
             "fenêtres n'explique pas tout, les poids comptent aussi."
         )
     smooth_agree = np.median(smo) > np.median(raw) and np.median(smo) > cross
     smooth_verdict = (
-        "les deux réseaux s'accordent davantage sur *où* regarder que sur *quels pixels* exactement"
+        tr("les deux réseaux s'accordent davantage sur *où* regarder que sur *quels pixels* exactement")
         if smooth_agree
-        else "même lissées, les deux cartes ne s'accordent guère mieux qu'avec une photo quelconque"
+        else tr("même lissées, les deux cartes ne s'accordent guère mieux qu'avec une photo quelconque")
     )
     if np.median(raw) < 0.6:
         same_decision = (
-            f" Même pour les {len(agree)} photo(s) que les deux réseaux classent de la même façon, la corrélation "
-            f"brute ne dépasse pas {num(max(raw[k] for k in agree))} : deux réseaux qui prennent la même décision "
-            "peuvent la « justifier » par des cartes différentes."
+            tr(
+                " Même pour les {len(agree)} photo(s) que les deux réseaux classent de la même façon, la corrélation "
+                "brute ne dépasse pas {num(max(raw[k] for k in agree))} : deux réseaux qui prennent la même décision "
+                "peuvent la « justifier » par des cartes différentes."
+            )
             if agree
             else ""
         )
-        lesson = (
-            "La leçon : une carte de saillance est une propriété du couple (image, réseau), pas de l'image seule."
-            f"{same_decision} "
-            + (
+        coarse = (
+            tr(
                 "Raison de plus pour ne lire que la structure grossière, et de préférence en comparant plusieurs cartes."
-                if smooth_agree
-                else "Ici, même la structure grossière diffère : une carte ne vaut que pour le réseau qui l'a produite."
             )
+            if smooth_agree
+            else tr("Ici, même la structure grossière diffère : une carte ne vaut que pour le réseau qui l'a produite.")
+        )
+        lesson = tr(
+            "La leçon : une carte de saillance est une propriété du couple (image, réseau), pas de l'image seule."
+            "{same_decision} {coarse}"
         )
     else:
-        lesson = (
+        lesson = tr(
             "Ici, les deux réseaux donnent des cartes proches jusque dans le détail : un cas favorable, que seule la "
             "comparaison permet de constater."
         )
     display(
-        Markdown(
-            f"""
+        tr(
+            """
 Le second réseau est {describe} ({num(n_params, 2 if n_params < 10 else 0)} M de paramètres contre
 {num(ref_params)} M pour {model.name} ; première convolution {first_conv.kernel_size[0]} ×
 {first_conv.kernel_size[1]} de pas {first_conv.stride[0]}). Les deux réseaux donnent la même classe pour
@@ -1188,29 +1259,30 @@ de la moyenne) est le même pour les deux réseaux dans {len(same_story)} régio
 # ces zones que celle de la classe prédite ?
 examples = []
 for photo, region, where in (
-    ("rocket", "pylônes", "les pylônes de la fusée"),
-    ("grace_hopper", "nœud papillon", "le nœud papillon"),
+    ("rocket", "pylônes", tr("les pylônes de la fusée")),
+    ("grace_hopper", "nœud papillon", tr("le nœud papillon")),
 ):
     g = concentration(maps_goldfish[names.index(photo)], REGIONS[photo][region])
     examples.append((g / q1[photo, region], g, photo, region, where))
 ratio, g, photo, region, where = max(examples)  # l'exemple où goldfish s'approche le plus de la classe prédite
-numbers = (
-    f"{where} : {num(g, 1)} fois la moyenne pour *goldfish*, contre {num(q1[photo, region], 1)} pour *{pred[photo]}*"
+numbers = tr(
+    "{where} : {num(g, 1)} fois la moyenne pour *goldfish*, contre {num(q1[photo, region], 1)} pour *{pred[photo]}*"
 )
 if g > 1 and ratio > 0.8:
-    said = claim(g > 1 and ratio > 0.8, "la carte d'une classe sans rapport s'y concentre presque autant")
-    reading = f"mais {said} ({numbers}, Q2 b)"
+    reading = tr(
+        """mais {claim(g > 1 and ratio > 0.8, "la carte d'une classe sans rapport s'y concentre presque autant")} """
+        "({numbers}, Q2 b)"
+    )
 elif g > 1:
-    said = claim(g > 1, "la carte d'une classe sans rapport s'y concentre aussi")
-    reading = f"mais {said} ({numbers}, Q2 b)"
+    reading = tr("""mais {claim(g > 1, "la carte d'une classe sans rapport s'y concentre aussi")} ({numbers}, Q2 b)""")
 else:
-    reading = (
+    reading = tr(
         "et la carte d'une classe sans rapport, *goldfish*, ne s'y concentre pas ici (Q2 b) ; rien ne le garantit "
         "d'avance"
     )
 display(
-    Markdown(
-        f"""
+    tr(
+        """
 - La carte de saillance est le module du gradient du **logit** de la classe par rapport aux pixels,
   maximisé sur les couleurs : le poids de chaque pixel dans la meilleure approximation linéaire locale
   du réseau. Elle coûte une passe arrière.
@@ -1220,7 +1292,7 @@ display(
 - Elle est **locale** (elle ignore l'aplatissement du score le long d'un chemin), **instable** (un bruit
   invisible la redessine), **peu spécifique** de la classe et marquée par l'**architecture** (damier) : il
   faut la lisser, la comparer à d'autres classes et d'autres réseaux, et se méfier du détail fin.
-- Elle permet aussi de {"**localiser** grossièrement" if locates else "**suggérer** où est"} un objet sans
+- Elle permet aussi de {tr("**localiser** grossièrement") if locates else tr("**suggérer** où est")} un objet sans
   annotation de position ({len(good)} boîte(s) sur {len(box_rows)} à une IoU d'au moins 0,5 ici), et de
   **déboguer** données et modèles.
 """

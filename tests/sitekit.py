@@ -325,6 +325,8 @@ class ScratchSite:
                 continue
             if len(rel.parts) == 1 and path.suffix in (".py", ".md", ".ipynb"):
                 continue  # the project's pages
+            if rel.parts[0] == "locale":
+                continue  # their catalogues (the English edition): a test writes its own
             (self.docs / rel).parent.mkdir(parents=True, exist_ok=True)
             (self.docs / rel).write_bytes(path.read_bytes())
         self.pages = list(pages)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import audit, cache, handout, notebooks, pages, photos, sitedir, solutions, text, variants
+from . import audit, cache, english, handout, notebooks, pages, photos, sitedir, solutions, text, translation, variants
 from .pipeline import BuildError, outcomes, plan, run_pages, stated_answers, sync_students
 from .state import Build, Shown
 
@@ -46,6 +46,15 @@ def configure(config, log) -> Build:
     config.repo_url = found.url
     config.repo_name = found.name
     config.site_url = repo_links.site_url(found.url, config.site_url)
+    edition = english.edition()
+    lagging = None
+    if english.enabled(Path(config.docs_dir)) and not config.extra.get("alternate"):
+        config.extra["alternate"] = english.ALTERNATE  # the language switch (docs/overrides/partials/alternate.html)
+    if edition == "en":  # the English edition, into <French site>/en (english.build_edition)
+        import os
+
+        config.site_dir = os.environ.get("TP8_EDITION_SITE_DIR") or str(Path(config.site_dir) / "en")
+        lagging = english.configure(config, Path(config.docs_dir))
     try:
         execution = settings.execution(config.extra)
         switch = solutions.solutions_setting(config.extra)
@@ -68,6 +77,8 @@ def configure(config, log) -> Build:
         solutions=switch,
         show_solutions=shown,
         photos=credited,
+        edition=edition,
+        lagging=lagging,
     )
     # MathJax, the fonts…: fetched with npm on a first build (seconds of network), while the pages run.
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="tp8-vendor")
@@ -96,6 +107,15 @@ def prepare(build: Build, files, config, notebook_files: list, log) -> None:
     except ValueError as exc:  # exercise.ExerciseError: an énoncé that would stop a student
         raise BuildError(str(exc)) from None
     started = time.monotonic()
+    if build.edition == "en":  # it takes the French build's executions; it never runs a page itself
+        todo = [p.page.label for p in planned if p.reason is not None]
+        if todo:
+            raise BuildError(
+                "l'édition anglaise n'exécute rien, mais ces pages n'ont pas d'exécution en cache : "
+                + ", ".join(todo)
+                + " (construisez d'abord le site français : make site)"
+            )
+        store = cache.Store(build.cache_dir, edition="en")
     ran = run_pages(planned, build.execution, store, build.docs_dir, facts, log)
     build.times["execution_s"] = time.monotonic() - started
     build.report["executed"] = ran
@@ -105,6 +125,13 @@ def prepare(build: Build, files, config, notebook_files: list, log) -> None:
     shown_texts: list[str] = []
     for outcome, p in zip(outcomes(planned, store), planned, strict=True):
         page = outcome.page
+        if build.edition == "en":  # every variant in English: its text from the catalogue, its outputs from the run
+            table = translation.lookup(
+                translation.catalogue_path(build.docs_dir, page.src_uri), page.src_uri, translation.page_messages(page)
+            )
+            outcome.notebooks = {
+                name: english.notebook(nb, page, table, build.lagging) for name, nb in outcome.notebooks.items()
+            }
         variant = shown_variant if shown_variant in outcome.notebooks else "corrige"
         paths = {}
         for name, nb in outcome.notebooks.items():
@@ -119,7 +146,10 @@ def prepare(build: Build, files, config, notebook_files: list, log) -> None:
             log(f"{page.label} — non exécutée ({'exclue' if p.excluded else 'execute: off'}), affichée sans sorties")
         receipt = (outcome.notebooks[variant].metadata.get("tp8_build") or {}).get("receipt")
         if build.holds(page):  # its notice in its place: no figure, no receipt, none of its sentences
-            notice = variants.held_notice(page, build.solutions.value or None)
+            title = None
+            if build.edition == "en" and page.title:
+                title = (table.english(f"# {page.title}")[0] or "").removeprefix("# ") or None
+            notice = variants.held_notice(page, build.solutions.value or None, build.edition, title)
             held_secrets += audit.held_secrets(outcome.notebooks[variant], notice)
             variant, receipt, paths["notice"] = "notice", None, store.rendered(page.stem, notice)
             rendered.add(paths["notice"])
@@ -133,7 +163,7 @@ def prepare(build: Build, files, config, notebook_files: list, log) -> None:
     # What another page's run displays all the same (a notice of tp8.course common to the pages, such as
     # the second network's) is no secret of a held page; an author quoting it in prose still is.
     build.secrets += audit.not_public(held_secrets, shown_texts)
-    store.evict({p.page.stem: p.key for p in planned}, rendered)
+    store.evict({p.page.stem: p.key for p in planned}, rendered, records=build.edition == "fr")
     held = [page.label for page in read if build.holds(page)]
     if held:
         log(f"pages publiées avec les corrigés, retenues jusque-là (un avis à leur place) : {', '.join(held)}")
@@ -173,7 +203,8 @@ def prepare(build: Build, files, config, notebook_files: list, log) -> None:
     if parts:
         report = handout.report_notebook([(page.title or page.src_uri, qs) for page, qs in parts])
         files.append(File.generated(config, variants.REPORT_NAME, content=report, inclusion=InclusionLevel.INCLUDED))
-    sync_students(build.root, texts, notebooks.sync_mode(), log)
+    if build.edition == "fr":  # notebooks/ holds the French notebooks (Colab opens them from the repository)
+        sync_students(build.root, texts, notebooks.sync_mode(), log)
 
 
 def _read(file) -> str:
@@ -197,6 +228,13 @@ def markdown_page(build: Build, markdown: str, src_uri: str, label: str) -> str:
         target = posixpath.normpath(posixpath.join(posixpath.dirname(src_uri), link))
         return (build.questions.get(target) or (None, None))[1]
 
+    if build.edition == "en":  # the author's text in English first; what the build writes in, after
+        source = (build.docs_dir / src_uri).read_text(encoding="utf-8")
+        table = translation.lookup(
+            translation.catalogue_path(build.docs_dir, src_uri), src_uri, translation.md_messages(source)
+        )
+        offset = source.count("\n") - markdown.count("\n") if source.endswith(markdown) else 0
+        markdown = english.markdown(markdown, label, table, build.lagging, 1 + max(0, offset))
     try:
         markdown = handout.select_blocks(markdown, build.show_solutions, label)
         markdown = photos.expand_credits(markdown, build.photos)
@@ -226,6 +264,7 @@ def page_content(build: Build, html: str, page, config) -> str:
             dest=Path(page.file.abs_dest_path),
             sheets=build.stylesheets,
             stamp=shown.receipt,
+            lang=build.edition,
         )
     except figures.FigureMissing as exc:
         raise BuildError(f"{shown.page.label} : {exc}") from exc
@@ -257,8 +296,34 @@ def finish(build: Build, config, log) -> None:
             )
     for rel, url in site_assets.external_requests(site):
         log(f"{rel} charge une ressource d'un autre hôte : {url}", warning=True)
+    if build.edition == "en":
+        lines = build.lagging.lines() if build.lagging is not None else []
+        for line in lines:
+            log(f"anglais en retard : {line}", warning=False)
+        log(
+            f"édition anglaise : {len(lines)} passage(s) ou sortie(s) sans anglais à jour"
+            if lines
+            else "édition anglaise : tout est traduit"
+        )
+        if config.strict and sitedir.strict_warnings():
+            sitedir.abandon(build.building_dir)
+            build.building_dir = None
+            return
+        sitedir.publish(build.building_dir, build.final_site_dir)
+        config.site_dir = str(build.final_site_dir)
+        build.building_dir = None
+        return
     for line in networks_lines(build):
         log(line)
+    english_s = None
+    if english.enabled(build.docs_dir):  # the English edition, from this build's executions, into site/en
+        started = time.monotonic()
+        try:
+            english.build_edition(Path(config.config_file_path), site / "en", bool(config.strict), log)
+        except RuntimeError as exc:
+            raise BuildError(str(exc)) from exc
+        english_s = round(time.monotonic() - started, 1)
+        log(f"édition anglaise construite en {english_s:.0f} s (aucune page exécutée)")
     total = time.monotonic() - build.started
     times = {
         "total_s": round(total, 1),
@@ -277,7 +342,7 @@ def finish(build: Build, config, log) -> None:
                 **build.report,
                 "solutions": build.show_solutions,
                 "site_dir": str(build.final_site_dir.resolve()),
-                "times": times,
+                "times": {**times, "english_s": english_s},
             },
             indent=1,
         ),

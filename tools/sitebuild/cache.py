@@ -277,11 +277,12 @@ def file_digest(path: Path) -> str | None:
 class Store:
     """The cache of one project (``.cache`` under its root)."""
 
-    def __init__(self, cache_dir: Path):
+    def __init__(self, cache_dir: Path, edition: str = "fr"):
         self.cache_dir = Path(cache_dir)
         self.root = self.cache_dir / "notebooks"
         self.records = self.root / "records"
-        self.pages = self.root / "pages"
+        # The rendered pages of each edition apart: one edition's build never removes the other's.
+        self.pages = self.root / "pages" / ("" if edition == "fr" else edition)
         self.figures = self.cache_dir / "figures"
 
     # records
@@ -344,10 +345,16 @@ class Store:
         return path
 
     # eviction
-    def evict(self, in_use: dict[str, str], rendered: set[Path]) -> None:
+    def evict(self, in_use: dict[str, str], rendered: set[Path], records: bool = True) -> None:
         """Keep, for each page of the build (``{page: its key}``), the record of its key and the
         :data:`KEEP` most recent others, the rendered pages in use, and the figures of the kept
-        records; remove the rest (the records of pages gone included)."""
+        records; remove the rest (the records of pages gone included). ``records=False`` (the English
+        edition, which executes nothing): only this edition's rendered pages."""
+        if not records:
+            for path in self.pages.glob("*.executed.ipynb") if self.pages.is_dir() else []:
+                if path not in rendered:
+                    path.unlink(missing_ok=True)
+            return
         kept_figures: set[str] = set()
         for folder in self.records.glob("*") if self.records.is_dir() else []:
             records = []

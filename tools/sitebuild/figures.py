@@ -298,8 +298,7 @@ class Extractor:
                         text = "".join(value) if isinstance(value, list) else value
                         data["text/html"] = _HTML_DATA_URI.sub(
                             lambda m: (
-                                f"{m.group(1)}data:image/{m.group(2)};base64,"
-                                f"{swap(m.group(2), m.group(3))}{m.group(4)}"
+                                f"{m.group(1)}data:image/{m.group(2)};base64,{swap(m.group(2), m.group(3))}{m.group(4)}"
                             ),
                             text,
                         )

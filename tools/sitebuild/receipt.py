@@ -129,13 +129,64 @@ def _network_fr(net: dict) -> str:
     return f"{shown} — poids d'origine inconnue"
 
 
-def receipt_html(data: dict | None) -> str:
-    """The receipt as the foot of a page (French HTML), or ``""`` without one."""
+def _network_en(net: dict) -> str:
+    import html
+
+    shown = html.escape(net.get("shown") or net.get("model") or "?")
+    name = html.escape(net.get("name") or "")
+    if net.get("kind") == "file":
+        return f"{shown} — file <code>{name}</code>, SHA-256 <code>{html.escape(net.get('sha256') or '?')}…</code>"
+    if net.get("kind") == "torchvision":
+        return f"{shown} — torchvision weights <code>{name}</code>"
+    if net.get("kind") == "random":
+        return f"{shown} — random weights (test)"
+    return f"{shown} — weights of unknown origin"
+
+
+def _receipt_en(data: dict) -> str:
+    import datetime
+    import html
+
+    when = datetime.datetime.strptime(data["executed_at"], "%Y-%m-%dT%H:%M:%SZ")
+    stamp = f"on {when:%B} {when.day}, {when.year} at {when:%H:%M} UTC"
+    seconds = round(data.get("duration_s", 0))
+    took = f"{seconds}\u00a0s" if seconds < 60 else f"{seconds // 60}\u00a0min\u00a0{seconds % 60:02d}\u00a0s"
+    versions = data.get("versions", {})
+    parts = [f"Python {html.escape(versions.get('python', '?'))}"]
+    parts += [f"{name} {html.escape(versions[name])}" for name in ("torch", "torchvision") if versions.get(name)]
+    tp8 = f"tp8 {html.escape(versions.get('tp8', '?'))}"
+    if data.get("commit"):
+        tp8 += f" (commit <code>{html.escape(data['commit'].replace('+modifié', '+modified'))}</code>)"
+    parts.append(tp8)
+    device = data.get("device") or {}
+    if device.get("kind") == "cuda":
+        machine = f"CUDA GPU {html.escape(device.get('name') or '')}".strip()
+    else:
+        threads = device.get("threads")
+        machine = "CPU" + (f" {html.escape(device['name'])}" if device.get("name") else "")
+        if threads:
+            machine += f", {threads} compute thread{'s' if threads > 1 else ''}"
+    weights = "; ".join(_network_en(n) for n in data.get("networks") or []) or "no network loaded"
+    return (
+        f'\n<footer class="tp8-receipt" data-executed-at="{html.escape(data["executed_at"])}" data-search-exclude'
+        ' aria-label="Execution receipt">\n'
+        f'<p class="tp8-receipt__title">Execution receipt — page executed {stamp}, in {took}</p>\n<ul>\n'
+        f"<li><strong>Versions</strong>: {', '.join(parts)}</li>\n"
+        f"<li><strong>Weights</strong>: {weights}</li>\n"
+        f"<li><strong>Machine</strong>: {machine}</li>\n"
+        "</ul>\n</footer>\n"
+    )
+
+
+def receipt_html(data: dict | None, lang: str = "fr") -> str:
+    """The receipt as the foot of a page (HTML, French or English), or ``""`` without one."""
     import datetime
     import html
 
     if not data:
         return ""
+    if lang == "en":
+        return _receipt_en(data)
     when = datetime.datetime.strptime(data["executed_at"], "%Y-%m-%dT%H:%M:%SZ")
     day = f"{when.day}{'er' if when.day == 1 else ''} {_MONTHS[when.month - 1]} {when.year}"
     stamp = f"le {day} à {when:%H:%M} UTC"

@@ -41,7 +41,7 @@ class Stylesheets:
 
 
 def page_html(
-    html: str, *, url_of, site_dir: Path, cache_dir: Path, dest: Path, sheets: Stylesheets, stamp
+    html: str, *, url_of, site_dir: Path, cache_dir: Path, dest: Path, sheets: Stylesheets, stamp, lang: str = "fr"
 ) -> tuple[str, float]:
     """The page's HTML made light (module docstring) and the seconds spent on its figures.
     ``url_of(name)``: a site-relative path as a URL relative to the page; ``stamp``: its receipt
@@ -49,7 +49,8 @@ def page_html(
     html = _MATHJAX2.sub("", html)
     html = _MERMAID.sub("", html)
     html = _CSS_LIST.sub("", html)
-    html = _ANCHOR.sub(r'<a class="headerlink" href="\1" title="Lien vers cette section">¶</a>', html)
+    link_title = "Link to this section" if lang == "en" else "Lien vers cette section"
+    html = _ANCHOR.sub(rf'<a class="headerlink" href="\1" title="{link_title}">¶</a>', html)
     started = time.monotonic()
     html, _published = figures.rewrite_images(html, url_of, Path(site_dir), Path(cache_dir))
     spent = time.monotonic() - started
@@ -61,7 +62,7 @@ def page_html(
         sheets.css[name] = sheet
         sheets.pages.setdefault(name, []).append(Path(dest))
         html = _NB_STYLE.sub("", head) + f'<link rel="stylesheet" href="{url_of(name)}">\n' + sep + body
-    return html + receipt.receipt_html(stamp), spent
+    return html + receipt.receipt_html(stamp, lang), spent
 
 
 def write_stylesheets(sheets: Stylesheets, site_dir: Path) -> None:

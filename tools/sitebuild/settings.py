@@ -42,6 +42,8 @@ BUILD_ONLY_ENV = {
     "TP8_REPO_URL",
     "TP8_SITE_URL",
     "TP8_SOLUTIONS",
+    "TP8_EDITION",  # the English edition's build (sitebuild.english): it takes the French build's runs
+    "TP8_EDITION_SITE_DIR",
 }
 
 

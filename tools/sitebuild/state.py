@@ -47,6 +47,8 @@ class Build:
     stylesheets: Stylesheets = field(default_factory=Stylesheets)
     report: dict = field(default_factory=lambda: {"executed": [], "text_only": [], "unchanged": []})
     times: dict = field(default_factory=lambda: {"execution_s": 0.0, "figures_s": 0.0})
+    edition: str = "fr"  # "en": the English edition (english.py), built from the French build's executions
+    lagging: object = None  # english.Lagging: what the English edition lacks (its log)
 
     def holds(self, page: Page) -> bool:
         """Whether this build holds ``page`` back: published with the solutions (``tp8: with_solutions``),

@@ -77,16 +77,20 @@ def link_to_root(nb, page_url: str, names: tuple[str, ...] = (REPORT_NAME,)):
     return out
 
 
-def held_notice(page: Page, release: datetime.date | None):
+def held_notice(page: Page, release: datetime.date | None, edition: str = "fr", title: str | None = None):
     """What the site shows of a page published with the solutions (``tp8: with_solutions``) while
     they are hidden: its title, and that it will appear with the corrigés (on ``release``, the release
-    date, when there is one)."""
+    date, when there is one). ``edition="en"``: in English (``title``: the page's English title)."""
     import nbformat
 
-    when = f"le {release.isoformat()}" if release else "quand votre enseignant publiera les corrigés"
-    cell = nbformat.v4.new_markdown_cell(
-        f"# {page.title or page.src_uri}\n\nCette page accompagne les corrigés du TP : elle paraîtra avec eux, {when}."
-    )
+    title = title or page.title or page.src_uri
+    if edition == "en":
+        when = f"on {release.isoformat()}" if release else "when your instructor publishes the solutions"
+        text = f"{title}\n\nThis page goes with the lab's solutions: it will appear with them, {when}."
+    else:
+        when = f"le {release.isoformat()}" if release else "quand votre enseignant publiera les corrigés"
+        text = f"{title}\n\nCette page accompagne les corrigés du TP : elle paraîtra avec eux, {when}."
+    cell = nbformat.v4.new_markdown_cell(f"# {text}")
     cell.id = "notice"
     return nbformat.v4.new_notebook(
         cells=[cell], metadata={k: v for k, v in page.nb.metadata.items() if k in ("kernelspec", "language_info")}

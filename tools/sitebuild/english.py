@@ -1,0 +1,211 @@
+"""The English edition: the same build, in English, from the French build's executions (none of its own).
+
+``make site`` builds the French site; its last stage (:func:`build_edition`, from ``build.finish``)
+runs the same MkDocs build once more with ``TP8_EDITION=en`` into ``site/en/``. That build reads the
+same pages, computes the same keys and finds every execution in the cache: it executes nothing (it
+stops if a page would have to run). What differs is what it publishes:
+
+* each executed notebook in English (:func:`notebook`): each Markdown block replaced by its English
+  from the page's catalogue (:mod:`translation`), each output by the English its run wrote beside
+  the French (``metadata["tp8"]["en"]``, :mod:`tp8.language`);
+* each Markdown page in English (:func:`markdown`), block by block;
+* the site's settings (:func:`configure`): ``theme.language: en``, the titles of the navigation and
+  the site's name and description (the catalogue ``docs/locale/en/mkdocs.po``), ``site_url`` + ``en/``.
+
+A passage whose English is missing or older than its French is named in the log (page and line) and
+marked on the page (``.tp8-stale``), until its catalogue is updated.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import translation
+
+EDITION_ENV = "TP8_EDITION"
+SITE_CATALOGUE = "mkdocs.po"  # the site's own strings (navigation, name, description)
+#: Material's language switch (``extra.alternate``); each link leads to the same page in the other edition.
+ALTERNATE = [{"name": "Français", "link": "./", "lang": "fr"}, {"name": "English", "link": "./en/", "lang": "en"}]
+
+
+def enabled(docs_dir: Path) -> bool:
+    """Whether the course has an English edition: its catalogues (``docs/locale/en``) exist."""
+    folder = Path(docs_dir) / translation.LOCALE_DIR
+    return folder.is_dir() and any(folder.glob("*.po"))
+
+
+def edition() -> str:
+    """``"en"`` inside the English edition's build, else ``"fr"``."""
+    value = os.environ.get(EDITION_ENV, "").strip().lower()
+    return "en" if value == "en" else "fr"
+
+
+@dataclass
+class Lagging:
+    """What lags behind in the English edition: passages (page, line, state) and outputs without English."""
+
+    passages: list[tuple[str, int, str, str]] = field(default_factory=list)  # (label, line, state, first words)
+    outputs: list[tuple[str, int]] = field(default_factory=list)  # (label, cell)
+
+    def lines(self) -> list[str]:
+        out = []
+        for label, line, state, words in self.passages:
+            what = "à traduire" if state == "missing" else "traduction à revoir (le français a changé)"
+            out.append(f"{label}:{line} — {what} : {words}")
+        for label, cell in self.outputs:
+            out.append(f"{label} — la sortie de la cellule {cell + 1} n'a pas d'anglais (texte écrit hors de tr())")
+        return out
+
+
+def first_words(text: str, n: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= n else flat[: n - 1] + "…"
+
+
+# --- the site's settings -----------------------------------------------------------------------------
+
+
+def site_messages(config) -> list[translation.Message]:
+    """The strings of ``mkdocs.yml`` a reader sees: the site's name and description, the navigation's titles."""
+    found = [translation.Message(config.site_name, 1)]
+    for text in (config.site_description, config.copyright):
+        if text:
+            found.append(translation.Message(str(text).strip(), 2))
+
+    def walk(items):
+        for item in items or []:
+            if isinstance(item, dict):
+                for title, value in item.items():
+                    found.append(translation.Message(str(title), 3))
+                    if isinstance(value, list):
+                        walk(value)
+
+    walk(config.nav)
+    return found
+
+
+def configure(config, docs_dir: Path) -> Lagging:
+    """The English edition's settings, in place: language, titles, ``site_url``; what lags in them."""
+    lagging = Lagging()
+    messages = site_messages(config)
+    table = translation.lookup(Path(docs_dir) / translation.LOCALE_DIR / SITE_CATALOGUE, "mkdocs.yml", messages)
+
+    def english(text: str) -> str:
+        found, state = table.english(text)
+        if state != "ok":
+            lagging.passages.append(("mkdocs.yml", 1, state, first_words(text)))
+        return found or text
+
+    config.theme["language"] = "en"
+    config.site_name = english(config.site_name)
+    if config.site_description:
+        config.site_description = english(str(config.site_description).strip())
+    if config.copyright:
+        config.copyright = english(str(config.copyright).strip())
+
+    def walk(items):
+        out = []
+        for item in items or []:
+            if isinstance(item, dict):
+                out.append({english(str(t)): (walk(v) if isinstance(v, list) else v) for t, v in item.items()})
+            else:
+                out.append(item)
+        return out
+
+    config.nav = walk(config.nav)
+    if config.site_url:
+        config.site_url = config.site_url.rstrip("/") + "/en/"
+    palette = config.theme.get("palette")
+    if isinstance(palette, list):
+        names = {"Passer en mode sombre": "Switch to dark mode", "Passer en mode clair": "Switch to light mode"}
+        for entry in palette:
+            toggle = entry.get("toggle") if isinstance(entry, dict) else None
+            if isinstance(toggle, dict) and toggle.get("name") in names:
+                toggle["name"] = names[toggle["name"]]
+    toc = config.mdx_configs.get("toc")
+    if isinstance(toc, dict) and "permalink_title" in toc:
+        toc["permalink_title"] = "Link to this section"
+    return lagging
+
+
+# --- a notebook ------------------------------------------------------------------------------------------
+
+
+def _english_output(output) -> bool | None:
+    """The output turned into its English in place: ``True`` if it had one, ``None`` if it has no text."""
+    metadata = output.get("metadata") or {}
+    english = (metadata.get("tp8") or {}).get("en")
+    if english is not None:
+        output.setdefault("data", {}).update(english.get("data") or {})
+        for mime, meta in (english.get("metadata") or {}).items():
+            metadata.setdefault(mime, {}).update(meta)
+        metadata.pop("tp8", None)
+        return True
+    if output.get("output_type") == "stream":
+        return None if not translation.is_message(output.get("text", "")) else False
+    data = output.get("data") or {}
+    for mime in ("text/markdown", "text/html"):
+        value = data.get(mime)
+        if value is not None:
+            text = "".join(value) if isinstance(value, list) else value
+            text = re.sub(r"<(style|script)\b.*?</\1>", " ", text, flags=re.S)
+            if translation.is_message(re.sub(r"<[^>]+>", " ", text)):
+                return False
+    return None
+
+
+def notebook(nb, page, table: translation.Lookup, lagging: Lagging):
+    """An executed (or output-free) notebook of ``page`` in English; what lags is added to ``lagging``."""
+    out = copy.deepcopy(nb)
+    lines = {}
+    for index, cell in enumerate(page.nb.cells):
+        if cell.cell_type == "markdown":
+            lines.setdefault(cell.source, page.line_of(index) or 1)
+    for index, cell in enumerate(out.cells):
+        if cell.cell_type == "markdown":
+            first = lines.get(cell.source, 1)
+            text, lag = translation.translate_markdown(cell.source, table, first)
+            cell.source = text
+            lagging.passages += [(page.label, p.line, p.state, first_words(p.french)) for p in lag]
+        elif cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                if _english_output(output) is False:
+                    lagging.outputs.append((page.label, index))
+    build = out.metadata.get("tp8_build")
+    if isinstance(build, dict):
+        english = build.get("english") or {}
+        claims = english.get("claims") or []
+        # The audit checks that each claim is stated on the page: in English, its English.
+        build["claims"] = [c for c in claims if c]
+    return out
+
+
+def markdown(text: str, label: str, table: translation.Lookup, lagging: Lagging, first_line: int = 1) -> str:
+    """A Markdown page's text (front matter already taken off by MkDocs) in English."""
+    english, lag = translation.translate_markdown(text, table, first_line)
+    lagging.passages += [(label, p.line, p.state, first_words(p.french)) for p in lag]
+    return english
+
+
+# --- running the edition from the French build ---------------------------------------------------------------
+
+
+def build_edition(config_file: Path, site_dir: Path, strict: bool, log) -> None:
+    """Build the English edition into ``site_dir`` (``<French site>/en``), in a process of its own."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, EDITION_ENV: "en", "TP8_EDITION_SITE_DIR": str(site_dir)}
+    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config_file)]
+    if strict:
+        command.append("--strict")
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    for line in (done.stdout + done.stderr).splitlines():
+        if line.strip():
+            log(f"(en) {line.strip()}")
+    if done.returncode != 0:
+        raise RuntimeError(f"l'édition anglaise n'a pas pu être construite (code {done.returncode})")
