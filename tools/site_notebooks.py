@@ -119,10 +119,11 @@ def _execute_one(args) -> int:
 
 def _translations(config_file: Path, only: list[str], check: bool) -> int:
     """Bring each page's catalogue up to date (or, with ``check``, say what lags and write nothing)."""
-    from sitebuild import translation
+    from sitebuild import english, solutions, translation
 
     found, _repo, docs_dir = _pages_and_repo(config_file)
     sources = {page.src_uri: translation.page_messages(page) for page in found}
+    sources[english.SITE_CATALOGUE] = english.site_messages(solutions.read_config(config_file))
     for md in sorted(docs_dir.rglob("*.md")):
         rel = md.relative_to(docs_dir).as_posix()
         if not rel.startswith(("overrides/", "locale/")):
@@ -153,7 +154,9 @@ def _translations(config_file: Path, only: list[str], check: bool) -> int:
                 state = table.english(m.msgid)[1]
                 if state != "ok":
                     first = m.msgid.strip().split("\n")[0][:70]
-                    print(f"  docs/{src_uri}:{m.line} — {'à revoir' if state == 'stale' else 'à traduire'} : {first}")
+                    what = "à revoir" if state == "stale" else table.invalid.get(m.msgid, "à traduire")
+                    where = "mkdocs.yml" if src_uri == english.SITE_CATALOGUE else f"docs/{src_uri}"
+                    print(f"  {where}:{m.line} — {what} : {first}")
         lagging += len(table.stale) + len(table.missing)
     return 1 if check and lagging else 0
 

@@ -70,9 +70,11 @@ def first_words(text: str, n: int = 60) -> str:
 
 
 def site_messages(config) -> list[translation.Message]:
-    """The strings of ``mkdocs.yml`` a reader sees: the site's name and description, the navigation's titles."""
-    found = [translation.Message(config.site_name, 1)]
-    for text in (config.site_description, config.copyright):
+    """The strings of ``mkdocs.yml`` a reader sees: the site's name, description and copyright line, the
+    navigation's titles (``config``: MkDocs's, or the YAML file read as a dict)."""
+    get = config.get if isinstance(config, dict) else lambda key: getattr(config, key, None)
+    found = [translation.Message(str(get("site_name")), 1)]
+    for text in (get("site_description"), get("copyright")):
         if text:
             found.append(translation.Message(str(text).strip(), 2))
 
@@ -84,7 +86,7 @@ def site_messages(config) -> list[translation.Message]:
                     if isinstance(value, list):
                         walk(value)
 
-    walk(config.nav)
+    walk(get("nav"))
     return found
 
 

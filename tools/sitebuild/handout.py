@@ -29,16 +29,22 @@ __all__ = [
 ]
 
 
-def questions_markdown(questions, link: str, solutions: bool) -> str:
+def questions_markdown(questions, link: str, solutions: bool, lang: str = "fr") -> str:
     """The Questions page's list of the questions of one part page (``link``: that page's source,
     relative to the Markdown page), each with its report number and a link to its section: to the
-    answer with the solutions, to the question in the exercise without them."""
+    answer with the solutions, to the question in the exercise without them. ``lang="en"``: the
+    build's words in English (the questions' own text is what ``questions`` say)."""
     out = []
     for q in questions:
         heading = " ".join(filter(None, [f"Q{q.number}", q.mark])) + f" — {q.title}"
         target = f"{link}#q{q.number}"
-        go = f"[Réponse →]({target})" if solutions else f"[La question dans l'énoncé →]({target})"
-        out.append(f"### {heading}\n\n{q.text}\n\nNuméro dans le compte rendu : **{q.report_number}**. {go}\n")
+        if lang == "en":
+            go = f"[Answer →]({target})" if solutions else f"[The question in the exercise sheet →]({target})"
+            number = f"Number in the report: **{q.report_number}**."
+        else:
+            go = f"[Réponse →]({target})" if solutions else f"[La question dans l'énoncé →]({target})"
+            number = f"Numéro dans le compte rendu : **{q.report_number}**."
+        out.append(f"### {heading}\n\n{q.text}\n\n{number} {go}\n")
     return "\n".join(out)
 
 
@@ -103,9 +109,9 @@ def select_blocks(markdown: str, solutions: bool, label: str = "page") -> str:
     return "".join(out)
 
 
-def expand_questions(markdown: str, questions_of, solutions: bool, label: str = "page") -> str:
+def expand_questions(markdown: str, questions_of, solutions: bool, label: str = "page", lang: str = "fr") -> str:
     """Replace each line ``<!-- tp8:questions PAGE.py -->`` by :func:`questions_markdown` of that
-    page (``questions_of(link)`` gives its questions, or None for an unknown page)."""
+    page (``questions_of(link)`` gives its questions, or None for an unknown page), in ``lang``."""
 
     def replace(match: re.Match) -> str:
         link = match.group(1)
@@ -116,7 +122,7 @@ def expand_questions(markdown: str, questions_of, solutions: bool, label: str = 
                 f"{label}, ligne {line} : <!-- tp8:questions {link} --> : aucune question dans cette page "
                 f"(ses cellules « {exercise.QUESTION_TAG} »)"
             )
-        return questions_markdown(found, link, solutions)
+        return questions_markdown(found, link, solutions, lang)
 
     out, pos = [], 0
     for match in _markers(_QUESTIONS_BLOCK, markdown):

@@ -193,12 +193,33 @@ def md_messages(text: str) -> list[Message]:
 
 # --- catalogues -----------------------------------------------------------------------------------------
 
+HEADER = """\
+# The English of one page of the tp8 course ({name}): one entry per passage of its French.
+# Brought up to date with the page by `python tools/site_notebooks.py translations`; edit the msgstr
+# lines (any .po editor will do), then remove the "fuzzy" flag of an entry once its English matches
+# its French again. See docs/enseignants.md, "Traduire le cours"."""
+
+
+def _catalog(name: str, locale: str | None):
+    from babel.messages.catalog import Catalog
+
+    return Catalog(
+        locale=locale,
+        domain=name,
+        header_comment=HEADER.format(name=name),
+        project="tp8",
+        version="course",
+        copyright_holder="tp8 contributors",
+        msgid_bugs_address="https://github.com/tp8-course/tp8/issues",
+        last_translator="tp8 contributors",
+        language_team="English",
+        fuzzy=False,
+    )
+
 
 def template(name: str, messages: list[Message]):
     """A Babel catalogue (a ``.pot``) of the page's messages, each with its places."""
-    from babel.messages.catalog import Catalog
-
-    catalog = Catalog(locale=None, domain=name, project="tp8", fuzzy=False)
+    catalog = _catalog(name, None)
     for m in messages:
         flags = (CODE_FLAG,) if m.code else ()
         comments = [f"cellule {m.cell + 1}"] if m.cell is not None else []
@@ -236,14 +257,12 @@ def write(path: Path, catalog) -> bool:
 
 def update(path: Path, name: str, messages: list[Message]) -> tuple[object, bool]:
     """The catalogue at ``path`` brought up to date with ``messages`` (Babel's fuzzy matching)."""
-    from babel.messages.catalog import Catalog
-
     pot = template(name, messages)
-    if path.is_file():
-        catalog = read(path)
-    else:
-        catalog = Catalog(locale="en", domain=name, project="tp8", fuzzy=False)
-    catalog.update(pot, no_fuzzy_matching=False, update_header_comment=False, keep_user_comments=True)
+    catalog = read(path) if path.is_file() else _catalog(name, "en")
+    fresh = _catalog(name, "en")
+    for attribute in ("project", "version", "msgid_bugs_address", "last_translator", "language_team"):
+        setattr(catalog, attribute, getattr(fresh, attribute))
+    catalog.update(pot, no_fuzzy_matching=False, update_header_comment=True, keep_user_comments=True)
     catalog.obsolete.clear()  # an entry no page uses any more: its English is in the history
     return catalog, write(path, catalog)
 
@@ -259,6 +278,7 @@ class Lookup:
     entries: dict[str, str] = field(default_factory=dict)  # msgid → msgstr (translated, not fuzzy)
     stale: dict[str, str] = field(default_factory=dict)  # msgid → the English of an older French
     missing: set[str] = field(default_factory=set)
+    invalid: dict[str, str] = field(default_factory=dict)  # msgid → why its English cannot be used
 
     def english(self, msgid: str) -> tuple[str | None, str]:
         """``(English, state)``: ``state`` is ``"ok"``, ``"stale"`` (an older French's English) or ``"missing"``."""
@@ -298,11 +318,17 @@ def lookup(path: Path, name: str, messages: list[Message]) -> Lookup:
         return found
     catalog = read(path)
     current = {m.msgid for m in messages}
+    code = {m.msgid for m in messages if m.code}
     unknown = set()
     for msgid in current:
         entry = catalog.get(msgid)
         if entry is None or not entry.string:
             unknown.add(msgid)
+        elif msgid in code and fields(entry.string) != fields(msgid):
+            found.invalid[msgid] = (
+                f"ses champs {{…}} ne sont pas ceux du français (français : {fields(msgid)}, anglais : {fields(entry.string)})"
+            )
+            found.missing.add(msgid)
         elif entry.fuzzy:
             found.stale[msgid] = entry.string
         else:
