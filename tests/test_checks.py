@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import html
 import importlib
 import re
 import sys
@@ -26,6 +27,8 @@ import torch
 
 import tp8
 import tp8.checks as checks
+import tp8.course
+import tp8.language
 from tp8.checks import NOT_IMPLEMENTED, PASSED
 
 
@@ -67,6 +70,34 @@ FRENCH_WORDS = re.compile(
 
 def french_words(text: str) -> list[str]:
     return FRENCH_WORDS.findall(re.sub(r"`[^`]*`|“[^”]*”|\bet al\.", "", text))
+
+
+def html_words(page: str) -> str:
+    """The words of an HTML report or notice, its code (``<code>…</code>``) left out."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<code>.*?</code>", "", page)))
+
+
+def as_html(line: str) -> str:
+    """A report's line as its HTML writes it (escaped, `backticked` parts as code)."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(line))
+
+
+def assert_bilingual(shown, french: dict[str, str], english: dict[str, str]) -> None:
+    """``shown`` displays ``french`` (as before) and carries ``english`` in its metadata, shown under "en"."""
+    data, metadata = shown._repr_mimebundle_()
+    assert data == french
+    assert metadata == {"tp8": {"en": {"data": english}}}
+    assert set(english) == set(french) and all(english[m] != french[m] for m in french)
+    for mime, value in english.items():
+        words = html_words(value) if mime == "text/html" else value
+        assert not french_words(words), (mime, french_words(words), value)
+    try:
+        tp8.language.set_language("en")  # a student running an English notebook
+        assert checks.language() == "en"
+        assert shown._repr_mimebundle_() == (english, metadata)
+    finally:
+        tp8.language.set_language("fr")
+    assert checks.language() == "fr" and shown._repr_mimebundle_() == (data, metadata)
 
 
 # --- about seventy students' attempts: right answers in other styles, and the usual mistakes ---------
@@ -693,7 +724,7 @@ ENGLISH = {
     "forward_normalized sur des pixels": "forward_normalized on pixels",
     "mise à l'échelle": "rescaled",
     "l'argument `images` a gardé requires_grad=True": "the argument `images` was left with requires_grad=True",
-    "le modèle garde des gradients": "the model keeps gradients",
+    "le modèle garde des gradients": "the model has gradients left on it",
     "pas un torch.Tensor": "not a torch.Tensor",
     "la carte renvoyée est encore attachée au graphe de calcul : renvoyez-la détachée": (
         "the returned map is still attached to the computation graph: return it detached"
@@ -701,7 +732,7 @@ ENGLISH = {
     "lève une erreur, ZeroDivisionError": "raises an error, ZeroDivisionError",
     "ne renvoie rien": "returns nothing",
     "la carte renvoyée contient des NaN ou des infinis": "the returned map contains NaN or infinite values",
-    "le pas ne semble pas normalisé": "the step does not seem normalised",
+    "le pas ne semble pas normalisé": "the step does not seem normalized",
     "η·sign(g)": "the step η·sign(g)",
     "descendre le gradient": "descend the gradient",
     "le succès semble jugé sur l'image non arrondie": "success seems judged on the unrounded image",
@@ -763,6 +794,12 @@ def test_each_attempt_gets_the_right_verdict_and_first_hint(tiny_only, check, at
         with speaking("en"):
             assert ENGLISH[expected] in result.failures[0], english
             assert result.verdict.startswith("✘ `") and "is not right yet" in result.verdict
+    # Displayed, the report carries both: French as before, English in the metadata (no French word).
+    assert_bilingual(
+        result,
+        {"text/html": result.html("fr"), "text/plain": text(result)},
+        {"text/html": result.html("en"), "text/plain": english},
+    )
 
 
 def test_the_table_covers_each_exercise_with_right_answers_and_mistakes():
@@ -995,6 +1032,87 @@ def test_the_language_is_chosen_in_one_place_and_one_run_renders_in_both(tiny_on
     with pytest.raises(tp8.InputError, match="choose among"):
         result.text("de")
     assert checks.language() == "fr"
+
+
+def test_each_report_kind_displays_in_french_with_its_english_in_the_metadata(tiny_only):
+    passed, wrong, todo = checks.saliency(s_gather), checks.saliency(s_no_abs), checks.saliency(stub)
+    for result, kind, fr, en in [
+        (passed, "success", "✔ `s_gather` est juste : ", "✔ `s_gather` is right: "),
+        (wrong, "failure", "✘ `s_no_abs` n'est pas encore juste : ", "✘ `s_no_abs` is not right yet: "),
+        (todo, "info", "✎ À faire : écrivez `stub`", "✎ To do: write `stub`"),
+    ]:
+        french = {"text/html": result._repr_html_(), "text/plain": str(result)}
+        english = {"text/html": result.html("en"), "text/plain": result.text("en")}
+        assert_bilingual(result, french, english)
+        # The French is the report as it was: title, lines and verdict in French.
+        page = french["text/html"]
+        assert page.startswith(f'<div class="admonition {kind} tp8-check"><p class="admonition-title">Vérification — ')
+        assert "carte de saillance" in page and "mini-réseau" in page and "indisponible" in page
+        assert as_html(fr) in page and fr in french["text/plain"]
+        # The English: the same report, in English.
+        page = english["text/html"]
+        assert page.startswith(f'<div class="admonition {kind} tp8-check"><p class="admonition-title">Check — ')
+        assert "saliency map" in page and "tiny network" in page and "unavailable" in page
+        assert as_html(en) in page and en in english["text/plain"]
+    assert "Hint: the map has negative values" in wrong.html("en")
+    assert "Piste : la carte a des valeurs négatives" in html.unescape(wrong._repr_html_())
+
+
+def test_the_reference_notice_displays_in_french_with_its_english_in_the_metadata(tiny_only, monkeypatch):
+    ipython = pytest.importorskip("IPython")
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(ipython, "get_ipython", lambda: object())  # as in a notebook
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    model, images = checks._mini_model("cpu"), checks._mini_images("cpu")[:1]
+    checks.use(stub, checks.saliency)(model, images, torch.tensor([1]))
+    assert len(shown) == 1
+    notice = shown[0]
+    french = {
+        "text/html": '<div class="admonition info"><p class="admonition-title">Résultat de la référence</p>'
+        "<p>La fonction <code>stub</code> n'est pas encore écrite : ce résultat vient de la référence de tp8 "
+        "(tp8.saliency_map). Écrivez-la, puis exécutez de nouveau cette cellule pour voir le vôtre.</p></div>",
+        "text/markdown": "**Résultat de la référence** — La fonction <code>stub</code> n'est pas encore écrite : ce "
+        "résultat vient de la référence de tp8 (tp8.saliency_map). Écrivez-la, puis exécutez de nouveau cette "
+        "cellule pour voir le vôtre.",
+        "text/plain": "Résultat de la référence: La fonction stub n'est pas encore écrite : ce résultat vient de la "
+        "référence de tp8 (tp8.saliency_map). Écrivez-la, puis exécutez de nouveau cette cellule pour voir le vôtre.",
+    }
+    english = {
+        "text/html": '<div class="admonition info"><p class="admonition-title">The reference&#x27;s result</p>'
+        "<p>The function <code>stub</code> is not written yet: this result comes from tp8's reference "
+        "(tp8.saliency_map). Write it, then run this cell again to see yours.</p></div>",
+        "text/markdown": "**The reference's result** — The function <code>stub</code> is not written yet: this "
+        "result comes from tp8's reference (tp8.saliency_map). Write it, then run this cell again to see yours.",
+        "text/plain": "The reference's result: The function stub is not written yet: this result comes from tp8's "
+        "reference (tp8.saliency_map). Write it, then run this cell again to see yours.",
+    }
+    assert_bilingual(notice, french, english)
+    assert (
+        french["text/html"]
+        == tp8.course.notice(
+            "La fonction <code>stub</code> n'est pas encore écrite : ce résultat vient de la référence de tp8 "
+            "(tp8.saliency_map). Écrivez-la, puis exécutez de nouveau cette cellule pour voir le vôtre.",
+            title="Résultat de la référence",
+            kind="info",
+        )._repr_html_()
+    )  # the notice of tp8.course, as before
+
+
+def test_the_checks_follow_the_language_the_kernel_displays(tiny_only):
+    result = checks.saliency(s_no_abs)
+    try:
+        tp8.language.set_language("en")
+        assert checks.language() == "en" and result.verdict.startswith("✘ `s_no_abs` is not right yet: ")
+        assert str(result).startswith("Check — saliency map (s_no_abs)")
+        checks.set_language("fr")  # one language, set from either module
+        assert tp8.language.display_language() == "fr"
+        checks.set_language("en")
+        assert tp8.language.display_language() == "en"
+    finally:
+        tp8.language.set_language("fr")
+    assert checks.language() == "fr" and result.verdict.startswith("✘ `s_no_abs` n'est pas encore juste :")
 
 
 def test_each_spec_puts_each_mistakes_code_beside_one_hint_in_both_languages():

@@ -20,6 +20,7 @@ so that a page shows the technique and not the plumbing:
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import math
@@ -533,7 +534,9 @@ class Table:
                 return lambda v: _in(lang, num, v, d) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
 
             numeric = [c for c in frame.columns if frame[c].dtype == bool or pd.api.types.is_numeric_dtype(frame[c])]
-            return frame.style.format({c: formatter(c) for c in numeric}).hide(axis="index")
+            # A table's HTML ids from its content, not at random: the same run shows the same page.
+            uuid = hashlib.sha256(f"{lang}{frame.to_json()}".encode()).hexdigest()[:8]
+            return frame.style.set_uuid(uuid).format({c: formatter(c) for c in numeric}).hide(axis="index")
 
     def to_html(self, lang: str = "fr") -> str:
         return self.styler(lang).to_html()
@@ -777,4 +780,5 @@ def setup() -> None:
     os.environ.setdefault("TP8_PROGRESS", "0")
     warnings.filterwarnings("ignore", message="IProgress not found")
     set_language("fr")
+    language.setup_from_environment()  # an English notebook: its catalogue, English displayed
     plt.rcParams.update({"figure.facecolor": "white", "figure.dpi": DPI, "savefig.facecolor": "white"})

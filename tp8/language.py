@@ -98,6 +98,52 @@ def use_catalogue(entries: dict[str, str]) -> None:
     _catalogue.update(entries)
 
 
+#: A reader's English notebook sets these (its first cell): the language it displays, and where the
+#: page's catalogue is (a path, or an https URL of the repository's ``docs/locale/en/<page>.po``).
+LANGUAGE_ENV = "TP8_LANGUAGE"
+CATALOGUE_ENV = "TP8_CATALOGUE"
+
+
+def load_catalogue(source: str) -> int:
+    """Use the English of a page's gettext catalogue (a ``.po`` path or URL); the number of entries.
+
+    Every translated entry is taken (a *fuzzy* one too: an older French's English is better than
+    none for a reader). Babel reads the file, as it does for the site build.
+    """
+    import io
+    import urllib.request
+
+    from babel.messages.pofile import read_po
+
+    try:
+        if source.startswith(("http://", "https://")):
+            with urllib.request.urlopen(source, timeout=30) as response:
+                data = response.read()
+        else:
+            with open(source, "rb") as handle:
+                data = handle.read()
+        catalog = read_po(io.BytesIO(data), locale="en")
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            f"cannot read the English catalogue {source!r} ({exc}); unset {CATALOGUE_ENV} to read the page in French"
+        ) from None
+    entries = {m.id: m.string for m in catalog if m.id and isinstance(m.id, str) and m.string}
+    use_catalogue(entries)
+    return len(entries)
+
+
+def setup_from_environment() -> None:
+    """``$TP8_LANGUAGE`` and ``$TP8_CATALOGUE`` (an English notebook's first cell sets them)."""
+    import os
+
+    source = os.environ.get(CATALOGUE_ENV, "").strip()
+    if source:
+        load_catalogue(source)
+    code = os.environ.get(LANGUAGE_ENV, "").strip().lower()
+    if code:
+        set_language(code)
+
+
 def translated() -> bool:
     """Whether a catalogue is in use (otherwise nothing is rendered in English)."""
     return bool(_catalogue)

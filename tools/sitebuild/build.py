@@ -121,12 +121,13 @@ def prepare(build: Build, files, config, notebook_files: list, log) -> None:
     build.report["executed"] = ran
     shown_variant = "corrige" if build.show_solutions else "enonce"
     rendered: set[Path] = set()
+    tables: dict[str, translation.Lookup] = {}  # the English edition: each page's catalogue
     held_secrets: list[str] = []
     shown_texts: list[str] = []
     for outcome, p in zip(outcomes(planned, store), planned, strict=True):
         page = outcome.page
         if build.edition == "en":  # every variant in English: its text from the catalogue, its outputs from the run
-            table = translation.lookup(
+            table = tables[page.src_uri] = translation.lookup(
                 translation.catalogue_path(build.docs_dir, page.src_uri), page.src_uri, translation.page_messages(page)
             )
             outcome.notebooks = {
@@ -177,6 +178,12 @@ def prepare(build: Build, files, config, notebook_files: list, log) -> None:
     # Student notebooks: downloads in the site, committed copies for Colab (the one implementation,
     # notebooks.py). The énoncé of a page is always offered; its corrigé only with the solutions.
     texts = notebooks.contents(read, build.repo)
+    if build.edition == "en":  # in English; Colab opens notebooks of the repository, which are French
+        docs_rel = build.docs_dir.resolve().relative_to(build.root).as_posix()
+        for page in read:
+            for rel in [notebooks.student_path(page), notebooks.student_path(page, exercise=True)]:
+                if rel in texts:
+                    texts[rel] = english.student_notebook(texts[rel], page, tables[page.src_uri], build.repo, docs_rel)
     for page in read:
         if build.holds(page):
             continue  # nothing to download: its notebook comes with the corrigés
@@ -184,14 +191,14 @@ def prepare(build: Build, files, config, notebook_files: list, log) -> None:
         entry = {"download": None, "colab": None, "filename": rel.rsplit("/", 1)[-1], "exercise": None}
         if build.show_solutions or not page.has_exercises:
             files.append(File.generated(config, rel, content=texts[rel], inclusion=InclusionLevel.INCLUDED))
-            entry.update(download=rel, colab=build.repo.colab_url(rel))
+            entry.update(download=rel, colab=build.repo.colab_url(rel) if build.edition == "fr" else None)
         if page.has_exercises:
             ex_rel = notebooks.student_path(page, exercise=True)
             files.append(File.generated(config, ex_rel, content=texts[ex_rel], inclusion=InclusionLevel.INCLUDED))
             stem = ex_rel.rsplit("/", 1)[-1][: -len(".ipynb")]
             entry["exercise"] = {
                 "download": ex_rel,
-                "colab": build.repo.colab_url(ex_rel),
+                "colab": build.repo.colab_url(ex_rel) if build.edition == "fr" else None,
                 "filename": f"{stem}-enonce.ipynb",
             }
         build.pages[page.src_uri].downloads = entry

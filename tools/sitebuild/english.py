@@ -160,15 +160,29 @@ def _english_output(output) -> bool | None:
     return None
 
 
+def _generated(cell) -> str | None:
+    """The English of a Markdown cell the build itself wrote (its ``metadata["tp8"]["generated"]``:
+    an answer box or an exercise's notice, :func:`exercise.english_cell`; a cell of the report
+    template, :func:`handout.english_cell`), or None for the author's cells."""
+    from . import exercise, handout
+
+    found = exercise.english_cell(cell)
+    return found if found is not None else handout.english_cell(cell)
+
+
 def notebook(nb, page, table: translation.Lookup, lagging: Lagging):
-    """An executed (or output-free) notebook of ``page`` in English; what lags is added to ``lagging``."""
+    """An executed (or output-free) notebook of ``page`` in English; what lags is added to ``lagging``.
+    The Markdown cells the build wrote (answer boxes, notices) get their English from the build itself."""
     out = copy.deepcopy(nb)
     lines = {}
     for index, cell in enumerate(page.nb.cells):
         if cell.cell_type == "markdown":
             lines.setdefault(cell.source, page.line_of(index) or 1)
     for index, cell in enumerate(out.cells):
-        if cell.cell_type == "markdown":
+        generated = _generated(cell) if cell.cell_type == "markdown" else None
+        if generated is not None:  # a cell the build wrote (answer box, notice…): its English, not the catalogue's
+            cell.source = generated
+        elif cell.cell_type == "markdown":
             first = lines.get(cell.source, 1)
             text, lag = translation.translate_markdown(cell.source, table, first)
             cell.source = text
@@ -211,3 +225,42 @@ def build_edition(config_file: Path, site_dir: Path, strict: bool, log) -> None:
             log(f"(en) {line.strip()}")
     if done.returncode != 0:
         raise RuntimeError(f"l'édition anglaise n'a pas pu être construite (code {done.returncode})")
+
+
+# --- the students' notebooks ------------------------------------------------------------------------------
+
+_INSTALL_CELL = """\
+# Installs the tp8 library, for Google Colab or wherever it is missing.
+import importlib.util
+import os
+
+if importlib.util.find_spec("tp8") is None:
+    %pip install --quiet "{spec}"
+# The course's own photos (docs/photos/ in the repository): tp8 downloads them when they are not beside it.
+os.environ.setdefault("TP8_PHOTOS_URL", "{photos}")
+# This notebook in English: what its cells write comes from the page's English catalogue.
+os.environ.setdefault("TP8_LANGUAGE", "en")
+os.environ.setdefault("TP8_CATALOGUE", "{catalogue}")
+"""
+
+
+def student_notebook(text: str, page, table: translation.Lookup, repo, docs_rel: str) -> str:
+    """A student notebook (``notebooks.student_ipynb``'s text) in English: its Markdown from the
+    catalogue, its install cell in English and telling ``tp8.course.setup()`` to write English
+    (``TP8_LANGUAGE``, ``TP8_CATALOGUE``: the page's catalogue in the repository)."""
+    import nbformat
+
+    from . import notebooks
+
+    nb = nbformat.reads(text, as_version=4)
+    english = notebook(nb, page, table, Lagging())
+    for cell in english.cells:
+        if cell.cell_type == "code" and notebooks.INSTALL_TAG in cell.get("metadata", {}).get("tags", []):
+            catalogue = repo.raw_url(
+                f"{docs_rel}/{translation.LOCALE_DIR.as_posix()}/{page.src_uri.rsplit('.', 1)[0]}.po"
+            )
+            cell.source = _INSTALL_CELL.format(
+                spec=repo.install_spec(), photos=repo.raw_url(notebooks.PHOTOS_DIR), catalogue=catalogue
+            ).rstrip("\n")
+    nbformat.validate(english)
+    return nbformat.writes(english) + "\n"

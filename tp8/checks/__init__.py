@@ -28,8 +28,11 @@ raises because of the student's answer; it leaves the global random generator al
 reference, with a visible notice, while it is still a stub — so that an exercise notebook runs
 from top to bottom before anything is written.
 
-Reports are in French unless :func:`set_language` says ``"en"``; a :class:`CheckResult` keeps its
-lines unrendered, and ``result.text("en")`` or ``result.html("fr")`` shows it in either language.
+Reports are shown in the language the kernel displays, French unless :func:`tp8.language.set_language`
+or :func:`set_language` (the same setting) says ``"en"``; a :class:`CheckResult` keeps its lines
+unrendered, and ``result.text("en")`` or ``result.html("fr")`` shows it in either language. Displayed
+in Jupyter, a report or notice carries both: the English in the output's metadata
+(``metadata["tp8"]["en"]``), where the course's English edition takes it.
 
 The package is one engine (:mod:`tp8.checks.engine`, with :mod:`~tp8.checks.messages`,
 :mod:`~tp8.checks.result`, :mod:`~tp8.checks.networks` and :mod:`~tp8.checks.student`) and one spec

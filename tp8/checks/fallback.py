@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import InputError
-from .messages import render_value, t
+from .messages import bundle, language, render_value, t
 from .student import check_function
 
 __all__ = ["use"]
@@ -80,16 +80,42 @@ class _Escaped:
         return html.escape(render_value(self.text, code))
 
 
-def _display_notice(text) -> None:
-    from ..course import notice
+@dataclass(frozen=True)
+class _ReferenceNotice:
+    """The notice of :func:`use`: a Material admonition (:class:`tp8.course.Notice`) in both languages."""
 
-    box = notice(text.render(), title=t("Résultat de la référence", "The reference's result").render(), kind="info")
+    text: object  # a Text of tp8.checks.messages, holding inline HTML
+
+    def box(self, code: str):
+        from ..course import Notice
+
+        title = t("Résultat de la référence", "The reference's result")
+        return Notice("info", title.render(code), self.text.render(code))
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        def render(code: str) -> dict:
+            box = self.box(code)
+            # Notice.html("fr") writes the box's own title and text, here already in ``code``.
+            return {"text/html": box.html("fr"), "text/markdown": box._repr_markdown_(), "text/plain": _plain(box)}
+
+        return bundle(render)
+
+    def __repr__(self) -> str:
+        return _plain(self.box(language()))
+
+
+def _plain(box) -> str:
+    return re.sub(r"<[^>]+>", "", repr(box))
+
+
+def _display_notice(text) -> None:
+    notice = _ReferenceNotice(text)
     try:
         from IPython import get_ipython
         from IPython.display import display
     except ImportError:
         get_ipython = None
     if get_ipython is not None and get_ipython() is not None:
-        display(box)
+        display(notice)
     else:
-        print(re.sub(r"<[^>]+>", "", repr(box)))
+        print(repr(notice))

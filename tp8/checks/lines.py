@@ -190,7 +190,7 @@ def report_tensor(report: Report, exercise: Exercise, value, case: Case, shape: 
         return None
     text = t(
         "le résultat a le bon type, la bonne forme et le bon appareil, et des valeurs finies.",
-        "the result has the right type, shape and device, and finite values.",
+        "the result has the right type, shape and device, and its values are finite.",
     )
     if value.dtype != torch.float32:
         text += t(
@@ -209,7 +209,7 @@ def report_gradients(report: Report, exercise: Exercise, outcome: Outcome, case:
             t(
                 "le modèle garde des gradients (p.grad) ou n'est plus figé : n'appelez pas .backward() sur lui et "
                 "ne changez pas son requires_grad ; torch.autograd.grad(score, entrée) suffit",
-                "the model keeps gradients (p.grad) or is no longer frozen: do not call .backward() on it and do "
+                "the model has gradients left on it (p.grad) or is no longer frozen: do not call .backward() on it and do "
                 "not change its requires_grad; torch.autograd.grad(score, input) is enough",
             )
         )

@@ -7,34 +7,61 @@ writing, its separators swapped). A verdict keeps its texts so and renders them 
 in the language of :func:`language`, or in the one asked for: one run of a check can be shown in
 both languages.
 
-The language is chosen in one place, :func:`set_language` (French by default, the course's
-language); a page in English calls ``tp8.checks.set_language("en")`` once, before its checks.
+The language is chosen in one place, the language the kernel displays (:func:`tp8.language.set_language`,
+French by default, the course's language): :func:`set_language` sets it too, so a notebook in English calls
+``tp8.language.set_language("en")`` or ``tp8.checks.set_language("en")`` once, before its checks. Whatever
+it is, what a check displays carries both languages (:func:`bundle`): the shown one as its data, the
+English in its metadata (``metadata["tp8"]["en"]``), where the course's English edition takes it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import language as _course_language
 from ..errors import InputError
 
-__all__ = ["LANGUAGES", "Number", "Quoted", "Text", "join", "language", "render_value", "set_language", "t"]
+__all__ = [
+    "LANGUAGES",
+    "Number",
+    "Quoted",
+    "Text",
+    "bundle",
+    "join",
+    "language",
+    "render_value",
+    "set_language",
+    "t",
+]
 
 #: The languages a check can speak; the first is the default.
 LANGUAGES = ("fr", "en")
 
-_current = {"code": LANGUAGES[0]}
-
 
 def set_language(code: str) -> None:
-    """Language in which the checks show their reports and notices: ``"fr"`` (default) or ``"en"``."""
+    """Language in which the checks show their reports and notices: ``"fr"`` (default) or ``"en"``.
+
+    It is the language the kernel displays (:func:`tp8.language.set_language`, set here too).
+    """
     if code not in LANGUAGES:
         raise InputError(f"unknown language for tp8.checks: {code!r}; choose among {list(LANGUAGES)}")
-    _current["code"] = code
+    _course_language.set_language(code)
 
 
 def language() -> str:
-    """The language reports are shown in when none is asked for (see :func:`set_language`)."""
-    return _current["code"]
+    """The language reports are shown in when none is asked for: :func:`tp8.language.display_language`."""
+    return _course_language.display_language()
+
+
+def bundle(render) -> tuple[dict, dict]:
+    """A Jupyter display bundle of both languages: ``render(code)`` gives the ``{mime: text}`` of one.
+
+    Its data are in :func:`language` (what the kernel displays); its metadata carry the English
+    (``{"tp8": {"en": {"data": …}}}``), which the course's English edition shows instead of the data.
+    """
+    english = render("en")
+    data = english if language() == "en" else render("fr")
+    return dict(data), {"tp8": {"en": {"data": dict(english)}}}
 
 
 def _chosen(code: str | None) -> str:

@@ -1,7 +1,8 @@
 """A check's report as it is built (:class:`Report`) and its verdict (:class:`CheckResult`).
 
 Each line is kept as a :class:`~tp8.checks.messages.Text` until shown, so that one verdict can be
-rendered in French and in English.
+rendered in French and in English; displayed in Jupyter, a verdict carries both (the English in the
+output's metadata, ``metadata["tp8"]["en"]``, for the course's English edition).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from .messages import Text, join, t
+from .messages import Text, bundle, join, t
 
 __all__ = ["FAILED", "NOT_IMPLEMENTED", "PASSED", "CheckResult", "Report", "results"]
 
@@ -110,6 +111,10 @@ class CheckResult:
 
     def _repr_html_(self) -> str:
         return self.html()
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """HTML and text in the language shown, the English in the metadata (the English edition's)."""
+        return bundle(lambda code: {"text/html": self.html(code), "text/plain": self.text(code)})
 
 
 def _code(text: str) -> str:

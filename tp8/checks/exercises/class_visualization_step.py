@@ -138,7 +138,7 @@ MISTAKES = (
         t(
             "vous semblez appeler modele(z), qui normalise z une seconde fois : z est déjà dans l'espace normalisé, "
             "donnez-le à modele.forward_normalized(z).",
-            "you seem to call modele(z), which normalises z a second time: z is already in the normalised space, "
+            "you seem to call modele(z), which normalizes z a second time: z is already in the normalized space, "
             "give it to modele.forward_normalized(z).",
         ),
         partial(_wrong_step, twice=True),
@@ -148,7 +148,7 @@ MISTAKES = (
         t(
             "le pas semble normalisé (∇L/‖∇L‖₂, comme dans la partie 2) ; ici il vaut η∇L, sans diviser par la norme "
             "du gradient.",
-            "the step seems normalised (∇L/‖∇L‖₂, as in part 2); here it is η∇L, without dividing by the gradient's "
+            "the step seems normalized (∇L/‖∇L‖₂, as in part 2); here it is η∇L, without dividing by the gradient's "
             "norm.",
         ),
         partial(_wrong_step, normalise="image"),

@@ -93,7 +93,7 @@ MISTAKES = (
         "not normalised",
         t(
             "le pas ne semble pas normalisé : divisez le gradient par sa norme, x ← x + η g/‖g‖₂.",
-            "the step does not seem normalised: divide the gradient by its norm, x ← x + η g/‖g‖₂.",
+            "the step does not seem normalized: divide the gradient by its norm, x ← x + η g/‖g‖₂.",
         ),
         partial(_wrong_loop, step="raw"),
     ),
@@ -143,7 +143,7 @@ MISTAKES = (
             "tp8.quantize(x) (l'image telle qu'un PNG la garde) et arrêtez-vous quand c'est elle qui est classée dans "
             "la cible.",
             "success seems judged on the unrounded image: at each iteration, run the network on tp8.quantize(x) (the "
-            "image as a PNG keeps it) and stop when that image is classified as the target.",
+            "image as a PNG would store it) and stop when that image is classified as the target.",
         ),
         partial(_wrong_loop, unrounded_check=True),
     ),

@@ -145,8 +145,8 @@ MISTAKES = (
         t(
             "vous semblez appeler modele.forward_normalized sur des pixels de [0, 1] : il attend des images déjà "
             "normalisées ; appelez modele(x), qui normalise lui-même.",
-            "you seem to call modele.forward_normalized on pixels in [0, 1]: it expects images already normalised; "
-            "call modele(x), which normalises them itself.",
+            "you seem to call modele.forward_normalized on pixels in [0, 1]: it expects images already normalized; "
+            "call modele(x), which normalizes them itself.",
         ),
         _wrong_map(lambda model, x, classes: _own(model.forward_normalized(x), classes)),
     ),
@@ -235,8 +235,8 @@ EXERCISE = Exercise(
     nonfinite_hint=t(
         "vérifiez les divisions et les logarithmes : la carte est simplement |∂ỹ_c/∂x|, maximisé sur les canaux, sans "
         "normalisation.",
-        "check the divisions and the logarithms: the map is simply |∂ỹ_c/∂x|, maximised over the channels, without "
-        "normalisation.",
+        "check the divisions and the logarithms: the map is simply |∂ỹ_c/∂x|, maximized over the channels, without "
+        "normalization.",
     ),
     scope=t("une vraie photo", "a real photo"),
     shape_hint=_shape_hint,
