@@ -52,7 +52,7 @@ def test_a_claim_is_checked_once_and_recorded_in_both_languages(catalogue):
     tr(TEMPLATE)
     assert course.claims()[before:] == ["la carte est dense"]
     assert course.claims_en()[before:] == ["the map is dense"]
-    ratio = 0.5
+    ratio = 0.5  # noqa: F841 - read by the template
     with pytest.raises(course.ClaimError, match="la carte est dense"):
         tr(TEMPLATE)
     del share
@@ -60,7 +60,7 @@ def test_a_claim_is_checked_once_and_recorded_in_both_languages(catalogue):
 
 def test_a_text_chosen_earlier_writes_its_english_inside_an_english_rendering(catalogue):
     language.use_catalogue({**language._catalogue, "{where} est dense": "{where} is dense", "le ciel": "the sky"})
-    where = tr("le ciel")
+    where = tr("le ciel")  # noqa: F841 - read by the template
     text = tr("{where} est dense")
     assert (text, text.en) == ("le ciel est dense", "the sky is dense")
 
@@ -141,7 +141,7 @@ def test_an_english_notebook_loads_its_catalogue_and_displays_english(tmp_path, 
     monkeypatch.setenv(language.LANGUAGE_ENV, "en")
     try:
         language.setup_from_environment()
-        x = 0.5
+        x = 0.5  # noqa: F841 - read by the template
         data, _ = tr("la phrase du calcul : {num(x)}")._repr_mimebundle_()
         assert data["text/markdown"] == "the sentence of the computation: 0.50"
     finally:
