@@ -47,12 +47,12 @@ import functools
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from IPython.display import Markdown, display
+from IPython.display import display
 from scipy.stats import binomtest
 
 import tp8
 from tp8.attribution import render_map
-from tp8.course import Stopwatch, claim, num, pct, sci, show, table
+from tp8.course import Stopwatch, claim, num, pct, sci, show, table, tr
 from tp8.plotting import row_label, show_tile, tile_figure
 
 torch.manual_seed(0)
@@ -62,10 +62,10 @@ images = torch.stack([s.image for s in samples])  # (8, 3, 224, 224), pixels dan
 names = [s.name for s in samples]
 probs = model.probabilities(images)
 classes = probs.argmax(dim=1)  # chaque carte explique la classe prédite
-print(tp8.course.provenance(model))
+display(tp8.course.provenance(model))
 table(
     [
-        {"photo": n, "classe prédite": model.categories[int(c)], "probabilité": float(probs[k, c])}
+        {tr("photo"): n, tr("classe prédite"): model.categories[int(c)], tr("probabilité"): float(probs[k, c])}
         for k, (n, c) in enumerate(zip(names, classes))
     ]
 )
@@ -163,13 +163,13 @@ for name, method in methods.items():
         results[name] = method(images, classes)
     seconds[name] = clock.seconds
 LABEL = {
-    "gradient": "gradient brut",
-    "smoothgrad": "SmoothGrad",
-    "ig": "gradients intégrés",
-    "gradcam": "Grad-CAM",
-    "occlusion": "occultation",
+    "gradient": tr("gradient brut"),
+    "smoothgrad": tr("SmoothGrad"),
+    "ig": tr("gradients intégrés"),
+    "gradcam": tr("Grad-CAM"),
+    "occlusion": tr("occultation"),
 }
-print({LABEL[k]: f"{num(v, 1)} s" for k, v in seconds.items()})
+display(tr("durées : {', '.join(f'{tr(LABEL[k])} {num(v, 1)} s' for k, v in seconds.items())}"))
 
 # %% tags=["hide-input"]
 SHOWN = [names.index(n) for n in ("chelsea", "coffee", "rocket", "grace_hopper")]
@@ -185,12 +185,14 @@ for row, name in enumerate(methods):
     row_label(fig, axes[row, 0], LABEL[name])
 show(
     fig,
-    alt="Quatre colonnes, une par photo (un chat, une tasse d'espresso, une fusée, Grace Hopper), titrées de la "
-    "classe prédite, et cinq rangées de cartes. Gradient brut : un semis de points rouges et jaunes sur fond "
-    "noir. SmoothGrad : des plages plus continues. Gradients intégrés : un grain de points rouges et bleus sur "
-    "fond blanc, qui suit les contours de la photo. Grad-CAM : la photo en gris teintée de violet, avec quelques "
-    "taches jaunes ou orangées à l'échelle des objets. Occultation : des plages floues de rouge et de bleu sur "
-    f"fond blanc, à l'échelle des carrés de {WINDOW} pixels.",
+    alt=tr(
+        """Quatre colonnes, une par photo (un chat, une tasse d'espresso, une fusée, Grace Hopper), titrées de la
+classe prédite, et cinq rangées de cartes. Gradient brut : un semis de points rouges et jaunes sur fond
+noir. SmoothGrad : des plages plus continues. Gradients intégrés : un grain de points rouges et bleus sur
+fond blanc, qui suit les contours de la photo. Grad-CAM : la photo en gris teintée de violet, avec quelques
+taches jaunes ou orangées à l'échelle des objets. Occultation : des plages floues de rouge et de bleu sur
+fond blanc, à l'échelle des carrés de {WINDOW} pixels."""
+    ),
 )
 
 
@@ -217,26 +219,26 @@ checker = {name: checkerboard(results[name].maps) for name in ("gradient", "smoo
 signed_sg = results["smoothgrad"].attributions.abs().amax(dim=1)
 rough_signed = roughness(signed_sg)
 checker_signed = checkerboard(signed_sg)
-if all(rough_signed < rough["smoothgrad"]):
-    signed_text = (
-        f"La moyenne des gradients **signés** des mêmes copies, où les changements de signe s'annulent, est "
-        f"{claim(all(rough_signed < rough['smoothgrad']), 'plus lisse encore sur chaque photo')} (rugosité médiane "
-        f"{num(np.median(rough_signed))})"
+
+
+def signed_text():
+    """La phrase sur la moyenne signée, écrite dans la langue du rendu en cours (appelée dans le gabarit)."""
+    if all(rough_signed < rough["smoothgrad"]):
+        return tr(
+            "La moyenne des gradients **signés** des mêmes copies, où les changements de signe s'annulent, est {claim(all(rough_signed < rough['smoothgrad']), 'plus lisse encore sur chaque photo')} (rugosité médiane {num(np.median(rough_signed))})"
+        )
+    if all(rough_signed > rough["smoothgrad"]):
+        return tr(
+            "La moyenne des gradients **signés** des mêmes copies est, elle, {claim(all(rough_signed > rough['smoothgrad']), 'plus rugueuse sur chaque photo')} (rugosité médiane {num(np.median(rough_signed))}) : avec {N_SAMPLES} copies, les signes s'annulent mal"
+        )
+    return tr(
+        "La moyenne des gradients **signés** des mêmes copies a une rugosité médiane de {num(np.median(rough_signed))}, plus faible ou plus forte selon la photo"
     )
-elif all(rough_signed > rough["smoothgrad"]):
-    signed_text = (
-        f"La moyenne des gradients **signés** des mêmes copies est, elle, "
-        f"{claim(all(rough_signed > rough['smoothgrad']), 'plus rugueuse sur chaque photo')} (rugosité médiane "
-        f"{num(np.median(rough_signed))}) : avec {N_SAMPLES} copies, les signes s'annulent mal"
-    )
-else:
-    signed_text = (
-        f"La moyenne des gradients **signés** des mêmes copies a une rugosité médiane de "
-        f"{num(np.median(rough_signed))}, plus faible ou plus forte selon la photo"
-    )
+
+
 display(
-    Markdown(
-        f"""
+    tr(
+        """
 Chaque carte est dessinée sur sa propre échelle (du noir au blanc jusqu'à son 99,5ᵉ centile ; de bleu à
 rouge, symétrique, pour les gradients intégrés et l'occultation ; mélangée à la photo pour Grad-CAM).
 Pour comparer leur grain sans se fier à l'œil, on mesure la **rugosité** d'une carte : l'écart moyen entre
@@ -244,7 +246,7 @@ deux pixels voisins, divisé par la valeur moyenne de la carte. Médiane sur les
 pour le gradient brut, {num(r_sg)} pour SmoothGrad, {num(r_ig)} pour les gradients intégrés, {num(r_cam)}
 pour Grad-CAM et {num(r_occ)} pour l'occultation.
 {claim(all(rough["smoothgrad"] < 0.6 * rough["gradient"]), "Sur chaque photo, SmoothGrad divise la rugosité du gradient brut par plus d'un et demi")} :
-les variations d'amplitude d'une copie à l'autre se moyennent bien. {signed_text}. Le damier que
+les variations d'amplitude d'une copie à l'autre se moyennent bien. {signed_text()}. Le damier que
 l'architecture imprime aux cartes de gradient (la [Q2 (d)](../partie-1-saillance/#q2) de la partie 1 en
 détaille le mécanisme), lui, résiste : en moyenne sur les huit cartes, la position la plus favorisée
 modulo 4 reçoit {num(checker["gradient"], 1)} fois plus que la moins favorisée pour le gradient brut, et
@@ -279,7 +281,11 @@ c'est ce que les sections suivantes mesurent.
 
 # %%
 ig = results["ig"]  # Gauss–Legendre, m = STEPS
-RULES = {"riemann_right": "Riemann à droite", "riemann_middle": "point milieu", "gausslegendre": "Gauss–Legendre"}
+RULES = {
+    "riemann_right": tr("Riemann à droite"),
+    "riemann_middle": tr("point milieu"),
+    "gausslegendre": tr("Gauss–Legendre"),
+}
 with Stopwatch() as clock_rules:
     by_rule = {
         rule: tp8.integrated_gradients(model, images, classes, baseline="black", steps=STEPS, method=rule)
@@ -296,10 +302,13 @@ signed_gap = {rule: r.delta.numpy() / rise for rule, r in by_rule.items()}  # Δ
 table(
     [
         {
-            "photo": n,
-            "ỹ(x) − ỹ(noir)": float(rise[k]),
-            f"part de la hausse avant α = 1/{STEPS}": pct(early_share[k]),
-            **{f"écart ({label})": pct(signed_gap[rule][k], 1, sign=True) for rule, label in RULES.items()},
+            tr("photo"): n,
+            tr("ỹ(x) − ỹ(noir)"): float(rise[k]),
+            tr("part de la hausse avant α = 1/{STEPS}"): tr("{pct(early_share[k])}"),
+            **{
+                tr("écart ({tr(label)})"): tr("{pct(signed_gap[rule][k], 1, sign=True)}")
+                for rule, label in RULES.items()
+            },
         }
         for k, n in enumerate(names)
     ]
@@ -308,20 +317,22 @@ table(
 # %% tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(7.5, 3.0), layout="constrained")
 pos = np.arange(len(names))
-for offset, (rule, label), colour in zip((-0.27, 0, 0.27), RULES.items(), ("0.6", "tab:orange", "tab:blue")):
-    ax.bar(pos + offset, 100 * signed_gap[rule], 0.27, label=f"{label}, m = {STEPS}", color=colour)
+for offset, rule, colour in zip((-0.27, 0, 0.27), RULES, ("0.6", "tab:orange", "tab:blue")):
+    ax.bar(pos + offset, 100 * signed_gap[rule], 0.27, label=tr("{tr(RULES[rule])}, m = {STEPS}"), color=colour)
 ax.axhline(0, color="0.3", lw=0.8)
 ax.set_xticks(pos, names, rotation=20, fontsize=8)
-ax.set_ylabel("écart / (ỹ(x) − ỹ(noir)), en %")
-ax.set_title("Écart de complétude des gradients intégrés, par photo et par règle", fontsize=10)
+ax.set_ylabel(tr("écart / (ỹ(x) − ỹ(noir)), en %"))
+ax.set_title(tr("Écart de complétude des gradients intégrés, par photo et par règle"), fontsize=10)
 ax.legend(fontsize=8)
 ax.grid(axis="y", alpha=0.3)
 show(
     fig,
-    alt="Diagramme en barres : pour chacune des huit photos, l'écart de complétude des gradients intégrés en "
-    "pourcentage de la variation du score, signé (au-dessous de zéro, les attributions totalisent moins que la "
-    f"variation), pour trois règles à {STEPS} points : Riemann à droite (gris), point milieu (orange) et "
-    "Gauss–Legendre (bleu).",
+    alt=tr(
+        """Diagramme en barres : pour chacune des huit photos, l'écart de complétude des gradients intégrés en
+pourcentage de la variation du score, signé (au-dessous de zéro, les attributions totalisent moins que la
+variation), pour trois règles à {STEPS} points : Riemann à droite (gris), point milieu (orange) et
+Gauss–Legendre (bleu)."""
+    ),
 )
 
 # %% tags=["hide-input"]
@@ -330,61 +341,63 @@ gl_gap = np.abs(signed_gap["gausslegendre"])
 under = int((signed_gap["riemann_right"] < 0).sum())
 first_node = tp8.attribution.quadrature("gausslegendre", STEPS)[0][0]
 steep = float(np.median(early_share)) * STEPS  # pente moyenne du 1er intervalle ÷ pente moyenne du chemin
-if under == len(names):
-    right_sign = "sous-estime la hausse pour chacune des huit photos"
-elif under >= 6:
-    right_sign = f"sous-estime la hausse pour {under} photos sur {len(names)}"
-else:
-    right_sign = (
-        f"ne se trompe pas toujours dans le même sens (elle sous-estime la hausse pour {under} photos sur {len(names)})"
+
+
+# Les phrases choisies d'après les nombres sont des fonctions, appelées dans le gabarit qui les cite : chaque
+# langue du rendu écrit ainsi la sienne.
+def right_sign():
+    if under == len(names):
+        return tr("sous-estime la hausse pour chacune des huit photos")
+    if under >= 6:
+        return tr("sous-estime la hausse pour {under} photos sur {len(names)}")
+    return tr(
+        "ne se trompe pas toujours dans le même sens (elle sous-estime la hausse pour {under} photos sur {len(names)})"
     )
-if under >= 6 and steep > 1.5:
-    why = (
-        f"Le tableau dit pourquoi : {pct(np.median(early_share))} de la hausse (médiane) se fait avant "
-        f"$\\alpha = 1/{STEPS}$, sur le premier des {STEPS} intervalles, où la pente est en moyenne {num(steep, 1)} fois celle de l'ensemble "
-        "du chemin : c'est l'aplatissement de la [Q2 (c)](../partie-1-saillance/#q2), vu de près. Ensuite la pente "
-        "retombe. La somme à droite évalue chaque intervalle à son extrémité droite, là où la pente a déjà baissé : "
-        "sur une pente qui décroît, elle sous-estime à coup sûr. C'est une règle d'ordre 1, dont l'erreur, de "
-        "l'ordre de $1/m$, a le signe de la variation de la pente."
+
+
+def why():
+    if under >= 6 and steep > 1.5:
+        return tr(
+            "Le tableau dit pourquoi : {pct(np.median(early_share))} de la hausse (médiane) se fait avant $\\alpha = 1/{STEPS}$, sur le premier des {STEPS} intervalles, où la pente est en moyenne {num(steep, 1)} fois celle de l'ensemble du chemin : c'est l'aplatissement de la [Q2 (c)](../partie-1-saillance/#q2), vu de près. Ensuite la pente retombe. La somme à droite évalue chaque intervalle à son extrémité droite, là où la pente a déjà baissé : sur une pente qui décroît, elle sous-estime à coup sûr. C'est une règle d'ordre 1, dont l'erreur, de l'ordre de $1/m$, a le signe de la variation de la pente."
+        )
+    return tr(
+        "La hausse n'est pas concentrée au tout début du chemin sur ces photos ({pct(np.median(early_share))} avant $\\alpha = 1/{STEPS}$, en médiane) : l'écart de la somme à droite vient d'une pente qui varie tout au long du chemin, que cette règle d'ordre 1 suit mal."
     )
-else:
-    why = (
-        f"La hausse n'est pas concentrée au tout début du chemin sur ces photos ({pct(np.median(early_share))} "
-        f"avant $\\alpha = 1/{STEPS}$, en médiane) : l'écart de la somme à droite vient d'une pente qui varie tout au long du "
-        "chemin, que cette règle d'ordre 1 suit mal."
-    )
+
+
 mid, gl, right = median_gap["riemann_middle"], median_gap["gausslegendre"], median_gap["riemann_right"]
-if mid <= 1.5 * gl and mid < 0.5 * right:
-    middle_text = (
-        f"La règle du point milieu, exacte seulement pour les polynômes de degré 1, fait d'ailleurs presque aussi "
-        f"bien ({pct(mid, 1)} en médiane)"
+
+
+def middle_text():
+    if mid <= 1.5 * gl and mid < 0.5 * right:
+        return tr(
+            "La règle du point milieu, exacte seulement pour les polynômes de degré 1, fait d'ailleurs presque aussi bien ({pct(mid, 1)} en médiane)"
+        )
+    if mid < 0.5 * right:
+        return tr(
+            "La règle du point milieu, exacte seulement pour les polynômes de degré 1, réduit elle aussi nettement l'écart ({pct(mid, 1)} en médiane), moins que Gauss–Legendre"
+        )
+    return tr(
+        "La règle du point milieu, elle, ne fait guère mieux que la somme à droite ({pct(mid, 1)} en médiane) : à si peu de points, la place exacte des nœuds compte"
     )
-elif mid < 0.5 * right:
-    middle_text = (
-        f"La règle du point milieu, exacte seulement pour les polynômes de degré 1, réduit elle aussi nettement "
-        f"l'écart ({pct(mid, 1)} en médiane), moins que Gauss–Legendre"
-    )
-else:
-    middle_text = (
-        f"La règle du point milieu, elle, ne fait guère mieux que la somme à droite ({pct(mid, 1)} en médiane) : "
-        "à si peu de points, la place exacte des nœuds compte"
-    )
+
+
 display(
-    Markdown(
-        f"""
+    tr(
+        """
 Entre l'image noire et la photo, le score de la classe prédite monte de {num(rise.min(), 1)} à
 {num(rise.max(), 1)} points selon la photo. L'écart médian (en valeur absolue) est de {pct(right, 1)} pour la
 somme de Riemann à droite, {pct(mid, 1)} pour le point milieu et {pct(gl, 1)} pour Gauss–Legendre (au plus
 {pct(gl_gap.max())}) : {claim(gl < 0.5 * right, "au même prix, la quadrature de Gauss–Legendre divise l'écart médian par plus de deux")}.
-La somme à droite {right_sign}.
+La somme à droite {right_sign()}.
 
-{why} Le point milieu et Gauss–Legendre évaluent la pente à l'intérieur des intervalles, et Gauss–Legendre
+{why()} Le point milieu et Gauss–Legendre évaluent la pente à l'intérieur des intervalles, et Gauss–Legendre
 resserre ses points près des extrémités (le premier en $\\alpha \\approx {num(first_node, 3, tex=True)}$ pour
 $m = {STEPS}$) : ils suivent mieux ce qui se passe au début du chemin.
 
 La propriété qui définit Gauss–Legendre — intégrer exactement les polynômes de degré $2m - 1$ — n'y est
 pour rien : le long du chemin, la pente d'un réseau à ReLU n'a rien d'un polynôme, elle est constante par
-morceaux (le score est affine par morceaux en $\\alpha$), avec d'innombrables sauts. {middle_text}. Aucune
+morceaux (le score est affine par morceaux en $\\alpha$), avec d'innombrables sauts. {middle_text()}. Aucune
 règle n'est exacte à {STEPS} points sur une telle fonction : pour une carte publiée, on augmente $m$ jusqu'à
 ce que l'écart soit négligeable. Ici, les deux règles de comparaison ont pris {num(clock_rules.seconds, 1)} s
 pour les huit photos.
@@ -421,14 +434,16 @@ grad_neg = tp8.input_gradient(negative, x_neg, classes[FRAGILE])
 ig_neg = tp8.integrated_gradients(negative, x_neg, classes[FRAGILE], baseline="black", steps=STEPS)
 rho_grad = rank_correlation(grad_neg.maps, results["gradient"].maps[FRAGILE]).numpy()
 rho_ig = rank_correlation(ig_neg.maps, results["ig"].maps[FRAGILE]).numpy()  # cartes signées
-print(f"écart maximal des logits : {sci(logit_gap)} ; ρ des cartes de saillance : au moins {num(rho_grad.min(), 4)}")
+display(
+    tr("écart maximal des logits : {sci(logit_gap)} ; ρ des cartes de saillance : au moins {num(rho_grad.min(), 4)}")
+)
 table(
     [
         {
-            "photo": names[k],
-            "ρ des gradients intégrés (négatif, original)": float(rho_ig[i]),
-            "ỹ(référence) du réseau en négatif": float(ig_neg.baseline_score[i]),
-            "ỹ(noir) du réseau d'origine": float(results["ig"].baseline_score[k]),
+            tr("photo"): names[k],
+            tr("ρ des gradients intégrés (négatif, original)"): float(rho_ig[i]),
+            tr("ỹ(référence) du réseau en négatif"): float(ig_neg.baseline_score[i]),
+            tr("ỹ(noir) du réseau d'origine"): float(results["ig"].baseline_score[k]),
         }
         for i, k in enumerate(FRAGILE)
     ]
@@ -436,50 +451,52 @@ table(
 
 # %% tags=["hide-input"]
 same_function = logit_gap < 1e-3 * float(results["gradient"].score.abs().max())
-if rho_ig.max() < 0:
-    ig_verdict = (
-        f"{claim(rho_ig.max() < 0, 'les gradients intégrés changent du tout au tout')} : corrélation de rang de "
-        f"{num(rho_ig.min())} à {num(rho_ig.max())} entre les deux cartes de chaque photo, négative, si bien que "
-        "les signes des attributions s'inversent en grande partie"
+
+
+def ig_verdict():
+    if rho_ig.max() < 0:
+        return tr(
+            "{claim(rho_ig.max() < 0, 'les gradients intégrés changent du tout au tout')} : corrélation de rang de {num(rho_ig.min())} à {num(rho_ig.max())} entre les deux cartes de chaque photo, négative, si bien que les signes des attributions s'inversent en grande partie"
+        )
+    if rho_ig.max() < 0.5:
+        return tr(
+            """{claim(0 <= rho_ig.max() < 0.5, "les gradients intégrés n'ont plus grand-chose de commun")} avec ceux du réseau d'origine : corrélation de rang de {num(rho_ig.min())} à {num(rho_ig.max())}"""
+        )
+    if rho_ig.max() < 0.9:
+        return tr(
+            "{claim(0.5 <= rho_ig.max() < 0.9, 'les gradients intégrés changent nettement')} : corrélation de rang de {num(rho_ig.min())} à {num(rho_ig.max())}"
+        )
+    return tr(
+        "les gradients intégrés changent à peine sur ces photos (corrélation de rang d'au moins {num(rho_ig.min())}), ce que rien ne garantit en général"
     )
-elif rho_ig.max() < 0.5:
-    little_in_common = "les gradients intégrés n'ont plus grand-chose de commun"
-    ig_verdict = (
-        f"{claim(0 <= rho_ig.max() < 0.5, little_in_common)} avec ceux du "
-        f"réseau d'origine : corrélation de rang de {num(rho_ig.min())} à {num(rho_ig.max())}"
-    )
-elif rho_ig.max() < 0.9:
-    ig_verdict = (
-        f"{claim(0.5 <= rho_ig.max() < 0.9, 'les gradients intégrés changent nettement')} : corrélation de rang de "
-        f"{num(rho_ig.min())} à {num(rho_ig.max())}"
-    )
-else:
-    ig_verdict = (
-        f"les gradients intégrés changent à peine sur ces photos (corrélation de rang d'au moins {num(rho_ig.min())}), "
-        "ce que rien ne garantit en général"
-    )
+
+
 # Les deux références sont-elles aussi peu « informatives » l'une que l'autre pour le réseau ?
 reference_scores = np.concatenate([ig_neg.baseline_score.numpy(), results["ig"].baseline_score[FRAGILE].numpy()])
 photo_scores = results["ig"].score[FRAGILE].numpy()
 both_low = reference_scores.max() < 0.25 * photo_scores.min()
-references_text = (
-    f"Les deux références sont pourtant aussi peu parlantes l'une que l'autre pour le réseau : "
-    f"{claim(both_low, 'leurs scores restent sous le quart de celui des photos')} (au plus "
-    f"{num(reference_scores.max(), 1)}, contre au moins {num(photo_scores.min(), 1)})."
-    if both_low
-    else "Les scores des deux références, dans le tableau, ne sont pas du même ordre : elles ne disent pas la même "
-    "chose au réseau."
-)
+
+
+def references_text():
+    if both_low:
+        return tr(
+            "Les deux références sont pourtant aussi peu parlantes l'une que l'autre pour le réseau : {claim(both_low, 'leurs scores restent sous le quart de celui des photos')} (au plus {num(reference_scores.max(), 1)}, contre au moins {num(photo_scores.min(), 1)})."
+        )
+    return tr(
+        "Les scores des deux références, dans le tableau, ne sont pas du même ordre : elles ne disent pas la même chose au réseau."
+    )
+
+
 display(
-    Markdown(
-        f"""
+    tr(
+        """
 {claim(same_function, "Le réseau en négatif calcule bien la même fonction")} (ses logits ne diffèrent de ceux
 de l'original que de {sci(logit_gap)} au plus, l'arrondi des calculs), et
 {claim(rho_grad.min() > 0.99, "ses cartes de saillance sont les mêmes")} aux arrondis près (corrélation de
 rang d'au moins {num(rho_grad.min(), 3)}) : le gradient change de signe, son module non. En revanche,
-{ig_verdict}. La raison est simple : l'image noire du réseau en négatif est l'image **blanche** pour le
+{ig_verdict()}. La raison est simple : l'image noire du réseau en négatif est l'image **blanche** pour le
 réseau d'origine, et les gradients intégrés répartissent la différence de score entre la photo et la
-référence. {references_text} « Noir » n'est pas une propriété du réseau mais une convention du codage des
+référence. {references_text()} « Noir » n'est pas une propriété du réseau mais une convention du codage des
 pixels ; le choix de la référence fait partie de l'explication, et doit être dit avec elle.
 
 Les cartes de gradient sont fragiles d'une autre façon encore : une perturbation invisible, *cherchée
@@ -558,12 +575,12 @@ before = {k: v.clone() for k, v in model.state_dict().items()}
 with Stopwatch() as clock_sanity:
     sanity = tp8.model_randomization(model, images[SANITY], checked, classes[SANITY], keep_maps=True, seed=0)
 untouched = all(torch.equal(before[k], v) for k, v in model.state_dict().items())
-print(f"blocs, dans l'ordre : {', '.join(sanity.blocks)}")
-print(f"réseau de départ inchangé après le test : {'oui' if untouched else 'non'}")
+display(tr("blocs, dans l'ordre : {', '.join(sanity.blocks)}"))
+display(tr("réseau de départ inchangé après le test : {tr('oui') if untouched else tr('non')}"))
 
 # %% tags=["hide-input"]
-LABEL["contours"] = "contours (Sobel)"
-LABEL["bruit"] = "bruit (nouveau à chaque appel)"
+LABEL["contours"] = tr("contours (Sobel)")
+LABEL["bruit"] = tr("bruit (nouveau à chaque appel)")
 STYLE = {"contours": ("0.45", "--"), "gradient": ("tab:red", "-"), "smoothgrad": ("tab:orange", "-"),
          "ig": ("tab:blue", "-"), "gradcam": ("tab:purple", "-"), "bruit": ("0.6", ":")}  # fmt: skip
 mean_rho = sanity.mean()
@@ -574,24 +591,28 @@ for name, rho in mean_rho.items():
     for k in range(len(sanity)):  # chaque photo, en trait fin
         ax.plot(steps_axis, sanity.correlation[name][:, k].numpy(), color=colour, alpha=0.2, lw=0.8, ls=style)
     ax.plot(steps_axis, rho.numpy(), color=colour, lw=2, ls=style, marker="o", ms=3, label=LABEL[name])
-ax.set_xticks(steps_axis, ["entraîné"] + [f"+ {b}" for b in sanity.blocks], rotation=35, ha="right", fontsize=8)
-ax.set_ylabel("ρ de Spearman avec la carte d'origine")
+ax.set_xticks(steps_axis, [tr("entraîné")] + [f"+ {b}" for b in sanity.blocks], rotation=35, ha="right", fontsize=8)
+ax.set_ylabel(tr("ρ de Spearman avec la carte d'origine"))
 ax.set_ylim(-0.1, 1.05)
 ax.axhline(0, color="0.7", lw=0.8)
 ax.grid(alpha=0.3)
 ax.legend(fontsize=8, loc="center right")
 ax.set_title(
-    "Randomisation en cascade de SqueezeNet 1.1, du haut vers le bas\n(moyenne des cartes non dégénérées de 4 photos)",
+    tr(
+        "Randomisation en cascade de SqueezeNet 1.1, du haut vers le bas\n(moyenne des cartes non dégénérées de 4 photos)"
+    ),
     fontsize=10,
 )
 show(
     fig,
-    alt="Courbes de la corrélation de Spearman entre la carte d'origine et la carte du réseau de plus en plus "
-    "détruit, en fonction du dernier bloc rendu aléatoire (de classifier.1 à features.0), pour six « méthodes » : "
-    "les contours de Sobel restent à 1 tout du long ; le bruit tiré à chaque appel tombe à 0 dès la première "
-    "étape ; le gradient brut, SmoothGrad et les gradients intégrés tombent vers des valeurs faibles ; Grad-CAM "
-    "tombe près de zéro dès les premiers blocs. Des traits fins donnent chaque photo, interrompus là où sa carte "
-    "est nulle.",
+    alt=tr(
+        """Courbes de la corrélation de Spearman entre la carte d'origine et la carte du réseau de plus en plus
+détruit, en fonction du dernier bloc rendu aléatoire (de classifier.1 à features.0), pour six « méthodes » :
+les contours de Sobel restent à 1 tout du long ; le bruit tiré à chaque appel tombe à 0 dès la première
+étape ; le gradient brut, SmoothGrad et les gradients intégrés tombent vers des valeurs faibles ; Grad-CAM
+tombe près de zéro dès les premiers blocs. Des traits fins donnent chaque photo, interrompus là où sa carte
+est nulle."""
+    ),
 )
 
 # %% tags=["hide-input"]
@@ -603,9 +624,9 @@ alive = [
 k0 = min(alive, key=lambda k: names[SANITY[k]] != "coffee") if alive else SANITY.index(names.index("coffee"))
 picked = [0, 1, len(sanity.blocks)]  # réseau entraîné, classifier.1 détruit, tout le réseau détruit
 column_title = {
-    0: f"{names[SANITY[k0]]} :\nréseau entraîné",
-    1: "classifier.1\naléatoire",
-    len(sanity.blocks): "tout le réseau\naléatoire",
+    0: tr("{names[SANITY[k0]]} :\nréseau entraîné"),
+    1: tr("classifier.1\naléatoire"),
+    len(sanity.blocks): tr("tout le réseau\naléatoire"),
 }
 shown_methods = ["gradient", "ig", "gradcam"]  # SmoothGrad, proche du gradient brut, reste dans les courbes
 photo = greys[SANITY[k0]]
@@ -617,9 +638,11 @@ for row, name in enumerate(shown_methods):
     row_label(fig, axes[row, 0], LABEL[name])
 show(
     fig,
-    alt=f"Les cartes de la photo {names[SANITY[k0]]} pour trois méthodes (en lignes : gradient brut, gradients "
-    "intégrés, Grad-CAM) à trois étapes de la destruction du réseau (en colonnes : réseau entraîné, dernière "
-    "couche aléatoire, réseau entièrement aléatoire).",
+    alt=tr(
+        """Les cartes de la photo {names[SANITY[k0]]} pour trois méthodes (en lignes : gradient brut, gradients
+intégrés, Grad-CAM) à trois étapes de la destruction du réseau (en colonnes : réseau entraîné, dernière
+couche aléatoire, réseau entièrement aléatoire)."""
+    ),
 )
 
 # %% tags=["hide-input"]
@@ -644,8 +667,8 @@ for name in pixel_methods:
 dead_explains = bool(torch.equal(dead, sanity.constant["gradient"]))
 cam_zero_and_dead = int((sanity.constant["gradcam"] & dead).sum())
 display(
-    Markdown(
-        f"""
+    tr(
+        """
 **La leçon en chiffres.** {claim(bool((rho["contours"] > 0.999).all()), "Les contours de Sobel ne bougent pas")} :
 $\\rho = 1$ à chaque étape, puisqu'ils ne lisent pas le réseau. Le test sait donc échouer. Dès que la
 seule dernière couche est aléatoire, la corrélation moyenne tombe à {num(after_top["gradient"])} pour le
@@ -748,19 +771,19 @@ def wins(name, mode):
     return int((auc < chance[mode] if mode == "deletion" else auc > chance[mode]).sum())
 
 
-LABEL.update({"random": "ordre aléatoire (graine 0)", "random1": "ordre aléatoire (graine 1)",
-              "random2": "ordre aléatoire (graine 2)"})  # fmt: skip
+LABEL.update({"random": tr("ordre aléatoire (graine 0)"), "random1": tr("ordre aléatoire (graine 1)"),
+              "random2": tr("ordre aléatoire (graine 2)")})  # fmt: skip
 STYLE.update({"random": ("0.3", ":"), "occlusion": ("tab:green", "-")})
 table(
     [
         {
-            "ordre": LABEL[name],
-            "AUC de suppression (↓)": curves["deletion", name].mean_auc,
-            "÷ hasard (suppression)": curves["deletion", name].mean_auc / float(chance["deletion"].mean()),
-            "photos où la carte bat le hasard (suppression)": wins(name, "deletion") if name in results else "—",
-            "AUC d'insertion (↑)": curves["insertion", name].mean_auc,
-            "÷ hasard (insertion)": curves["insertion", name].mean_auc / float(chance["insertion"].mean()),
-            "photos où la carte bat le hasard (insertion)": wins(name, "insertion") if name in results else "—",
+            tr("ordre"): LABEL[name],
+            tr("AUC de suppression (↓)"): curves["deletion", name].mean_auc,
+            tr("÷ hasard (suppression)"): curves["deletion", name].mean_auc / float(chance["deletion"].mean()),
+            tr("photos où la carte bat le hasard (suppression)"): wins(name, "deletion") if name in results else "—",
+            tr("AUC d'insertion (↑)"): curves["insertion", name].mean_auc,
+            tr("÷ hasard (insertion)"): curves["insertion", name].mean_auc / float(chance["insertion"].mean()),
+            tr("photos où la carte bat le hasard (insertion)"): wins(name, "insertion") if name in results else "—",
         }
         for name in [*results, *RANDOM_ORDERS]
     ],
@@ -771,25 +794,27 @@ table(
 shown_orders = [*results, "random"]
 fig, axes_ = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained", sharey=True)
 for ax, mode, title in zip(
-    axes_, ("deletion", "insertion"), ("Suppression (pixels → noir)", "Insertion (flou → photo)")
+    axes_, ("deletion", "insertion"), (tr("Suppression (pixels → noir)"), tr("Insertion (flou → photo)"))
 ):
     for name in shown_orders:
         colour, style = STYLE[name]
         c = curves[mode, name]
         ax.plot(c.fractions.numpy(), c.probabilities.mean(dim=0).numpy(), color=colour, ls=style, lw=2,
-                marker="o", ms=3, label=f"{LABEL[name]} (AUC {num(c.mean_auc, 3)})")  # fmt: skip
-    ax.set_xlabel("fraction des pixels " + ("effacés" if mode == "deletion" else "remis"))
+                marker="o", ms=3, label=tr("{tr(LABEL[name])} (AUC {num(c.mean_auc, 3)})"))  # fmt: skip
+    ax.set_xlabel(tr("fraction des pixels effacés") if mode == "deletion" else tr("fraction des pixels remis"))
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7.5)
-axes_[0].set_ylabel("probabilité de la classe (moyenne de 8 photos)")
+axes_[0].set_ylabel(tr("probabilité de la classe (moyenne de 8 photos)"))
 show(
     fig,
-    alt="Deux graphiques de la probabilité moyenne de la classe prédite sur les huit photos. À gauche, en "
-    "fonction de la fraction de pixels remplacés par du noir dans l'ordre de chaque carte ; à droite, en "
-    "fonction de la fraction de pixels nets remis sur la photo floue. Une courbe par méthode (gradient brut, "
-    "SmoothGrad, gradients intégrés, Grad-CAM, occultation) et une pour un ordre aléatoire, avec l'aire sous "
-    "chaque courbe dans la légende.",
+    alt=tr(
+        """Deux graphiques de la probabilité moyenne de la classe prédite sur les huit photos. À gauche, en
+fonction de la fraction de pixels remplacés par du noir dans l'ordre de chaque carte ; à droite, en
+fonction de la fraction de pixels nets remis sur la photo floue. Une courbe par méthode (gradient brut,
+SmoothGrad, gradients intégrés, Grad-CAM, occultation) et une pour un ordre aléatoire, avec l'aire sous
+chaque courbe dans la légende."""
+    ),
 )
 
 # %% tags=["hide-input"]
@@ -820,25 +845,29 @@ def verdict(m, mode):
 
 
 WORDS = {
-    "clear": "nettement mieux que le hasard",
-    "narrow": "mieux que le hasard, mais de peu",
-    "tie": "pas de différence nette avec le hasard",
-    "worse": "moins bien que le hasard",
+    "clear": tr("nettement mieux que le hasard"),
+    "narrow": tr("mieux que le hasard, mais de peu"),
+    "tie": tr("pas de différence nette avec le hasard"),
+    "worse": tr("moins bien que le hasard"),
 }
 NAMED = {
-    "gradient": "le gradient brut",
-    "smoothgrad": "SmoothGrad",
-    "ig": "les gradients intégrés",
-    "gradcam": "Grad-CAM",
-    "occlusion": "l'occultation",
+    "gradient": tr("le gradient brut"),
+    "smoothgrad": tr("SmoothGrad"),
+    "ig": tr("les gradients intégrés"),
+    "gradcam": tr("Grad-CAM"),
+    "occlusion": tr("l'occultation"),
 }
 PLURAL = {"ig"}  # « les gradients intégrés » : sujet pluriel
 
 
+# Les fonctions de texte qui suivent sont appelées dans un gabarit tr(…), qui les évalue dans chaque langue :
+# tr(NAMED[m]) y donne le nom de la méthode dans la langue écrite.
 def listing(ms):
     """« A », « A et B », « A, B et C » : les méthodes nommées."""
-    words = [NAMED[m] for m in ms]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " et " + words[-1]
+    words = [tr(NAMED[m]) for m in ms]
+    if len(words) == 1:
+        return words[0]
+    return tr("{', '.join(words[:-1])} et {words[-1]}")
 
 
 def verb(ms, singular, plural):
@@ -851,13 +880,14 @@ def beats(m, mode):
 
 def on_photos(k):
     """« meilleure sur 1 photo sur 8 », « meilleure sur 5 photos sur 8 »."""
-    return f"meilleure sur {k} photo{'s' * (k > 1)} sur {n_photos}"
+    return tr("meilleure sur {k} photo{'s' * (k > 1)} sur {n_photos}")
 
 
 def detail(m, mode):
     """« 0,92 fois celle du hasard (meilleure sur 5 photos sur 8 : pas de différence nette avec le hasard) »."""
-    auc = curves[mode, m].mean_auc
-    return f"{num(auc / ref[mode])} fois celle du hasard ({on_photos(wins(m, mode))} : {WORDS[verdict(m, mode)]})"
+    return tr(
+        "{num(curves[mode, m].mean_auc / ref[mode])} fois celle du hasard ({on_photos(wins(m, mode))} : {tr(WORDS[verdict(m, mode)])})"
+    )
 
 
 best_deletion = min(results, key=d_auc.get)
@@ -867,48 +897,59 @@ both = [m for m in results if beats(m, "deletion") and beats(m, "insertion")]
 insertion_wins = [m for m in results if beats(m, "insertion")]
 blocky_worse = [m for m in ("gradcam", "occlusion") if verdict(m, "deletion") == "worse"]
 near = [m for m in results if beats(m, "insertion") and verdict(m, "deletion") == "tie" and d_auc[m] < ref["deletion"]]
-if not both:
-    both_text = "aucune des cinq cartes n'y parvient"
-    if near:
-        both_text += (
-            f" ; {listing(near)} {verb(near, 'fait', 'font')} mieux que le hasard en insertion, mais en suppression "
-            f"{'leurs aires' if len(near) > 1 else 'son aire'} ("
-            + " et ".join(
-                f"{num(d_auc[m] / ref['deletion'])} fois celle du hasard, {on_photos(wins(m, 'deletion'))}"
-                for m in near
-            )
-            + f") reste{'nt' if len(near) > 1 else ''} dans la fourchette des ordres aléatoires"
-        )
-else:
-    both_text = (
-        f"{listing(both)} y {verb(both, 'parvient', 'parviennent')} ("
-        + " ; ".join(
-            f"{NAMED[m]} : en suppression {detail(m, 'deletion')} ; en insertion {detail(m, 'insertion')}" for m in both
-        )
-        + ")"
+
+
+def both_details():
+    """Pour chaque carte qui bat le hasard dans les deux sens : ses deux aires, rapportées au hasard."""
+    return tr(" ; ").join(
+        tr("{tr(NAMED[m])} : en suppression {detail(m, 'deletion')} ; en insertion {detail(m, 'insertion')}")
+        for m in both
     )
+
+
+def near_areas():
+    """Les aires de suppression des cartes qui ne battent le hasard qu'en insertion, sans en être loin en suppression."""
+    return tr(" et ").join(
+        tr("{num(d_auc[m] / ref['deletion'])} fois celle du hasard, {on_photos(wins(m, 'deletion'))}") for m in near
+    )
+
+
+def both_text():
+    if both:
+        return tr("{listing(both)} y {verb(both, tr('parvient'), tr('parviennent'))} ({both_details()})")
+    if not near:
+        return tr("aucune des cinq cartes n'y parvient")
+    return tr(
+        "aucune des cinq cartes n'y parvient ; {listing(near)} {verb(near, tr('fait'), tr('font'))} mieux que le hasard en insertion, mais en suppression {tr('leurs aires') if len(near) > 1 else tr('son aire')} ({near_areas()}) {tr('restent') if len(near) > 1 else tr('reste')} dans la fourchette des ordres aléatoires"
+    )
+
+
 p0 = float(curves["deletion", "random"].probabilities[:, 0].mean())
 p_first = float(torch.stack([curves["deletion", r].probabilities[:, 1] for r in RANDOM_ORDERS]).mean())
 p_block_first = {m: float(curves["deletion", m].probabilities[:, 1].mean()) for m in ("gradcam", "occlusion")}
-ig_best_text = (
-    "Les gradients intégrés partent ici de l'image noire : la complétude garantit que la *somme* de leurs "
-    "attributions vaut ce que perd le score quand l'image **entière** devient noire. Pixel par pixel, ce n'est "
-    "pas vrai — l'attribution d'un pixel n'est pas ce que le score perdrait si l'on noircissait ce seul pixel, "
-    "car les pixels interagissent —, mais leur référence est justement l'image que la suppression fabrique peu à "
-    "peu, une parenté qui les avantage vraisemblablement dans cette mesure. "
-    if best_deletion == "ig"
-    else ""
-)
-both_worse = "en suppression, Grad-CAM et l'occultation font moins bien que le hasard"
-block_text = (
-    f"À l'inverse, {claim(len(blocky_worse) == 2, both_worse)} : "
-    if len(blocky_worse) == 2
-    else f"À l'inverse, en suppression, Grad-CAM fait {WORDS[verdict('gradcam', 'deletion')]} et l'occultation "
-    f"{WORDS[verdict('occlusion', 'deletion')]} : "
-)
+
+
+def ig_best_text():
+    if best_deletion != "ig":
+        return ""
+    return tr(
+        "Les gradients intégrés partent ici de l'image noire : la complétude garantit que la *somme* de leurs attributions vaut ce que perd le score quand l'image **entière** devient noire. Pixel par pixel, ce n'est pas vrai — l'attribution d'un pixel n'est pas ce que le score perdrait si l'on noircissait ce seul pixel, car les pixels interagissent —, mais leur référence est justement l'image que la suppression fabrique peu à peu, une parenté qui les avantage vraisemblablement dans cette mesure. "
+    )
+
+
+def block_text():
+    if len(blocky_worse) == 2:
+        return tr(
+            """À l'inverse, {claim(len(blocky_worse) == 2, "en suppression, Grad-CAM et l'occultation font moins bien que le hasard")} : """
+        )
+    return tr(
+        "À l'inverse, en suppression, Grad-CAM fait {tr(WORDS[verdict('gradcam', 'deletion')])} et l'occultation {tr(WORDS[verdict('occlusion', 'deletion')])} : "
+    )
+
+
 display(
-    Markdown(
-        f"""
+    tr(
+        """
 **Ce que disent les courbes.** La première chose qu'elles montrent est la fragilité du réseau : effacer
 1 % des pixels **au hasard** fait passer la probabilité moyenne de {num(p0)} à {num(p_first)} (moyenne des
 trois ordres aléatoires). {claim(p_first < 0.6 * p0, "Quelques points noirs épars suffisent à dérouter SqueezeNet")}, bien
@@ -920,15 +961,15 @@ qu'une carte bat le hasard que si son aire moyenne sort de cette fourchette **et
 moyenne des trois ordres sur au moins {NEEDED} photos sur {n_photos} ; « nettement » si son aire est de plus
 d'un quart meilleure que celle du hasard.
 
-En suppression, la meilleure carte est {"celle des " + NAMED[best_deletion].removeprefix("les ") if best_deletion in PLURAL else NAMED[best_deletion]},
+En suppression, la meilleure carte est {tr("celle des gradients intégrés") if best_deletion in PLURAL else tr(NAMED[best_deletion])},
 avec une AUC de {num(d_auc[best_deletion], 3)} contre {num(ref["deletion"], 3)} pour le hasard, soit
-{detail(best_deletion, "deletion")} ; en insertion, c'est {NAMED[best_insertion]}, avec
+{detail(best_deletion, "deletion")} ; en insertion, c'est {tr(NAMED[best_insertion])}, avec
 {num(i_auc[best_insertion], 3)} contre {num(ref["insertion"], 3)}, soit {detail(best_insertion, "insertion")},
-devant {NAMED[second_insertion]} ({num(i_auc[second_insertion], 3)}). {claim(best_deletion != best_insertion, "Les deux mesures ne désignent pas la même gagnante")},
-et ce désaccord s'explique en partie. {ig_best_text}L'insertion, elle, part d'une image floue :
-{listing(insertion_wins)} y {verb(insertion_wins, "fait", "font")} mieux que le hasard. Les cartes lisses y
+devant {tr(NAMED[second_insertion])} ({num(i_auc[second_insertion], 3)}). {claim(best_deletion != best_insertion, "Les deux mesures ne désignent pas la même gagnante")},
+et ce désaccord s'explique en partie. {ig_best_text()}L'insertion, elle, part d'une image floue :
+{listing(insertion_wins)} y {verb(insertion_wins, tr("fait"), tr("font"))} mieux que le hasard. Les cartes lisses y
 rendent d'abord des régions entières de l'objet, les cartes granuleuses des pixels épars, qui ne reforment
-un objet que tard. {block_text}effacer d'un bloc la zone la plus importante laisse intacte une grande partie
+un objet que tard. {block_text()}effacer d'un bloc la zone la plus importante laisse intacte une grande partie
 de l'image, alors que le semis de points noirs de l'ordre aléatoire abîme toute l'image d'un coup ; après
 1 % de pixels effacés, la probabilité moyenne vaut encore {num(p_block_first["gradcam"])} dans l'ordre de
 Grad-CAM et {num(p_block_first["occlusion"])} dans celui de l'occultation, contre {num(p_first)} au hasard.
@@ -941,7 +982,7 @@ distribution, que seul un réentraînement comme ROAR écarterait.
 
 La morale n'est pas qu'une mesure ment et l'autre non : chacune mêle la fidélité de la carte à la façon
 dont le réseau réagit à un type d'image artificielle. D'où un critère exigeant : battre le hasard **dans
-les deux sens**. Sur ces huit photos, {both_text}. Ce n'est qu'un critère parmi d'autres — une carte peut
+les deux sens**. Sur ces huit photos, {both_text()}. Ce n'est qu'un critère parmi d'autres — une carte peut
 échouer à une courbe pour une raison qui tient à la mesure plutôt qu'à elle, comme l'occultation en
 suppression —, et la conclusion de la page le combine avec le test de cohérence.
 """
@@ -962,48 +1003,67 @@ suppression —, et la conclusion de la page le combine avec le test de cohéren
 # Les secondes, elles, ont été mesurées pendant la construction de cette page, sur un processeur que
 # d'autres calculs pouvaient partager : elles varient d'une machine et d'une exécution à l'autre.
 
+
 # %% tags=["hide-input"]
-passes_text = f"chacun {N_SAMPLES} fois plus" if N_SAMPLES == STEPS else f"{N_SAMPLES} et {STEPS} fois plus"
+def passes_text():
+    if N_SAMPLES == STEPS:
+        return tr("chacun {N_SAMPLES} fois plus")
+    return tr("{N_SAMPLES} et {STEPS} fois plus")
+
+
 cost_rows = [
     {
-        "méthode": LABEL[name],
-        "passes avant+arrière par image": results[name].passes,
-        "passes avant seules par image": results[name].forward_passes,
-        "secondes pour les 8 photos": seconds[name],
+        tr("méthode"): LABEL[name],
+        tr("passes avant+arrière par image"): results[name].passes,
+        tr("passes avant seules par image"): results[name].forward_passes,
+        tr("secondes pour les 8 photos"): seconds[name],
         # l'occultation ne fait que des passes avant : on divise par elles
-        "secondes par passe et par image": seconds[name]
+        tr("secondes par passe et par image"): seconds[name]
         / ((results[name].passes or results[name].forward_passes) * len(images)),
     }
     for name in methods
 ]
 display(table(cost_rows, digits={"secondes pour les 8 photos": 1, "secondes par passe et par image": 3}))
 per_pass = {row_name: row["secondes par passe et par image"] for row_name, row in zip(methods, cost_rows)}
+
+
 # Des durées mesurées sur un processeur partagé : la phrase est choisie d'après elles, sans arrêter la construction.
-occlusion_pass = (
-    "sans passe arrière, chacune a coûté moins qu'une passe avant et arrière du gradient brut"
-    f" ({num(per_pass['occlusion'], 2)} s contre {num(per_pass['gradient'], 2)} s par passe et par image)"
-    if per_pass["occlusion"] < per_pass["gradient"]
-    else "bien que sans passe arrière, chacune a coûté ici autant qu'une passe avant et arrière du gradient brut,"
-    " ou plus, sur un processeur que d'autres calculs partageaient"
-)
+def occlusion_pass():
+    if per_pass["occlusion"] < per_pass["gradient"]:
+        return tr(
+            "sans passe arrière, chacune a coûté moins qu'une passe avant et arrière du gradient brut ({num(per_pass['occlusion'], 2)} s contre {num(per_pass['gradient'], 2)} s par passe et par image)"
+        )
+    return tr(
+        "bien que sans passe arrière, chacune a coûté ici autant qu'une passe avant et arrière du gradient brut, ou plus, sur un processeur que d'autres calculs partageaient"
+    )
+
+
 # Des durées de quelques secondes, mesurées sur un processeur partagé : la phrase suit la mesure.
 _ratio = seconds["gradcam"] / seconds["gradient"]
-gradcam_cost = "Grad-CAM, dont la passe arrière s'arrête à la dernière couche convolutive, " + (
-    "a coûté moins que le gradient brut"
-    if _ratio < 0.8
-    else "a coûté à peu près autant que le gradient brut"
-    if _ratio < 1.25
-    else "a pris ici plus que le gradient brut, un écart que des durées de quelques secondes, sur un processeur"
-    " partagé, ne permettent pas d'interpréter"
-)
+
+
+def gradcam_cost():
+    if _ratio < 0.8:
+        return tr(
+            "Grad-CAM, dont la passe arrière s'arrête à la dernière couche convolutive, a coûté moins que le gradient brut"
+        )
+    if _ratio < 1.25:
+        return tr(
+            "Grad-CAM, dont la passe arrière s'arrête à la dernière couche convolutive, a coûté à peu près autant que le gradient brut"
+        )
+    return tr(
+        "Grad-CAM, dont la passe arrière s'arrête à la dernière couche convolutive, a pris ici plus que le gradient brut, un écart que des durées de quelques secondes, sur un processeur partagé, ne permettent pas d'interpréter"
+    )
+
+
 display(
-    Markdown(
-        f"""
-SmoothGrad et les gradients intégrés font ici {passes_text} de passes que le gradient
+    tr(
+        """
+SmoothGrad et les gradients intégrés font ici {passes_text()} de passes que le gradient
 brut et ont pris {num(seconds["smoothgrad"], 0)} s et {num(seconds["ig"], 0)} s pour les huit photos, contre
 {num(seconds["gradient"], 1)} s (la dernière colonne du tableau ramène ces durées à une passe et une
-image). {gradcam_cost} ({num(seconds["gradcam"], 1)} s). L'occultation, avec ses {results["occlusion"].forward_passes} passes avant par
-image, a pris {num(seconds["occlusion"], 0)} s : {occlusion_pass} ;
+image). {gradcam_cost()} ({num(seconds["gradcam"], 1)} s). L'occultation, avec ses {results["occlusion"].forward_passes} passes avant par
+image, a pris {num(seconds["occlusion"], 0)} s : {occlusion_pass()} ;
 mais il en faut une par position du carré, et une carte plus fine demanderait un pas plus petit,
 donc bien plus de passes. Le banc d'essai `benchmarks/bench_attribution.py` du dépôt mesure ce que
 SmoothGrad, les gradients intégrés et Grad-CAM coûtent de plus que les passes dont ils ont besoin.
@@ -1023,66 +1083,83 @@ page_clock.__exit__(None, None, None)
 
 def versus_chance(m):
     """Ce que disent les deux courbes d'une méthode, rapportées au hasard, avec le vocabulaire de la section."""
-    return (
-        f"{'ont' if m in PLURAL else 'a'} en suppression une aire {detail(m, 'deletion')} et en insertion une aire "
-        f"{detail(m, 'insertion')}"
+    return tr(
+        "{tr('ont') if m in PLURAL else tr('a')} en suppression une aire {detail(m, 'deletion')} et en insertion une aire {detail(m, 'insertion')}"
     )
 
 
 def coherence(m):
-    s = m in PLURAL
-    said = "passe" if at_end[m] < PASS else "échoue"
-    article = "le" if at_end[m] < PASS else "au"
-    return f"{said}{'nt' if s else ''} {article} test de cohérence ($\\rho$ final moyen {num(at_end[m])})"
+    if at_end[m] < PASS:
+        if m in PLURAL:
+            return tr("passent le test de cohérence ($\\rho$ final moyen {num(at_end[m])})")
+        return tr("passe le test de cohérence ($\\rho$ final moyen {num(at_end[m])})")
+    if m in PLURAL:
+        return tr("échouent au test de cohérence ($\\rho$ final moyen {num(at_end[m])})")
+    return tr("échoue au test de cohérence ($\\rho$ final moyen {num(at_end[m])})")
 
 
 deletion_only = [m for m in results if beats(m, "deletion") and not beats(m, "insertion")]
 insertion_only = [m for m in results if beats(m, "insertion") and not beats(m, "deletion")]
 neither = [m for m in results if not beats(m, "deletion") and not beats(m, "insertion")]
-uses = []
-if insertion_only:
-    uses.append(
-        f"{listing(insertion_only)} ne {verb(insertion_only, 'bat', 'battent')} le hasard qu'en insertion, ce qui en "
-        f"fait {verb(insertion_only, 'une carte', 'des cartes')} de régions qui *suffisent* à faire reconnaître la "
-        "classe, sans garantie que les effacer la ferait disparaître"
+
+
+def others():
+    uses = []
+    if insertion_only:
+        uses.append(
+            tr(
+                "{listing(insertion_only)} ne {verb(insertion_only, tr('bat'), tr('battent'))} le hasard qu'en insertion, ce qui en fait {verb(insertion_only, tr('une carte'), tr('des cartes'))} de régions qui *suffisent* à faire reconnaître la classe, sans garantie que les effacer la ferait disparaître"
+            )
+        )
+    if deletion_only:
+        uses.append(
+            tr(
+                "{listing(deletion_only)} ne {verb(deletion_only, tr('bat'), tr('battent'))} le hasard qu'en suppression, ce qui en fait {tr('une carte') if len(deletion_only) == 1 else tr('des cartes')} de pixels dont l'effacement fait chuter la classe, rangés dans un ordre qui ne suffit pas à la reconstituer"
+            )
+        )
+    if neither:
+        uses.append(
+            tr("{listing(neither)} ne {verb(neither, tr('bat'), tr('battent'))} le hasard dans aucun des deux sens")
+        )
+    if not uses:
+        return ""
+    if both:
+        return tr(
+            " Les autres cartes ne sont pas inutiles pour autant, pourvu qu'on dise ce qu'elles montrent : {tr(' ; ').join(uses)}."
+        )
+    return tr(
+        " Les cartes ne sont pas inutiles pour autant, pourvu qu'on dise ce qu'elles montrent : {tr(' ; ').join(uses)}."
     )
-if deletion_only:
-    uses.append(
-        f"{listing(deletion_only)} ne {verb(deletion_only, 'bat', 'battent')} le hasard qu'en suppression, ce qui en "
-        f"fait {'une carte' if len(deletion_only) == 1 else 'des cartes'} de pixels dont l'effacement fait chuter la "
-        "classe, rangés dans un ordre qui ne suffit pas à la reconstituer"
-    )
-if neither:
-    uses.append(f"{listing(neither)} ne {verb(neither, 'bat', 'battent')} le hasard dans aucun des deux sens")
-others = (
-    (" Les autres cartes" if both else " Les cartes")
-    + " ne sont pas inutiles pour autant, pourvu qu'on dise ce qu'elles montrent : "
-    + " ; ".join(uses)
-    + "."
-    if uses
-    else ""
-)
+
+
 failing = [m for m in checked_methods if at_end[m] >= PASS]
-coherence_text = (
-    "ici les quatre méthodes à gradient le passent, le détecteur de contours montre qu'on peut y échouer, et le "
-    "bruit, qu'y réussir ne prouve rien à soi seul"
-    if not failing
-    else f"ici, {listing(failing)} {verb(failing, 'y échoue', 'y échouent')}"
-)
-ig_extra = (
-    " Leur avantage en suppression tient vraisemblablement en partie au choix de l'image noire comme référence, "
-    "dont on a vu plus haut qu'il change leurs cartes."
-    if beats("ig", "deletion")
-    else ""
-)
-occlusion_rank = (
-    "la meilleure carte en insertion et la pire en suppression"
-    if best_insertion == "occlusion" and worst_deletion == "occlusion"
-    else "une référence, à qui les cartes à gradient doivent se comparer"
-)
+
+
+def coherence_text():
+    if not failing:
+        return tr(
+            "ici les quatre méthodes à gradient le passent, le détecteur de contours montre qu'on peut y échouer, et le bruit, qu'y réussir ne prouve rien à soi seul"
+        )
+    return tr("ici, {listing(failing)} {verb(failing, tr('y échoue'), tr('y échouent'))}")
+
+
+def ig_extra():
+    if not beats("ig", "deletion"):
+        return ""
+    return tr(
+        " Leur avantage en suppression tient vraisemblablement en partie au choix de l'image noire comme référence, dont on a vu plus haut qu'il change leurs cartes."
+    )
+
+
+def occlusion_rank():
+    if best_insertion == "occlusion" and worst_deletion == "occlusion":
+        return tr("la meilleure carte en insertion et la pire en suppression")
+    return tr("une référence, à qui les cartes à gradient doivent se comparer")
+
+
 display(
-    Markdown(
-        f"""
+    tr(
+        """
 - **Le gradient brut** est la moins chère des cartes ; il {coherence("gradient")}, mais sa carte est
   granuleuse (rugosité {num(r_grad)}) ; il {versus_chance("gradient")}. On le lit après lissage, pour sa
   structure grossière, comme en partie 1.
@@ -1092,7 +1169,7 @@ display(
   entre l'image noire et la photo (à {pct(np.median(gl_gap), 1)} près en médiane avec {STEPS} points de
   Gauss–Legendre) : ils *répartissent* cette variation entre les pixels, sans dire ce que coûterait le
   retrait d'un pixel isolé, et cette répartition dépend de la référence choisie. Ils {coherence("ig")},
-  leur carte hérite de la texture de la photo, et ils {versus_chance("ig")}.{ig_extra}
+  leur carte hérite de la texture de la photo, et ils {versus_chance("ig")}.{ig_extra()}
 - **Grad-CAM** est {claim(r_cam < min(r_grad, r_sg, r_ig), "la plus lisse des cartes à gradient")}, pour le prix
   d'un gradient ; il {coherence("gradcam")}
   et {versus_chance("gradcam")}. Sa limite est sa résolution, 13 × 13 valeurs pour une image de 224 × 224
@@ -1100,13 +1177,13 @@ display(
 - **L'occultation**, qui ne lit que les sorties du réseau, vaut pour n'importe quel modèle, au prix d'une
   passe avant par position du carré ({results["occlusion"].forward_passes - 1} par image ici) pour une carte de
   la finesse de son pas ({STRIDE} pixels). Trop chère pour le test de cohérence de cette page, elle
-  {versus_chance("occlusion")} : {occlusion_rank}.
+  {versus_chance("occlusion")} : {occlusion_rank()}.
 
 Aucune des cinq cartes ne réunit toutes les qualités, et c'est la leçon principale : une carte se
 choisit pour une question, puis se vérifie. Un lecteur prudent exigera d'abord qu'elle passe le test de
-cohérence — {coherence_text}. Il lira ensuite les deux courbes ensemble, avec plusieurs ordres aléatoires
+cohérence — {coherence_text()}. Il lira ensuite les deux courbes ensemble, avec plusieurs ordres aléatoires
 pour référence et photo par photo, en sachant qu'elles mesurent aussi la réaction du réseau à des images
-artificielles. Battre le hasard dans les deux sens est le critère le plus strict : {both_text}.{others}
+artificielles. Battre le hasard dans les deux sens est le critère le plus strict : {both_text()}.{others()}
 Enfin, on ne lira le détail au pixel près d'aucune d'elles. Les chiffres de cette page portent sur huit
 photos (quatre pour le test de cohérence et pour les cartes du réseau en négatif) et un seul réseau : ils
 illustrent une méthode de vérification, pas un classement définitif.

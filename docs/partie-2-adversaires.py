@@ -116,16 +116,16 @@ import io
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from IPython.display import Markdown, display
+from IPython.display import display
 from PIL import Image
 
 import tp8
-from tp8.course import INVISIBLE_PSNR_DB, claim, num, pct, sci, show
+from tp8.course import INVISIBLE_PSNR_DB, claim, num, pct, sci, show, tr  # noqa: F401 (num, sci: in tr templates)
 
 torch.manual_seed(0)
 model = tp8.load_model("squeezenet1_1")
 n_params = sum(p.numel() for p in model.parameters())
-print(f"{tp8.course.provenance(model)} : {num(n_params / 1e6, 1)} M paramètres, poids figés")
+display(tr("""{tp8.course.provenance(model)} : {num(n_params / 1e6, 1)} M paramètres, poids figés"""))
 
 
 # %% [markdown]
@@ -148,7 +148,11 @@ top1 = model.predict(photos, k=1)
 photo_prob = torch.tensor([pred[0][1] for pred in top1])  # each photo's predicted class
 tp8.course.table(
     [
-        {"photo": sample.name, "prédiction de SqueezeNet 1.1": pred[0][0], "probabilité": pct(pred[0][1])}
+        {
+            tr("photo"): sample.name,
+            tr("prédiction de SqueezeNet 1.1"): pred[0][0],
+            tr("probabilité"): tr("{pct(pred[0][1])}"),
+        }
         for sample, pred in zip(samples, top1)
     ]
 )
@@ -219,16 +223,18 @@ for ax, image, titre in zip(
     axes.ravel(),
     [chat[0], votre_image[0], (0.5 + 10 * (votre_image[0] - tp8.quantize(chat[0]))).clamp(0, 1)],
     [
-        f"original\n{vu[0][0][0]} ({pct(vu[0][0][1])})",
-        f"image trompeuse\n{vu[1][0][0]} ({pct(vu[1][0][1])})",
-        "différence × 10",
+        tr("original\n{vu[0][0][0]} ({pct(vu[0][0][1])})"),
+        tr("image trompeuse\n{vu[1][0][0]} ({pct(vu[1][0][1])})"),
+        tr("différence × 10"),
     ],
 ):
     tp8.plotting.show_tile(ax, tp8.to_numpy(image), titre)
 show(
     fig,
-    alt=f"Trois vignettes : la photo du chat, classée {vu[0][0][0]} ; l'image trompeuse, pareille à l'œil, "
-    f"classée {vu[1][0][0]} ; la différence multipliée par dix, une fine texture colorée sur un fond gris.",
+    alt=tr(
+        """Trois vignettes : la photo du chat, classée {vu[0][0][0]} ; l'image trompeuse, pareille à l'œil, \
+classée {vu[1][0][0]} ; la différence multipliée par dix, une fine texture colorée sur un fond gris."""
+    ),
 )
 
 # %%
@@ -238,7 +244,7 @@ targets = [t for s in samples for t in TARGETS[s.name]]
 
 naive_iter = 100
 naive = tp8.fooling_image(model, images, targets, lr=0.2, max_iter=naive_iter)
-print(f"{int(naive.success.sum())}/{len(targets)} attaques réussies")
+display(tr("""{int(naive.success.sum())}/{len(targets)} attaques réussies"""))
 
 
 # %% [markdown] tags=["question"]
@@ -262,27 +268,30 @@ first = torch.arange(0, len(targets), 2)  # the first target of each photo
 shown = first[[1, 3]]  # coffee, china (the exercise's figure shows the cat)
 show(
     tp8.plot_attack(naive[shown], model, magnify=10),
-    alt="Deux rangées, une par photo (coffee, china) : la photo originale avec sa classe, l'image adversaire "
-    "avec la classe cible qu'y voit le réseau, la différence à sa vraie échelle, puis la différence multipliée "
-    "par 10.",
+    alt=tr(
+        """Deux rangées, une par photo (coffee, china) : la photo originale avec sa classe, l'image adversaire \
+avec la classe cible qu'y voit le réseau, la différence à sa vraie échelle, puis la différence multipliée \
+par 10."""
+    ),
 )
 
 # %%
 COLUMNS = {
-    "original": "classe d'origine",
-    "target": "cible",
-    "predicted": "prédiction",
-    "success": "succès",
-    "iterations": "itérations",
+    "original": tr("classe d'origine"),
+    "target": tr("cible"),
+    "predicted": tr("prédiction"),
+    "success": tr("succès"),
+    "iterations": tr("itérations"),
     "L2 (/255)": "‖δ‖₂ (/255)",
     "Linf (/255)": "‖δ‖∞ (/255)",
-    "target prob": "p(cible)",
+    "target prob": tr("p(cible)"),
 }
 
 
 def results_table(result):
     rows = [
-        {"photo": name, **{fr: row[en] for en, fr in COLUMNS.items()}} for name, row in zip(names, result.rows(model))
+        {tr("photo"): name, **{fr: row[en] for en, fr in COLUMNS.items()}}
+        for name, row in zip(names, result.rows(model))
     ]
     return tp8.course.table(rows, digits={"‖δ‖₂ (/255)": 0, "‖δ‖∞ (/255)": 0, "p(cible)": 2})
 
@@ -305,7 +314,6 @@ results_table(naive)
 
 # %%
 n_values = images[0].numel()
-n_str = num(n_values, 0)  # 150 528, with a French narrow space
 ratio = naive.l2 / naive.original.flatten(1).norm(dim=1)
 rmse = naive.l2_255 / n_values**0.5
 psnr = 20 * torch.log10(255 / rmse)
@@ -321,16 +329,16 @@ walk = 1 / naive.iterations.clamp_min(1).float().sqrt()
 tp8.course.table(
     [
         {
-            "photo": names[k],
-            "cible": targets[k],
+            tr("photo"): names[k],
+            tr("cible"): targets[k],
             "RMSE (/255)": float(rmse[k]),
-            "‖δ‖₂/‖x‖₂": pct(ratio[k], 2),
+            "‖δ‖₂/‖x‖₂": tr("{pct(ratio[k], 2)}"),
             "PSNR (dB)": float(psnr[k]),
-            "valeurs modifiées": pct(changed[k]),
-            "dont de 1 ou 2 niveaux": pct(slight[k]),
-            "blocs 8×8 touchés": pct(blocks[k]),
-            "‖δ‖₂/(ηT)": pct(straight[k]),
-            "1/√T": pct(walk[k]),
+            tr("valeurs modifiées"): tr("{pct(changed[k])}"),
+            tr("dont de 1 ou 2 niveaux"): tr("{pct(slight[k])}"),
+            tr("blocs 8×8 touchés"): tr("{pct(blocks[k])}"),
+            "‖δ‖₂/(ηT)": tr("{pct(straight[k])}"),
+            "1/√T": tr("{pct(walk[k])}"),
         }
         for k in range(len(targets))
     ],
@@ -339,53 +347,34 @@ tp8.course.table(
 
 # %% tags=["hide-input"]
 display(
-    Markdown(
-        "- **"
-        + claim(it.median() <= naive_iter / 4, "Peu d'itérations")
-        + f".** Il a fallu entre {int(it.min())} et {int(it.max())} pas (médiane {num(it.median(), 0)}, pour "
-        f"{naive_iter} permis) pour que chaque image arrondie soit classée dans sa cible ; "
-        f"{int(naive.success.sum())} attaques sur {len(targets)} ont réussi.\n"
-        f"- **De petits écarts par valeur.** L'écart quadratique moyen par valeur ne va que de "
-        f"{num(rmse.min(), 2)} à {num(rmse.max(), 2)} niveau de gris sur 255. Quelques valeurs isolées bougent "
-        f"bien plus (médiane de $\\|\\delta\\|_\\infty$ : {num(naive.linf_255.median(), 0)} niveaux, maximum "
-        f"{num(naive.linf_255.max(), 0)}) : "
-        + claim(beyond < 0.05, "c'est rare")
-        + f" ({pct(beyond, 1)} des valeurs des dix images bougent de plus de 4 niveaux), mais rien dans la "
-        "méthode ne l'interdit (voir Q7).\n"
-        f"- **Petites devant l'image.** $\\|\\delta\\|_2/\\|x\\|_2$ vaut entre {pct(ratio.min(), 2)} et "
-        f"{pct(ratio.max(), 2)} (médiane {pct(ratio.median(), 2)}) ; le PSNR va de {num(psnr.min(), 1)} à "
-        f"{num(psnr.max(), 1)} dB, "
-        + claim(
-            float(psnr.min()) > INVISIBLE_PSNR_DB,
-            f"au-delà du seuil de {num(INVISIBLE_PSNR_DB, 0)} dB où une différence répartie sur l'image devient "
-            "en pratique invisible",
-        )
-        + ".\n"
-        f"- **Diffuses.** Une fois arrondie, la perturbation modifie en médiane {pct(changed.median())} des "
-        f"{n_str} valeurs de l'image, "
-        + claim(slight.min() > 0.5, "d'un ou deux niveaux pour la plupart")
-        + f" (de {pct(slight.min())} à {pct(slight.max())} des valeurs modifiées, selon l'attaque), et "
-        + claim(blocks.min() > 0.9, "touche toute l'image")
-        + f" : au moins {pct(blocks.min())} des blocs de $8\\times8$ pixels contiennent une valeur modifiée. "
-        "Rien de localisé, donc, même si son intensité varie d'une zone à l'autre (voir Q7).\n"
-        f"- **Un chemin cohérent.** $\\|\\delta\\|_2$ atteint en médiane {pct(straight.median())} de la borne "
-        f"$\\eta\\,T$ ; des pas de directions indépendantes n'en atteindraient que $1/\\sqrt{{T}}$, soit "
-        f"{pct(walk.median())} ici. "
-        + (
-            claim(straight.median() > 0.7, "Les pas successifs vont donc en grande partie dans la même direction")
-            if straight.median() > 0.7
-            else claim(
-                straight.median() > 1.5 * walk.median(),
-                "Les pas successifs ne s'annulent donc pas comme des pas au hasard : ils gardent une direction commune",
-            )
-        )
-        + ", comme le prévoit un modèle localement linéaire.\n"
-        "- **"
-        + claim(naive.target_prob.median() < photo_prob.median(), "Des probabilités plus faibles que sur les photos")
-        + f".** La cible l'emporte avec une probabilité comprise entre {pct(naive.target_prob.min())} et "
-        f"{pct(naive.target_prob.max())} (médiane {pct(naive.target_prob.median())}, contre "
-        f"{pct(photo_prob.median())} pour la classe prédite sur les photos d'origine) : l'attaque s'arrête dès "
-        "que la cible passe en tête."
+    tr(
+        """- **{claim(it.median() <= naive_iter / 4, "Peu d'itérations")}.** Il a fallu entre {int(it.min())} et \
+{int(it.max())} pas (médiane {num(it.median(), 0)}, pour {naive_iter} permis) pour que chaque image arrondie soit \
+classée dans sa cible ; {int(naive.success.sum())} attaques sur {len(targets)} ont réussi.
+- **De petits écarts par valeur.** L'écart quadratique moyen par valeur ne va que de {num(rmse.min(), 2)} à \
+{num(rmse.max(), 2)} niveau de gris sur 255. Quelques valeurs isolées bougent bien plus (médiane de \
+$\\|\\delta\\|_\\infty$ : {num(naive.linf_255.median(), 0)} niveaux, maximum {num(naive.linf_255.max(), 0)}) : \
+{claim(beyond < 0.05, "c'est rare")} ({pct(beyond, 1)} des valeurs des dix images bougent de plus de 4 niveaux), \
+mais rien dans la méthode ne l'interdit (voir Q7).
+- **Petites devant l'image.** $\\|\\delta\\|_2/\\|x\\|_2$ vaut entre {pct(ratio.min(), 2)} et \
+{pct(ratio.max(), 2)} (médiane {pct(ratio.median(), 2)}) ; le PSNR va de {num(psnr.min(), 1)} à \
+{num(psnr.max(), 1)} dB, {claim(float(psnr.min()) > INVISIBLE_PSNR_DB, "au-delà du seuil")} de \
+{num(INVISIBLE_PSNR_DB, 0)} dB où une différence répartie sur l'image devient en pratique invisible.
+- **Diffuses.** Une fois arrondie, la perturbation modifie en médiane {pct(changed.median())} des \
+{num(n_values, 0)} valeurs de l'image, {claim(slight.min() > 0.5, "d'un ou deux niveaux pour la plupart")} (de \
+{pct(slight.min())} à {pct(slight.max())} des valeurs modifiées, selon l'attaque), et \
+{claim(blocks.min() > 0.9, "touche toute l'image")} : au moins {pct(blocks.min())} des blocs de $8\\times8$ pixels \
+contiennent une valeur modifiée. Rien de localisé, donc, même si son intensité varie d'une zone à l'autre (voir Q7).
+- **Un chemin cohérent.** $\\|\\delta\\|_2$ atteint en médiane {pct(straight.median())} de la borne \
+$\\eta\\,T$ ; des pas de directions indépendantes n'en atteindraient que $1/\\sqrt{{T}}$, soit \
+{pct(walk.median())} ici. {claim(straight.median() > 0.7, "Les pas successifs vont donc en grande partie dans la \
+même direction") if straight.median() > 0.7 else claim(straight.median() > 1.5 * walk.median(), "Les pas successifs \
+ne s'annulent donc pas comme des pas au hasard : ils gardent une direction commune")}, comme le prévoit un modèle \
+localement linéaire.
+- **{claim(naive.target_prob.median() < photo_prob.median(), "Des probabilités plus faibles que sur les photos")}.** \
+La cible l'emporte avec une probabilité comprise entre {pct(naive.target_prob.min())} et \
+{pct(naive.target_prob.max())} (médiane {pct(naive.target_prob.median())}, contre {pct(photo_prob.median())} pour \
+la classe prédite sur les photos d'origine) : l'attaque s'arrête dès que la cible passe en tête."""
     )
 )
 
@@ -461,10 +450,10 @@ display(
     tp8.course.table(
         [
             {
-                "mesure": "corrélation de rang |δ| / contours (10 attaques)",
-                "minimum": num(suit_contours.min()),
-                "médiane": num(np.median(suit_contours)),
-                "maximum": num(suit_contours.max()),
+                tr("mesure"): tr("corrélation de rang |δ| / contours (10 attaques)"),
+                tr("minimum"): tr("{num(suit_contours.min())}"),
+                tr("médiane"): tr("{num(np.median(suit_contours))}"),
+                tr("maximum"): tr("{num(suit_contours.max())}"),
             }
         ]
     )
@@ -472,25 +461,25 @@ display(
 tp8.course.table(
     [
         {
-            "spectre": "photos x",
-            "pente, 0,02–0,4 cycle/px": num(slope_x, 1),
-            "pente, 0,02–0,2": num(slope_x_low, 1),
-            "pente, 0,2–0,4": num(slope_x_high, 1),
-            "énergie au-delà de 0,25 (médiane)": pct(np.median(high_x), 1),
+            tr("spectre"): tr("photos x"),
+            tr("pente, 0,02–0,4 cycle/px"): tr("{num(slope_x, 1)}"),
+            tr("pente, 0,02–0,2"): tr("{num(slope_x_low, 1)}"),
+            tr("pente, 0,2–0,4"): tr("{num(slope_x_high, 1)}"),
+            tr("énergie au-delà de 0,25 (médiane)"): tr("{pct(np.median(high_x), 1)}"),
         },
         {
-            "spectre": "perturbations δ",
-            "pente, 0,02–0,4 cycle/px": num(slope_d, 1),
-            "pente, 0,02–0,2": num(slope_d_low, 1),
-            "pente, 0,2–0,4": num(slope_d_high, 1),
-            "énergie au-delà de 0,25 (médiane)": pct(np.median(high_d), 1),
+            tr("spectre"): tr("perturbations δ"),
+            tr("pente, 0,02–0,4 cycle/px"): tr("{num(slope_d, 1)}"),
+            tr("pente, 0,02–0,2"): tr("{num(slope_d_low, 1)}"),
+            tr("pente, 0,2–0,4"): tr("{num(slope_d_high, 1)}"),
+            tr("énergie au-delà de 0,25 (médiane)"): tr("{pct(np.median(high_d), 1)}"),
         },
         {
-            "spectre": "bruit blanc",
-            "pente, 0,02–0,4 cycle/px": num(0, 1),
-            "pente, 0,02–0,2": num(0, 1),
-            "pente, 0,2–0,4": num(0, 1),
-            "énergie au-delà de 0,25 (médiane)": pct(high_white, 1),
+            tr("spectre"): tr("bruit blanc"),
+            tr("pente, 0,02–0,4 cycle/px"): tr("{num(0, 1)}"),
+            tr("pente, 0,02–0,2"): tr("{num(0, 1)}"),
+            tr("pente, 0,2–0,4"): tr("{num(0, 1)}"),
+            tr("énergie au-delà de 0,25 (médiane)"): tr("{pct(high_white, 1)}"),
         },
     ]
 )
@@ -501,54 +490,59 @@ crop = (slice(None), slice(r0, r0 + 48), slice(c0, c0 + 48))
 attack = f"{model.categories[int(naive.original_class[k])]} → {model.categories[int(naive.target[k])]}"
 fig, axes = tp8.plotting.tile_figure(1, 3, (48, 48), scale=4, title_lines=2)
 panels = [
-    (naive.original[k][crop], "originale\n(détail ×4)"),
-    (naive.images[k][crop], "adversaire\n(détail ×4)"),
-    ((0.5 + 10 * naive.perturbation[k][crop]).clamp(0, 1), "0,5 + 10 δ\n(détail ×4)"),
+    (naive.original[k][crop], tr("originale\n(détail ×4)")),
+    (naive.images[k][crop], tr("adversaire\n(détail ×4)")),
+    ((0.5 + 10 * naive.perturbation[k][crop]).clamp(0, 1), tr("0,5 + 10 δ\n(détail ×4)")),
 ]
 for ax, (img, title) in zip(axes.ravel(), panels):
     tp8.plotting.show_tile(ax, tp8.to_numpy(img), title)
 show(
     fig,
-    alt=f"Attaque {attack}, détail de 48 × 48 pixels autour de l'œil du chat, agrandi quatre fois : l'original, "
-    "l'image adversaire, puis la perturbation multipliée par 10.",
+    alt=tr(
+        """Attaque {attack}, détail de 48 × 48 pixels autour de l'œil du chat, agrandi quatre fois : l'original, \
+l'image adversaire, puis la perturbation multipliée par 10."""
+    ),
 )
 
 fig, ax = plt.subplots(figsize=(6.2, 3.4), layout="constrained")
-ax.semilogy(freq, spec_x, "o-", ms=3, label="photos $x$")
-ax.semilogy(freq, spec_d, "s-", ms=3, label="perturbations $\\delta$")
-ax.axhline(1 / images[0, 0].numel(), color="grey", lw=0.8, ls="--", label="bruit blanc")
+ax.semilogy(freq, spec_x, "o-", ms=3, label=tr("photos $x$"))
+ax.semilogy(freq, spec_d, "s-", ms=3, label=tr("perturbations $\\delta$"))
+ax.axhline(1 / images[0, 0].numel(), color="grey", lw=0.8, ls="--", label=tr("bruit blanc"))
 ax.axvline(0.25, color="grey", lw=0.8, ls=":")
-ax.set_xlabel("fréquence spatiale (cycles / pixel)")
-ax.set_ylabel("puissance relative")
-ax.set_title("Spectre radial moyen des photos et des perturbations", fontsize=10)
+ax.set_xlabel(tr("fréquence spatiale (cycles / pixel)"))
+ax.set_ylabel(tr("puissance relative"))
+ax.set_title(tr("Spectre radial moyen des photos et des perturbations"), fontsize=10)
 ax.legend(fontsize=8)
 show(
     fig,
-    alt="Spectre de puissance en fonction de la fréquence spatiale, en échelle logarithmique, pour les photos et "
-    "pour les perturbations, avec le niveau d'un bruit blanc en tirets et une ligne pointillée à 0,25 cycle par "
-    "pixel.",
+    alt=tr(
+        """Spectre de puissance en fonction de la fréquence spatiale, en échelle logarithmique, pour les photos et \
+pour les perturbations, avec le niveau d'un bruit blanc en tirets et une ligne pointillée à 0,25 cycle par pixel."""
+    ),
 )
 
 # %% tags=["hide-input"]
 if slope_x < -2.4:
-    exponent = (
-        "plus raide que la loi en $1/f^2$ souvent citée pour les images naturelles. Ce chiffre n'est qu'une "
-        "moyenne : l'exposant varie d'une image à l'autre"
-        + (
-            f", et la pente est plus forte dans la moitié haute de la bande ({num(slope_x_high, 1)} contre "
-            f"{num(slope_x_low, 1)}), là où la réduction des photos à 224 pixels, filtrée contre le repliement, "
-            "atténue les détails les plus fins"
-            if slope_x_high < slope_x_low - 0.3
-            else ""
+    steeper = (
+        tr(
+            """, et la pente est plus forte dans la moitié haute de la bande ({num(slope_x_high, 1)} contre \
+{num(slope_x_low, 1)}), là où la réduction des photos à 224 pixels, filtrée contre le repliement, atténue les \
+détails les plus fins"""
         )
+        if slope_x_high < slope_x_low - 0.3
+        else ""
+    )
+    exponent = tr(
+        """plus raide que la loi en $1/f^2$ souvent citée pour les images naturelles. Ce chiffre n'est qu'une \
+moyenne : l'exposant varie d'une image à l'autre{steeper}"""
     )
 elif slope_x > -1.6:
-    exponent = (
-        "moins raide que la loi en $1/f^2$ souvent citée pour les images naturelles, qui n'est qu'une moyenne : "
-        "l'exposant varie d'une image à l'autre"
+    exponent = tr(
+        """moins raide que la loi en $1/f^2$ souvent citée pour les images naturelles, qui n'est qu'une moyenne : \
+l'exposant varie d'une image à l'autre"""
     )
 else:
-    exponent = "proche de la loi en $1/f^2$ souvent citée pour les images naturelles"
+    exponent = tr("proche de la loi en $1/f^2$ souvent citée pour les images naturelles")
 
 
 def attack_name(k):
@@ -559,50 +553,45 @@ rho_median, rho_low, rho_high = np.median(suit_contours), suit_contours.min(), s
 # The sentences on edges are chosen from the numbers: a median near 0 says "no link" only on average,
 # and the spread across the ten attacks says whether that average describes each of them.
 if abs(rho_median) < 0.2:
-    edges = "pas de lien net"
+    edges = tr("pas de lien net")
 elif rho_median > 0:
-    edges = "la perturbation se place plutôt sur les contours"
+    edges = tr("la perturbation se place plutôt sur les contours")
 else:
-    edges = "la perturbation se place plutôt loin des contours"
+    edges = tr("la perturbation se place plutôt loin des contours")
 if rho_low < -0.2 and rho_high > 0.2:
-    spread = (
-        f". Mais cela varie beaucoup d'une attaque à l'autre, de {num(rho_low)} pour "
-        f"{attack_name(int(suit_contours.argmin()))}, qui se place plutôt loin des contours, à {num(rho_high)} "
-        f"pour {attack_name(int(suit_contours.argmax()))}, qui les suit "
-        + ("nettement" if rho_high > 0.4 else "un peu")
-        + " : aucune règle simple ne relie la perturbation aux contours ; elle va là où le réseau est sensible, "
-        "et cet endroit dépend de la photo et de la cible"
+    follows = tr("nettement") if rho_high > 0.4 else tr("un peu")
+    spread = tr(
+        """. Mais cela varie beaucoup d'une attaque à l'autre, de {num(rho_low)} pour \
+{attack_name(int(suit_contours.argmin()))}, qui se place plutôt loin des contours, à {num(rho_high)} pour \
+{attack_name(int(suit_contours.argmax()))}, qui les suit {follows} : \
+aucune règle simple ne relie la perturbation aux contours ; elle va là où le réseau est sensible, et cet endroit \
+dépend de la photo et de la cible"""
     )
 elif rho_high - rho_low < 0.4:
-    spread = f", et les dix attaques restent proches de cette médiane (de {num(rho_low)} à {num(rho_high)})"
+    spread = tr(", et les dix attaques restent proches de cette médiane (de {num(rho_low)} à {num(rho_high)})")
 else:
-    spread = f", avec des écarts notables d'une attaque à l'autre (de {num(rho_low)} à {num(rho_high)})"
+    spread = tr(", avec des écarts notables d'une attaque à l'autre (de {num(rho_low)} à {num(rho_high)})")
+# (a claim holding a backslash is named outside the template: a field cannot hold one before Python 3.12)
+high_frequencies = tr("rapportée à l'image, $\\delta$ est dominée par les **hautes fréquences**")
 display(
-    Markdown(
-        "Sur la figure, $\\delta$ à sa vraie échelle est un gris presque uniforme : "
-        + claim(
-            float(psnr.min()) > INVISIBLE_PSNR_DB and float(slight.min()) > 0.5 and beyond < 0.05,
-            "à l'œil, la perturbation ne se voit pas",
-        )
-        + f" (PSNR de plus de {num(INVISIBLE_PSNR_DB, 0)} dB, et des écarts de un ou deux niveaux pour la plupart "
-        f"des valeurs modifiées). Quelques valeurs isolées bougent pourtant bien plus, jusqu'à "
-        f"{num(naive.linf_255.max(), 0)} niveaux : le PSNR, qui est une moyenne, ne l'interdit pas, et seul un "
-        "budget $L_\\infty$ l'exclurait (voir Q7). Amplifiée dix fois, la perturbation apparaît comme une fine "
-        "texture colorée, présente presque partout (dans le détail de l'œil, un semis de points de un ou deux "
-        "pixels). Elle ne dessine ni poisson rouge, ni tarentule, ni pizza. Sa corrélation de rang avec les "
-        f"contours de la photo vaut {num(rho_median)} en médiane : {edges}{spread}. Le gradient ne désigne pas ce "
-        "que nous voyons, mais les directions de l'espace des pixels auxquelles le réseau est sensible.\n\n"
-        f"Le spectre des photos décroît très vite avec la fréquence : sa pente en échelle log-log vaut "
-        f"{num(slope_x, 1)}, une puissance en $1/f^{{{num(-slope_x, 1, tex=True)}}}$, {exponent}. "
-        + claim(slope_d > -0.7, "Celui des perturbations est presque plat, proche d'un **bruit blanc**")
-        + f" (pente {num(slope_d, 1)}). Au-delà de 0,25 cycle/pixel, on trouve en médiane "
-        f"{pct(np.median(high_d))} de l'énergie des perturbations (un bruit blanc en aurait {pct(high_white)}), "
-        f"contre {pct(np.median(high_x), 1)} seulement de celle des photos : "
-        + claim(
-            np.median(high_d) > 10 * np.median(high_x),
-            "rapportée à l'image, $\\delta$ est dominée par les **hautes fréquences**",
-        )
-        + "."
+    tr(
+        """Sur la figure, $\\delta$ à sa vraie échelle est un gris presque uniforme : \
+{claim(float(psnr.min()) > INVISIBLE_PSNR_DB and float(slight.min()) > 0.5 and beyond < 0.05, "à l'œil, la \
+perturbation ne se voit pas")} (PSNR de plus de {num(INVISIBLE_PSNR_DB, 0)} dB, et des écarts de un ou deux niveaux \
+pour la plupart des valeurs modifiées). Quelques valeurs isolées bougent pourtant bien plus, jusqu'à \
+{num(naive.linf_255.max(), 0)} niveaux : le PSNR, qui est une moyenne, ne l'interdit pas, et seul un budget \
+$L_\\infty$ l'exclurait (voir Q7). Amplifiée dix fois, la perturbation apparaît comme une fine texture colorée, \
+présente presque partout (dans le détail de l'œil, un semis de points de un ou deux pixels). Elle ne dessine ni \
+poisson rouge, ni tarentule, ni pizza. Sa corrélation de rang avec les contours de la photo vaut {num(rho_median)} \
+en médiane : {edges}{spread}. Le gradient ne désigne pas ce que nous voyons, mais les directions de l'espace des \
+pixels auxquelles le réseau est sensible.
+
+Le spectre des photos décroît très vite avec la fréquence : sa pente en échelle log-log vaut {num(slope_x, 1)}, \
+une puissance en $1/f^{{{num(-slope_x, 1, tex=True)}}}$, {exponent}. \
+{claim(slope_d > -0.7, "Celui des perturbations est presque plat, proche d'un **bruit blanc**")} (pente \
+{num(slope_d, 1)}). Au-delà de 0,25 cycle/pixel, on trouve en médiane {pct(np.median(high_d))} de l'énergie des \
+perturbations (un bruit blanc en aurait {pct(high_white)}), contre {pct(np.median(high_x), 1)} seulement de celle \
+des photos : {claim(np.median(high_d) > 10 * np.median(high_x), high_frequencies)}."""
     )
 )
 
@@ -678,13 +667,13 @@ unrounded_part = float((255 * unrounded_iterated.flatten(1).norm(dim=1) / (255 *
 tp8.course.table(
     [
         {
-            "photo": names[k],
-            "cible": targets[k],
-            "avance d": float(gap[k]),
+            tr("photo"): names[k],
+            tr("cible"): targets[k],
+            tr("avance d"): float(gap[k]),
             "d/‖∇d‖₂ (/255)": float(255 * linear[k]),
-            "‖δ‖₂ itérée (/255)": float(iterated[k]) if reached[k] else "—",
-            "‖δ‖₂ naïve (/255)": float(naive.l2_255[k]),
-            "naïve / estimation": float(factor[k]),
+            tr("‖δ‖₂ itérée (/255)"): float(iterated[k]) if reached[k] else "—",
+            tr("‖δ‖₂ naïve (/255)"): float(naive.l2_255[k]),
+            tr("naïve / estimation"): float(factor[k]),
         }
         for k in range(len(targets))
     ],
@@ -698,38 +687,27 @@ tp8.course.table(
 )
 
 # %% tags=["hide-input"]
+if unrounded_part > path_part:
+    dominant = tr("Ici, la non-linéarité compte davantage que le chemin de la méthode naïve.")
+else:
+    dominant = tr("Ici, le chemin de la méthode naïve compte davantage que la non-linéarité.")
 display(
-    Markdown(
-        f"Sur nos dix attaques, l'avance $d$ de la classe d'origine sur la cible vaut entre {num(gap.min(), 1)} et "
-        f"{num(gap.max(), 1)} (en unités de score), et l'estimation linéaire $d/\\|\\nabla d\\|_2$ donne une distance "
-        f"médiane de {num(255 * linear.median(), 0)}/255. La perturbation trouvée par la méthode naïve "
-        f"({num(naive.l2_255.median(), 0)}/255 en médiane) n'est qu'un **majorant** de la distance à la frontière : "
-        + claim(factor.median() > 1, "elle est plus longue que l'estimation")
-        + f", d'un facteur médian de {num(factor.median(), 1)}. Deux causes s'y mêlent. La méthode naïve ne prend "
-        "pas le plus court chemin : elle ne fait que monter $\\tilde y_j$, par pas de longueur fixe. L'estimation "
-        f"itérée, qui vise à chaque pas la frontière la plus proche, trouve en médiane "
-        f"{num(iterated[reached].median(), 0)}/255 ({int(reached.sum())} attaques sur {len(targets)} abouties) : "
-        + claim(
-            bool(reached.all()) and path_part > 1.1,
-            "c'est plus court que la méthode naïve",
-        )
-        + f" (rapport médian {num(path_part, 1)}). Mais "
-        + claim(
-            bool(reached.all()) and unrounded_part > 1.3,
-            "cela reste plus long que l'estimation faite sur la photo",
-        )
-        + f" (facteur médian {num(nonlinear_part, 1)}, et encore {num(unrounded_part, 1)} avant l'arrondi à "
-        "8 bits) : le réseau n'est linéaire que localement, et la frontière recule à mesure qu'on avance vers "
-        "elle. "
-        + (
-            "Ici, la non-linéarité compte davantage que le chemin de la méthode naïve. "
-            if unrounded_part > path_part
-            else "Ici, le chemin de la méthode naïve compte davantage que la non-linéarité. "
-        )
-        + claim(factor.median() < 10, "Le bon ordre de grandeur est pourtant là")
-        + " : l'approximation linéaire explique pourquoi la frontière de décision est si proche. L'estimation "
-        "itérée est une version ciblée et simplifiée de l'attaque DeepFool (Moosavi-Dezfooli et al., 2016 ; "
-        "voir Q7)."
+    tr(
+        """Sur nos dix attaques, l'avance $d$ de la classe d'origine sur la cible vaut entre {num(gap.min(), 1)} et \
+{num(gap.max(), 1)} (en unités de score), et l'estimation linéaire $d/\\|\\nabla d\\|_2$ donne une distance médiane \
+de {num(255 * linear.median(), 0)}/255. La perturbation trouvée par la méthode naïve \
+({num(naive.l2_255.median(), 0)}/255 en médiane) n'est qu'un **majorant** de la distance à la frontière : \
+{claim(factor.median() > 1, "elle est plus longue que l'estimation")}, d'un facteur médian de \
+{num(factor.median(), 1)}. Deux causes s'y mêlent. La méthode naïve ne prend pas le plus court chemin : elle ne fait \
+que monter $\\tilde y_j$, par pas de longueur fixe. L'estimation itérée, qui vise à chaque pas la frontière la plus \
+proche, trouve en médiane {num(iterated[reached].median(), 0)}/255 ({int(reached.sum())} attaques sur \
+{len(targets)} abouties) : {claim(bool(reached.all()) and path_part > 1.1, "c'est plus court que la méthode \
+naïve")} (rapport médian {num(path_part, 1)}). Mais {claim(bool(reached.all()) and unrounded_part > 1.3, "cela \
+reste plus long que l'estimation faite sur la photo")} (facteur médian {num(nonlinear_part, 1)}, et encore \
+{num(unrounded_part, 1)} avant l'arrondi à 8 bits) : le réseau n'est linéaire que localement, et la frontière \
+recule à mesure qu'on avance vers elle. {dominant} {claim(factor.median() < 10, "Le bon ordre de grandeur est pourtant là")} : l'approximation \
+linéaire explique pourquoi la frontière de décision est si proche. L'estimation itérée est une version ciblée et \
+simplifiée de l'attaque DeepFool (Moosavi-Dezfooli et al., 2016 ; voir Q7)."""
     )
 )
 
@@ -789,8 +767,11 @@ if net2.message is not None:
     display(net2.message)
 second = net2.model
 if second is not None:
-    print(
-        f"second réseau : {tp8.course.provenance(second)}, {num(sum(p.numel() for p in second.parameters()) / 1e6, 1)} M paramètres"
+    display(
+        tr(
+            """second réseau : {tp8.course.provenance(second)}, \
+{num(sum(p.numel() for p in second.parameters()) / 1e6, 1)} M paramètres"""
+        )
     )
 
 # %% tags=["hide-input"]
@@ -806,16 +787,16 @@ if second is not None:
 
     def transfer_columns(k):
         return {
-            f"{second.name} sur l'original": second.categories[int(p_orig[k].argmax())],
-            f"{second.name} sur l'adversaire": second.categories[int(p_adv[k].argmax())],
-            "p(cible) original": tp8.course.prob(p_orig[k, naive.target[k]]),
-            "p(cible) adversaire": tp8.course.prob(p_adv[k, naive.target[k]]),
+            tr("{second.name} sur l'original"): second.categories[int(p_orig[k].argmax())],
+            tr("{second.name} sur l'adversaire"): second.categories[int(p_adv[k].argmax())],
+            tr("p(cible) original"): tr("{tp8.course.prob(p_orig[k, naive.target[k]])}"),
+            tr("p(cible) adversaire"): tr("{tp8.course.prob(p_adv[k, naive.target[k]])}"),
         }
 
     display(
         tp8.course.table(
             [
-                {"photo": names[k], "cible": model.categories[int(naive.target[k])], **transfer_columns(k)}
+                {tr("photo"): names[k], tr("cible"): model.categories[int(naive.target[k])], **transfer_columns(k)}
                 for k in range(len(targets))
             ]
         )
@@ -824,41 +805,45 @@ if second is not None:
 # %% tags=["hide-input"]
 if second is not None:
     n_attacks = len(targets)
-    hits = "aucune image n'est classée" if hit == 0 else f"{hit} image{'s' * (hit > 1)} sur {n_attacks} "
-    hits += "" if hit == 0 else ("sont classées" if hit > 1 else "est classée")
+    if hit == 0:
+        hits = tr("aucune image n'est classée")
+    elif hit > 1:
+        hits = tr("{hit} images sur {n_attacks} sont classées")
+    else:
+        hits = tr("{hit} image sur {n_attacks} est classée")
     if hit <= n_attacks // 5:
-        verdict = (
-            f"Le transfert ciblé échoue donc {'entièrement' if hit == 0 else 'presque entièrement'} : une "
-            "perturbation minimale, taillée pour franchir tout juste la frontière d'un réseau, n'a pas de marge "
-            "pour franchir celle d'un autre"
+        how = tr("entièrement") if hit == 0 else tr("presque entièrement")
+        verdict = tr(
+            """Le transfert ciblé échoue donc {how} : une \
+perturbation minimale, taillée pour franchir tout juste la frontière d'un réseau, n'a pas de marge pour franchir \
+celle d'un autre"""
         )
     else:
-        verdict = "Une partie notable des attaques ciblées se transfère donc, malgré des perturbations minimales"
+        verdict = tr("Une partie notable des attaques ciblées se transfère donc, malgré des perturbations minimales")
     if changed2 == 0:
-        moved = "ne change par rapport à l'original pour aucune image"
+        moved = tr("ne change par rapport à l'original pour aucune image")
     else:
-        moved = f"change par rapport à l'original pour {changed2} image{'s' * (changed2 > 1)} sur {n_attacks}"
+        moved = tr("change par rapport à l'original pour {changed2} image{'s' * (changed2 > 1)} sur {n_attacks}")
     if changed2 >= hit + 3:
-        untargeted = (
-            " Changer sa réponse arrive nettement plus souvent que l'amener à la cible. Sans témoin (un bruit de "
-            "même norme, qui suffirait peut-être à faire basculer les photos les moins sûres), on ne peut pas dire "
-            "quelle part de ces changements revient à l'attaque elle-même."
+        untargeted = tr(
+            """ Changer sa réponse arrive nettement plus souvent que l'amener à la cible. Sans témoin (un bruit de \
+même norme, qui suffirait peut-être à faire basculer les photos les moins sûres), on ne peut pas dire quelle part \
+de ces changements revient à l'attaque elle-même."""
         )
     else:
         untargeted = ""
     if gain < 2:
-        pull = "la perturbation ne le rapproche guère de la cible"
+        pull = tr("la perturbation ne le rapproche guère de la cible")
     elif t_adv.median() < 0.01:
-        pull = "elle augmente, mais reste infime"
+        pull = tr("elle augmente, mais reste infime")
     else:
-        pull = "la perturbation rapproche nettement le second réseau de la cible"
+        pull = tr("la perturbation rapproche nettement le second réseau de la cible")
     display(
-        Markdown(
-            f"Sur `{second.name}`, **{hits} dans la cible** visée pour SqueezeNet 1.1, et la prédiction {moved}. "
-            f"{verdict}."
-            f"{untargeted} La probabilité de la cible passe d'une médiane de ${sci(t_orig.median(), tex=True)}$ "
-            f"sur les originaux à ${sci(t_adv.median(), tex=True)}$ sur les images adversaires (rapport médian "
-            f"× {num(gain, 1)}) : {pull}."
+        tr(
+            """Sur `{second.name}`, **{hits} dans la cible** visée pour SqueezeNet 1.1, et la prédiction {moved}. \
+{verdict}.{untargeted} La probabilité de la cible passe d'une médiane de ${sci(t_orig.median(), tex=True)}$ sur \
+les originaux à ${sci(t_adv.median(), tex=True)}$ sur les images adversaires (rapport médian × {num(gain, 1)}) : \
+{pull}."""
         )
     )
 
@@ -909,16 +894,16 @@ with torch.no_grad():
     photo_scores = model(tp8.quantize(photos)).cpu()
 zero_scores = int((photo_scores == 0).sum())
 if zero_scores == 0:
-    zero_text = (
-        f"Sur nos cinq photos, aucun des {num(photo_scores.numel(), 0)} scores n'est nul (le plus petit vaut "
-        f"{num(photo_scores.min(), 2)}) : le cas ne se présente pas ici."
+    zero_text = tr(
+        """Sur nos cinq photos, aucun des {num(photo_scores.numel(), 0)} scores n'est nul (le plus petit vaut \
+{num(photo_scores.min(), 2)}) : le cas ne se présente pas ici."""
     )
 else:
-    zero_text = (
-        f"Sur nos cinq photos, {zero_scores} des {num(photo_scores.numel(), 0)} scores sont nuls : autant de "
-        "cibles que la méthode naïve ne pourrait pas atteindre."
+    zero_text = tr(
+        """Sur nos cinq photos, {zero_scores} des {num(photo_scores.numel(), 0)} scores sont nuls : autant de \
+cibles que la méthode naïve ne pourrait pas atteindre."""
     )
-display(Markdown(zero_text))
+display(zero_text)
 
 # %% [markdown] tags=["enonce"]
 # ### La méthode naïve face à des attaques par pas signés
@@ -973,10 +958,10 @@ delta_untargeted = fgsm_untargeted - naive.original
 left_untargeted = float((pred_untargeted != naive.original_class).float().mean())
 
 METHODS = {
-    "naïve, η = 0,2": naive,
-    "naïve, η = 1": naive_big,
-    "FGSM ciblée, ε = 4/255": fast,
-    "BIM ciblée, ε = 4/255": pgd,
+    tr("naïve, η = 0,2"): naive,
+    tr("naïve, η = 1"): naive_big,
+    tr("FGSM ciblée, ε = 4/255"): fast,
+    tr("BIM ciblée, ε = 4/255"): pgd,
 }
 
 
@@ -996,27 +981,27 @@ with torch.no_grad():
 photo_margin = top_two[:, 0] - top_two[:, 1]  # the photos' own lead of their class over the next one
 summary = [
     {
-        "méthode": label,
-        "succès": f"{pct(r.success_rate, 0)}",
-        "itérations (médiane)": f"{num(r.iterations.float().median(), 0)}",
-        "‖δ‖₂ /255 (médiane)": f"{num(r.l2_255.median(), 0)}",
-        "‖δ‖∞ /255 (max)": f"{num(r.linf_255.max(), 0)}",
-        "p(cible) (médiane)": pct(r.target_prob.median()),
-        "marge sur la 2ᵉ classe (médiane)": num(margins[label].median()) if r.success.any() else "—",
-        "quitte sa classe d'origine": pct((r.predicted != r.original_class).float().mean()),
+        tr("méthode"): label,
+        tr("succès"): tr("{pct(r.success_rate, 0)}"),
+        tr("itérations (médiane)"): tr("{num(r.iterations.float().median(), 0)}"),
+        tr("‖δ‖₂ /255 (médiane)"): tr("{num(r.l2_255.median(), 0)}"),
+        "‖δ‖∞ /255 (max)": tr("{num(r.linf_255.max(), 0)}"),
+        tr("p(cible) (médiane)"): tr("{pct(r.target_prob.median())}"),
+        tr("marge sur la 2ᵉ classe (médiane)"): tr("{num(margins[label].median())}") if r.success.any() else "—",
+        tr("quitte sa classe d'origine"): tr("{pct((r.predicted != r.original_class).float().mean())}"),
     }
     for label, r in METHODS.items()
 ]
 summary.append(
     {
-        "méthode": "FGSM non ciblée, ε = 4/255",
-        "succès": "—",
-        "itérations (médiane)": "1",
-        "‖δ‖₂ /255 (médiane)": num(255 * delta_untargeted.flatten(1).norm(dim=1).median(), 0),
-        "‖δ‖∞ /255 (max)": num(255 * delta_untargeted.abs().max(), 0),
-        "p(cible) (médiane)": "—",
-        "marge sur la 2ᵉ classe (médiane)": "—",
-        "quitte sa classe d'origine": pct(left_untargeted),
+        tr("méthode"): tr("FGSM non ciblée, ε = 4/255"),
+        tr("succès"): "—",
+        tr("itérations (médiane)"): "1",
+        tr("‖δ‖₂ /255 (médiane)"): tr("{num(255 * delta_untargeted.flatten(1).norm(dim=1).median(), 0)}"),
+        "‖δ‖∞ /255 (max)": tr("{num(255 * delta_untargeted.abs().max(), 0)}"),
+        tr("p(cible) (médiane)"): "—",
+        tr("marge sur la 2ᵉ classe (médiane)"): "—",
+        tr("quitte sa classe d'origine"): tr("{pct(left_untargeted)}"),
     }
 )
 tp8.course.table(summary)
@@ -1024,59 +1009,43 @@ tp8.course.table(summary)
 # %% tags=["hide-input"]
 left = (fast.predicted != fast.original_class).float().mean()
 higher = naive_big.target_prob.median() > naive.target_prob.median()
+# (a claim holding a backslash is named outside the template: a field cannot hold one before Python 3.12)
+linf_price = tr("La borne $L_\\infty$ a un prix en norme $L_2$")
+if higher:
+    overshoot = tr(
+        """ et atteint une probabilité médiane plus élevée ({pct(naive_big.target_prob.median())} contre \
+{pct(naive.target_prob.median())}) : son dernier pas dépasse la frontière."""
+    )
+else:
+    overshoot = tr(" sans gagner en probabilité.")
+further = ""
+if margins["naïve, η = 1"].median() > small_margins[0]:
+    further = tr(", le dernier pas, plus long, allant plus loin au-delà de la frontière")
 display(
-    Markdown(
-        f"- **FGSM ciblée** ne réussit que {pct(fast.success_rate)} des attaques : "
-        + claim(fast.success_rate < 0.5, "un seul pas linéaire de 4/255 ne suffit pas à atteindre une cible lointaine")
-        + ", alors même que "
-        + claim(
-            fast.l2_255.median() >= max(r.l2_255.median() for r in METHODS.values()),
-            "sa perturbation est la plus grande en norme $L_2$",
-        )
-        + " (toutes les valeurs bougent de $\\pm\\varepsilon$). Elle fait pourtant quitter sa classe d'origine à "
-        f"{pct(left)} des images, et la FGSM non ciblée (telle que publiée, mais avec la classe prédite à la place de "
-        f"l'étiquette) à {pct(left_untargeted)} : "
-        + claim(
-            min(left_untargeted, float(left)) > fast.success_rate,
-            "s'éloigner de la classe d'origine, un seul pas linéaire le fait bien plus souvent que rejoindre une "
-            "cible choisie",
-        )
-        + ".\n"
-        f"- **La BIM ciblée** réussit {pct(pgd.success_rate)} des attaques en "
-        f"{num(pgd.iterations.float().median(), 0)} pas (médiane) avec au plus {num(pgd.linf_255.max(), 0)}/255 par "
-        f"valeur, contre {num(naive.linf_255.max(), 0)}/255 pour la méthode naïve. "
-        + claim(pgd.l2_255.median() > naive.l2_255.median(), "La borne $L_\\infty$ a un prix en norme $L_2$")
-        + f" (médiane {num(pgd.l2_255.median(), 0)}/255 contre {num(naive.l2_255.median(), 0)}/255), car chaque pas "
-        f"signé modifie presque toutes les valeurs.\n"
-        f"- **Le pas naïf** $\\eta = 1$ réussit en {num(naive_big.iterations.float().median(), 0)} pas (médiane) au "
-        f"lieu de {num(naive.iterations.float().median(), 0)}, mais "
-        + claim(naive_big.l2_255.median() > naive.l2_255.median(), "laisse une perturbation plus grande")
-        + " "
-        f"($\\|\\delta\\|_2$ médiane {num(naive_big.l2_255.median(), 0)}/255, $\\|\\delta\\|_\\infty$ jusqu'à "
-        f"{num(naive_big.linf_255.max(), 0)}/255)"
-        + (
-            f" et atteint une probabilité médiane plus élevée ({pct(naive_big.target_prob.median())} contre "
-            f"{pct(naive.target_prob.median())}) : son dernier pas dépasse la frontière.\n"
-            if higher
-            else " sans gagner en probabilité.\n"
-        )
-        + "- Les attaques itératives s'arrêtent dès le basculement : "
-        + claim(
-            max(small_margins) < photo_margin.median() / 2,
-            "avec de petits pas, l'image reste au ras de la frontière",
-        )
-        + f". La marge médiane de la cible sur la deuxième classe n'est que de {num(small_margins[0], 2)} en "
-        f"probabilité pour la méthode naïve ($\\eta = 0{{,}}2$) et de {num(small_margins[1], 2)} pour la BIM "
-        "ciblée, "
-        f"contre {num(photo_margin.median(), 2)} pour la classe prédite sur les photos d'origine ; avec "
-        f"$\\eta = 1$, elle vaut {num(margins['naïve, η = 1'].median(), 2)}"
-        + (
-            ", le dernier pas, plus long, allant plus loin au-delà de la frontière"
-            if margins["naïve, η = 1"].median() > small_margins[0]
-            else ""
-        )
-        + ". La FGSM, elle, ne s'arrête pas : elle fait un seul pas de taille $\\varepsilon$, que la cible soit "
-        "atteinte ou non."
+    tr(
+        """- **FGSM ciblée** ne réussit que {pct(fast.success_rate)} des attaques : \
+{claim(fast.success_rate < 0.5, "un seul pas linéaire de 4/255 ne suffit pas à atteindre une cible lointaine")}, \
+alors même que {claim(fast.l2_255.median() >= max(r.l2_255.median() for r in METHODS.values()), "sa perturbation \
+est la plus grande en norme $L_2$")} (toutes les valeurs bougent de $\\pm\\varepsilon$). Elle fait pourtant quitter \
+sa classe d'origine à {pct(left)} des images, et la FGSM non ciblée (telle que publiée, mais avec la classe prédite \
+à la place de l'étiquette) à {pct(left_untargeted)} : {claim(min(left_untargeted, float(left)) > fast.success_rate, \
+"s'éloigner de la classe d'origine, un seul pas linéaire le fait bien plus souvent que rejoindre une cible \
+choisie")}.
+- **La BIM ciblée** réussit {pct(pgd.success_rate)} des attaques en {num(pgd.iterations.float().median(), 0)} pas \
+(médiane) avec au plus {num(pgd.linf_255.max(), 0)}/255 par valeur, contre {num(naive.linf_255.max(), 0)}/255 pour \
+la méthode naïve. {claim(pgd.l2_255.median() > naive.l2_255.median(), linf_price)} (médiane \
+{num(pgd.l2_255.median(), 0)}/255 contre {num(naive.l2_255.median(), 0)}/255), car chaque pas signé modifie \
+presque toutes les valeurs.
+- **Le pas naïf** $\\eta = 1$ réussit en {num(naive_big.iterations.float().median(), 0)} pas (médiane) au lieu de \
+{num(naive.iterations.float().median(), 0)}, mais {claim(naive_big.l2_255.median() > naive.l2_255.median(), \
+"laisse une perturbation plus grande")} ($\\|\\delta\\|_2$ médiane {num(naive_big.l2_255.median(), 0)}/255, \
+$\\|\\delta\\|_\\infty$ jusqu'à {num(naive_big.linf_255.max(), 0)}/255){overshoot}
+- Les attaques itératives s'arrêtent dès le basculement : {claim(max(small_margins) < photo_margin.median() / 2, \
+"avec de petits pas, l'image reste au ras de la frontière")}. La marge médiane de la cible sur la deuxième classe \
+n'est que de {num(small_margins[0], 2)} en probabilité pour la méthode naïve ($\\eta = 0{{,}}2$) et de \
+{num(small_margins[1], 2)} pour la BIM ciblée, contre {num(photo_margin.median(), 2)} pour la classe prédite sur \
+les photos d'origine ; avec $\\eta = 1$, elle vaut {num(margins['naïve, η = 1'].median(), 2)}{further}. La FGSM, elle, ne s'arrête pas : elle fait un seul pas de taille $\\varepsilon$, que la \
+cible soit atteinte ou non."""
     )
 )
 
@@ -1092,23 +1061,25 @@ fig = plt.figure(figsize=(8, 3.2), facecolor="white", layout="constrained")
 ax = fig.subplots()
 edges = np.arange(-0.5, max(float(naive.linf_255.max()), float(naive_big.linf_255.max())) + 1.5)
 for label, r, style in [
-    ("naïve, η = 0,2", naive, "-"),
-    ("naïve, η = 1", naive_big, "--"),
-    ("BIM ciblée, ε = 4/255", pgd, "-"),
+    (tr("naïve, η = 0,2"), naive, "-"),
+    (tr("naïve, η = 1"), naive_big, "--"),
+    (tr("BIM ciblée, ε = 4/255"), pgd, "-"),
 ]:
     levels = (r.perturbation.abs() * 255).round().flatten().numpy()
     counts, _ = np.histogram(levels, bins=edges)
     ax.step(edges[:-1] + 0.5, counts / levels.size, where="mid", ls=style, label=label)
 ax.axvline(4, color="grey", lw=0.8, ls=":")
 ax.set_yscale("log")
-ax.set_xlabel("|δ| en niveaux de gris (sur 255)")
-ax.set_ylabel("fraction des valeurs")
-ax.set_title("Distribution des écarts par valeur (10 images adversaires)", fontsize=10)
+ax.set_xlabel(tr("|δ| en niveaux de gris (sur 255)"))
+ax.set_ylabel(tr("fraction des valeurs"))
+ax.set_title(tr("Distribution des écarts par valeur (10 images adversaires)"), fontsize=10)
 ax.legend(fontsize=8)
 show(
     fig,
-    alt="Histogramme en échelle logarithmique de l'écart de chaque valeur de pixel, en niveaux de gris, pour la "
-    "méthode naïve avec deux pas et pour la BIM ciblée, avec une ligne pointillée à 4 niveaux.",
+    alt=tr(
+        """Histogramme en échelle logarithmique de l'écart de chaque valeur de pixel, en niveaux de gris, pour la \
+méthode naïve avec deux pas et pour la BIM ciblée, avec une ligne pointillée à 4 niveaux."""
+    ),
 )
 
 
@@ -1118,15 +1089,13 @@ def share(r, test):
 
 
 display(
-    Markdown(
-        f"La méthode naïve (pas de longueur fixe en norme $L_2$) laisse {share(naive, lambda d: d == 0)} des "
-        f"valeurs intactes, mais en pousse {share(naive, lambda d: d > 4)} au-delà de 4 niveaux de gris, jusqu'à "
-        f"{num(naive.linf_255.max(), 0)} : rien ne l'empêche de concentrer l'effort là où le gradient est fort. La "
-        f"BIM ciblée (contrainte $L_\\infty$) ne laisse que {share(pgd, lambda d: d == 0)} des valeurs intactes, "
-        "en place "
-        f"{share(pgd, lambda d: d == 4)} exactement sur la borne $\\varepsilon = 4/255$ et "
-        + claim(float(pgd.linf_255.max()) < 4.01, "n'en dépasse aucune")
-        + "."
+    tr(
+        """La méthode naïve (pas de longueur fixe en norme $L_2$) laisse {share(naive, lambda d: d == 0)} des valeurs \
+intactes, mais en pousse {share(naive, lambda d: d > 4)} au-delà de 4 niveaux de gris, jusqu'à \
+{num(naive.linf_255.max(), 0)} : rien ne l'empêche de concentrer l'effort là où le gradient est fort. La BIM ciblée \
+(contrainte $L_\\infty$) ne laisse que {share(pgd, lambda d: d == 0)} des valeurs intactes, en place \
+{share(pgd, lambda d: d == 4)} exactement sur la borne $\\varepsilon = 4/255$ et \
+{claim(float(pgd.linf_255.max()) < 4.01, "n'en dépasse aucune")}."""
     )
 )
 
@@ -1139,14 +1108,19 @@ display(
 # %% tags=["hide-input"]
 fig, axes = tp8.plotting.tile_figure(len(shown), 2, (224, 224), title_lines=2)
 for row, k in enumerate(shown.tolist()):
-    for col, (label, r) in enumerate([("naïve, η = 0,2", naive), ("BIM, ε = 4/255", pgd)]):
+    # the second line of each title is a phrase of its own: the English figure translates a title line by line
+    for col, (label, r) in enumerate(
+        [(tr("naïve, η = 0,2 : 0,5 + 10 δ"), naive), (tr("BIM, ε = 4/255 : 0,5 + 10 δ"), pgd)]
+    ):
         tile = (0.5 + 10 * r.perturbation[k]).clamp(0, 1)
-        title = f"{names[k]} → {model.categories[int(r.target[k])]}\n{label} : 0,5 + 10 δ"
+        title = f"{names[k]} → {model.categories[int(r.target[k])]}\n{label}"
         tp8.plotting.show_tile(axes[row, col], tp8.to_numpy(tile), title)
 show(
     fig,
-    alt="Deux rangées (coffee vers tarantula, china vers pizza) : à gauche la perturbation de la méthode naïve, à "
-    "droite celle de la BIM ciblée, toutes deux multipliées par 10 autour d'un gris moyen.",
+    alt=tr(
+        """Deux rangées (coffee vers tarantula, china vers pizza) : à gauche la perturbation de la méthode naïve, à \
+droite celle de la BIM ciblée, toutes deux multipliées par 10 autour d'un gris moyen."""
+    ),
 )
 
 
@@ -1158,12 +1132,11 @@ def unevenness(result):
 
 
 display(
-    Markdown(
-        "La perturbation de la BIM ciblée est "
-        + claim(unevenness(pgd[first]) < unevenness(naive[first]), "plus uniforme, sans zones où elle se concentre")
-        + f" : le coefficient de variation de $|\\delta|$ moyenné par blocs de $8\\times8$ pixels vaut en médiane "
-        f"{num(unevenness(pgd[first]))} pour la BIM ciblée contre {num(unevenness(naive[first]))} pour la méthode "
-        "naïve."
+    tr(
+        """La perturbation de la BIM ciblée est \
+{claim(unevenness(pgd[first]) < unevenness(naive[first]), "plus uniforme, sans zones où elle se concentre")} : le \
+coefficient de variation de $|\\delta|$ moyenné par blocs de $8\\times8$ pixels vaut en médiane \
+{num(unevenness(pgd[first]))} pour la BIM ciblée contre {num(unevenness(naive[first]))} pour la méthode naïve."""
     )
 )
 
@@ -1213,54 +1186,51 @@ with torch.no_grad():
     unique = naive.original[first]
     before = model.probabilities(unique).argmax(1).cpu()
     after_jpeg = model.probabilities(jpeg(unique)).argmax(1).cpu()
-flipped = [
-    f"{samples[k].name}, de « {model.categories[int(before[k])]} » à « {model.categories[int(after_jpeg[k])]} »"
-    for k in range(len(samples))
-    if before[k] != after_jpeg[k]
-]
+flipped = [k for k in range(len(samples)) if before[k] != after_jpeg[k]]  # the photos JPEG alone reclassifies
+exceptions = (
+    tr(
+        """ ; exception{"s" * (len(flipped) > 1)} : {tr(" ; ").join(tr("{samples[k].name}, de « \
+{model.categories[int(before[k])]} » à « {model.categories[int(after_jpeg[k])]} »") for k in flipped)}"""
+    )
+    if flipped
+    else ""
+)
 
-fragility = {"naïve, η = 0,2": naive, "naïve, η = 1": naive_big, "BIM ciblée, ε = 4/255": pgd}
+fragility = {tr("naïve, η = 0,2"): naive, tr("naïve, η = 1"): naive_big, tr("BIM ciblée, ε = 4/255"): pgd}
+TRANSFORM_COLUMNS = {  # each transform's two columns: still in the target, back to the original class
+    "JPEG q = 75": (tr("JPEG q = 75 : dans la cible"), tr("JPEG q = 75 : classe d'origine")),
+    "flou σ = 0,5": (tr("flou σ = 0,5 : dans la cible"), tr("flou σ = 0,5 : classe d'origine")),
+}
 rows = []
 for label, r in fragility.items():
-    row = {"images": label}
+    row = {tr("images"): label}
     for n, t in TRANSFORMS.items():
         stays, back = survival(r, t)
-        row[f"{n} : dans la cible"], row[f"{n} : classe d'origine"] = pct(stays), pct(back)
+        in_target, original = TRANSFORM_COLUMNS[n]
+        row[in_target], row[original] = tr("{pct(stays)}"), tr("{pct(back)}")
     rows.append(row)
-rows.append(
-    {
-        "images": "photos d'origine (contrôle)",
-        **{
-            col: ("—" if col.endswith("dans la cible") else pct(control[col.split(" : ")[0]]))
-            for col in rows[0]
-            if " : " in col
-        },
-    }
-)
+row = {tr("images"): tr("photos d'origine (contrôle)")}
+for n in TRANSFORMS:
+    in_target, original = TRANSFORM_COLUMNS[n]
+    row[in_target], row[original] = "—", tr("{pct(control[n])}")
+rows.append(row)
 tp8.course.table(rows)
 
 # %% tags=["hide-input"]
 jpeg_naive, back_naive = survival(naive, jpeg)
 jpeg_pgd, back_pgd = survival(pgd, jpeg)
 blur = {label: survival(r, TRANSFORMS["flou σ = 0,5"])[0] for label, r in fragility.items()}
+beyond_blur = tr(", qui dépasse davantage la frontière") if blur["naïve, η = 1"] > blur["naïve, η = 0,2"] else ""
 display(
-    Markdown(
-        (
-            claim(min(control.values()) == 1, "Les photos d'origine, elles, gardent toutes leur classe")
-            if min(control.values()) == 1
-            else claim(min(control.values()) >= 0.6, "Les photos d'origine, elles, gardent pour la plupart leur classe")
-        )
-        + f" ({pct(control['JPEG q = 75'])} après JPEG, {pct(control['flou σ = 0,5'])} après flou"
-        + (f" ; exception{'s' * (len(flipped) > 1)} : {' ; '.join(flipped)}" if flipped else "")
-        + "). Après une "
-        f"simple compression JPEG, il ne reste que {pct(jpeg_naive)} des images naïves et {pct(jpeg_pgd)} de "
-        f"celles de la BIM ciblée dans leur cible ; {pct(back_naive)} des premières et {pct(back_pgd)} des "
-        "secondes "
-        f"retrouvent même leur classe d'origine. Le flou léger laisse {pct(blur['naïve, η = 0,2'])} des images "
-        f"naïves ({pct(blur['naïve, η = 1'])} avec $\\eta = 1$"
-        + (", qui dépasse davantage la frontière" if blur["naïve, η = 1"] > blur["naïve, η = 0,2"] else "")
-        + ") et "
-        f"{pct(blur['BIM ciblée, ε = 4/255'])} de celles de la BIM ciblée dans leur cible."
+    tr(
+        """{claim(min(control.values()) == 1, "Les photos d'origine, elles, gardent toutes leur classe") if \
+min(control.values()) == 1 else claim(min(control.values()) >= 0.6, "Les photos d'origine, elles, gardent pour la \
+plupart leur classe")} ({pct(control["JPEG q = 75"])} après JPEG, {pct(control["flou σ = 0,5"])} après \
+flou{exceptions}). Après une simple compression JPEG, il ne reste que {pct(jpeg_naive)} des images naïves et \
+{pct(jpeg_pgd)} de celles de la BIM ciblée dans leur cible ; {pct(back_naive)} des premières et {pct(back_pgd)} des \
+secondes retrouvent même leur classe d'origine. Le flou léger laisse {pct(blur["naïve, η = 0,2"])} des images \
+naïves ({pct(blur["naïve, η = 1"])} avec $\\eta = 1${beyond_blur}) et \
+{pct(blur["BIM ciblée, ε = 4/255"])} de celles de la BIM ciblée dans leur cible."""
     )
 )
 
@@ -1349,21 +1319,20 @@ claim(
 )
 if second is not None:
     if hit <= len(targets) // 5:
-        transfer = (
-            f"- Sur le second réseau ({second.name}), nos perturbations minimales ne font atteindre la cible "
-            + (
-                f"à aucune des {len(targets)} images"
-                if hit == 0
-                else f"qu'à {hit} image{'s' * (hit > 1)} sur {len(targets)}"
-            )
-            + " : le transfert ciblé demande des attaques plus fortes, ou un ensemble de réseaux."
+        if hit == 0:
+            reached_by = tr("à aucune des {len(targets)} images")
+        else:
+            reached_by = tr("qu'à {hit} image{'s' * (hit > 1)} sur {len(targets)}")
+        transfer = tr(
+            """- Sur le second réseau ({second.name}), nos perturbations minimales ne font atteindre la cible \
+{reached_by} : le transfert ciblé demande des attaques plus fortes, ou un ensemble de réseaux."""
         )
     else:
-        transfer = (
-            f"- Sur le second réseau ({second.name}), {hit} images sur {len(targets)} atteignent la cible visée "
-            "pour SqueezeNet 1.1 : garder ses poids secrets ne protège pas."
+        transfer = tr(
+            """- Sur le second réseau ({second.name}), {hit} images sur {len(targets)} atteignent la cible visée \
+pour SqueezeNet 1.1 : garder ses poids secrets ne protège pas."""
         )
-    display(Markdown(transfer))
+    display(transfer)
 
 # %% [markdown]
 # La [partie 3](../partie-3-visualisation/) retourne la même montée de gradient sur l'entrée dans l'autre sens :

@@ -423,3 +423,91 @@ class SwitchedBuilds:
     def html(self, name: str, page: str) -> str:
         """The HTML of ``page`` (its folder name) in the build ``name``."""
         return (self.copies[name] / page / "index.html").read_text(encoding="utf-8")
+
+
+#: French words that an English sentence does not use (function words, and the course's own nouns).
+FRENCH_WORDS = frozenset(
+    [
+        "le",
+        "la",
+        "les",
+        "des",
+        "du",
+        "un",
+        "une",
+        "est",
+        "sont",
+        "vous",
+        "votre",
+        "vos",
+        "pour",
+        "dans",
+        "sur",
+        "avec",
+        "cette",
+        "ces",
+        "qui",
+        "que",
+        "pas",
+        "aux",
+        "au",
+        "ou",
+        "où",
+        "mais",
+        "très",
+        "être",
+        "nous",
+        "leur",
+        "sans",
+        "chaque",
+        "entre",
+        "aussi",
+        "donc",
+        "alors",
+        "lorsque",
+        "quand",
+        "parce",
+        "peut",
+        "fait",
+        "cela",
+        "réseau",
+        "carte",
+        "cartes",
+        "image",
+        "images",
+        "photo",
+        "photos",
+        "réponse",
+        "énoncé",
+        "corrigé",
+        "corrigés",
+        "cours",
+        "partie",
+        "page",
+        "pages",
+    ]
+)
+
+
+def french_words(text: str) -> list[str]:
+    """The French words of ``text`` (lower-cased), its code, addresses and quoted French left out."""
+    text = re.sub(r"<(code|pre|script|style)\b.*?</\1>", " ", text, flags=re.S | re.I)
+    text = re.sub(r"(`+).*?\1", " ", text, flags=re.S)
+    text = re.sub(r"https?://\S+|«[^»]*»|\bet al\b", " ", text)
+    text = re.sub(r"<[^>]+>", " ", text)
+    return [w for w in re.findall(r"[^\W\d_]+", text.lower()) if w in FRENCH_WORDS]
+
+
+def english_prose(page_html: str) -> list[str]:
+    """The text blocks (paragraphs, list items, cells, headings, captions) of an English page that are
+    meant to be English: what is marked ``lang="fr"`` (a passage not translated yet, said so), code,
+    formulas and the header's language switch left out."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page_html, "html.parser")
+    for tag in soup.select('[lang="fr"], code, pre, script, style, .arithmatex, .md-select, .MathJax'):
+        tag.decompose()
+    main = soup.select_one("article") or soup
+    return [
+        " ".join(t.get_text(" ").split()) for t in main.select("p, li, td, th, h1, h2, h3, h4, figcaption, summary")
+    ]

@@ -1022,7 +1022,9 @@ def test_the_hook_fills_the_markdown_pages(monkeypatch):
     from mkdocs.exceptions import PluginError
 
     found = exercise.questions(qpage_nb(), "docs/p.py", QPAGE)
-    build = SimpleNamespace(show_solutions=False, questions={"parts/p.py": ("Partie 9", found)}, pages={}, photos=[])
+    build = SimpleNamespace(
+        show_solutions=False, questions={"parts/p.py": ("Partie 9", found)}, pages={}, photos=[], edition="fr"
+    )
     monkeypatch.setattr(site_hooks, "_build", build)
     config = {"docs_dir": "/x/docs"}
 

@@ -340,11 +340,16 @@ def _measure_rounding(model, half: set[str], photos) -> dict:
     }
 
 
-_ORDINALS = {1: "la première couche", 2: "les deux premières couches", 3: "les trois premières couches"}
+#: How many of the first layers keep float32, in each language of the site.
+_ORDINALS = {
+    "fr": {1: "la première couche", 2: "les deux premières couches", 3: "les trois premières couches"},
+    "en": {1: "the first layer", 2: "the first two layers", 3: "the first three layers"},
+}
 
 
-def precision_text(manifest: dict) -> str:
-    """``"float16, et float32 pour les trois premières couches"``: how the weights are stored, in French."""
+def precision_text(manifest: dict, lang: str = "fr") -> str:
+    """``"float16, et float32 pour les trois premières couches"`` (``lang="en"``: ``"float16, and
+    float32 for the first three layers"``): how the weights are stored."""
     dtypes = {entry["name"]: entry["dtype"] for entry in manifest["tensors"]}
     if set(dtypes.values()) == {"float32"}:
         return "float32"
@@ -357,20 +362,60 @@ def precision_text(manifest: dict) -> str:
             break
     if not layers:
         return "float16"
-    return f"float16, et float32 pour {_ORDINALS.get(layers, f'les {layers} premières couches')}"
+    if lang == "en":
+        return f"float16, and float32 for {_ORDINALS['en'].get(layers, f'the first {layers} layers')}"
+    return f"float16, et float32 pour {_ORDINALS['fr'].get(layers, f'les {layers} premières couches')}"
 
 
-def _french_number(value: float, digits: int = 1) -> str:
-    return f"{value:.{digits}f}".replace(".", ",")
+def _number(value: float, digits: int = 1, lang: str = "fr") -> str:
+    """``2,5`` (French) or ``2.5`` (English)."""
+    text = f"{value:.{digits}f}"
+    return text if lang == "en" else text.replace(".", ",")
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-def _sci(value: float) -> str:
-    """``9,0 × 10⁻⁵``: a small number, the French way, without maths markup."""
+def _sci(value: float, lang: str = "fr") -> str:
+    """``9,0 × 10⁻⁵`` (English: ``9.0 × 10⁻⁵``): a small number, without maths markup."""
     mantissa, exponent = f"{value:.1e}".split("e")
-    return f"{mantissa.replace('.', ',')} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+    mantissa = mantissa if lang == "en" else mantissa.replace(".", ",")
+    return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+
+
+def summary_text(manifest: dict, lang: str = "fr") -> str:
+    """The page's provenance line (``[[tp8:provenance]]``): whose weights, how they are stored for the
+    browser and what that rounding costs, in French or (``lang="en"``) in English."""
+    weights = manifest["weights"]
+    measured = weights["float16Error"]
+    precision = precision_text(manifest, lang)
+    size = _number(weights["byteLength"] / 1e6, 1, lang)
+    error = _sci(measured["relativeLogitError"], lang)
+    correlation = _number(math.floor(measured["saliencyCorrelation"] * 1e4) / 1e4, 4, lang)
+    half = any(entry["dtype"] == "float16" for entry in manifest["tensors"])
+    if lang == "en":
+        return (
+            f"{manifest.get('provenanceEn') or manifest['provenance']}; exported for the browser in {precision} "
+            f"({size} MB, SHA-256 {weights['sha256']}…): "
+            + (
+                f"this rounding moves the logits of the course's photos by at most {error} of the largest "
+                f"|logit|, and their saliency maps keep a correlation of at least {correlation} with those of "
+                "the float32 weights"
+                if half
+                else "rounding to float16 would have moved the logits or the saliency maps of the course's photos too far"
+            )
+        )
+    return (
+        f"{manifest['provenance']} ; exportés pour le navigateur en {precision} "
+        f"({size} Mo, SHA-256 {weights['sha256']}…) : "
+        + (
+            f"cet arrondi déplace les logits des photos du cours d'au plus {error} du plus grand |logit|, "
+            f"et leurs cartes de saillance restent corrélées à au moins {correlation} avec celles des "
+            "poids float32"
+            if half
+            else "l'arrondi en float16 aurait trop déplacé les logits ou les cartes de saillance des photos du cours"
+        )
+    )
 
 
 def export(out_dir: Path, *, log=None) -> dict:
@@ -446,6 +491,7 @@ def export(out_dir: Path, *, log=None) -> dict:
         "model": MODEL,
         "title": "SqueezeNet 1.1",
         "provenance": weights_line,
+        "provenanceEn": weights_line.en or str(weights_line),
         "weights": {
             "file": weights_file,
             "byteLength": len(blob),
@@ -468,19 +514,8 @@ def export(out_dir: Path, *, log=None) -> dict:
         "defaults": _defaults(),
         "photos": photos,
     }
+    manifest["summary"] = summary_text(manifest)
     precision = precision_text(manifest)
-    manifest["summary"] = (
-        f"{weights_line} ; exportés pour le navigateur en {precision} "
-        f"({_french_number(size_mb)} Mo, SHA-256 {digest[:12]}…) : "
-        + (
-            f"cet arrondi déplace les logits des photos du cours d'au plus {_sci(error)} du plus grand |logit|, "
-            f"et leurs cartes de saillance restent corrélées à au moins "
-            f"{_french_number(math.floor(measured['saliency_correlation'] * 1e4) / 1e4, 4)} avec celles des "
-            "poids float32"
-            if half
-            else "l'arrondi en float16 aurait trop déplacé les logits ou les cartes de saillance des photos du cours"
-        )
-    )
     (target / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     if log:
         log(
@@ -520,41 +555,50 @@ def _tfjs_bytes(cache_dir: Path) -> dict[str, int]:
     return {p.name: p.stat().st_size for p in folder.glob("*") if p.is_file()} if folder.is_dir() else {}
 
 
-def _fr(value: float) -> str:
-    """A default setting the French way: ``0,2``, ``100``, ``10⁻³``."""
+def _setting(value: float, lang: str = "fr") -> str:
+    """A default setting: ``0,2``, ``100``, ``10⁻³`` (English: ``0.2``, ``100``, ``10⁻³``)."""
     if float(value).is_integer():
         return str(int(value))
     if abs(value) < 0.01:
-        text = _sci(value)
-        return text.removeprefix("1,0 × ")
-    return f"{value:g}".replace(".", ",")
+        text = _sci(value, lang)
+        return text.removeprefix("1,0 × ").removeprefix("1.0 × ")
+    text = f"{value:g}"
+    return text if lang == "en" else text.replace(".", ",")
 
 
-def _defaults_sentence(defaults: dict) -> str:
+def defaults_sentence(defaults: dict, lang: str = "fr") -> str:
+    """``[[tp8:defaults]]``: tp8's settings of the fooling image and of the class visualization."""
     fool, viz = defaults["fooling"], defaults["classVisualization"]
+    if lang == "en":
+        return (
+            f"η = {_setting(fool['lr'], lang)} and at most {fool['max_iter']} steps for the fooling image; "
+            f"η = {_setting(viz['lr'], lang)}, λ = {_setting(viz['l2_reg'], lang)}, {viz['num_iterations']} steps, "
+            f"a blur of σ = {_setting(viz['blur_sigma'], lang)} every {viz['blur_every']} steps and a shift of at "
+            f"most {viz['max_jitter']} pixels for the visualization"
+        )
     return (
-        f"η = {_fr(fool['lr'])} et {fool['max_iter']} pas au plus pour l'image trompeuse ; "
-        f"η = {_fr(viz['lr'])}, λ = {_fr(viz['l2_reg'])}, {viz['num_iterations']} pas, flou de "
-        f"σ = {_fr(viz['blur_sigma'])} tous les {viz['blur_every']} pas et décalage de {viz['max_jitter']} pixels "
+        f"η = {_setting(fool['lr'])} et {fool['max_iter']} pas au plus pour l'image trompeuse ; "
+        f"η = {_setting(viz['lr'])}, λ = {_setting(viz['l2_reg'])}, {viz['num_iterations']} pas, flou de "
+        f"σ = {_setting(viz['blur_sigma'])} tous les {viz['blur_every']} pas et décalage de {viz['max_jitter']} pixels "
         "au plus pour la visualisation"
     )
 
 
-def placeholders(manifest: dict, tfjs: dict[str, int]) -> dict[str, str]:
-    """What ``[[tp8:NAME]]`` becomes in the page."""
+def placeholders(manifest: dict, tfjs: dict[str, int], lang: str = "fr") -> dict[str, str]:
+    """What ``[[tp8:NAME]]`` becomes in the page, in French or (``lang="en"``) in English."""
     weights_mb = manifest["weights"]["byteLength"] / 1e6
     tf_mb = tfjs.get("tf.es2017.min.js", 0) / 1e6
     wasm_mb = (tfjs.get("tf-backend-wasm.es2017.min.js", 0) + tfjs.get("tfjs-backend-wasm-simd.wasm", 0)) / 1e6
     return {
-        "provenance": manifest["summary"],
-        "weights_mb": _french_number(weights_mb),
-        "weights_dtype": precision_text(manifest),
-        "tfjs_mb": _french_number(tf_mb),
-        "wasm_mb": _french_number(wasm_mb),
-        "download_mb": _french_number(weights_mb + tf_mb),
+        "provenance": summary_text(manifest, lang),
+        "weights_mb": _number(weights_mb, 1, lang),
+        "weights_dtype": precision_text(manifest, lang),
+        "tfjs_mb": _number(tf_mb, 1, lang),
+        "wasm_mb": _number(wasm_mb, 1, lang),
+        "download_mb": _number(weights_mb + tf_mb, 1, lang),
         "tfjs_version": site_assets.PACKAGES["tfjs"][1],
         "classes": str(len(manifest["classes"])),
-        "defaults": _defaults_sentence(manifest["defaults"]),
+        "defaults": defaults_sentence(manifest["defaults"], lang),
     }
 
 
@@ -579,8 +623,15 @@ def on_config(config):
         raise PluginError(f"tp8 : {exc}") from exc
     _state["root"] = root
     _state["manifest"] = json.loads((root / SITE_DIR / MANIFEST).read_text(encoding="utf-8"))
-    _state["values"] = placeholders(_state["manifest"], _tfjs_bytes(_cache_dir(config)))
+    tfjs = _tfjs_bytes(_cache_dir(config))
+    _state["values"] = {lang: placeholders(_state["manifest"], tfjs, lang) for lang in ("fr", "en")}
     return config
+
+
+def _language(config) -> str:
+    """The page's language: the theme's (``en`` in the English edition, whose build sets it), else French."""
+    code = str(config["theme"].get("language") or "fr").lower()
+    return "en" if code.startswith("en") else "fr"
 
 
 def on_files(files, config):
@@ -599,7 +650,7 @@ def on_page_markdown(markdown, page, config, files):
         return markdown
     from mkdocs.exceptions import PluginError
 
-    values = _state["values"]
+    values = _state["values"][_language(config)]
     unknown = sorted({m.group(1) for m in _PLACEHOLDER.finditer(markdown)} - set(values))
     if unknown:
         raise PluginError(f"tp8 : {PAGE} : valeur(s) inconnue(s) {', '.join(unknown)} (connues : {', '.join(values)})")

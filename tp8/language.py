@@ -216,8 +216,9 @@ def _both(msgid: str, namespace: dict | None) -> Text:
     current = _state["rendering"]
     if current == "fr":
         return Text(render(msgid))
-    if current == "en":
-        return Text(render(_english(msgid)))
+    if current == "en":  # inside an English rendering: its English is this text itself
+        english = render(_english(msgid))
+        return Text(english, english)
     with _rendering("fr"):
         fr = render(msgid)
     en = None

@@ -21,6 +21,8 @@
   // Every sentence the panel shows, by language (the page's <html lang>; French by default). An
   // entry is a string or a function of the values it states; both languages have the same keys.
   // The module's own messages (errors, loading) come from its table (tp8-browser.js, MESSAGES).
+  // US English ("visualization", "gray"). tests/e2e/test_playground_english.py reads this table
+  // (this literal, up to its closing line `  };`) to check each page for the other language's words.
   const STRINGS = {
     fr: {
       locale: "fr-FR",
@@ -122,7 +124,7 @@
       ready: (backend) => `Prêt. ${backend}.`,
     },
     en: {
-      locale: "en-GB",
+      locale: "en-US",
       quote: (text) => `“${text}”`,
       licence: (text) => text,
       techniques: {
@@ -139,7 +141,7 @@
           run: "Make the fooling image",
         },
         visualisation: {
-          label: "Class visualisation",
+          label: "Class visualization",
           classLabel: "Class to bring out",
           classHint: "The image starts from random noise.",
           run: "Start the ascent",
@@ -163,35 +165,35 @@
       reading: "Reading the photo…",
       yourPhoto: "your photo",
       size: (w, h) => `${w} × ${h} pixels`,
-      ownInfo: (name, size) => `${name}: ${size}, resized to 256 pixels on its short side, then centre-cropped to 224 × 224, as tp8.load_image does.`,
+      ownInfo: (name, size) => `${name}: ${size}, resized to 256 pixels on its short side, then center-cropped to 224 × 224, as tp8.load_image does.`,
       ownInfoLarge: (name, megapixels, size) =>
-        `${name}: a large photo of ${megapixels} megapixels (${size}), resized to 256 pixels on its short side, then centre-cropped to 224 × 224, as tp8.load_image does.`,
+        `${name}: a large photo of ${megapixels} megapixels (${size}), resized to 256 pixels on its short side, then center-cropped to 224 × 224, as tp8.load_image does.`,
       photoReady: "Photo ready. It stays on your device.",
       choosePhoto: "First choose a photo: one of the course's, or your own.",
       stoppedAt: (step) => `Stopped at step ${step}.`,
       stopped: "Computation stopped.",
-      partialAlt: (name, step) => `Visualisation of the class ${name}, stopped at step ${step}`,
+      partialAlt: (name, step) => `Visualization of the class ${name}, stopped at step ${step}`,
       partialCaption: (step) => `Image reached at step ${step}.`,
       top5: "The five most probable classes",
       saliencyRunning: "Computing the saliency map (one forward pass, one backward pass)…",
       saliencyAlt: (name, p, label) =>
         `Saliency map of the class ${name} (probability ${p}) for the photo ${label}: the bright pixels are those that change the class's score the most`,
-      analysedAlt: (label) => `Analysed photo: ${label}`,
+      analysedAlt: (label) => `Analyzed photo: ${label}`,
       photoCaption: "The photo (224 × 224)",
       saliencyCaption: (name, p) => `Saliency of ${name} — p = ${p}`,
       saliencyDownload: "Download the map (PNG)",
       saliencyFile: "saliency",
       saliencyDone: (name, seconds) => `Map of ${name} computed in ${seconds} s.`,
-      foolingStart: (name) => `Towards ${name}…`,
+      foolingStart: (name) => `Toward ${name}…`,
       foolingStep: (step, total, seen, target, p) => `Step ${step} / ${total}: the network sees ${seen}; p(${target}) = ${p}.`,
       foolingAlt: (seen, p, original) => `Fooling image: the network sees ${seen} in it with a probability of ${p} (the original photo: ${original})`,
       notFooledAlt: (steps, seen, target, p) =>
         `Image after ${steps} steps: the network still sees ${seen} in it; the target class ${target} has only ${p}`,
       differenceAlt: (factor) =>
         factor === 1
-          ? "Difference between the fooling image and the photo, to scale, around mid-grey"
-          : `Difference between the fooling image and the photo, magnified ${factor} times around mid-grey`,
-      differenceCaption: (factor) => (factor === 1 ? "Difference (grey: unchanged)" : `Difference × ${factor} (grey: unchanged)`),
+          ? "Difference between the fooling image and the photo, to scale, around mid-gray"
+          : `Difference between the fooling image and the photo, magnified ${factor} times around mid-gray`,
+      differenceCaption: (factor) => (factor === 1 ? "Difference (gray: unchanged)" : `Difference × ${factor} (gray: unchanged)`),
       originalAlt: (label, name) => `Original photo: ${label}, classified as ${name}`,
       originalCaption: (name) => `Photo: ${name}`,
       fooledCaption: (fooled, seen, p) => `${fooled ? "Fooled" : "Not fooled yet"}: ${seen} — p = ${p}`,
@@ -203,11 +205,11 @@
         "The PNG keeps the photo's 256 × 256 pixel frame: tp8.load_image (and so tp8 predict) crops it back exactly to the fooling image.",
       fooled: (steps, seconds, seen) => `Fooled in ${steps} steps (${seconds} s): the network sees ${seen}.`,
       notFooled: (steps, seconds) => `Not fooled after ${steps} steps (${seconds} s): try another class or another photo.`,
-      liveAlt: (name) => `Visualisation of ${name} in progress`,
-      ascentCaption: (name) => `The ascent towards ${name}`,
-      ascentStart: (name) => `Ascent towards ${name}…`,
+      liveAlt: (name) => `Visualization of ${name} in progress`,
+      ascentCaption: (name) => `The ascent toward ${name}`,
+      ascentStart: (name) => `Ascent toward ${name}…`,
       ascentStep: (step, total, name, p) => `Step ${step} / ${total}: p(${name}) = ${p}.`,
-      visualisationAlt: (name, p, steps) => `Visualisation of the class ${name}: the network gives it a probability of ${p} after ${steps} steps`,
+      visualisationAlt: (name, p, steps) => `Visualization of the class ${name}: the network gives it a probability of ${p} after ${steps} steps`,
       visualisationCaption: (name, p) => `${name} — p = ${p}`,
       visualisationTop5: "The five most probable classes for this image",
       visualisationDownload: "Download the image (PNG)",

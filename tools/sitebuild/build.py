@@ -130,6 +130,7 @@ def prepare(build: Build, files, config, notebook_files: list, log) -> None:
             table = tables[page.src_uri] = translation.lookup(
                 translation.catalogue_path(build.docs_dir, page.src_uri), page.src_uri, translation.page_messages(page)
             )
+            english.code_passages(page, table, build.lagging)
             outcome.notebooks = {
                 name: english.notebook(nb, page, table, build.lagging) for name, nb in outcome.notebooks.items()
             }
@@ -148,8 +149,8 @@ def prepare(build: Build, files, config, notebook_files: list, log) -> None:
         receipt = (outcome.notebooks[variant].metadata.get("tp8_build") or {}).get("receipt")
         if build.holds(page):  # its notice in its place: no figure, no receipt, none of its sentences
             title = None
-            if build.edition == "en" and page.title:
-                title = (table.english(f"# {page.title}")[0] or "").removeprefix("# ") or None
+            if build.edition == "en":
+                title = _title(build, page, table)
             notice = variants.held_notice(page, build.solutions.value or None, build.edition, title)
             held_secrets += audit.held_secrets(outcome.notebooks[variant], notice)
             variant, receipt, paths["notice"] = "notice", None, store.rendered(page.stem, notice)
@@ -177,7 +178,7 @@ def prepare(build: Build, files, config, notebook_files: list, log) -> None:
 
     # Student notebooks: downloads in the site, committed copies for Colab (the one implementation,
     # notebooks.py). The énoncé of a page is always offered; its corrigé only with the solutions.
-    texts = notebooks.contents(read, build.repo)
+    texts = notebooks.contents(read, build.repo, lang=build.edition)
     if build.edition == "en":  # in English; Colab opens notebooks of the repository, which are French
         docs_rel = build.docs_dir.resolve().relative_to(build.root).as_posix()
         for page in read:
@@ -206,12 +207,32 @@ def prepare(build: Build, files, config, notebook_files: list, log) -> None:
         parts = handout.course_questions(read)
     except ValueError as exc:
         raise BuildError(str(exc)) from exc
-    build.questions = {page.src_uri: (page.title or page.src_uri, qs) for page, qs in parts}
+    if build.edition == "en":  # the questions as the English pages state them, under their English titles
+        parts = [
+            (
+                page,
+                handout.translated_questions(
+                    qs, english.notebook(page.nb, page, tables[page.src_uri], english.Lagging())
+                ),
+            )
+            for page, qs in parts
+        ]
+    titles = {page.src_uri: _title(build, page, tables.get(page.src_uri)) for page, _qs in parts}
+    build.questions = {page.src_uri: (titles[page.src_uri], qs) for page, qs in parts}
     if parts:
-        report = handout.report_notebook([(page.title or page.src_uri, qs) for page, qs in parts])
+        report = handout.report_notebook([(titles[page.src_uri], qs) for page, qs in parts], lang=build.edition)
         files.append(File.generated(config, variants.REPORT_NAME, content=report, inclusion=InclusionLevel.INCLUDED))
     if build.edition == "fr":  # notebooks/ holds the French notebooks (Colab opens them from the repository)
         sync_students(build.root, texts, notebooks.sync_mode(), log)
+
+
+def _title(build: Build, page, table) -> str:
+    """A page's title in the build's edition (its English from the catalogue, when there is one)."""
+    if build.edition == "en" and page.title and table is not None:
+        english_title = table.english(f"# {page.title}")[0]
+        if english_title:
+            return english_title.removeprefix("# ").strip()
+    return page.title or page.src_uri
 
 
 def _read(file) -> str:
@@ -244,13 +265,13 @@ def markdown_page(build: Build, markdown: str, src_uri: str, label: str) -> str:
         markdown = english.markdown(markdown, label, table, build.lagging, 1 + max(0, offset))
     try:
         markdown = handout.select_blocks(markdown, build.show_solutions, label)
-        markdown = photos.expand_credits(markdown, build.photos)
+        markdown = photos.expand_credits(markdown, build.photos, lang=build.edition)
         parts = []
         for uri, (title, qs) in build.questions.items():
             parts.append((posixpath.relpath(uri, posixpath.dirname(src_uri) or "."), title, qs))
         parts.sort(key=lambda part: part[2][0].number)
-        markdown = handout.expand_facts(markdown, handout.question_facts(parts), label)
-        return handout.expand_questions(markdown, questions_of, build.show_solutions, label)
+        markdown = handout.expand_facts(markdown, handout.question_facts(parts, lang=build.edition), label)
+        return handout.expand_questions(markdown, questions_of, build.show_solutions, label, lang=build.edition)
     except ValueError as exc:
         raise BuildError(str(exc)) from exc
 

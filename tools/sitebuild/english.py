@@ -49,15 +49,15 @@ class Lagging:
     """What lags behind in the English edition: passages (page, line, state) and outputs without English."""
 
     passages: list[tuple[str, int, str, str]] = field(default_factory=list)  # (label, line, state, first words)
-    outputs: list[tuple[str, int]] = field(default_factory=list)  # (label, cell)
+    outputs: list[tuple[str, int]] = field(default_factory=list)  # (label, line of the cell)
 
     def lines(self) -> list[str]:
         out = []
-        for label, line, state, words in self.passages:
-            what = "à traduire" if state == "missing" else "traduction à revoir (le français a changé)"
+        for label, line, state, words in dict.fromkeys(self.passages):
+            what = {"missing": "à traduire", "stale": "traduction à revoir (le français a changé)"}.get(state, state)
             out.append(f"{label}:{line} — {what} : {words}")
-        for label, cell in self.outputs:
-            out.append(f"{label} — la sortie de la cellule {cell + 1} n'a pas d'anglais (texte écrit hors de tr())")
+        for label, line in dict.fromkeys(self.outputs):
+            out.append(f"{label}:{line} — une sortie de cette cellule n'a pas d'anglais (montrée en français)")
         return out
 
 
@@ -103,6 +103,10 @@ def configure(config, docs_dir: Path) -> Lagging:
         return found or text
 
     config.theme["language"] = "en"
+    for name in ("material/search", "search"):  # its language was read from the theme's, before this hook
+        plugin = config.plugins.get(name)
+        if plugin is not None and hasattr(plugin, "config"):
+            plugin.config["lang"] = ["en"]
     config.site_name = english(config.site_name)
     if config.site_description:
         config.site_description = english(str(config.site_description).strip())
@@ -135,6 +139,23 @@ def configure(config, docs_dir: Path) -> Lagging:
 
 
 # --- a notebook ------------------------------------------------------------------------------------------
+
+
+_NOT_TRANSLATED = "This output has no English yet (its text changed since it was translated); it is shown in French."
+
+
+def _mark_french(output) -> None:
+    """An output without English: shown as it is, in French, marked so, with a notice."""
+    data = output.get("data") or {}
+    note = f'<p class="tp8-stale" role="note">{_NOT_TRANSLATED}</p>'
+    if "text/html" in data:
+        value = data["text/html"]
+        text = "".join(value) if isinstance(value, list) else value
+        data["text/html"] = f'<div lang="fr">{text}</div>{note}'
+    elif "text/markdown" in data:
+        value = data["text/markdown"]
+        text = "".join(value) if isinstance(value, list) else value
+        data["text/markdown"] = f'<div lang="fr" markdown="1">\n\n{text}\n\n</div>\n\n{note}'
 
 
 def _english_output(output) -> bool | None:
@@ -176,9 +197,8 @@ def notebook(nb, page, table: translation.Lookup, lagging: Lagging):
     out = copy.deepcopy(nb)
     lines = {}
     for index, cell in enumerate(page.nb.cells):
-        if cell.cell_type == "markdown":
-            lines.setdefault(cell.source, page.line_of(index) or 1)
-    for index, cell in enumerate(out.cells):
+        lines.setdefault(cell.source, page.line_of(index) or 1)
+    for cell in out.cells:
         generated = _generated(cell) if cell.cell_type == "markdown" else None
         if generated is not None:  # a cell the build wrote (answer box, notice…): its English, not the catalogue's
             cell.source = generated
@@ -190,7 +210,8 @@ def notebook(nb, page, table: translation.Lookup, lagging: Lagging):
         elif cell.cell_type == "code":
             for output in cell.get("outputs", []):
                 if _english_output(output) is False:
-                    lagging.outputs.append((page.label, index))
+                    _mark_french(output)
+                    lagging.outputs.append((page.label, lines.get(cell.source, 1)))
     build = out.metadata.get("tp8_build")
     if isinstance(build, dict):
         english = build.get("english") or {}
@@ -198,6 +219,16 @@ def notebook(nb, page, table: translation.Lookup, lagging: Lagging):
         # The audit checks that each claim is stated on the page: in English, its English.
         build["claims"] = [c for c in claims if c]
     return out
+
+
+def code_passages(page, table: translation.Lookup, lagging: Lagging) -> None:
+    """The page's code strings whose English is missing, invalid or stale, named in ``lagging``."""
+    for m in translation.page_messages(page):
+        if m.code:
+            state = table.english(m.msgid)[1]
+            if state != "ok":
+                state = table.invalid.get(m.msgid, state)
+                lagging.passages.append((page.label, m.line, state, first_words(m.msgid)))
 
 
 def markdown(text: str, label: str, table: translation.Lookup, lagging: Lagging, first_line: int = 1) -> str:
@@ -216,7 +247,7 @@ def build_edition(config_file: Path, site_dir: Path, strict: bool, log) -> None:
     import sys
 
     env = {**os.environ, EDITION_ENV: "en", "TP8_EDITION_SITE_DIR": str(site_dir)}
-    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config_file)]
+    command = [sys.executable, "-m", "mkdocs", "build", "-f", str(config_file)]
     if strict:
         command.append("--strict")
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)

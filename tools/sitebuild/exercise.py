@@ -38,7 +38,7 @@ from __future__ import annotations
 import copy
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .text import markdown_sentences
 
@@ -410,18 +410,102 @@ def questions(nb, label: str = "page", source_text: str | None = None) -> list[Q
     return list(marking(nb, label, source_text).questions)
 
 
-def answer_box(question: Question):
-    """The Markdown cell where the student writes the answer to ``question``."""
-    import nbformat.v4
+def restated(question: Question, source: str) -> Question:
+    """``question`` with its title and text read from ``source``, its ``question`` cell in another
+    language (the English edition's: ``## Q1 — <title>``, ``**Q8.1 ★** <the question>``); ``question``
+    itself where ``source`` has no such heading or label (a translation not made yet)."""
+    headings = [(i, text) for lvl, i, text in _headings(source) if lvl == 2 and _QN.match(text)]
+    if len(headings) != 1:
+        return question
+    at, heading = headings[0]
+    title = _QN.match(heading).group(2).strip()
+    rest = "\n".join(source.splitlines()[at + 1 :]).strip()
+    span = _label_span(rest, question.report_number)
+    if not title or span is None:
+        return question
+    text = re.sub(r"^[\s:—–.-]+", "", (rest[: span.start()] + rest[span.end() :]).strip())
+    return replace(question, title=title, text=text) if text else question
 
-    text = (
-        f"**Votre réponse — {question.report_number}**\n\n"
+
+#: ``metadata["tp8"]["generated"]`` of the Markdown cells the exercise adds (:func:`english_cell`).
+GENERATED_ANSWER_BOX = "answer-box"
+GENERATED_NOTICE = "exercise-notice"
+
+
+def _answer_box_text(report_number: str, lang: str = "fr") -> str:
+    if lang == "en":
+        return (
+            f"**Your answer — {report_number}**\n\n"
+            "*Write your answer here: what the figures and numbers above show, and what you conclude from "
+            "them. (In Jupyter or Colab, double-click this cell to edit it.)*"
+        )
+    return (
+        f"**Votre réponse — {report_number}**\n\n"
         "*Écrivez ici votre réponse : ce que montrent les figures et les nombres ci-dessus, et ce que vous "
         "en concluez. (Dans Jupyter ou Colab, double-cliquez sur cette cellule pour la modifier.)*"
     )
-    cell = nbformat.v4.new_markdown_cell(text, metadata={"tags": [ANSWER_BOX_TAG]})
+
+
+def answer_box(question: Question, lang: str = "fr"):
+    """The Markdown cell where the student writes the answer to ``question`` ("Votre réponse — Q8.n";
+    ``lang="en"``: "Your answer — Q8.n"). Its metadata says what it is (:func:`english_cell`)."""
+    import nbformat.v4
+
+    metadata = {
+        "tags": [ANSWER_BOX_TAG],
+        "tp8": {"generated": GENERATED_ANSWER_BOX, "question": question.report_number},
+    }
+    cell = nbformat.v4.new_markdown_cell(_answer_box_text(question.report_number, lang), metadata=metadata)
     cell["id"] = f"tp8-answer-box-q{question.number}"
     return cell
+
+
+_WRITTEN_BOX = re.compile(r"\A\*\*(?:Votre réponse|Your answer) — (Q\d+\.\d+)\*\*")
+_WRITTEN_NOTICE = re.compile(
+    r'admonition-title">(?:À vous de jouer|Your turn)</p>\s*<p>(?:Complétez|Complete) (?P<what>.*?) '
+    r"(?:ci-dessus : remplacez les lignes|above: replace the lines) <code>(?P<stub>.*?)</code>",
+    re.S,
+)
+
+
+def _recognised(cell) -> dict | None:
+    """What a cell the exercise added says it is, read from its text and its tag (a notebook whose
+    ``metadata["tp8"]`` was taken off: the students' notebooks)."""
+    tags, source = _tags(cell), cell.get("source", "")
+    if ANSWER_BOX_TAG in tags:
+        box = _WRITTEN_BOX.match(source)
+        return {"generated": GENERATED_ANSWER_BOX, "question": box.group(1)} if box else None
+    if NOTICE_TAG in tags:
+        notice = _WRITTEN_NOTICE.search(source)
+        if notice is None:
+            return None
+        functions = [html.unescape(f) for f in re.findall(r"<code>(.*?)</code>", notice.group("what"))]
+        return {
+            "generated": GENERATED_NOTICE,
+            "functions": functions,
+            "checked": "qui vérifie votre réponse" in source or "which checks your answer" in source,
+            "stub": html.unescape(notice.group("stub")),
+        }
+    return None
+
+
+def english_cell(cell) -> str | None:
+    """The English of a Markdown cell the exercise added (an answer box, an "À vous de jouer"
+    notice), regenerated from its ``metadata["tp8"]`` (or, where it has none, from its French and its
+    tag); None for any other cell (the author's, whose English is in the page's catalogue)."""
+    if cell.get("cell_type") != "markdown":
+        return None
+    info = (cell.get("metadata") or {}).get("tp8")
+    if not isinstance(info, dict) or "generated" not in info:
+        info = _recognised(cell)
+    if info is None:
+        return None
+    kind = info.get("generated")
+    if kind == GENERATED_ANSWER_BOX and info.get("question"):
+        return _answer_box_text(str(info["question"]), "en")
+    if kind == GENERATED_NOTICE:
+        return _notice(list(info.get("functions") or []), bool(info.get("checked")), "en", info.get("stub"))
+    return None
 
 
 # --- the answers as text (what must not leak) -------------------------------------------------------
@@ -513,14 +597,27 @@ def solution_lines(nb, label: str = "page") -> list[str]:
     return code_solution_lines(nb, label) + answer_sentences(nb, label)
 
 
-def _stub(region: Region) -> list[str]:
+#: The comment that opens a stub, by language.
+STUB_MARK = {"fr": "# À VOUS", "en": "# YOUR TURN"}
+
+
+def _stub(region: Region, lang: str = "fr") -> list[str]:
+    en = lang == "en"
     if region.hint:
         hint = region.hint
     elif region.function:
-        hint = "complétez cette fonction (sa docstring dit ce qu'elle reçoit et ce qu'elle doit renvoyer)."
+        hint = (
+            "complete this function (its docstring says what it takes and what it must return)."
+            if en
+            else "complétez cette fonction (sa docstring dit ce qu'elle reçoit et ce qu'elle doit renvoyer)."
+        )
     else:
-        hint = "écrivez ici le code qui manque."
-    return [f"{region.indent}# À VOUS : {hint}", f"{region.indent}raise NotImplementedError()"]
+        hint = "write the missing code here." if en else "écrivez ici le code qui manque."
+    colon = ":" if en else " :"  # French puts a space before it
+    return [
+        f"{region.indent}{STUB_MARK['en' if en else 'fr']}{colon} {hint}",
+        f"{region.indent}raise NotImplementedError()",
+    ]
 
 
 def stub_line(regions: list[Region], line: int) -> int:
@@ -537,9 +634,28 @@ def stub_line(regions: list[Region], line: int) -> int:
     return line + shift
 
 
-def _notice(functions: list[str], checked: bool) -> str:
+def _notice(functions: list[str], checked: bool, lang: str = "fr", stub: str | None = None) -> str:
+    """The "À vous de jouer" notice ("Your turn") after a cell holding an exercise. ``stub``: the
+    comment its stubs open with (:data:`STUB_MARK` of ``lang`` by default)."""
+    en = lang == "en"
+    stub = stub or STUB_MARK["en" if en else "fr"]
     names = [f"<code>{html.escape(f)}</code>" for f in functions]
-    what = " et ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else (names[0] if names else "le code")
+    joined = " and " if en else " et "
+    nothing = "the code" if en else "le code"
+    what = joined.join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else (names[0] if names else nothing)
+    mark = f"<code>{html.escape(stub)}</code>"
+    if en:
+        gloss = " (“your turn”)" if stub == STUB_MARK["fr"] else ""
+        then = (
+            "then the next one, which checks your answer and says what is wrong"
+            if checked
+            else "then go on: the rest of the notebook uses it"
+        )
+        return (
+            '<div class="admonition example"><p class="admonition-title">Your turn</p>\n'
+            f"<p>Complete {what} above: replace the lines {mark}{gloss} and "
+            f"<code>raise NotImplementedError()</code> with your code, run the cell, {then}.</p></div>"
+        )
     then = (
         "puis la suivante, qui vérifie votre réponse et dit ce qui ne va pas"
         if checked
@@ -547,7 +663,7 @@ def _notice(functions: list[str], checked: bool) -> str:
     )
     return (
         '<div class="admonition example"><p class="admonition-title">À vous de jouer</p>\n'
-        f"<p>Complétez {what} ci-dessus : remplacez les lignes <code># À VOUS</code> et "
+        f"<p>Complétez {what} ci-dessus : remplacez les lignes {mark} et "
         f"<code>raise NotImplementedError()</code> par votre code, exécutez la cellule, {then}.</p></div>"
     )
 
@@ -560,6 +676,7 @@ def exercise(
     for_site: bool = False,
     regions: list[Region] | None = None,
     mark: Marking | None = None,
+    lang: str = "fr",
 ):
     """The exercise version of a page (a new notebook; ``nb`` is left as it is).
 
@@ -568,17 +685,19 @@ def exercise(
     and an ``answer-box`` cell ends each question section. ``for_site=True`` also tags the
     ``check`` cells ``skip-execution``, so that the site's build of the exercise does not run
     them (their stubs are not written). ``regions`` and ``mark``: the page's, when the caller has
-    them (:func:`solution_regions`, :func:`marking`).
+    them (:func:`solution_regions`, :func:`marking`). ``lang="en"``: what the exercise adds (stubs,
+    notices, answer boxes) in English.
     """
     regions = solution_regions(nb, label, source_text) if regions is None else regions
     mark = marking(nb, label, source_text) if mark is None else mark
-    return exercise_cells(nb, regions, mark, for_site=for_site)[0]
+    return exercise_cells(nb, regions, mark, for_site=for_site, lang=lang)[0]
 
 
-def exercise_cells(nb, regions: list[Region], mark: Marking, *, for_site: bool = False):
+def exercise_cells(nb, regions: list[Region], mark: Marking, *, for_site: bool = False, lang: str = "fr"):
     """:func:`exercise`, with where each of its cells comes from: ``(notebook, origins)``, ``origins[k]``
     the index in ``nb`` of the exercise's cell ``k``, or None for a cell the exercise adds (a notice,
-    an answer box)."""
+    an answer box). The Markdown cells it adds carry ``metadata["tp8"]["generated"]`` (with what
+    :func:`english_cell` needs to write them in English)."""
     import nbformat.v4
 
     boxes = {last: next(q for q in mark.questions if q.number == n) for n, (_f, last) in mark.sections.items()}
@@ -597,7 +716,7 @@ def exercise_cells(nb, regions: list[Region], mark: Marking, *, for_site: bool =
             if index in by_cell:
                 lines = cell.source.splitlines()
                 for region in sorted(by_cell[index], key=lambda r: r.begin, reverse=True):
-                    lines[region.begin : region.end + 1] = _stub(region)
+                    lines[region.begin : region.end + 1] = _stub(region, lang)
                 cell.source = "\n".join(lines)
                 if cell.get("cell_type") == "code":
                     cell.outputs = []
@@ -605,12 +724,16 @@ def exercise_cells(nb, regions: list[Region], mark: Marking, *, for_site: bool =
                 functions = list(dict.fromkeys(r.function for r in by_cell[index] if r.function))
                 following = next((c for c in out.cells[index + 1 :] if c.cell_type == "code"), None)
                 checked = following is not None and CHECK_TAG in _tags(following)
-                notice = nbformat.v4.new_markdown_cell(_notice(functions, checked), metadata={"tags": [NOTICE_TAG]})
+                stub = STUB_MARK["en" if lang == "en" else "fr"]
+                generated = {"generated": GENERATED_NOTICE, "functions": functions, "checked": checked, "stub": stub}
+                notice = nbformat.v4.new_markdown_cell(
+                    _notice(functions, checked, lang), metadata={"tags": [NOTICE_TAG], "tp8": generated}
+                )
                 notice["id"] = f"tp8-exercise-notice-{index}"  # deterministic (nbformat would draw a random one)
                 cells.append(notice)
                 origins.append(None)
         if index in boxes:
-            cells.append(answer_box(boxes[index]))
+            cells.append(answer_box(boxes[index], lang))
             origins.append(None)
     out.cells = cells
     return out, origins

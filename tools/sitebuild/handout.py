@@ -21,11 +21,14 @@ from .variants import REPORT_NAME
 __all__ = [
     "REPORT_NAME",
     "course_questions",
+    "english_cell",
     "expand_facts",
     "expand_questions",
+    "number_word",
     "question_facts",
     "report_notebook",
     "select_blocks",
+    "translated_questions",
 ]
 
 
@@ -159,42 +162,112 @@ _REPORT_REMARKS = """\
 
 Facultatif : ce qui vous a surpris, une idée d'expérience, une question restée ouverte."""
 
+_REPORT_INTRO_EN = """\
+# Report — Lab {tp}: visualizing neural networks
 
-def report_notebook(parts) -> str:
+- **Name(s):** …
+- **Date of the session:** …
+
+This template follows the lab's numbering: **Q{tp}.n** is question n of lab {tp} (question "Qn" in the
+course's pages). Write each answer in the empty cell under its question (in Jupyter or Colab, double-click
+the cell to write in it), drawing on the figures and numbers you got by running the exercise sheets; copy or
+describe the figures that matter.
+
+- The report you send on the evening of the session answers the questions marked ★ ({stars}), then says how
+  far you got (*Progress*) and, if you wish, what you noticed (*Notes*).
+- The other questions, bonus questions included ({bonus}), are to be discussed in the final report.
+"""
+
+_REPORT_PROGRESS_EN = """\
+## Progress
+
+What worked and what did not: the three exercises (do the checks of `tp8.checks` pass?), the experiments you
+ran again or changed (other photos, other classes, another network), the difficulties you ran into."""
+
+_REPORT_REMARKS_EN = """\
+## Notes
+
+Optional: what surprised you, an idea for an experiment, a question still open."""
+
+#: Kinds of the report template's generated cells (``metadata["tp8"]["generated"]``), see :func:`english_cell`.
+REPORT_INTRO, REPORT_PROGRESS, REPORT_REMARKS = "report-intro", "report-progress", "report-remarks"
+
+
+def _report_text(kind: str, lang: str, stars: list[str] | None = None, bonus: list[str] | None = None) -> str:
+    """The text of a generated cell of the report template, in ``lang``."""
+    en = lang == "en"
+    if kind == REPORT_INTRO:
+        none = "none" if en else "aucune"
+        template = _REPORT_INTRO_EN if en else _REPORT_INTRO
+        return template.format(
+            tp=exercise.TP_NUMBER, stars=", ".join(stars or []) or none, bonus=", ".join(bonus or []) or none
+        ).rstrip("\n")
+    if kind == REPORT_PROGRESS:
+        return _REPORT_PROGRESS_EN if en else _REPORT_PROGRESS
+    if kind == REPORT_REMARKS:
+        return _REPORT_REMARKS_EN if en else _REPORT_REMARKS
+    raise ValueError(f"cellule générée inconnue : {kind}")
+
+
+def english_cell(cell) -> str | None:
+    """The English of a generated cell of the report template (its ``metadata["tp8"]["generated"]``
+    says which), or None for any other cell."""
+    info = ((cell.get("metadata") or {}).get("tp8") or {}) if cell.get("cell_type") == "markdown" else {}
+    kind = info.get("generated") if isinstance(info, dict) else None
+    if kind not in (REPORT_INTRO, REPORT_PROGRESS, REPORT_REMARKS):
+        return None
+    return _report_text(kind, "en", info.get("stars"), info.get("bonus"))
+
+
+def report_notebook(parts, lang: str = "fr") -> str:
     """The report template (``.ipynb`` text): for each part ``(title, questions)``, a heading, then
     per question a Markdown heading « Q8.n ★ — titre » with the question and an empty answer cell;
-    then *Avancement* and *Remarques*, each with an empty cell."""
+    then *Avancement* and *Remarques*, each with an empty cell. ``lang="en"``: the build's words in
+    English (*Progress*, *Notes*); the titles and questions are what ``parts`` say. Its generated
+    cells say so in their metadata (``{"tp8": {"generated": KIND, …}}``, :func:`english_cell`)."""
     import nbformat
     import nbformat.v4
 
     every = [q for _title, qs in parts for q in qs]
-    tp = exercise.TP_NUMBER
-    stars = ", ".join(q.report_number for q in every if q.star) or "aucune"
-    bonus = ", ".join(q.report_number for q in every if q.bonus) or "aucune"
+    stars = [q.report_number for q in every if q.star]
+    bonus = [q.report_number for q in every if q.bonus]
+    en = lang == "en"
     nb = nbformat.v4.new_notebook()
     nb.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
     }
 
-    def markdown(text: str, cell_id: str, tags: list[str] | None = None):
-        cell = nbformat.v4.new_markdown_cell(text, metadata={"tags": tags} if tags else {})
+    def markdown(text: str, cell_id: str, tags: list[str] | None = None, generated: dict | None = None):
+        metadata = {"tags": tags} if tags else {}
+        if generated:
+            metadata["tp8"] = generated
+        cell = nbformat.v4.new_markdown_cell(text, metadata=metadata)
         cell["id"] = cell_id
         nb.cells.append(cell)
 
-    markdown(_REPORT_INTRO.format(tp=tp, stars=stars, bonus=bonus).rstrip("\n"), "intro")
+    intro = {"generated": REPORT_INTRO, "stars": stars, "bonus": bonus}
+    markdown(_report_text(REPORT_INTRO, lang, stars, bonus), "intro", generated=intro)
     for k, (title, qs) in enumerate(parts, 1):
-        markdown(f"# {title}", f"partie-{k}")
+        markdown(f"# {title}", f"{'part' if en else 'partie'}-{k}")
         for q in qs:
             slug = q.report_number.lower().replace(".", "-")
             markdown(f"## {q.report_heading}\n\n{q.text}", f"{slug}-question")
-            markdown("", f"{slug}-reponse", [exercise.ANSWER_BOX_TAG])
-    markdown(_REPORT_PROGRESS, "avancement")
-    markdown("", "avancement-reponse", [exercise.ANSWER_BOX_TAG])
-    markdown(_REPORT_REMARKS, "remarques")
-    markdown("", "remarques-reponse", [exercise.ANSWER_BOX_TAG])
+            markdown("", f"{slug}-{'answer' if en else 'reponse'}", [exercise.ANSWER_BOX_TAG])
+    progress, remarks = ("progress", "notes") if en else ("avancement", "remarques")
+    markdown(_report_text(REPORT_PROGRESS, lang), progress, generated={"generated": REPORT_PROGRESS})
+    markdown("", f"{progress}-{'answer' if en else 'reponse'}", [exercise.ANSWER_BOX_TAG])
+    markdown(_report_text(REPORT_REMARKS, lang), remarks, generated={"generated": REPORT_REMARKS})
+    markdown("", f"{remarks}-{'answer' if en else 'reponse'}", [exercise.ANSWER_BOX_TAG])
     nbformat.validate(nb)
     return nbformat.writes(nb) + "\n"
+
+
+def translated_questions(questions, nb) -> list[exercise.Question]:
+    """``questions`` (a page's) as ``nb`` states them: the page's notebook in another language (the
+    English edition's :func:`english.notebook` of ``page.nb``, cell for cell), each question's title
+    and text read from its cell there (:func:`exercise.restated`)."""
+    return [exercise.restated(q, nb.cells[q.cell].source) if q.cell < len(nb.cells) else q for q in questions]
 
 
 def course_questions(pages: list[Page]) -> list[tuple[Page, list[exercise.Question]]]:
@@ -258,30 +331,66 @@ _WORDS = [
     "quinze",
     "seize",
 ]
+_WORDS_EN = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+]
 
 
-def _enumerate(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1] if items else "aucune"
+def _enumerate(items: list[str], lang: str = "fr") -> str:
+    """``a``, ``a et b``, ``a, b et c`` (``a and b``, ``a, b and c`` in English); ``aucune``/``none``."""
+    if not items:
+        return "none" if lang == "en" else "aucune"
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + (" and " if lang == "en" else " et ") + items[-1]
 
 
-def question_facts(parts: list[tuple[str, str, list]]) -> dict[str, str]:
+def number_word(n: int, lang: str = "fr") -> str:
+    """``n`` in words where it is small (``onze``, ``eleven``), in digits beyond."""
+    words = _WORDS_EN if lang == "en" else _WORDS
+    return words[n] if 0 <= n < len(words) else str(n)
+
+
+def question_facts(parts: list[tuple[str, str, list]], lang: str = "fr") -> dict[str, str]:
     """What a Markdown page may say of the course's questions, from ``(link, title, questions)`` of
-    each page that asks some, in their order: ``<!-- tp8:question-KIND -->`` becomes ``facts[KIND]``."""
+    each page that asks some, in their order: ``<!-- tp8:question-KIND -->`` becomes ``facts[KIND]``.
+    ``lang="en"``: in English (``eleven``, ``Q8.1, Q8.5 and Q8.8``, ``q1 to q4 in [title](link)``)."""
     every = [q for _link, _title, qs in parts for q in qs]
     if not every:
         return {}
     n = len(every)
+    between, where = (" to ", " in ") if lang == "en" else (" à ", " dans ")
 
     def anchors(qs) -> str:
-        return f"`q{qs[0].number}`" if len(qs) == 1 else f"`q{qs[0].number}` à `q{qs[-1].number}`"
+        return f"`q{qs[0].number}`" if len(qs) == 1 else f"`q{qs[0].number}`{between}`q{qs[-1].number}`"
 
     return {
-        "count": _WORDS[n] if n < len(_WORDS) else str(n),
+        "count": number_word(n, lang),
         "first": every[0].report_number,
         "last": every[-1].report_number,
-        "starred": _enumerate([q.report_number for q in every if q.star]),
-        "bonus": _enumerate([q.report_number for q in every if q.bonus]),
-        "anchors": _enumerate([f"{anchors(qs)} dans [{title}]({link})" for link, title, qs in parts]),
+        "starred": _enumerate([q.report_number for q in every if q.star], lang),
+        "bonus": _enumerate([q.report_number for q in every if q.bonus], lang),
+        "anchors": _enumerate([f"{anchors(qs)}{where}[{title}]({link})" for link, title, qs in parts], lang),
     }
 
 

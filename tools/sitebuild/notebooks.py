@@ -36,25 +36,42 @@ if importlib.util.find_spec("tp8") is None:
 # Les photos propres au cours (docs/photos/ du dépôt) : tp8 les télécharge quand elles ne sont pas à côté.
 os.environ.setdefault("TP8_PHOTOS_URL", "{photos}")
 """
+_INSTALL_CELL_EN = """\
+# Installs the tp8 library, for Google Colab or any environment that lacks it.
+import importlib.util
+import os
+
+if importlib.util.find_spec("tp8") is None:
+    %pip install --quiet "{spec}"
+# The course's own photos (docs/photos/ in the repository): tp8 downloads them when they are not next to it.
+os.environ.setdefault("TP8_PHOTOS_URL", "{photos}")
+"""
 #: The course's own photos, relative to the repository's root (tp8.photos).
 PHOTOS_DIR = "docs/photos/"
 
 
-def student_ipynb(nb, repo: Repo) -> str:
-    """A notebook as the students get it: install cell first, no outputs, stable cell ids."""
+def install_cell_source(repo: Repo, lang: str = "fr") -> str:
+    """The install cell's code (its comments in ``lang``)."""
+    template = _INSTALL_CELL_EN if lang == "en" else _INSTALL_CELL
+    return template.format(spec=repo.install_spec(), photos=repo.raw_url(PHOTOS_DIR)).rstrip("\n")
+
+
+def student_ipynb(nb, repo: Repo, lang: str = "fr") -> str:
+    """A notebook as the students get it: install cell first (its comments in ``lang``), no outputs,
+    stable cell ids, without the build's own cell metadata (``metadata["tp8"]`` of the cells it adds)."""
     import nbformat
 
     nb = copy.deepcopy(nb)
     nb.metadata.pop("jupytext", None)
     nb.metadata.setdefault("language_info", {"name": "python"})
-    install = nbformat.v4.new_code_cell(
-        _INSTALL_CELL.format(spec=repo.install_spec(), photos=repo.raw_url(PHOTOS_DIR)).rstrip("\n"),
-        metadata={"tags": [INSTALL_TAG]},
-    )
+    install = nbformat.v4.new_code_cell(install_cell_source(repo, lang), metadata={"tags": [INSTALL_TAG]})
     nb.cells.insert(0, install)
     nb.nbformat, nb.nbformat_minor = 4, 5
     for i, cell in enumerate(nb.cells):
         cell.id = f"cell-{i:03d}"
+        metadata = cell.get("metadata") or {}
+        if isinstance(metadata.get("tp8"), dict) and "generated" in metadata["tp8"]:
+            del metadata["tp8"]
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
@@ -68,19 +85,22 @@ def student_path(page: Page, *, exercise: bool = False) -> str:
     return f"{EXERCISE_DIR if exercise else STUDENT_DIR}/{rel}"
 
 
-def page_notebooks(page: Page, repo: Repo) -> dict[str, str]:
-    """``{path: text}`` of the page's student notebooks: its corrigé, and its énoncé when it has one."""
-    out = {student_path(page): student_ipynb(page.nb, repo)}
+def page_notebooks(page: Page, repo: Repo, lang: str = "fr") -> dict[str, str]:
+    """``{path: text}`` of the page's student notebooks: its corrigé, and its énoncé when it has one.
+    ``lang="en"``: what the build adds (install cell, stubs, notices, answer boxes) in English (the
+    author's text stays as the page has it: :func:`english.student_notebook` translates it)."""
+    out = {student_path(page): student_ipynb(page.nb, repo, lang)}
     if page.has_exercises:
-        out[student_path(page, exercise=True)] = student_ipynb(variants.enonce(page, for_site=False)[0], repo)
+        enonce = variants.enonce(page, for_site=False, lang=lang)[0]
+        out[student_path(page, exercise=True)] = student_ipynb(enonce, repo, lang)
     return out
 
 
-def contents(pages: list[Page], repo: Repo) -> dict[str, str]:
-    """Every student notebook the pages make: ``{path: text}``."""
+def contents(pages: list[Page], repo: Repo, lang: str = "fr") -> dict[str, str]:
+    """Every student notebook the pages make: ``{path: text}`` (``lang``: :func:`page_notebooks`)."""
     out: dict[str, str] = {}
     for page in pages:
-        out.update(page_notebooks(page, repo))
+        out.update(page_notebooks(page, repo, lang))
     return out
 
 

@@ -41,22 +41,36 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def credits_markdown(photos: list) -> str:
-    """The table of credits, with a footnote for each photo that has a note."""
-    rows = ["| Nom dans `tp8` | Sujet | Auteur ou origine | Distribuée par | Licence |", "|---|---|---|---|---|"]
+def credits_markdown(photos: list, lang: str = "fr") -> str:
+    """The table of credits, with a footnote for each photo that has a note. ``lang="en"``: its
+    headings and words in English, each photo's ``title_en`` (``note_en``, ``author_en`` where a credit
+    has them), its French otherwise."""
+    en = lang == "en"
+
+    def field(p, name: str) -> str:
+        return (getattr(p, f"{name}_en", "") or getattr(p, name, "") or "") if en else (getattr(p, name, "") or "")
+
+    if en:
+        head = "| Name in `tp8` | Subject | Author or origin | Distributed by | License |"
+    else:
+        head = "| Nom dans `tp8` | Sujet | Auteur ou origine | Distribuée par | Licence |"
+    rows = [head, "|---|---|---|---|---|"]
     notes = []
     for p in photos:
         licence = f"[{_cell(p.licence)}]({p.licence_url})" if p.licence_url else _cell(p.licence)
-        if p.note:
-            notes.append(f"[^{p.name}]: {p.note}")
+        note = field(p, "note")
+        if note:
+            notes.append(f"[^{p.name}]: {note}")
             licence += f"[^{p.name}]"
         source = p.source if p.source.startswith("http") else ""
-        author = f"[{_cell(p.author or p.source)}]({source})" if source else _cell(p.author or p.source)
-        given = _cell(p.distributed_by) if p.distributed_by else f"ce cours (`docs/photos/{p.name}`)"
-        rows.append(f"| `{p.name}` | {_cell(p.title)} | {author} | {given} | {licence} |")
+        who = field(p, "author") or p.source
+        author = f"[{_cell(who)}]({source})" if source else _cell(who)
+        course = "this course" if en else "ce cours"
+        given = _cell(p.distributed_by) if p.distributed_by else f"{course} (`docs/photos/{p.name}`)"
+        rows.append(f"| `{p.name}` | {_cell(field(p, 'title'))} | {author} | {given} | {licence} |")
     return "\n".join(rows) + ("\n\n" + "\n\n".join(notes) if notes else "") + "\n"
 
 
-def expand_credits(markdown: str, photos: list) -> str:
-    """``<!-- tp8:photo-credits -->`` replaced by the table of :func:`credits_markdown`."""
-    return MARKER.sub(lambda _: credits_markdown(photos), markdown)
+def expand_credits(markdown: str, photos: list, lang: str = "fr") -> str:
+    """``<!-- tp8:photo-credits -->`` replaced by the table of :func:`credits_markdown` (in ``lang``)."""
+    return MARKER.sub(lambda _: credits_markdown(photos, lang), markdown)

@@ -100,8 +100,15 @@ def _reindent(text: str, indent: str) -> str:
     return "\n".join(indent + line if line.strip() else line for line in text.split("\n"))
 
 
+#: A formula with words or French numbers in it is a passage to translate too (``\\mathrm{moyenne}``,
+#: ``0{,}15``, ``\\{R, V, B\\}``); other formulas are the same in both languages.
+_WORDY_FORMULA = re.compile(r"\{,\}|\\(?:text|mathrm|operatorname)\{[^}]*[^\W\d_]{3}|R, V, B")
+
+
 def is_message(text: str) -> bool:
     """Whether a block has words to translate (an anchor, a lone formula or a rule has not)."""
+    if _WORDY_FORMULA.search(text):
+        return True
     body = re.sub(r"<[^>]+>", " ", text)
     body = re.sub(r"\$\$.*?\$\$", " ", body, flags=re.S)
     body = re.sub(r"\$[^$\n]+\$", " ", body)

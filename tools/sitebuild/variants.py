@@ -57,9 +57,10 @@ class OwnCell:
 # --- steps -------------------------------------------------------------------------------------------
 
 
-def enonce(page: Page, *, for_site: bool):
-    """The énoncé of ``page``: ``(notebook, origins)`` (:func:`exercise.exercise_cells`)."""
-    return exercise.exercise_cells(page.nb, list(page.regions), page.marking, for_site=for_site)
+def enonce(page: Page, *, for_site: bool, lang: str = "fr"):
+    """The énoncé of ``page``: ``(notebook, origins)`` (:func:`exercise.exercise_cells`); ``lang="en"``:
+    what the exercise adds (stubs, notices, answer boxes) in English."""
+    return exercise.exercise_cells(page.nb, list(page.regions), page.marking, for_site=for_site, lang=lang)
 
 
 def link_to_root(nb, page_url: str, names: tuple[str, ...] = (REPORT_NAME,)):
