@@ -233,7 +233,7 @@ def code_passages(page, table: translation.Lookup, lagging: Lagging) -> None:
 
 def markdown(text: str, label: str, table: translation.Lookup, lagging: Lagging, first_line: int = 1) -> str:
     """A Markdown page's text (front matter already taken off by MkDocs) in English."""
-    english, lag = translation.translate_markdown(text, table, first_line)
+    english, lag = translation.translate_markdown(text, table, first_line, keep_ids=True)
     lagging.passages += [(label, p.line, p.state, first_words(p.french)) for p in lag]
     return english
 

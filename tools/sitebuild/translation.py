@@ -375,11 +375,28 @@ class Passage:
     french: str
 
 
-def translate_markdown(markdown: str, table: Lookup, first_line: int = 1) -> tuple[str, list[Passage]]:
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
+
+
+def french_id(heading: str) -> str | None:
+    """The id Python-Markdown's ``toc`` gives a French heading (``## L'édition anglaise`` → ``ledition-anglaise``)."""
+    from markdown.extensions.toc import slugify
+
+    match = _HEADING.match(heading)
+    if match is None or "\n" in heading.strip() or "{#" in heading:
+        return None
+    text = re.sub(r"`([^`]*)`|\*+|_+(?=\w)|\[([^\]]*)\]\([^)]*\)", lambda m: m.group(1) or m.group(2) or "", match.group(2))
+    return slugify(text, "-")
+
+
+def translate_markdown(
+    markdown: str, table: Lookup, first_line: int = 1, keep_ids: bool = False
+) -> tuple[str, list[Passage]]:
     """``markdown`` in English, block by block, and the blocks whose English is stale or missing.
 
     A stale block shows its old English; a missing one its French, inside ``lang="fr"``; both are
-    followed by a discreet notice (``.tp8-stale``) naming what lags.
+    followed by a discreet notice (``.tp8-stale``) naming what lags. ``keep_ids`` (a Markdown page):
+    an English heading keeps its French id (``{#…}``), so that links to it from either language land.
     """
     out, lagging = [], []
     for start, text in blocks(markdown):
@@ -389,6 +406,9 @@ def translate_markdown(markdown: str, table: Lookup, first_line: int = 1) -> tup
             out.append(text)
             continue
         english, state = table.english(body)
+        anchor = french_id(body) if keep_ids and english is not None else None
+        if anchor and _HEADING.match(english) and "{#" not in english:
+            english = f"{english.rstrip()} {{#{anchor}}}"
         if state == "ok":
             out.append(_reindent(english, indent))
             continue
