@@ -52,7 +52,7 @@ from scipy.stats import binomtest
 
 import tp8
 from tp8.attribution import render_map
-from tp8.course import Stopwatch, claim, num, pct, sci, show, table, tr
+from tp8.course import Stopwatch, claim, num, pct, sci, show, table, tr  # noqa: F401 - read by the tr() templates
 from tp8.plotting import row_label, show_tile, tile_figure
 
 torch.manual_seed(0)

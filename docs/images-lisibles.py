@@ -41,11 +41,11 @@ from dataclasses import replace
 import numpy as np
 import torch
 import torch.nn.functional as F
-from IPython.display import Markdown, display
+from IPython.display import display
 from skimage.color import rgb2hsv
 
 import tp8
-from tp8.course import claim, num, pct, prob, sci, second_network, show, table
+from tp8.course import claim, num, pct, prob, sci, second_network, show, table, tr  # noqa: F401 - pct, prob, sci : dans les gabarits de tr
 from tp8.feature_visualization import (
     IMAGENET_COLOR_SQRT,
     decorrelated_to_rgb,
@@ -57,11 +57,6 @@ from tp8.feature_visualization import (
 
 torch.manual_seed(0)
 model = tp8.load_model()  # SqueezeNet 1.1 (Iandola et al., 2016), pré-entraîné sur ImageNet
-
-
-def md(text: str) -> None:
-    """Affiche du Markdown calculé : les nombres cités viennent de l'exécution."""
-    display(Markdown(text))
 
 
 # %% [markdown]
@@ -175,39 +170,50 @@ pente_grad = float(spectrum_slope(gradient).mean())
 fines_grad = float(tp8.course.high_frequency_share(gradient).mean())
 pente_p = float(pente_photos.mean())
 pente_basse = float(spectrum_slope(photos, high=0.15).mean())  # sans les fréquences les plus hautes
-if pente_p < -2.3:
-    loi = (
-        "plus raide que le −2 de la loi en $1/f^2$ : celle-ci n'est qu'une moyenne sur de nombreuses images, et "
-        "l'exposant varie d'une photo à l'autre"
-    )
-    if pente_basse > pente_p + 0.1:
-        loi += (
-            f" ; mesurée jusqu'à 0,15 cycle par pixel seulement, elle vaut {num(pente_basse)} : les fréquences les "
-            "plus hautes, atténuées notamment par la réduction des photos à 224 pixels, raidissent encore la pente"
+
+
+def loi():
+    """Ce que la pente moyenne des photos dit de la loi en 1/f² (une phrase, écrite dans chaque langue)."""
+    if pente_p < -2.3 and pente_basse > pente_p + 0.1:
+        return tr(
+            """plus raide que le −2 de la loi en $1/f^2$ : celle-ci n'est qu'une moyenne sur de nombreuses images, et
+l'exposant varie d'une photo à l'autre ; mesurée jusqu'à 0,15 cycle par pixel seulement, elle vaut {num(pente_basse)} :
+les fréquences les plus hautes, atténuées notamment par la réduction des photos à 224 pixels, raidissent encore la
+pente"""
         )
-elif pente_p <= -1.7:
-    loi = "proche du −2 de la loi en $1/f^2$"
-else:
-    loi = "moins raide que le −2 de la loi en $1/f^2$, qui n'est qu'une moyenne"
-if pente_grad > 0.3:
-    profil = "sa puissance *croît* avec la fréquence"
-elif pente_grad >= -0.3:
-    profil = "son spectre est presque plat, comme celui d'un bruit blanc"
-else:
-    profil = "son spectre décroît, mais bien moins vite que celui des photos"
-md(
-    "Sur les huit photos libres du cours (`tp8.sample_images()`), la pente du spectre de puissance en échelle "
-    f"log-log vaut en moyenne {num(pente_p)} (de {num(pente_photos.min())} à {num(pente_photos.max())}), {loi}. Le "
-    "gradient du score de leur classe prédite par rapport aux pixels, pour SqueezeNet 1.1, a une pente de "
-    f"{num(pente_grad, sign=True)} : {profil}, et {pct(fines_grad)} de son énergie se trouve dans les motifs de moins "
-    f"de 4 pixels, contre {pct(float(fines_photos.mean()), 1)} pour les photos : "
-    + claim(
-        pente_grad > pente_p + 2 and fines_grad > 10 * float(fines_photos.mean()),
-        "rapporté à une photo, le gradient est dominé par les hautes fréquences",
+    if pente_p < -2.3:
+        return tr(
+            """plus raide que le −2 de la loi en $1/f^2$ : celle-ci n'est qu'une moyenne sur de nombreuses images, et
+l'exposant varie d'une photo à l'autre"""
+        )
+    if pente_p <= -1.7:
+        return tr("proche du −2 de la loi en $1/f^2$")
+    return tr("moins raide que le −2 de la loi en $1/f^2$, qui n'est qu'une moyenne")
+
+
+def profil():
+    """Le profil du spectre du gradient."""
+    if pente_grad > 0.3:
+        return tr("sa puissance *croît* avec la fréquence")
+    if pente_grad >= -0.3:
+        return tr("son spectre est presque plat, comme celui d'un bruit blanc")
+    return tr("son spectre décroît, mais bien moins vite que celui des photos")
+
+
+display(
+    tr(
+        """
+Sur les huit photos libres du cours (`tp8.sample_images()`), la pente du spectre de puissance en échelle log-log vaut
+en moyenne {num(pente_p)} (de {num(pente_photos.min())} à {num(pente_photos.max())}), {loi()}. Le gradient du score de
+leur classe prédite par rapport aux pixels, pour SqueezeNet 1.1, a une pente de {num(pente_grad, sign=True)} :
+{profil()}, et {pct(fines_grad)} de son énergie se trouve dans les motifs de moins de 4 pixels, contre
+{pct(float(fines_photos.mean()), 1)} pour les photos :
+{claim(pente_grad > pente_p + 2 and fines_grad > 10 * float(fines_photos.mean()), "rapporté à une photo, le gradient est dominé par les hautes fréquences")}.
+Une montée qui le suit pixel par pixel ajoute donc surtout du détail fin. La partie 2 a mesuré, pour ses perturbations
+adversaires faites de quelques pas de gradient, un spectre presque plat : lui aussi bien plus riche en hautes
+fréquences que celui d'une photo.
+"""
     )
-    + ". Une montée qui le suit pixel par pixel ajoute donc surtout du détail fin. La partie 2 a mesuré, pour ses "
-    "perturbations adversaires faites de quelques pas de gradient, un spectre presque plat : lui aussi bien plus "
-    "riche en hautes fréquences que celui d'une photo."
 )
 
 # %% [markdown]
@@ -251,24 +257,28 @@ def jugement(resultat):
 
 def resume(nom, j, secondes=None):
     """Une ligne de tableau : conviction de SqueezeNet 1.1, reconnaissance par le second réseau, temps par classe."""
-    ligne = {"méthode": nom, f"p moyen ({model.name})": float(np.mean(j["p"])), "1 − p maximal": max(j["reste"])}
+    ligne = {
+        tr("méthode"): nom,
+        tr("p moyen ({model.name})"): float(np.mean(j["p"])),
+        tr("1 − p maximal"): max(j["reste"]),
+    }
     if second is not None:
         ligne[f"top-1 ({second.name})"] = sum(r == 1 for r in j["rang"])
         ligne["top-5"] = sum(r <= 5 for r in j["rang"])
-        ligne[f"p moyen ({second.name})"] = float(np.mean(j["p2"]))
+        ligne[tr("p moyen ({second.name})")] = float(np.mean(j["p2"]))
     if secondes is not None:
-        ligne["secondes par classe"] = secondes
+        ligne[tr("secondes par classe")] = secondes
     return ligne
 
 
 def tableau(lignes, digits):
     """Le tableau des lignes, la probabilité laissée aux autres classes écrite en puissance de dix."""
-    return table([{**ligne, "1 − p maximal": sci(ligne["1 − p maximal"])} for ligne in lignes], digits=digits)
+    return table([{**ligne, "1 − p maximal": tr("{sci(ligne['1 − p maximal'])}")} for ligne in lignes], digits=digits)
 
 
 def borne(reste):
     """La probabilité laissée aux autres classes, en mots (nulle seulement si le calcul ne la distingue pas de 0)."""
-    return f"ne dépasse pas {sci(reste)}" if reste > 0 else "est nulle à la précision du calcul"
+    return tr("ne dépasse pas {sci(reste)}") if reste > 0 else tr("est nulle à la précision du calcul")
 
 
 j_tp, j_li = jugement(viz), jugement(lisibles)
@@ -277,101 +287,123 @@ montrees = [CLASSES.index(c) for c in ("tarantula", "king penguin", "volcano")] 
 fig, axes = tp8.plotting.tile_figure(2, len(montrees), title_lines=3 if second is not None else 2, row_label_px=18)
 for col, k in enumerate(montrees):
     for row, j, images in ((0, j_tp, viz.images), (1, j_li, lisibles.images)):
-        rang = f"\nrang {j['rang'][k]} pour {second.name}" if second is not None else ""
+        rang = "\n" + tr("rang {j['rang'][k]} pour {second.name}") if second is not None else ""
         tp8.plotting.show_tile(axes[row, col], tp8.to_numpy(images[k]), f"{CLASSES[k]}\np = {num(j['p'][k], 3)}{rang}")
-tp8.plotting.row_label(fig, axes[0, 0], "méthode du TP", 8)
+tp8.plotting.row_label(fig, axes[0, 0], tr("méthode du TP"), 8)
 tp8.plotting.row_label(fig, axes[1, 0], "feature_visualization", 8)
 show(
     fig,
-    alt="Deux rangées de trois images, pour tarantula, king penguin et volcano. En haut, les images de la méthode du "
-    "TP : des pattes, des becs et des fragments colorés et granuleux répétés sur un fond gris-vert. En bas, celles de "
-    "feature_visualization : des tarentules velues, des manchots debout et des cônes gris aux lueurs orangées, aux "
-    "couleurs plus douces et plus naturelles. Chaque titre donne la probabilité de la classe pour SqueezeNet 1.1"
-    + (" et son rang pour le second réseau." if second is not None else "."),
+    alt=tr(
+        """Deux rangées de trois images, pour tarantula, king penguin et volcano. En haut, les images de la méthode du
+TP : des pattes, des becs et des fragments colorés et granuleux répétés sur un fond gris-vert. En bas, celles de
+feature_visualization : des tarentules velues, des manchots debout et des cônes gris aux lueurs orangées, aux
+couleurs plus douces et plus naturelles. Chaque titre donne la probabilité de la classe pour
+SqueezeNet 1.1{tr(" et son rang pour le second réseau.") if second is not None else "."}"""
+    ),
 )
 
 # %% tags=["hide-input"]
 colonnes = {f"p moyen ({model.name})": 3, "secondes par classe": 1}
-ligne_tp = resume("méthode du TP", j_tp, chrono_tp.seconds / n_cl)
+ligne_tp = resume(tr("méthode du TP"), j_tp, chrono_tp.seconds / n_cl)
 ligne_li = resume("feature_visualization", j_li, chrono_lisibles.seconds / n_cl)
 if second is not None:
     colonnes[f"p moyen ({second.name})"] = 3
 display(tableau([ligne_tp, ligne_li], colonnes))
 p_min = min(j_tp["p"] + j_li["p"])
-texte = (
-    "Les deux méthodes convainquent SqueezeNet 1.1 : "
-    + claim(p_min > 0.9, "chaque image y obtient une probabilité d'au moins 0,9")
-    + f" ({num(p_min, 3)} pour la moins convaincante ; la probabilité laissée aux autres classes "
-    f"{borne(max(j_tp['reste'] + j_li['reste']))}). "
-)
 verdict = None  # ce que le second réseau dit des deux méthodes, repris dans « À retenir »
 if second is not None:
     top1_tp, top1_li = ligne_tp[f"top-1 ({second.name})"], ligne_li[f"top-1 ({second.name})"]
     top5_tp, top5_li = ligne_tp["top-5"], ligne_li["top-5"]
     p2_tp, p2_li = ligne_tp[f"p moyen ({second.name})"], ligne_li[f"p moyen ({second.name})"]
-    texte += (
-        f"Le second réseau, `{second.name}`, place la classe visée en tête pour {top1_tp} des {n_cl} images du TP et "
-        f"pour {top1_li} des {n_cl} nouvelles, dans ses cinq premiers choix pour {top5_tp} et {top5_li} d'entre elles, "
-        f"et lui donne en moyenne une probabilité de {prob(p2_tp)} contre {prob(p2_li)} : "
-    )
     # La phrase suit la mesure, quel que soit le second réseau (VGG16 publié, SqueezeNet 1.0 en local, autre en test) ;
     # une moyenne sur huit classes ne suffit pas : on compte aussi les classes, une à une, où la nouvelle image gagne.
     gagne = sum(b > a for a, b in zip(j_tp["p2"], j_li["p2"]))  # classes où la nouvelle image a la plus haute p
     perd = sum(b < a for a, b in zip(j_tp["p2"], j_li["p2"]))
-    par_classe = (
-        f"classe par classe, la nouvelle image obtient la plus haute probabilité pour {gagne} des {n_cl} classes, "
-        f"celle du TP pour {perd}"
-    )
     if max(p2_tp, p2_li) < 0.05 and max(top5_tp, top5_li) <= 1:
         verdict = "ni"
-        texte += (
-            "il ne reconnaît ni les unes ni les autres, et cette comparaison ne dit rien de ce qui se transfère d'un "
-            "réseau à l'autre."
-        )
     elif top1_li >= top1_tp and top5_li >= top5_tp and p2_li >= p2_tp + 0.1 and gagne >= 3 * n_cl // 4:
         verdict = "mieux"
-        texte += (
-            claim(
-                gagne >= 3 * n_cl // 4 and p2_li >= p2_tp + 0.1,
-                f"sur ces {n_cl} classes, les nouvelles images se transfèrent "
-                f"{'nettement mieux' if top1_li >= top1_tp + 3 else 'mieux'}",
-            )
-            + f" ({par_classe})."
-        )
-        if top1_li >= 3 * n_cl // 4 and top1_tp < n_cl // 2:
-            texte += (
-                " Ce que la montée y a dessiné n'est plus propre à un réseau : pour la plupart des classes, ce sont "
-                "des indices que deux réseaux entraînés séparément partagent."
-            )
-        elif top1_tp >= n_cl // 2 and top1_li <= top1_tp + 1:
-            texte += (
-                " Le rang, lui, ne les départage guère : le second réseau place déjà la classe visée en tête pour "
-                f"{top1_tp} des {n_cl} images du TP. Il reconnaît ce que dessinent les deux méthodes ; c'est son "
-                "assurance qui change, plus grande sur les nouvelles images."
-            )
     elif top1_li <= top1_tp and top5_li <= top5_tp and p2_li <= p2_tp - 0.1 and perd >= 3 * n_cl // 4:
         verdict = "moins"
-        texte += (
-            claim(
-                perd >= 3 * n_cl // 4 and p2_li <= p2_tp - 0.1,
-                "ici, les nouvelles images se transfèrent moins bien que celles du TP",
-            )
-            + f" ({par_classe})."
-        )
     else:
         verdict = "egal"
-        texte += (
-            f"l'écart entre les deux méthodes est trop faible ou trop mêlé pour les départager sur ce réseau "
-            f"({par_classe})."
+
+
+def par_classe():
+    """Le décompte, classe par classe, des victoires de chaque méthode auprès du second réseau."""
+    return tr(
+        """classe par classe, la nouvelle image obtient la plus haute probabilité pour {gagne} des {n_cl} classes,
+celle du TP pour {perd}"""
+    )
+
+
+def transfert():
+    """Les nouvelles images se transfèrent-elles mieux (verdict « mieux ») ?"""
+    mieux = gagne >= 3 * n_cl // 4 and p2_li >= p2_tp + 0.1
+    if top1_li >= top1_tp + 3:
+        return claim(mieux, "les nouvelles images se transfèrent nettement mieux")
+    return claim(mieux, "les nouvelles images se transfèrent mieux")
+
+
+def apres_mieux():
+    """Ce que le rang ajoute, quand les nouvelles images se transfèrent mieux."""
+    if top1_li >= 3 * n_cl // 4 and top1_tp < n_cl // 2:
+        return tr(
+            """Ce que la montée y a dessiné n'est plus propre à un réseau : pour la plupart des classes, ce sont des
+indices que deux réseaux entraînés séparément partagent."""
         )
-else:
-    texte += "Le second réseau n'est pas disponible ici : seule la probabilité pour SqueezeNet 1.1 est mesurée. "
-md(
-    texte + f" Les nouvelles images ont demandé {num(chrono_lisibles.seconds / n_cl, 1)} s par classe contre "
-    f"{num(chrono_tp.seconds / n_cl, 1)} s pour la méthode du TP (soit "
-    f"{num(chrono_lisibles.seconds / chrono_tp.seconds, 1)} fois son temps), sur le processeur qui a construit cette "
-    "page : Adam, la transformée de Fourier et les transformations ajoutent du calcul à chaque pas, et l'image "
-    "transformée, bordure comprise, fait 248 pixels de côté au lieu de 224."
+    if top1_tp >= n_cl // 2 and top1_li <= top1_tp + 1:
+        return tr(
+            """Le rang, lui, ne les départage guère : le second réseau place déjà la classe visée en tête pour
+{top1_tp} des {n_cl} images du TP. Il reconnaît ce que dessinent les deux méthodes ; c'est son assurance qui change,
+plus grande sur les nouvelles images."""
+        )
+    return ""
+
+
+def constat_second():
+    """Ce que dit le second réseau, selon le verdict."""
+    if verdict == "ni":
+        return tr(
+            """il ne reconnaît ni les unes ni les autres, et cette comparaison ne dit rien de ce qui se transfère d'un
+réseau à l'autre."""
+        )
+    if verdict == "mieux":
+        return tr("sur ces {n_cl} classes, {transfert()} ({par_classe()}). {apres_mieux()}")
+    if verdict == "moins":
+        return tr(
+            """{claim(perd >= 3 * n_cl // 4 and p2_li <= p2_tp - 0.1, "ici, les nouvelles images se transfèrent moins bien que celles du TP")}
+({par_classe()})."""
+        )
+    return tr(
+        """l'écart entre les deux méthodes est trop faible ou trop mêlé pour les départager sur ce réseau
+({par_classe()})."""
+    )
+
+
+def texte_second():
+    """La phrase sur le second réseau (ou son absence)."""
+    if second is None:
+        return tr("Le second réseau n'est pas disponible ici : seule la probabilité pour SqueezeNet 1.1 est mesurée.")
+    return tr(
+        """Le second réseau, `{second.name}`, place la classe visée en tête pour {top1_tp} des {n_cl} images du TP
+et pour {top1_li} des {n_cl} nouvelles, dans ses cinq premiers choix pour {top5_tp} et {top5_li} d'entre elles, et
+lui donne en moyenne une probabilité de {prob(p2_tp)} contre {prob(p2_li)} : {constat_second()}"""
+    )
+
+
+display(
+    tr(
+        """
+Les deux méthodes convainquent SqueezeNet 1.1 :
+{claim(p_min > 0.9, "chaque image y obtient une probabilité d'au moins 0,9")} ({num(p_min, 3)} pour la moins
+convaincante ; la probabilité laissée aux autres classes {borne(max(j_tp['reste'] + j_li['reste']))}).
+{texte_second()} Les nouvelles images ont demandé {num(chrono_lisibles.seconds / n_cl, 1)} s par classe contre
+{num(chrono_tp.seconds / n_cl, 1)} s pour la méthode du TP (soit {num(chrono_lisibles.seconds / chrono_tp.seconds, 1)}
+fois son temps), sur le processeur qui a construit cette page : Adam, la transformée de Fourier et les transformations
+ajoutent du calcul à chaque pas, et l'image transformée, bordure comprise, fait 248 pixels de côté au lieu de 224.
+"""
+    )
 )
 
 # %% [markdown]
@@ -407,55 +439,68 @@ def saturation(images):
 
 def proprietes(nom, images):
     return {
-        "images": nom,
-        "pente du spectre": float(spectrum_slope(images).mean()),
-        "énergie sous 4 pixels": float(tp8.course.high_frequency_share(images).mean()),
-        "corrélation R-V-B": correlation_couleurs(images),
-        "saturation": saturation(images),
+        tr("images"): nom,
+        tr("pente du spectre"): float(spectrum_slope(images).mean()),
+        tr("énergie sous 4 pixels"): float(tp8.course.high_frequency_share(images).mean()),
+        tr("corrélation R-V-B"): correlation_couleurs(images),
+        tr("saturation"): saturation(images),
     }
 
 
-photo_s = proprietes("photos libres", photos)
-tp_s = proprietes("méthode du TP", viz.images)
+photo_s = proprietes(tr("photos libres"), photos)
+tp_s = proprietes(tr("méthode du TP"), viz.images)
 li_s = proprietes("feature_visualization", lisibles.images)
 pente, fines, corr, sat = "pente du spectre", "énergie sous 4 pixels", "corrélation R-V-B", "saturation"
 display(table([photo_s, tp_s, li_s], digits={pente: 2, fines: 3, corr: 2, sat: 2}))
-md(
-    f"Le spectre des images du TP est bien plus plat que celui des photos (pente {num(tp_s[pente])} contre "
-    f"{num(photo_s[pente])}) : "
-    + claim(
-        tp_s[pente] > photo_s[pente] + 0.5 and tp_s[fines] > 2 * photo_s[fines],
-        "elles sont faites de détails fins",
-    )
-    + f", avec {pct(tp_s[fines], 1)} de leur énergie dans les motifs de moins de 4 pixels, contre "
-    f"{pct(photo_s[fines], 1)} pour les photos. Les nouvelles images ont une pente de {num(li_s[pente])} et "
-    f"{pct(li_s[fines], 1)} de leur énergie sous 4 pixels : "
-    + claim(
-        abs(li_s[pente] - photo_s[pente]) < abs(tp_s[pente] - photo_s[pente]) / 2,
-        "leur spectre est bien plus proche de celui des photos",
-    )
-    + ". De même, leurs canaux sont corrélés "
-    + ("presque comme ceux des photos" if abs(li_s[corr] - photo_s[corr]) < 0.1 else "bien plus que ceux du TP")
-    + f" (corrélation moyenne de {num(li_s[corr])} contre {num(photo_s[corr])} pour les photos), alors que "
-    + claim(
-        tp_s[corr] < photo_s[corr] - 0.3 and abs(li_s[corr] - photo_s[corr]) < abs(tp_s[corr] - photo_s[corr]) / 2,
-        "les images du TP restent peu corrélées (départ d'un bruit indépendant par canal, montée en RVB)",
-    )
-    + f" (corrélation de {num(tp_s[corr])}) : d'où ces points verts, magenta et jaunes voisins à l'échelle de "
-    "quelques pixels, qu'une photo ne juxtapose presque jamais. "
-    + (
-        f"Ni l'une ni l'autre méthode n'atteint la saturation des photos ({num(tp_s[sat])} pour le TP, "
-        f"{num(li_s[sat])} pour les nouvelles images, contre {num(photo_s[sat])}) : "
-        + (
-            "les nouvelles images sont les plus pâles. L'ablation qui suit en met deux causes possibles à l'épreuve : "
-            "les pas bien plus petits sur les axes de couleur que sur la luminance, et l'objectif, qui retranche la "
-            "moyenne des autres scores."
-            if li_s[sat] < tp_s[sat]
-            else "les couleurs restent plus ternes que celles d'une photo."
+
+
+def correles():
+    """À quel point les canaux des nouvelles images sont corrélés."""
+    if abs(li_s[corr] - photo_s[corr]) < 0.1:
+        return tr("presque comme ceux des photos")
+    return tr("bien plus que ceux du TP")
+
+
+def pales():
+    """Laquelle des deux méthodes est la plus pâle."""
+    if li_s[sat] < tp_s[sat]:
+        return tr(
+            """les nouvelles images sont les plus pâles. L'ablation qui suit en met deux causes possibles à l'épreuve :
+les pas bien plus petits sur les axes de couleur que sur la luminance, et l'objectif, qui retranche la moyenne des
+autres scores."""
         )
-        if max(tp_s[sat], li_s[sat]) < photo_s[sat]
-        else f"Saturation moyenne : {num(tp_s[sat])} pour le TP, {num(li_s[sat])} pour les nouvelles images, "
-        f"{num(photo_s[sat])} pour les photos."
+    return tr("les couleurs restent plus ternes que celles d'une photo.")
+
+
+def saturations_comparees():
+    """La saturation des images des deux méthodes, comparée à celle des photos."""
+    if max(tp_s[sat], li_s[sat]) < photo_s[sat]:
+        return tr(
+            """Ni l'une ni l'autre méthode n'atteint la saturation des photos ({num(tp_s[sat])} pour le TP,
+{num(li_s[sat])} pour les nouvelles images, contre {num(photo_s[sat])}) : {pales()}"""
+        )
+    return tr(
+        """Saturation moyenne : {num(tp_s[sat])} pour le TP, {num(li_s[sat])} pour les nouvelles images,
+{num(photo_s[sat])} pour les photos."""
+    )
+
+
+display(
+    tr(
+        """
+Le spectre des images du TP est bien plus plat que celui des photos (pente {num(tp_s[pente])} contre
+{num(photo_s[pente])}) :
+{claim(tp_s[pente] > photo_s[pente] + 0.5 and tp_s[fines] > 2 * photo_s[fines], "elles sont faites de détails fins")},
+avec {pct(tp_s[fines], 1)} de leur énergie dans les motifs de moins de 4 pixels, contre {pct(photo_s[fines], 1)} pour
+les photos. Les nouvelles images ont une pente de {num(li_s[pente])} et {pct(li_s[fines], 1)} de leur énergie sous
+4 pixels :
+{claim(abs(li_s[pente] - photo_s[pente]) < abs(tp_s[pente] - photo_s[pente]) / 2, "leur spectre est bien plus proche de celui des photos")}.
+De même, leurs canaux sont corrélés {correles()} (corrélation moyenne de {num(li_s[corr])} contre
+{num(photo_s[corr])} pour les photos), alors que
+{claim(tp_s[corr] < photo_s[corr] - 0.3 and abs(li_s[corr] - photo_s[corr]) < abs(tp_s[corr] - photo_s[corr]) / 2, "les images du TP restent peu corrélées (départ d'un bruit indépendant par canal, montée en RVB)")}
+(corrélation de {num(tp_s[corr])}) : d'où ces points verts, magenta et jaunes voisins à l'échelle de quelques pixels,
+qu'une photo ne juxtapose presque jamais. {saturations_comparees()}
+"""
     )
 )
 
@@ -479,17 +524,17 @@ md(
 CLASSES_ABL = ["flamingo", "tarantula", "king penguin"]
 PAS_ABL = 48
 RETRAITS = {
-    "sans Fourier (pixels)": {"fourier": False},
-    "sans décorrélation des couleurs": {"decorrelate": False},
-    "sans bordure": {"pad": 0},
-    "sans translations": {"jitter": 0},
-    "sans zoom aléatoire": {"scale": 0},
-    "sans rotation": {"rotation": 0},
-    "sans aucune transformation": {"pad": 0, "jitter": 0, "scale": 0, "rotation": 0},
-    "objectif : score seul": {"objective": "logit"},
+    tr("sans Fourier (pixels)"): {"fourier": False},
+    tr("sans décorrélation des couleurs"): {"decorrelate": False},
+    tr("sans bordure"): {"pad": 0},
+    tr("sans translations"): {"jitter": 0},
+    tr("sans zoom aléatoire"): {"scale": 0},
+    tr("sans rotation"): {"rotation": 0},
+    tr("sans aucune transformation"): {"pad": 0, "jitter": 0, "scale": 0, "rotation": 0},
+    tr("objectif : score seul"): {"objective": "logit"},
 }
 idx_abl = [CLASSES.index(c) for c in CLASSES_ABL]
-ablation = {"méthode complète": replace(lisibles[idx_abl], images=dict(lisibles.snapshots)[PAS_ABL][idx_abl])}
+ablation = {tr("méthode complète"): replace(lisibles[idx_abl], images=dict(lisibles.snapshots)[PAS_ABL][idx_abl])}
 
 
 def retirer(*noms):
@@ -526,10 +571,12 @@ for ax, nom in zip(axes[0], montres):
     tp8.plotting.show_tile(ax, tp8.to_numpy(ablation[nom].images[0]), f"{nom}\np = {num(p_flamant[nom], 3)}")
 show(
     fig,
-    alt="Quatre images de la classe flamingo après 48 pas : la méthode complète, des flamants roses sur un fond gris "
-    "doux ; sans Fourier, des flamants pâles noyés dans un grain fin ; sans décorrélation des couleurs, des têtes de "
-    "flamant rouge vif sur un fond vert, jaune et rose ; sans aucune transformation, des flamants plus fragmentés, "
-    "répétés en motifs plus serrés. Chaque titre donne la probabilité de flamingo pour SqueezeNet 1.1.",
+    alt=tr(
+        """Quatre images de la classe flamingo après 48 pas : la méthode complète, des flamants roses sur un fond gris
+doux ; sans Fourier, des flamants pâles noyés dans un grain fin ; sans décorrélation des couleurs, des têtes de flamant
+rouge vif sur un fond vert, jaune et rose ; sans aucune transformation, des flamants plus fragmentés, répétés en
+motifs plus serrés. Chaque titre donne la probabilité de flamingo pour SqueezeNet 1.1."""
+    ),
 )
 
 # %% tags=["hide-input"]
@@ -543,31 +590,6 @@ une_t = [lignes_abl[k] for k in noms_une]
 reste_abl = max(ligne["1 − p maximal"] for ligne in lignes_abl.values())
 fin_abl = proprietes("méthode complète, 96 pas", lisibles.images[idx_abl])  # les mêmes classes, en fin de montée
 deja = abs(ref[pente] - fin_abl[pente]) < 0.2 and abs(ref[corr] - fin_abl[corr]) < 0.05
-texte_abl = (
-    f"Au pas {PAS_ABL}, la méthode complète donne sur ces classes une pente du spectre de {num(ref[pente])} et une "
-    f"corrélation des couleurs de {num(ref[corr])}, contre {num(fin_abl[pente])} et {num(fin_abl[corr])} au pas 96 : "
-    + (
-        "à mi-parcours, ses images ont déjà les statistiques de la fin. "
-        if deja
-        else "ses images changent encore ensuite, et l'ablation les compare à mi-parcours. "
-    )
-    + "Aucune variante n'entame la conviction de SqueezeNet 1.1 (dans chacune, la probabilité laissée aux autres "
-    f"classes {borne(reste_abl)}) : "
-    + claim(reste_abl < 0.01, "les ingrédients ne servent pas à convaincre le réseau qui fait la montée")
-    + ", ils changent ce que contient l'image. "
-    f"**Fourier.** Sans lui, la pente du spectre passe de {num(ref[pente])} à {num(sans_f[pente])} : "
-    + claim(sans_f[pente] > ref[pente] + 0.5, "l'image se remplit de détails fins")
-    + (", plus encore qu'avec la méthode du TP" if sans_f[pente] > tp_s[pente] else ", comme avec la méthode du TP")
-    + f" (pente {num(tp_s[pente])}). L'objectif et ses maxima sont pourtant les mêmes : seul le chemin de la montée "
-    "a changé. "
-    f"**Couleurs.** Sans décorrélation, la corrélation entre canaux tombe de {num(ref[corr])} à "
-    f"{num(sans_d[corr])} : "
-    + claim(
-        sans_d[corr] < ref[corr] - 0.1,
-        "quand la montée ne passe plus par les axes de couleur des photos, l'image perd leur corrélation",
-    )
-    + ". "
-)
 # La pâleur des nouvelles images : deux causes possibles, chacune retirée par une variante. Une variante avive
 # l'image si sa saturation moyenne dépasse nettement celle de la méthode complète, et pour chacune des trois classes.
 sat_ref = saturations(ablation["méthode complète"].images)
@@ -580,96 +602,122 @@ plus_vive = {
     for nom, cle in variantes_pales.items()
 }
 causes = [nom for nom, vive in plus_vive.items() if vive]
-texte_abl += (
-    f"**Pâleur.** Sur ces trois classes, la saturation moyenne vaut {num(ref[sat])} avec la méthode complète, "
-    f"{num(sans_d[sat])} sans décorrélation et {num(score_seul[sat])} avec le score seul pour objectif : "
-)
-if len(causes) == 2:
-    texte_abl += (
-        claim(len(causes) == 2, "les deux variantes donnent des images plus vives, pour chacune des trois classes")
-        + " ; la pâleur tient ici aux deux choix à la fois, les petits pas sur les axes de couleur et la moyenne "
-        "retranchée des autres scores. "
-    )
-elif len(causes) == 1:
-    texte_abl += claim(
-        len(causes) == 1,
-        f"seule la variante {causes[0]} donne des images nettement plus vives, pour chacune des trois classes",
-    ) + (
-        ". Sur ces classes, c'est donc la décorrélation des couleurs, et non l'objectif, qui pâlit les nouvelles "
-        "images : des pas de même taille sur les trois composantes changent bien moins les teintes que la "
-        "luminance. "
-        if causes == ["sans décorrélation"]
-        else ". Sur ces classes, c'est donc l'objectif, et non la décorrélation des couleurs, qui pâlit les "
-        "nouvelles images : le score seul peut aussi monter par des couleurs saturées, qui font monter tous les "
-        "scores. "
-    )
-else:
-    texte_abl += (
-        "aucune des deux variantes ne donne des images nettement plus vives pour chacune des trois classes, et "
-        "cette mesure n'explique pas la pâleur des nouvelles images. "
-    )
 ecart_pente = max(abs(ligne[pente] - ref[pente]) for ligne in une_t)
 ecart_corr = max(abs(ligne[corr] - ref[corr]) for ligne in une_t)
-texte_abl += (
-    "**Transformations.** "
-    + claim(
-        ecart_pente < abs(sans_f[pente] - ref[pente]) / 5 and ecart_corr < abs(sans_d[corr] - ref[corr]) / 5,
-        "Retirée seule, chaque transformation laisse l'image presque inchangée",
-    )
-    + f" (pente du spectre à {num(ecart_pente)} au plus et corrélation des couleurs à {num(ecart_corr)} au plus de "
-    "la méthode complète, des écarts plus de cinq fois moindres que ceux que provoque le retrait de Fourier ou de la "
-    "décorrélation), et "
-    + claim(
-        abs(sans_t[pente] - ref[pente]) < abs(sans_f[pente] - ref[pente]) / 5,
-        "même sans aucune, la finesse de l'image change peu",
-    )
-    + f" (pente de {num(sans_t[pente])}) : ce n'est pas dans ces statistiques que se voit leur effet. "
-)
 if second is not None:
     t1, p2 = f"top-1 ({second.name})", f"p moyen ({second.name})"
     n_abl = len(CLASSES_ABL)
     p2_une = min(ligne[p2] for ligne in une_t)
+
+
+def mi_parcours():
+    """Les images du pas 48 ont-elles déjà les statistiques de la fin ?"""
+    if deja:
+        return tr("à mi-parcours, ses images ont déjà les statistiques de la fin.")
+    return tr("ses images changent encore ensuite, et l'ablation les compare à mi-parcours.")
+
+
+def comme_tp():
+    """Sans Fourier : plus fin encore que la méthode du TP, ou autant ?"""
+    if sans_f[pente] > tp_s[pente]:
+        return tr(", plus encore qu'avec la méthode du TP")
+    return tr(", comme avec la méthode du TP")
+
+
+def paleur():
+    """Laquelle des deux variantes avive l'image (les causes de la pâleur)."""
+    if len(causes) == 2:
+        return tr(
+            """{claim(len(causes) == 2, "les deux variantes donnent des images plus vives, pour chacune des trois classes")} ;
+la pâleur tient ici aux deux choix à la fois, les petits pas sur les axes de couleur et la moyenne retranchée des
+autres scores."""
+        )
+    if causes == ["sans décorrélation"]:
+        return tr(
+            """{claim(len(causes) == 1, "seule la variante sans décorrélation donne des images nettement plus vives, pour chacune des trois classes")}.
+Sur ces classes, c'est donc la décorrélation des couleurs, et non l'objectif, qui pâlit les nouvelles images : des pas
+de même taille sur les trois composantes changent bien moins les teintes que la luminance."""
+        )
+    if causes == ["avec le score seul"]:
+        return tr(
+            """{claim(len(causes) == 1, "seule la variante avec le score seul donne des images nettement plus vives, pour chacune des trois classes")}.
+Sur ces classes, c'est donc l'objectif, et non la décorrélation des couleurs, qui pâlit les nouvelles images : le score
+seul peut aussi monter par des couleurs saturées, qui font monter tous les scores."""
+        )
+    return tr(
+        """aucune des deux variantes ne donne des images nettement plus vives pour chacune des trois classes, et cette
+mesure n'explique pas la pâleur des nouvelles images."""
+    )
+
+
+def constat_transformations():
+    """Avec le second réseau : ce que coûte le retrait des quatre transformations, comparé aux retraits isolés."""
+    if sans_t[p2] < p2_une - 0.2 and sans_t[p2] < ref[p2] - 0.2:
+        return tr(
+            """retirer les quatre transformations à la fois lui fait perdre bien plus que n'importe quel retrait isolé.
+Sur trois classes, une graine et un réseau, c'est un constat, pas encore une explication : ces nombres ne disent ni si
+c'est l'ensemble des transformations qui compte, ni si elles se compensent l'une l'autre. L'idée qui a motivé Olah et
+al. reste une hypothèse ici : une image qui ne convainc SqueezeNet 1.1 qu'à une position et une échelle exactes
+ressemble à un exemple adversaire, et en exigeant qu'elle le convainque encore décalée, agrandie et tournée, on
+favoriserait des motifs assez larges et assez stables pour qu'un autre réseau les voie."""
+        )
+    if sans_t[p2] < ref[p2] - 0.2:
+        return tr(
+            """retirer les quatre transformations fait baisser sa probabilité, mais certains retraits isolés la font
+baisser presque autant : sur si peu de classes, ces écarts ne permettent pas de dire laquelle compte le plus."""
+        )
+    return tr(
+        """sur ce réseau et ces quelques classes, retirer les transformations ne change guère la reconnaissance : la
+mesure ne montre pas ici ce qu'elles apportent."""
+    )
+
+
+def ablation_second():
+    """Ce que le second réseau dit des variantes (rien s'il n'est pas chargé)."""
+    if second is None:
+        return ""
     # Le constat suit les nombres mesurés avec le second réseau chargé, quel qu'il soit.
     if ref[p2] < 0.05:
-        texte_abl += (
-            f"Quant à `{second.name}`, il ne reconnaît déjà pas les images de la méthode complète (probabilité "
-            f"moyenne {prob(ref[p2])}, {ref[t1]} des {n_abl} en tête) : l'ablation ne dit rien ici de ce qui rend une "
-            "image lisible par un autre réseau."
+        return tr(
+            """Quant à `{second.name}`, il ne reconnaît déjà pas les images de la méthode complète (probabilité
+moyenne {prob(ref[p2])}, {ref[t1]} des {n_abl} en tête) : l'ablation ne dit rien ici de ce qui rend une image
+lisible par un autre réseau."""
         )
-    else:
-        texte_abl += (
-            f"Avec `{second.name}`, privée d'une seule transformation, l'image garde une probabilité moyenne d'au "
-            f"moins {prob(p2_une)} (contre {prob(ref[p2])} avec toutes) ; privée des quatre, elle obtient "
-            f"{prob(sans_t[p2])}, et il en place {sans_t[t1]} des {n_abl} en tête, contre {ref[t1]} : "
-        )
-        if sans_t[p2] < p2_une - 0.2 and sans_t[p2] < ref[p2] - 0.2:
-            texte_abl += (
-                "retirer les quatre transformations à la fois lui fait perdre bien plus que n'importe quel retrait "
-                "isolé. Sur trois classes, une graine et un réseau, c'est un constat, pas encore une explication : "
-                "ces nombres ne disent ni si c'est l'ensemble des transformations qui compte, ni si elles se "
-                "compensent l'une l'autre. L'idée qui a motivé Olah et al. reste une hypothèse ici : une image qui "
-                "ne convainc SqueezeNet 1.1 qu'à une position et une échelle exactes ressemble à un exemple "
-                "adversaire, et en exigeant qu'elle le convainque encore décalée, agrandie et tournée, on "
-                "favoriserait des motifs assez larges et assez stables pour qu'un autre réseau les voie."
-            )
-        elif sans_t[p2] < ref[p2] - 0.2:
-            texte_abl += (
-                "retirer les quatre transformations fait baisser sa probabilité, mais certains retraits isolés la "
-                "font baisser presque autant : sur si peu de classes, ces écarts ne permettent pas de dire laquelle "
-                "compte le plus."
-            )
-        else:
-            texte_abl += (
-                "sur ce réseau et ces quelques classes, retirer les transformations ne change guère la "
-                "reconnaissance : la mesure ne montre pas ici ce qu'elles apportent."
-            )
-        texte_abl += (
-            f" Sans Fourier, il en place {sans_f[t1]} en tête (probabilité moyenne {prob(sans_f[p2])}), sans "
-            f"décorrélation {sans_d[t1]} ({prob(sans_d[p2])}) : sur {n_abl} classes, ces comptes ne départagent que "
-            "les écarts nets, et ce sont les mesures sur l'image (spectre, couleurs) qui montrent ce que font ces "
-            "deux-là."
-        )
-md(texte_abl)
+    return tr(
+        """Avec `{second.name}`, privée d'une seule transformation, l'image garde une probabilité moyenne d'au moins
+{prob(p2_une)} (contre {prob(ref[p2])} avec toutes) ; privée des quatre, elle obtient {prob(sans_t[p2])}, et il en
+place {sans_t[t1]} des {n_abl} en tête, contre {ref[t1]} : {constat_transformations()} Sans Fourier, il en place
+{sans_f[t1]} en tête (probabilité moyenne {prob(sans_f[p2])}), sans décorrélation {sans_d[t1]}
+({prob(sans_d[p2])}) : sur {n_abl} classes, ces comptes ne départagent que les écarts nets, et ce sont les mesures
+sur l'image (spectre, couleurs) qui montrent ce que font ces deux-là."""
+    )
+
+
+display(
+    tr(
+        """
+Au pas {PAS_ABL}, la méthode complète donne sur ces classes une pente du spectre de {num(ref[pente])} et une
+corrélation des couleurs de {num(ref[corr])}, contre {num(fin_abl[pente])} et {num(fin_abl[corr])} au pas 96 :
+{mi_parcours()} Aucune variante n'entame la conviction de SqueezeNet 1.1 (dans chacune, la probabilité laissée aux
+autres classes {borne(reste_abl)}) :
+{claim(reste_abl < 0.01, "les ingrédients ne servent pas à convaincre le réseau qui fait la montée")}, ils changent
+ce que contient l'image.
+**Fourier.** Sans lui, la pente du spectre passe de {num(ref[pente])} à {num(sans_f[pente])} :
+{claim(sans_f[pente] > ref[pente] + 0.5, "l'image se remplit de détails fins")}{comme_tp()} (pente
+{num(tp_s[pente])}). L'objectif et ses maxima sont pourtant les mêmes : seul le chemin de la montée a changé.
+**Couleurs.** Sans décorrélation, la corrélation entre canaux tombe de {num(ref[corr])} à {num(sans_d[corr])} :
+{claim(sans_d[corr] < ref[corr] - 0.1, "quand la montée ne passe plus par les axes de couleur des photos, l'image perd leur corrélation")}.
+**Pâleur.** Sur ces trois classes, la saturation moyenne vaut {num(ref[sat])} avec la méthode complète,
+{num(sans_d[sat])} sans décorrélation et {num(score_seul[sat])} avec le score seul pour objectif : {paleur()}
+**Transformations.**
+{claim(ecart_pente < abs(sans_f[pente] - ref[pente]) / 5 and ecart_corr < abs(sans_d[corr] - ref[corr]) / 5, "Retirée seule, chaque transformation laisse l'image presque inchangée")}
+(pente du spectre à {num(ecart_pente)} au plus et corrélation des couleurs à {num(ecart_corr)} au plus de la méthode
+complète, des écarts plus de cinq fois moindres que ceux que provoque le retrait de Fourier ou de la décorrélation),
+et {claim(abs(sans_t[pente] - ref[pente]) < abs(sans_f[pente] - ref[pente]) / 5, "même sans aucune, la finesse de l'image change peu")}
+(pente de {num(sans_t[pente])}) : ce n'est pas dans ces statistiques que se voit leur effet. {ablation_second()}
+"""
+    )
+)
 
 # %% [markdown]
 # ### L'ascension, animée
@@ -696,14 +744,18 @@ anim_li_octets = tp8.animate(anim_li, frame_ms=500, lossless=True)
 display(
     tp8.course.animation(
         anim_tp_octets,
-        alt="Animation de la méthode du TP pour la classe flamingo, réduite de moitié : un bruit coloré se couvre peu à "
-        "peu de têtes et de cous roses de flamant sur un fond granuleux, avec sous l'image le pas et la probabilité.",
+        alt=tr(
+            """Animation de la méthode du TP pour la classe flamingo, réduite de moitié : un bruit coloré se couvre peu
+à peu de têtes et de cous roses de flamant sur un fond granuleux, avec sous l'image le pas et la probabilité."""
+        ),
     ),
     tp8.course.animation(
         anim_li_octets,
-        alt="Animation de feature_visualization pour la classe flamingo, réduite de moitié : sur une image grise "
-        "apparaissent d'abord des taches roses floues, qui deviennent des flamants entiers, avec sous l'image le pas "
-        "et la probabilité.",
+        alt=tr(
+            """Animation de feature_visualization pour la classe flamingo, réduite de moitié : sur une image grise
+apparaissent d'abord des taches roses floues, qui deviennent des flamants entiers, avec sous l'image le pas et la
+probabilité."""
+        ),
     ),
 )
 
@@ -713,17 +765,26 @@ k_fl = CLASSES.index("flamingo")
 pas_tp = int(np.argmax(viz.probabilities[:, k_fl].numpy() > 0.9))
 pas_li = int(np.argmax(lisibles.probabilities[:, k_fl].numpy() > 0.9))
 rapide = pas_tp <= 40 and pas_li <= 40
-md(
-    f"Les deux animations comptent {len(anim_tp.snapshots)} et {len(anim_li.snapshots)} images et pèsent "
-    f"{num(len(anim_tp_octets) / 1e3, 0)} et {num(len(anim_li_octets) / 1e3, 0)} ko, en WebP sans perte. La probabilité "
-    f"du flamant dépasse 0,9 dès le pas {pas_tp} avec la méthode du TP et dès le pas {pas_li} avec "
-    "`feature_visualization`"
-    + (
-        " : "
-        + claim(rapide, "l'essentiel de chaque montée se fait alors que le réseau est déjà convaincu")
-        + ", et ce qu'elle ajoute ensuite change l'image plus que la réponse du réseau."
-        if rapide
-        else "."
+
+
+def deja_convaincu():
+    """La fin de la phrase : la montée continue-t-elle longtemps après avoir convaincu le réseau ?"""
+    if rapide:
+        return tr(
+            """ : {claim(rapide, "l'essentiel de chaque montée se fait alors que le réseau est déjà convaincu")}, et ce
+qu'elle ajoute ensuite change l'image plus que la réponse du réseau."""
+        )
+    return "."
+
+
+display(
+    tr(
+        """
+Les deux animations comptent {len(anim_tp.snapshots)} et {len(anim_li.snapshots)} images et pèsent
+{num(len(anim_tp_octets) / 1e3, 0)} et {num(len(anim_li_octets) / 1e3, 0)} ko, en WebP sans perte. La probabilité du
+flamant dépasse 0,9 dès le pas {pas_tp} avec la méthode du TP et dès le pas {pas_li} avec
+`feature_visualization`{deja_convaincu()}
+"""
     )
 )
 
@@ -745,47 +806,51 @@ md(
 # %% [markdown]
 # ## À retenir
 
+
 # %% tags=["hide-input"]
-if verdict == "mieux":
-    sur_second = (
-        f"et le second réseau, `{second.name}`, reconnaît mieux les nouvelles images : il leur donne une probabilité "
-        f"moyenne de {prob(p2_li)} contre {prob(p2_tp)} à celles du TP, et la plus haute des deux pour {gagne} des "
-        f"{n_cl} classes"
+def sur_second():
+    """Ce que le second réseau a dit des deux méthodes (le verdict de la section « Les deux méthodes »)."""
+    if verdict == "mieux":
+        return tr(
+            """et le second réseau, `{second.name}`, reconnaît mieux les nouvelles images : il leur donne une
+probabilité moyenne de {prob(p2_li)} contre {prob(p2_tp)} à celles du TP, et la plus haute des deux pour {gagne} des
+{n_cl} classes"""
+        )
+    if verdict == "moins":
+        return tr(
+            """mais, sur cette construction, le second réseau, `{second.name}`, reconnaît moins bien les nouvelles
+images (probabilité moyenne de {prob(p2_li)} contre {prob(p2_tp)}, plus basse pour {perd} des {n_cl} classes)"""
+        )
+    if verdict == "egal":
+        return tr(
+            """mais, sur cette construction, le second réseau, `{second.name}`, ne départage pas nettement les deux
+méthodes (probabilité moyenne de {prob(p2_li)} pour les nouvelles images, {prob(p2_tp)} pour celles du TP ; la
+nouvelle image l'emporte pour {gagne} des {n_cl} classes)"""
+        )
+    if verdict == "ni":
+        return tr(
+            "mais le second réseau chargé ici, `{second.name}`, ne reconnaît les images d'aucune des deux méthodes"
+        )
+    return tr("le second réseau n'a pas pu être mesuré ici")
+
+
+display(
+    tr(
+        """
+- Changer **la façon de décrire l'image** que l'on optimise change l'image obtenue, sans changer l'objectif : décrite
+par ses fréquences avec un spectre en $1/f$ et en couleurs décorrélées, l'image suit un autre chemin de montée (un
+préconditionnement, Olah et al., 2017). Exiger qu'elle convainque le réseau sous des transformations aléatoires
+change, lui, l'objectif.
+- Avec ces trois ingrédients (Olah et al., 2017 ; repris par Mordvintsev et al., 2018),
+{claim(abs(li_s[pente] - photo_s[pente]) < abs(tp_s[pente] - photo_s[pente]) and abs(li_s[corr] - photo_s[corr]) < abs(tp_s[corr] - photo_s[corr]), "l'image se rapproche des statistiques d'une photo")}
+— spectre moins riche en détails fins, couleurs corrélées comme les siennes — {sur_second()}.
+- SqueezeNet 1.1 est convaincu dans tous les cas : la probabilité du réseau qui fait la montée ne dit pas si l'image
+est lisible. L'effet de la description de Fourier et de la décorrélation se mesure sur l'image elle-même (spectre,
+couleurs) ; celui des transformations, et plus généralement ce qui se transfère, sur un réseau qui n'a pas servi à la
+construire.
+- Une visualisation décrit toujours *un* réseau ; une image qu'un autre réseau reconnaît aussi en montre des traits
+que les deux partagent, plutôt que les particularités de l'un. Lisible ou non, elle reste une hypothèse sur ce que
+fait le réseau face à des photos (Borowski et al., 2021 ; Geirhos et al., 2023).
+"""
     )
-elif verdict == "moins":
-    sur_second = (
-        f"mais, sur cette construction, le second réseau, `{second.name}`, reconnaît moins bien les nouvelles images "
-        f"(probabilité moyenne de {prob(p2_li)} contre {prob(p2_tp)}, plus basse pour {perd} des {n_cl} classes)"
-    )
-elif verdict == "egal":
-    sur_second = (
-        f"mais, sur cette construction, le second réseau, `{second.name}`, ne départage pas nettement les deux "
-        f"méthodes (probabilité moyenne de {prob(p2_li)} pour les nouvelles images, {prob(p2_tp)} pour celles du TP ; "
-        f"la nouvelle image l'emporte pour {gagne} des {n_cl} classes)"
-    )
-elif verdict == "ni":
-    sur_second = (
-        f"mais le second réseau chargé ici, `{second.name}`, ne reconnaît les images d'aucune des deux méthodes"
-    )
-else:
-    sur_second = "le second réseau n'a pas pu être mesuré ici"
-statistiques = claim(
-    abs(li_s[pente] - photo_s[pente]) < abs(tp_s[pente] - photo_s[pente])
-    and abs(li_s[corr] - photo_s[corr]) < abs(tp_s[corr] - photo_s[corr]),
-    "l'image se rapproche des statistiques d'une photo",
-)
-md(
-    "- Changer **la façon de décrire l'image** que l'on optimise change l'image obtenue, sans changer l'objectif : "
-    "décrite par ses fréquences avec un spectre en $1/f$ et en couleurs décorrélées, l'image suit un autre chemin "
-    "de montée (un préconditionnement, Olah et al., 2017). Exiger qu'elle convainque le réseau sous des "
-    "transformations aléatoires change, lui, l'objectif.\n"
-    f"- Avec ces trois ingrédients (Olah et al., 2017 ; repris par Mordvintsev et al., 2018), {statistiques} "
-    f"— spectre moins riche en détails fins, couleurs corrélées comme les siennes — {sur_second}.\n"
-    "- SqueezeNet 1.1 est convaincu dans tous les cas : la probabilité du réseau qui fait la montée ne dit pas "
-    "si l'image est lisible. L'effet de la description de Fourier et de la décorrélation se mesure sur l'image "
-    "elle-même (spectre, couleurs) ; celui des transformations, et plus généralement ce qui se transfère, sur un "
-    "réseau qui n'a pas servi à la construire.\n"
-    "- Une visualisation décrit toujours *un* réseau ; une image qu'un autre réseau reconnaît aussi en montre des "
-    "traits que les deux partagent, plutôt que les particularités de l'un. Lisible ou non, elle reste une "
-    "hypothèse sur ce que fait le réseau face à des photos (Borowski et al., 2021 ; Geirhos et al., 2023)."
 )

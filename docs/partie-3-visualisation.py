@@ -121,19 +121,14 @@ tp8.course.setup()
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from IPython.display import Markdown, display
+from IPython.display import display
 from skimage.color import rgb2hsv
 
 import tp8
-from tp8.course import claim, num, pct, prob, sci, second_network, show, table
+from tp8.course import claim, num, pct, prob, sci, second_network, show, table, tr  # noqa: F401 (pct, prob : dans les gabarits de tr)
 
 torch.manual_seed(0)
 model = tp8.load_model()  # SqueezeNet 1.1 (Iandola et al., 2016), pré-entraîné sur ImageNet
-
-
-def md(text: str) -> None:
-    """Affiche du Markdown calculé : les nombres cités viennent de l'exécution."""
-    display(Markdown(text))
 
 
 def mesures(net, images, targets):
@@ -169,9 +164,9 @@ def centre(images, cote=112):
 
 
 def liste(mots):
-    """« a », « a et b », « a, b et c »."""
-    mots = list(mots)
-    return " et ".join(mots) if len(mots) < 3 else ", ".join(mots[:-1]) + " et " + mots[-1]
+    """« a », « a et b », « a, b et c » (dans la langue en cours d'écriture)."""
+    mots, et = [format(m) for m in mots], str(tr(" et "))
+    return et.join(mots) if len(mots) < 3 else ", ".join(mots[:-1]) + et + mots[-1]
 
 
 # %% [markdown]
@@ -189,15 +184,16 @@ decay = 1 - 2 * DEFAUTS["lr"] * DEFAUTS["l2_reg"]
 depart = tp8.class_visualization(model, "flamingo", **{**DEFAUTS, "num_iterations": 1}, seed=0, progress=False)
 bruit_depart = depart.snapshots[0][1]
 norme_bruit = float(model.normalize(bruit_depart).norm())
-md(
-    f"Avec ces valeurs, la décroissance L2 multiplie $z$ par $1 - 2\\eta\\lambda = {num(decay, tex=True)}$ à chaque "
-    f"pas, soit par ${num(decay, tex=True)}^{{100}} \\approx {num(decay**100, tex=True)}$ en 100 pas si le gradient du score "
-    "ne compensait pas. L'image de départ est un bruit gaussien $z \\sim \\mathcal N(0, 1)$, ramené dans "
-    f"les pixels valides, de norme $\\|z\\|_2 \\approx {num(norme_bruit, 0, tex=True)}$ : sa pénalité vaut "
-    f"$\\lambda\\|z\\|_2^2 \\approx {num(DEFAUTS['l2_reg'] * norme_bruit**2, 0, tex=True)}$, et avec la norme non "
-    "élevée au carré il faudrait "
-    f"$\\lambda' = 2\\lambda\\|z\\|_2 \\approx {num(2 * DEFAUTS['l2_reg'] * norme_bruit, tex=True)}$ "
-    "pour exercer le même rappel sur cette image."
+display(
+    tr(
+        """Avec ces valeurs, la décroissance L2 multiplie $z$ par $1 - 2\\eta\\lambda = {num(decay, tex=True)}$ à \
+chaque pas, soit par ${num(decay, tex=True)}^{{100}} \\approx {num(decay**100, tex=True)}$ en 100 pas si le gradient \
+du score ne compensait pas. L'image de départ est un bruit gaussien $z \\sim \\mathcal N(0, 1)$, ramené dans les \
+pixels valides, de norme $\\|z\\|_2 \\approx {num(norme_bruit, 0, tex=True)}$ : sa pénalité vaut \
+$\\lambda\\|z\\|_2^2 \\approx {num(DEFAUTS['l2_reg'] * norme_bruit**2, 0, tex=True)}$, et avec la norme non \
+élevée au carré il faudrait $\\lambda' = 2\\lambda\\|z\\|_2 \\approx \
+{num(2 * DEFAUTS['l2_reg'] * norme_bruit, tex=True)}$ pour exercer le même rappel sur cette image."""
+    )
 )
 # %% [markdown]
 # ## À vous : le pas de la montée
@@ -279,8 +275,10 @@ show(
     tp8.image_grid(
         moitie(vos_images), [f"{c}\np = {num(p, 3)}" for c, p in zip(VOS_CLASSES, vos_mesures["proba"])], ncols=2
     ),
-    alt="Deux images fabriquées par la boucle autour du pas de montée, réduites de moitié, l'une pour la classe "
-    "flamingo, l'autre pour tarantula, chacune titrée de la probabilité que le réseau donne à sa classe.",
+    alt=tr(
+        """Deux images fabriquées par la boucle autour du pas de montée, réduites de moitié, l'une pour la classe \
+flamingo, l'autre pour tarantula, chacune titrée de la probabilité que le réseau donne à sa classe."""
+    ),
 )
 
 # %% [markdown]
@@ -298,8 +296,10 @@ m = mesures(model, viz.images, viz.target)
 titres = [f"{c}\np = {num(p, 3)}, ỹ = {num(s, 0)}" for c, p, s in zip(CLASSES, m["proba"], m["score"])]
 show(
     tp8.image_grid(viz.images, titres, ncols=3),
-    alt="Six images générées, une par classe (" + ", ".join(CLASSES) + "), chacune titrée de sa probabilité "
-    "et de son score : des motifs colorés répétés sur un fond gris.",
+    alt=tr(
+        """Six images générées, une par classe ({", ".join(CLASSES)}), chacune titrée de sa probabilité et de son \
+score : des motifs colorés répétés sur un fond gris."""
+    ),
 )
 
 # %% [markdown]
@@ -314,15 +314,17 @@ fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.0), facecolor="white", layou
 for k, c in enumerate(CLASSES):
     ax1.plot(iterations, viz.probabilities[:, k], label=c, lw=1.3)
     ax2.plot(iterations, viz.objective[:, k], lw=1.3)
-ax1.set(xlabel="itération", ylabel="probabilité de la classe visée", ylim=(-0.02, 1.02))
-ax2.set(xlabel="itération", ylabel=r"objectif $\tilde y_i - \lambda\|z\|_2^2$")
+ax1.set(xlabel=tr("itération"), ylabel=tr("probabilité de la classe visée"), ylim=(-0.02, 1.02))
+ax2.set(xlabel=tr("itération"), ylabel=tr(r"objectif $\tilde y_i - \lambda\|z\|_2^2$"))
 for ax in (ax1, ax2):
     ax.grid(alpha=0.3)
 ax1.legend(fontsize=8, ncols=2, loc="lower right")
 show(
     fig,
-    alt="Deux graphiques en fonction de l'itération, une courbe par classe : à gauche la probabilité de la classe "
-    "visée, à droite l'objectif, le score moins la pénalité.",
+    alt=tr(
+        """Deux graphiques en fonction de l'itération, une courbe par classe : à gauche la probabilité de la classe \
+visée, à droite l'objectif, le score moins la pénalité."""
+    ),
 )
 
 # %% [markdown] tags=["question"]
@@ -361,14 +363,14 @@ display(
     table(
         [
             {
-                "classe visée": c,
-                "score ỹ": num(m["score"][k], 0),
-                "1 − p": sci(m["reste"][k]),
-                "p > 0,5 dès l'itération": seuil[k],
-                "2e classe (p)": f"{deuxieme[k][0]} ({sci(deuxieme[k][1])})",
-                "voisinage": rang_voisine[k],
-                "1 − p après arrondi 8 bits": sci(m8["reste"][k]),
-                "‖z‖₂": num(m["norme"][k], 0),
+                tr("classe visée"): c,
+                tr("score ỹ"): tr("{num(m['score'][k], 0)}"),
+                "1 − p": tr("{sci(m['reste'][k])}"),
+                tr("p > 0,5 dès l'itération"): seuil[k],
+                tr("2e classe (p)"): tr("{deuxieme[k][0]} ({sci(deuxieme[k][1])})"),
+                tr("voisinage"): rang_voisine[k],
+                tr("1 − p après arrondi 8 bits"): tr("{sci(m8['reste'][k])}"),
+                "‖z‖₂": tr("{num(m['norme'][k], 0)}"),
             }
             for k, c in enumerate(CLASSES)
         ]
@@ -377,7 +379,12 @@ display(
 display(
     table(
         [
-            {"photo": nom, "classe en tête": t, "score ỹ": num(vraies["score"][k], 0), "p": num(vraies["proba"][k])}
+            {
+                tr("photo"): nom,
+                tr("classe en tête"): t,
+                tr("score ỹ"): tr("{num(vraies['score'][k], 0)}"),
+                "p": tr("{num(vraies['proba'][k])}"),
+            }
             for k, (nom, t) in enumerate(zip(photos, top_photos))
         ]
     )
@@ -403,54 +410,49 @@ gain_vise = scores_fin[lignes, viz.target] - scores_depart[lignes, viz.target]
 gain_autres = moyenne_autres(scores_fin) - moyenne_autres(scores_depart)
 commune = gain_autres / gain_vise
 if bool((gain_autres > 0).all()):
-    texte_commune = (
-        "Le score visé n'est pas seul à monter : "
-        + claim(
-            bool((gain_autres > 0).all()), "pour chacune des six images, la moyenne des 999 autres scores monte aussi"
-        )
-        + f", de {num(moyenne_autres(scores_depart).mean(), 1)} sur le bruit de départ à "
-        f"{num(moyenne_autres(scores_fin).mean(), 1)} en moyenne, soit de {pct(commune.min())} à {pct(commune.max())} "
-        "de ce que gagne le score visé. Cette part commune à toutes les classes ne distingue pas la classe visée ; "
-        "la page [Des images lisibles](../images-lisibles/) la retranche de l'objectif."
+    texte_commune = tr(
+        """Le score visé n'est pas seul à monter : \
+{claim(bool((gain_autres > 0).all()), "pour chacune des six images, la moyenne des 999 autres scores monte aussi")}, \
+de {num(moyenne_autres(scores_depart).mean(), 1)} sur le bruit de départ à \
+{num(moyenne_autres(scores_fin).mean(), 1)} en moyenne, soit de {pct(commune.min())} à {pct(commune.max())} de ce \
+que gagne le score visé. Cette part commune à toutes les classes ne distingue pas la classe visée ; la page \
+[Des images lisibles](../images-lisibles/) la retranche de l'objectif."""
     )
 elif bool((gain_autres < 0).all()):
-    texte_commune = (
-        claim(bool((gain_autres < 0).all()), "Pour chacune des six images, la moyenne des 999 autres scores baisse")
-        + f" (de {num(moyenne_autres(scores_depart).mean(), 1)} sur le bruit de départ à "
-        f"{num(moyenne_autres(scores_fin).mean(), 1)} en moyenne) : ce que gagne le score visé ne vient pas d'une "
-        "montée commune à toutes les classes."
+    texte_commune = tr(
+        """{claim(bool((gain_autres < 0).all()), "Pour chacune des six images, la moyenne des 999 autres scores baisse")} \
+(de {num(moyenne_autres(scores_depart).mean(), 1)} sur le bruit de départ à \
+{num(moyenne_autres(scores_fin).mean(), 1)} en moyenne) : ce que gagne le score visé ne vient pas d'une montée \
+commune à toutes les classes."""
     )
 else:
-    texte_commune = (
-        "La moyenne des 999 autres scores, elle, monte pour certaines images et baisse pour d'autres (de "
-        f"{pct(commune.min(), sign=True)} à {pct(commune.max(), sign=True)} de ce que gagne le score visé) : la part "
-        "commune à toutes les classes varie d'une image à l'autre."
+    texte_commune = tr(
+        """La moyenne des 999 autres scores, elle, monte pour certaines images et baisse pour d'autres (de \
+{pct(commune.min(), sign=True)} à {pct(commune.max(), sign=True)} de ce que gagne le score visé) : la part commune à \
+toutes les classes varie d'une image à l'autre."""
     )
-md(
-    f"**Le réseau est catégorique.** Pour les {len(CLASSES)} images, la probabilité laissée aux 999 autres classes "
-    f"ne dépasse pas {sci(m['reste'].max())}, et $p$ dépasse 0,5 pour la première fois entre les "
-    f"itérations {min(seuil)} et {max(seuil)}. La deuxième classe du classement, malgré sa probabilité infime, "
-    + claim(voisines >= len(CLASSES) // 2, "est souvent une classe voisine pour le réseau")
-    + " : "
-    + ", ".join(f"`{deuxieme[k][0]}` pour `{c}`" for k, c in enumerate(CLASSES))
-    + f". Pour {voisines} des {len(CLASSES)} classes, elle figure parmi les 20 classes dont le vecteur de poids "
-    "de la dernière couche ressemble le plus (similarité cosinus) à celui de la classe visée : "
-    "les motifs dessinés par la montée servent aussi, un peu, à ces voisines, que leur sens soit proche ou non. "
-    f"Les scores finaux, de {num(m['score'].min(), 0)} à {num(m['score'].max(), 0)}, "
-    + claim(m["score"].min() > 2 * scores_photos, "dépassent de loin ceux des photos du cours")
-    + f" : sur ces huit photos, la classe en tête n'obtient jamais plus de {num(scores_photos, 0)} (`{top_photos[k_max]}` "
-    f"sur la photo *{list(photos)[k_max]}*, $p = {num(vraies['proba'][k_max], tex=True)}$). Au sens du réseau, ces "
-    "images sont des *super-stimuli* : il réagit bien plus fort à elles qu'à ces photos. Aucune de ces photos ne "
-    "montre pourtant un flamant ni une tarentule : pour affirmer qu'une image bat *toute* photo de sa classe, il "
-    "faudrait noter de vraies photos de cette classe. "
-    f"L'objectif, lui, part très bas (${num(viz.objective[0].mean(), 0, tex=True)}$ en moyenne : c'est la pénalité "
-    "du bruit initial, calculée plus haut), "
-    + claim(bool((saut > 0).all()) and float(saut.mean()) > 20, "bondit au premier flou")
-    + f", à l'itération 10 (de {num(saut.mean(), 0)} en moyenne), qui efface d'un coup une grande partie du "
-    "bruit, puis "
-    + claim(bool((montee_finale > 0).all()), "continue de monter bien après que la probabilité a saturé")
-    + " : c'est le score qui est maximisé, pas la probabilité. "
-    + texte_commune
+display(
+    tr(
+        """**Le réseau est catégorique.** Pour les {len(CLASSES)} images, la probabilité laissée aux 999 autres \
+classes ne dépasse pas {sci(m['reste'].max())}, et $p$ dépasse 0,5 pour la première fois entre les itérations \
+{min(seuil)} et {max(seuil)}. La deuxième classe du classement, malgré sa probabilité infime, \
+{claim(voisines >= len(CLASSES) // 2, "est souvent une classe voisine pour le réseau")} : \
+{", ".join(tr("`{deuxieme[k][0]}` pour `{c}`") for k, c in enumerate(CLASSES))}. Pour {voisines} des \
+{len(CLASSES)} classes, elle figure parmi les 20 classes dont le vecteur de poids de la dernière couche ressemble le \
+plus (similarité cosinus) à celui de la classe visée : les motifs dessinés par la montée servent aussi, un peu, à ces \
+voisines, que leur sens soit proche ou non. Les scores finaux, de {num(m['score'].min(), 0)} à \
+{num(m['score'].max(), 0)}, {claim(m["score"].min() > 2 * scores_photos, "dépassent de loin ceux des photos du cours")} \
+: sur ces huit photos, la classe en tête n'obtient jamais plus de {num(scores_photos, 0)} (`{top_photos[k_max]}` sur \
+la photo *{list(photos)[k_max]}*, $p = {num(vraies['proba'][k_max], tex=True)}$). Au sens du réseau, ces images sont \
+des *super-stimuli* : il réagit bien plus fort à elles qu'à ces photos. Aucune de ces photos ne montre pourtant un \
+flamant ni une tarentule : pour affirmer qu'une image bat *toute* photo de sa classe, il faudrait noter de vraies \
+photos de cette classe. L'objectif, lui, part très bas (${num(viz.objective[0].mean(), 0, tex=True)}$ en moyenne : \
+c'est la pénalité du bruit initial, calculée plus haut), \
+{claim(bool((saut > 0).all()) and float(saut.mean()) > 20, "bondit au premier flou")}, à l'itération 10 (de \
+{num(saut.mean(), 0)} en moyenne), qui efface d'un coup une grande partie du bruit, puis \
+{claim(bool((montee_finale > 0).all()), "continue de monter bien après que la probabilité a saturé")} : c'est le \
+score qui est maximisé, pas la probabilité. {texte_commune}"""
+    )
 )
 
 # %% [markdown]
@@ -496,20 +498,25 @@ photos_cours = images_photos  # les huit photos du cours, déjà chargées
 vus_photos = quarts_reconnus(photos_cours, model(photos_cours).argmax(1).detach())
 table(
     [
-        {"images": "générées (six classes)", "quarts reconnus": f"{int(vus.sum())} sur {vus.numel()}"},
-        {"images": "photos du cours", "quarts reconnus": f"{int(vus_photos.sum())} sur {vus_photos.numel()}"},
+        {tr("images"): tr("générées (six classes)"), tr("quarts reconnus"): tr("{int(vus.sum())} sur {vus.numel()}")},
+        {
+            tr("images"): tr("photos du cours"),
+            tr("quarts reconnus"): tr("{int(vus_photos.sum())} sur {vus_photos.numel()}"),
+        },
     ]
 )
 
 # %% tags=["hide-input"]
 part_viz, part_photos = float(vus.float().mean()), float(vus_photos.float().mean())
-md(
-    f"Réduites à un seul de leurs quatre quarts, {int(vus.sum())} des {vus.numel()} vignettes restent classées dans "
-    f"leur classe visée, soit {pct(part_viz)}, contre {pct(part_photos)} pour les quarts des huit photos du cours : "
-    + claim(part_viz >= 0.4 and part_viz > 3 * part_photos, "les indices de la classe sont répétés un peu partout")
-    + ", alors qu'une photo en rassemble en général l'essentiel au même endroit. Le test avantage toutefois les "
-    "images générées : leur fond est déjà proche du gris qui remplace les trois autres quarts, et le réseau en est "
-    "bien plus sûr que des photos ; il ne sépare pas la répétition des indices de ces deux différences."
+display(
+    tr(
+        """Réduites à un seul de leurs quatre quarts, {int(vus.sum())} des {vus.numel()} vignettes restent classées \
+dans leur classe visée, soit {pct(part_viz)}, contre {pct(part_photos)} pour les quarts des huit photos du cours : \
+{claim(part_viz >= 0.4 and part_viz > 3 * part_photos, "les indices de la classe sont répétés un peu partout")}, \
+alors qu'une photo en rassemble en général l'essentiel au même endroit. Le test avantage toutefois les images \
+générées : leur fond est déjà proche du gris qui remplace les trois autres quarts, et le réseau en est bien plus sûr \
+que des photos ; il ne sépare pas la répétition des indices de ces deux différences."""
+    )
 )
 
 # %% tags=["hide-input"]
@@ -520,15 +527,19 @@ fond = (force <= force.flatten(1).median(dim=1).values.view(-1, 1, 1, 1)).float(
 fond_niveaux = float((ecart.abs() * fond).sum() / (3 * fond.sum())) * 255
 # La teinte des détails marqués, en écart au gris moyen (qui tire déjà vers le rouge : R > V > B).
 teinte = {c: (ecart[k] * marques[k]).sum((1, 2)) / marques[k].sum() for k, c in enumerate(CLASSES)}
-NOMS_ROUGES = {"flamingo": "du flamant", "goldfish": "du poisson rouge", "volcano": "du volcan"}
+NOMS_ROUGES = {"flamingo": tr("du flamant"), "goldfish": tr("du poisson rouge"), "volcano": tr("du volcan")}
 rouges = [c for c in NOMS_ROUGES if teinte[c][0] > max(teinte[c][1], teinte[c][2], 0)]
 texte_fond = (
-    claim(fond_niveaux < 20, "Le fond reste proche du gris moyen d'où part la montée")
-    + f" : la moitié la moins marquée des pixels ne s'en écarte que de {num(fond_niveaux, 0)} niveaux sur 255 en "
-    "moyenne, et seuls les détails les plus marqués prennent une couleur"
+    tr(
+        """{claim(fond_niveaux < 20, "Le fond reste proche du gris moyen d'où part la montée")} : la moitié la \
+moins marquée des pixels ne s'en écarte que de {num(fond_niveaux, 0)} niveaux sur 255 en moyenne, et seuls les \
+détails les plus marqués prennent une couleur"""
+    )
     if fond_niveaux < 20
-    else f"Même la moitié la moins marquée des pixels s'écarte de {num(fond_niveaux, 0)} niveaux sur 255, en "
-    "moyenne, du gris d'où part la montée"
+    else tr(
+        """Même la moitié la moins marquée des pixels s'écarte de {num(fond_niveaux, 0)} niveaux sur 255, en \
+moyenne, du gris d'où part la montée"""
+    )
 )
 if len(rouges) == len(NOMS_ROUGES):
     texte_rouge = claim(
@@ -536,16 +547,18 @@ if len(rouges) == len(NOMS_ROUGES):
         "les détails les plus marqués du flamant, du poisson rouge et du volcan tirent vers le rouge",
     )
 elif rouges:
-    texte_rouge = (
-        "les détails les plus marqués " + " et ".join(NOMS_ROUGES[c] for c in rouges) + " tirent vers le rouge"
-    )
+    texte_rouge = tr("les détails les plus marqués {liste(NOMS_ROUGES[c] for c in rouges)} tirent vers le rouge")
 else:
-    texte_rouge = "les détails les plus marqués du flamant, du poisson rouge et du volcan ne tirent pas vers le rouge"
-md(
-    f"**Les couleurs restent discrètes.** {texte_fond}. Sur ces images, {texte_rouge} (en écart au gris moyen, "
-    "qui penche déjà vers le rouge). La couleur est un indice bon marché pour ces classes, mais la méthode du TP "
-    "la laisse peu s'exprimer ; la page [Des images lisibles](../images-lisibles/) montre ce qu'y change une autre "
-    "façon de décrire l'image."
+    texte_rouge = tr(
+        "les détails les plus marqués du flamant, du poisson rouge et du volcan ne tirent pas vers le rouge"
+    )
+display(
+    tr(
+        """**Les couleurs restent discrètes.** {texte_fond}. Sur ces images, {texte_rouge} (en écart au gris moyen, \
+qui penche déjà vers le rouge). La couleur est un indice bon marché pour ces classes, mais la méthode du TP la laisse \
+peu s'exprimer ; la page [Des images lisibles](../images-lisibles/) montre ce qu'y change une autre façon de décrire \
+l'image."""
+    )
 )
 
 # %% [markdown]
@@ -626,13 +639,13 @@ def bilan(images, reglages, lam=DEFAUTS["l2_reg"], **colonnes):
     lignes = []
     for k, r in enumerate(reglages):
         ligne = {
-            "réglage": r,
-            "p": num(mm["proba"][k], 3),
-            "score ỹ": num(mm["score"][k], 0),
-            "objectif 𝓛": num(mm["objectif"][k], 0),
-            "‖z‖₂": num(mm["norme"][k], 0),
-            "motifs < 4 px": pct(mm["hautes fréquences"][k]),
-            "saturation": num(mm["saturation"][k]),
+            tr("réglage"): r,
+            "p": tr("{num(mm['proba'][k], 3)}"),
+            tr("score ỹ"): tr("{num(mm['score'][k], 0)}"),
+            tr("objectif 𝓛"): tr("{num(mm['objectif'][k], 0)}"),
+            "‖z‖₂": tr("{num(mm['norme'][k], 0)}"),
+            tr("motifs < 4 px"): tr("{pct(mm['hautes fréquences'][k])}"),
+            tr("saturation"): tr("{num(mm['saturation'][k])}"),
         }
         ligne.update({nom: valeurs[k] for nom, valeurs in colonnes.items()})
         lignes.append(ligne)
@@ -653,28 +666,32 @@ images_it = torch.cat([etapes[t] for t in montrees])
 p_it = mesures(model, images_it, [idx_cible] * len(montrees))["proba"]
 show(  # le bruit de départ (itération 0) n'est que dans le tableau
     tp8.image_grid(
-        moitie(images_it[1:]), [f"itération {t}\np = {num(p, 3)}" for t, p in zip(montrees[1:], p_it[1:])], ncols=3
+        moitie(images_it[1:]), [tr("itération {t}\np = {num(p, 3)}") for t, p in zip(montrees[1:], p_it[1:])], ncols=3
     ),
-    alt="Trois états de la même image de flamant, réduits de moitié, aux itérations 25, 100 et 200, chacun titré "
-    "de la probabilité de la classe visée.",
+    alt=tr(
+        """Trois états de la même image de flamant, réduits de moitié, aux itérations 25, 100 et 200, chacun titré \
+de la probabilité de la classe visée."""
+    ),
 )
-m_it = bilan(images_it, [f"itération {t}" for t in montrees])
+m_it = bilan(images_it, [tr("itération {t}") for t in montrees])
 
 # %% tags=["hide-input"]
 toutes = sorted(etapes)
 m_long = mesures(model, torch.cat([etapes[t] for t in toutes]), [idx_cible] * len(toutes))
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.2), facecolor="white", layout="constrained")
 ax1.plot(toutes, m_long["score"], marker=".", color="tab:red")
-ax1.set(xlabel="itération", ylabel=r"score $\tilde y$ de « flamingo »")
+ax1.set(xlabel=tr("itération"), ylabel=tr(r"score $\tilde y$ de « flamingo »"))
 ax2.plot(toutes, m_long["norme"], marker=".", color="tab:blue")
-ax2.set(xlabel="itération", ylabel=r"$\|z\|_2$ (écart à l'image moyenne)")
+ax2.set(xlabel=tr("itération"), ylabel=tr(r"$\|z\|_2$ (écart à l'image moyenne)"))
 for ax in (ax1, ax2):
     ax.grid(alpha=0.3)
     ax.axvline(100, color="grey", ls=":", lw=1)
 show(
     fig,
-    alt="Deux courbes en fonction de l'itération, de 0 à 200 : à gauche le score de « flamingo », à droite la norme "
-    "de l'image, l'écart à l'image moyenne.",
+    alt=tr(
+        """Deux courbes en fonction de l'itération, de 0 à 200 : à gauche le score de « flamingo », à droite la \
+norme de l'image, l'écart à l'image moyenne."""
+    ),
 )
 
 # %% tags=["hide-input"]
@@ -695,48 +712,50 @@ p_grille = float(m["proba"][CLASSES.index(CIBLE)])
 gain_fin, gain_milieu = score_t[200] / score_t[100] - 1, score_t[100] / score_t[50] - 1
 plafond = gain_fin < 0.25 and gain_fin < gain_milieu / 2  # moins de 25 % en 100 itérations, deux fois moins qu'avant
 if plafond:
-    suite = (
-        claim(plafond, "plafonne")
-        + f" : entre 100 et 200 itérations il ne gagne plus que {pct(gain_fin)}, contre {pct(gain_milieu)} entre "
-        "50 et 100"
+    suite = tr(
+        """{claim(plafond, "plafonne")} : entre 100 et 200 itérations il ne gagne plus que {pct(gain_fin)}, contre \
+{pct(gain_milieu)} entre 50 et 100"""
     )
 elif gain_fin < gain_milieu:
-    suite = (
-        f"ralentit sans s'arrêter : il gagne encore {pct(gain_fin)} entre 100 et 200 itérations, contre "
-        f"{pct(gain_milieu)} entre 50 et 100"
+    suite = tr(
+        """ralentit sans s'arrêter : il gagne encore {pct(gain_fin)} entre 100 et 200 itérations, contre \
+{pct(gain_milieu)} entre 50 et 100"""
     )
 else:
-    suite = f"continue de grimper : {pct(gain_fin)} entre 100 et 200 itérations, {pct(gain_milieu)} entre 50 et 100"
-md(
-    f"La norme chute de {num(norme_t[0], 0)} à {num(norme_t[10], 0)} en 10 itérations : "
-    + claim(norme_t[10] < 0.7 * norme_t[0], "l'essentiel du bruit de départ, qui ne sert pas la classe, disparaît")
-    + f". Elle touche son minimum ({num(norme_t[t_min], 0)}) vers l'itération {t_min}, puis "
-    + claim(norme_t[200] > 1.2 * norme_t[t_min], "remonte à mesure que des motifs utiles se dessinent")
-    + ", en dents de scie : chaque flou la fait baisser, la montée la reconstruit. "
-    + (
-        f"À l'itération 25, le réseau est déjà convaincu ($p = {num(p25, 3, tex=True)}$) alors qu'on distingue à "
-        "peine quelques silhouettes : il lui faut bien moins de structure qu'à nous. "
-        if p25 > 0.5
-        else f"À l'itération 25, la probabilité n'est encore que de {num(p25, 3)}. "
+    suite = tr("continue de grimper : {pct(gain_fin)} entre 100 et 200 itérations, {pct(gain_milieu)} entre 50 et 100")
+it25 = (
+    tr(
+        """À l'itération 25, le réseau est déjà convaincu ($p = {num(p25, 3, tex=True)}$) alors qu'on distingue à \
+peine quelques silhouettes : il lui faut bien moins de structure qu'à nous. """
     )
-    + "Le score grimpe ensuite vite "
-    f"({num(score_t[50], 0)} à l'itération 50, {num(score_t[100], 0)} à 100), puis "
-    + suite
-    + ". Les motifs se contrastent et le détail fin continue de bouger, mais "
-    + claim(ressemblance > 0.7, "la composition de l'image ne change plus guère")
-    + f" (moyennées par blocs de 8 × 8 pixels, les images des itérations 100 et 200 ont une similarité cosinus de "
-    f"{num(ressemblance)})"
-    + (" : au-delà d'une centaine d'itérations, on paie surtout du temps de calcul.\n\n" if plafond else ".\n\n")
-    + "La visualisation n'est pas unique pour autant : le flamant de la grille de Q8, parti du même bruit mais "
-    f"soumis à d'autres translations, est classé avec $p = {num(p_grille, 3, tex=True)}$ contre "
-    f"${num(float(m_it['proba'][montrees.index(100)]), 3, tex=True)}$ ici, et la similarité de leurs compositions "
-    f"n'est que de {num(autre_tirage)}"
-    + (
-        " : deux tirages donnent deux images différentes, aussi convaincantes l'une que l'autre. Une image de "
-        "classe n'est qu'un maximum parmi d'autres, et chaque tirage peut mêler différemment les *facettes* de la "
-        "classe (voir Q10)."
-        if autre_tirage < ressemblance and min(p_grille, float(m_it["proba"][montrees.index(100)])) > 0.99
-        else "."
+    if p25 > 0.5
+    else tr("À l'itération 25, la probabilité n'est encore que de {num(p25, 3)}. ")
+)
+cout = tr(" : au-delà d'une centaine d'itérations, on paie surtout du temps de calcul.") if plafond else "."
+p_ici = float(m_it["proba"][montrees.index(100)])
+unique = (
+    tr(
+        """ : deux tirages donnent deux images différentes, aussi convaincantes l'une que l'autre. Une image de \
+classe n'est qu'un maximum parmi d'autres, et chaque tirage peut mêler différemment les *facettes* de la classe \
+(voir Q10)."""
+    )
+    if autre_tirage < ressemblance and min(p_grille, p_ici) > 0.99
+    else "."
+)
+display(
+    tr(
+        """La norme chute de {num(norme_t[0], 0)} à {num(norme_t[10], 0)} en 10 itérations : \
+{claim(norme_t[10] < 0.7 * norme_t[0], "l'essentiel du bruit de départ, qui ne sert pas la classe, disparaît")}. \
+Elle touche son minimum ({num(norme_t[t_min], 0)}) vers l'itération {t_min}, puis \
+{claim(norme_t[200] > 1.2 * norme_t[t_min], "remonte à mesure que des motifs utiles se dessinent")}, en dents de \
+scie : chaque flou la fait baisser, la montée la reconstruit. {it25}Le score grimpe ensuite vite \
+({num(score_t[50], 0)} à l'itération 50, {num(score_t[100], 0)} à 100), puis {suite}. Les motifs se contrastent et \
+le détail fin continue de bouger, mais \
+{claim(ressemblance > 0.7, "la composition de l'image ne change plus guère")} (moyennées par blocs de 8 × 8 pixels, \
+les images des itérations 100 et 200 ont une similarité cosinus de {num(ressemblance)}){cout}\n\n\
+La visualisation n'est pas unique pour autant : le flamant de la grille de Q8, parti du même bruit mais soumis à \
+d'autres translations, est classé avec $p = {num(p_grille, 3, tex=True)}$ contre ${num(p_ici, 3, tex=True)}$ ici, et \
+la similarité de leurs compositions n'est que de {num(autre_tirage)}{unique}"""
     )
 )
 
@@ -763,16 +782,20 @@ def balayage(reglage, valeurs, symbole, vignettes):
             for v in valeurs
         ]
     )
-    noms = [f"{symbole} = {num(v, None)}" for v in valeurs]
+    noms, reglages = [], []  # une boucle, pas une liste en compréhension : tr() y lit `symbole`
+    for v in valeurs:
+        noms.append(tr("{symbole} = {num(v, None)}"))
+        reglages.append(tr("{symbole} = {num(v, None)} (défaut)") if v == DEFAUTS[reglage] else noms[-1])
     p = mesures(model, images, [idx_cible] * len(valeurs))["proba"]
     show(
         tp8.image_grid(vignettes(images), [f"{n}\np = {num(pk, 3)}" for n, pk in zip(noms, p)], ncols=len(valeurs)),
-        alt=f"Le flamant obtenu avec {symbole} = "
-        + ", ".join(num(v, None) for v in valeurs)
-        + ", les autres réglages par défaut, chacun titré de sa probabilité.",
+        alt=tr(
+            """Le flamant obtenu avec {symbole} = {", ".join(num(v, None) for v in valeurs)}, les autres réglages \
+par défaut, chacun titré de sa probabilité."""
+        ),
     )
     lam = [v if reglage == "l2_reg" else DEFAUTS["l2_reg"] for v in valeurs]
-    return bilan(images, [n + (" (défaut)" if v == DEFAUTS[reglage] else "") for n, v in zip(noms, valeurs)], lam)
+    return bilan(images, reglages, lam)
 
 
 PAS = [0.5, 5.0, 50.0]
@@ -782,51 +805,46 @@ m_lr = balayage("lr", PAS, "η", centre)
 i_def = PAS.index(DEFAUTS["lr"])
 hf_lr, sat_lr = m_lr["hautes fréquences"], m_lr["saturation"]
 vives = bool(sat_lr[-1] > sat_lr[i_def] + 0.05)  # des couleurs nettement plus saturées qu'avec le pas par défaut
-grands = f"Avec $\\eta = {num(PAS[-1], None, tex=True)}$, "
 if vives:
-    grands += (
-        claim(vives, "les pas sont si grands que les couleurs de l'image s'avivent")
-        + f" : sa saturation moyenne passe de {num(sat_lr[i_def])} à {num(sat_lr[-1])}. "
+    grands = tr(
+        """Avec $\\eta = {num(PAS[-1], None, tex=True)}$, \
+{claim(vives, "les pas sont si grands que les couleurs de l'image s'avivent")} : sa saturation moyenne passe de \
+{num(sat_lr[i_def])} à {num(sat_lr[-1])}. """
     )
 else:
-    grands += f"les pas sont dix fois plus grands (saturation moyenne {num(sat_lr[-1])} contre {num(sat_lr[i_def])}). "
+    grands = tr(
+        """Avec $\\eta = {num(PAS[-1], None, tex=True)}$, les pas sont dix fois plus grands (saturation moyenne \
+{num(sat_lr[-1])} contre {num(sat_lr[i_def])}). """
+    )
 probas_lr = (
-    f"Les probabilités finales valent toutes {num(m_lr['proba'].min(), 3)} à trois décimales"
+    tr("Les probabilités finales valent toutes {num(m_lr['proba'].min(), 3)} à trois décimales")
     if num(m_lr["proba"].min(), 3) == num(m_lr["proba"].max(), 3)
-    else f"Les probabilités finales vont de {num(m_lr['proba'].min(), 3)} à {num(m_lr['proba'].max(), 3)}"
+    else tr("Les probabilités finales vont de {num(m_lr['proba'].min(), 3)} à {num(m_lr['proba'].max(), 3)}")
 )
-md(
-    "À $\\lambda$ fixé, augmenter $\\eta$ agrandit dans la même proportion la poussée du gradient et le rappel vers "
-    "l'image moyenne, mais l'objectif $\\mathcal L$, lui, ne dépend pas de $\\eta$ : on change la taille des pas, "
-    "pas ce que l'on maximise. "
-    + probas_lr
-    + " : "
-    + claim(
-        m_lr["proba"].min() > 0.9, "le pas décide moins *si* le réseau est convaincu que *quelle* image le convainc"
+points = tr("des points isolés de couleurs vives envahissent le fond, ") if vives else ""
+display(
+    tr(
+        """À $\\lambda$ fixé, augmenter $\\eta$ agrandit dans la même proportion la poussée du gradient et le rappel \
+vers l'image moyenne, mais l'objectif $\\mathcal L$, lui, ne dépend pas de $\\eta$ : on change la taille des pas, pas \
+ce que l'on maximise. {probas_lr} : \
+{claim(m_lr["proba"].min() > 0.9, "le pas décide moins *si* le réseau est convaincu que *quelle* image le convainc")}. \
+Avec $\\eta = {num(PAS[0], None, tex=True)}$, cent petits pas ne suffisent pas à développer les motifs : \
+{claim(m_lr["norme"][0] < 0.6 * m_lr["norme"][i_def], "les flamants sont à peine esquissés sur le gris moyen")} \
+(norme {num(m_lr['norme'][0], 0)}), ce qui suffit pourtant à un score de {num(m_lr['score'][0], 0)}. Le réglage par \
+défaut donne un score de {num(m_lr['score'][i_def], 0)}. {grands}La norme de l'image \
+{claim(m_lr["norme"][-1] > m_lr["norme"][i_def], "dépasse celle du réglage par défaut")} \
+({num(m_lr['norme'][-1], 0)} contre {num(m_lr['norme'][i_def], 0)}) et \
+{claim(hf_lr[-1] > hf_lr[i_def], "une plus grande part de son énergie est dans les motifs fins")} \
+({pct(hf_lr[-1])} dans les motifs de moins de 4 pixels, contre {pct(hf_lr[i_def])}) : {points}les motifs se \
+morcellent et {claim(m_lr["score"][-1] < m_lr["score"][i_def], "le score *retombe*")} \
+({num(m_lr['score'][-1], 0)}). Les trois ascensions maximisent pourtant le même objectif, et \
+{claim(m_lr["objectif"][-1] < m_lr["objectif"][i_def], "celle aux grands pas le laisse plus bas que celle du réglage par défaut")} \
+({num(m_lr['objectif'][-1], 0)} contre {num(m_lr['objectif'][i_def], 0)}) : des pas trop grands sautent par-dessus \
+ce que le gradient, calculé en un point, promettait. Comme pour l'entraînement d'un réseau, il existe une plage \
+utile : trop petit, on n'avance pas ; trop grand, on ne suit plus la pente. Avec un gradient brut, la longueur d'un \
+pas dépend aussi de la norme du gradient, donc de l'image et du réseau : cette plage change d'un réseau à l'autre \
+(Q11)."""
     )
-    + f". Avec $\\eta = {num(PAS[0], None, tex=True)}$, cent petits pas ne suffisent pas à développer les motifs : "
-    + claim(m_lr["norme"][0] < 0.6 * m_lr["norme"][i_def], "les flamants sont à peine esquissés sur le gris moyen")
-    + f" (norme {num(m_lr['norme'][0], 0)}), ce qui suffit pourtant à un score de {num(m_lr['score'][0], 0)}. "
-    f"Le réglage par défaut donne un score de {num(m_lr['score'][i_def], 0)}. "
-    + grands
-    + "La norme de l'image "
-    + claim(m_lr["norme"][-1] > m_lr["norme"][i_def], "dépasse celle du réglage par défaut")
-    + f" ({num(m_lr['norme'][-1], 0)} contre {num(m_lr['norme'][i_def], 0)}) et "
-    + claim(hf_lr[-1] > hf_lr[i_def], "une plus grande part de son énergie est dans les motifs fins")
-    + f" ({pct(hf_lr[-1])} dans les motifs de moins de 4 pixels, contre {pct(hf_lr[i_def])}) : "
-    + ("des points isolés de couleurs vives envahissent le fond, " if vives else "")
-    + "les motifs se morcellent et "
-    + claim(m_lr["score"][-1] < m_lr["score"][i_def], "le score *retombe*")
-    + f" ({num(m_lr['score'][-1], 0)}). Les trois ascensions maximisent pourtant le même objectif, et "
-    + claim(
-        m_lr["objectif"][-1] < m_lr["objectif"][i_def],
-        "celle aux grands pas le laisse plus bas que celle du réglage par défaut",
-    )
-    + f" ({num(m_lr['objectif'][-1], 0)} contre {num(m_lr['objectif'][i_def], 0)}) : des pas trop grands sautent "
-    "par-dessus ce que le gradient, calculé en un point, promettait. Comme pour l'entraînement d'un réseau, "
-    "il existe une plage utile : trop petit, on n'avance pas ; trop grand, on ne suit plus la pente. "
-    "Avec un gradient brut, la longueur d'un pas dépend aussi de la norme du gradient, donc de l'image et du "
-    "réseau : cette plage change d'un réseau à l'autre (Q11)."
 )
 
 # %% [markdown] tags=["enonce"]
@@ -842,27 +860,28 @@ m_l2 = balayage("l2_reg", LAMBDAS, "λ", moitie)
 # %% tags=["hide-input"]
 p_fort = float(m_l2["proba"][-1])
 decroit = bool((m_l2["norme"][1:] < m_l2["norme"][:-1]).all())
-md(
-    claim(decroit, "La norme de l'image décroît quand $\\lambda$ augmente") + " "
-    f"({', '.join(num(v, 0) for v in m_l2['norme'])} pour $\\lambda$ = "
-    f"{' ; '.join(num(v, None) for v in LAMBDAS)}). Sans pénalité, l'image reste lisible après 100 itérations, "
-    "car le flou et la projection sur $[0, 1]$ régularisent déjà ; elle est seulement plus contrastée et "
-    "son fond plus chargé de motifs qui ne servent guère la classe, puisque rien ne les efface. Avec "
-    f"$\\lambda = {num(LAMBDAS[2], None, tex=True)}$, la décroissance vaut $1 - 2\\eta\\lambda = "
-    f"{num(1 - 2 * DEFAUTS['lr'] * LAMBDAS[2], tex=True)}$ par pas : "
-    + claim(m_l2["norme"][2] < 0.6 * m_l2["norme"][1], "il ne reste que quelques flamants pâles")
-    + f" sur un fond gris presque uniforme (score {num(m_l2['score'][2], 0)}). Avec "
-    f"$\\lambda = {num(LAMBDAS[-1], None, tex=True)}$ (décroissance "
-    f"${num(1 - 2 * DEFAUTS['lr'] * LAMBDAS[-1], tex=True)}$ par pas), "
-    + (
-        claim(p_fort < 0.5, "la pénalité l'emporte sur le score")
-        + f" : l'image redevient presque l'image moyenne et la probabilité tombe à {num(p_fort)} ; le réseau n'est "
-        "plus convaincu. "
-        if p_fort < 0.5
-        else f"l'image pâlit encore, mais le réseau reste convaincu ($p = {num(p_fort, 3, tex=True)}$). "
+norme_lambda = claim(decroit, "La norme de l'image décroît quand $\\lambda$ augmente")  # (une phrase à barre oblique)
+fort = (
+    tr(
+        """{claim(p_fort < 0.5, "la pénalité l'emporte sur le score")} : l'image redevient presque l'image moyenne et \
+la probabilité tombe à {num(p_fort)} ; le réseau n'est plus convaincu. """
     )
-    + "Le poids $\\lambda$ règle donc un compromis entre sobriété (peu de contraste inutile) et force du "
-    "signal (assez de contraste pour que les motifs existent)."
+    if p_fort < 0.5
+    else tr("l'image pâlit encore, mais le réseau reste convaincu ($p = {num(p_fort, 3, tex=True)}$). ")
+)
+display(
+    tr(
+        """{norme_lambda} ({', '.join(num(v, 0) for v in m_l2['norme'])} pour $\\lambda$ = \
+{str(tr(" ; ")).join(num(v, None) for v in LAMBDAS)}). Sans pénalité, l'image reste lisible après 100 itérations, car le flou \
+et la projection sur $[0, 1]$ régularisent déjà ; elle est seulement plus contrastée et son fond plus chargé de \
+motifs qui ne servent guère la classe, puisque rien ne les efface. Avec $\\lambda = {num(LAMBDAS[2], None, tex=True)}$, \
+la décroissance vaut $1 - 2\\eta\\lambda = {num(1 - 2 * DEFAUTS['lr'] * LAMBDAS[2], tex=True)}$ par pas : \
+{claim(m_l2["norme"][2] < 0.6 * m_l2["norme"][1], "il ne reste que quelques flamants pâles")} sur un fond gris \
+presque uniforme (score {num(m_l2['score'][2], 0)}). Avec $\\lambda = {num(LAMBDAS[-1], None, tex=True)}$ \
+(décroissance ${num(1 - 2 * DEFAUTS['lr'] * LAMBDAS[-1], tex=True)}$ par pas), {fort}Le poids $\\lambda$ règle donc \
+un compromis entre sobriété (peu de contraste inutile) et force du signal (assez de contraste pour que les motifs \
+existent)."""
+    )
 )
 
 # %% [markdown] tags=["enonce"]
@@ -876,9 +895,9 @@ md(
 
 # %%
 ABLATIONS = {
-    "tout (défaut)": {},
-    "sans translation": {"max_jitter": 0},
-    "ni translation ni flou": {"max_jitter": 0, "blur_every": 0},
+    tr("tout (défaut)"): {},
+    tr("sans translation"): {"max_jitter": 0},
+    tr("ni translation ni flou"): {"max_jitter": 0, "blur_every": 0},
 }
 images_ab = torch.cat(
     [
@@ -889,19 +908,22 @@ images_ab = torch.cat(
     ]
 )
 p_ab = mesures(model, images_ab, [idx_cible] * len(ABLATIONS))["proba"]
+titres_ab = [
+    tr("défaut\np = {num(p_ab[0], 3)}"),
+    tr("sans\ntranslation\np = {num(p_ab[1], 3)}"),
+    tr("ni translation\nni flou\np = {num(p_ab[2], 3)}"),
+]
 show(
-    tp8.image_grid(
-        centre(images_ab),
-        [f"{n}\np = {num(p, 3)}" for n, p in zip(["défaut", "sans\ntranslation", "ni translation\nni flou"], p_ab)],
-        ncols=3,
+    tp8.image_grid(centre(images_ab), titres_ab, ncols=3),
+    alt=tr(
+        """Le carré central de trois images du flamant, à pleine résolution : avec tous les réglages par défaut, sans \
+translation aléatoire, puis sans translation ni flou, chacune titrée de sa probabilité."""
     ),
-    alt="Le carré central de trois images du flamant, à pleine résolution : avec tous les réglages par défaut, "
-    "sans translation aléatoire, puis sans translation ni flou, chacune titrée de sa probabilité.",
 )
 with torch.no_grad():  # le score garde-t-il sa valeur si l'on décale l'image de 8 pixels ?
     decale = model(torch.roll(images_ab, shifts=(8, 8), dims=(-2, -1)))[:, idx_cible]
 tenue = decale / mesures(model, images_ab, [idx_cible] * len(ABLATIONS))["score"]
-m_ab = bilan(images_ab, list(ABLATIONS), **{"score gardé, décalée de 8 px": [pct(t) for t in tenue]})
+m_ab = bilan(images_ab, list(ABLATIONS), **{tr("score gardé, décalée de 8 px"): [tr("{pct(t)}") for t in tenue]})
 
 # %% tags=["hide-input"]
 sab = dict(zip(ABLATIONS, m_ab["score"].tolist()))
@@ -909,50 +931,43 @@ hf_ab = dict(zip(ABLATIONS, m_ab["hautes fréquences"].tolist()))
 sat_ab = dict(zip(ABLATIONS, m_ab["saturation"].tolist()))
 garde = dict(zip(ABLATIONS, tenue.tolist()))
 fin = (
-    f"la part de son énergie dans les motifs de moins de 4 pixels passe de {pct(hf_ab['tout (défaut)'])} à "
-    f"{pct(hf_ab['sans translation'])}"
+    tr(
+        """la part de son énergie dans les motifs de moins de 4 pixels passe de {pct(hf_ab['tout (défaut)'])} à \
+{pct(hf_ab['sans translation'])}"""
+    )
     if hf_ab["sans translation"] > hf_ab["tout (défaut)"] + 0.05
-    else "la part de son énergie dans les motifs de moins de 4 pixels reste voisine "
-    f"({pct(hf_ab['sans translation'])} contre {pct(hf_ab['tout (défaut)'])}) : ce ne sont pas des motifs plus fins, "
-    "mais des motifs accrochés à la grille des pixels"
+    else tr(
+        """la part de son énergie dans les motifs de moins de 4 pixels reste voisine \
+({pct(hf_ab['sans translation'])} contre {pct(hf_ab['tout (défaut)'])}) : ce ne sont pas des motifs plus fins, mais \
+des motifs accrochés à la grille des pixels"""
+    )
 )
-md(
-    "Les trois images sont classées avec la même assurance (la probabilité laissée aux autres classes ne "
-    f"dépasse pas {sci(m_ab['reste'].max())}) : "
-    + claim(
-        float(m_ab["reste"].max()) < 1e-3,
-        "les régularisations implicites ne servent pas à convaincre le réseau, mais à rendre l'image lisible pour nous",
+semis = (
+    tr(
+        """{claim(sat_ab["sans translation"] > sat_ab["tout (défaut)"], "Le fond se couvre de taches aux couleurs saturées")} \
+(saturation moyenne {num(sat_ab['sans translation'])} contre {num(sat_ab['tout (défaut)'])}), et les têtes de flamant \
+se noient dans ce semis. """
     )
-    + ". "
-    + claim(
-        sab["tout (défaut)"] < min(sab["sans translation"], sab["ni translation ni flou"]),
-        "Elles *coûtent* même du score",
+    if sat_ab["sans translation"] > sat_ab["tout (défaut)"]
+    else ""
+)
+display(
+    tr(
+        """Les trois images sont classées avec la même assurance (la probabilité laissée aux autres classes ne \
+dépasse pas {sci(m_ab['reste'].max())}) : \
+{claim(float(m_ab["reste"].max()) < 1e-3, "les régularisations implicites ne servent pas à convaincre le réseau, mais à rendre l'image lisible pour nous")}. \
+{claim(sab["tout (défaut)"] < min(sab["sans translation"], sab["ni translation ni flou"]), "Elles *coûtent* même du score")} \
+: {num(sab['tout (défaut)'], 0)} avec elles, {num(sab['sans translation'], 0)} sans translation et \
+{num(sab['ni translation ni flou'], 0)} sans translation ni flou. Sans translation, \
+{claim(garde["sans translation"] < garde["tout (défaut)"], "la montée exploite des motifs attachés à des positions précises")} \
+: décalée de 8 pixels, l'image ne garde que {pct(garde['sans translation'])} de son score, contre \
+{pct(garde['tout (défaut)'])} pour l'image régularisée ; {fin}. {semis}Sans le flou en plus, la norme \
+({num(m_ab['norme'][-1], 0)}) {claim(m_ab["norme"][-1] > norme_bruit, "dépasse celle du bruit de départ")} \
+({num(norme_bruit, 0)}) et \
+{claim(hf_ab["ni translation ni flou"] > max(hf_ab["tout (défaut)"], hf_ab["sans translation"]), "l'image devient une texture dense de haute fréquence")} \
+({pct(hf_ab['ni translation ni flou'])} de l'énergie dans les motifs fins) : on se rapproche d'un exemple adversaire, \
+une image très efficace pour le réseau et peu parlante pour un humain."""
     )
-    + f" : {num(sab['tout (défaut)'], 0)} avec elles, {num(sab['sans translation'], 0)} sans "
-    f"translation et {num(sab['ni translation ni flou'], 0)} sans translation ni flou. Sans translation, "
-    + claim(
-        garde["sans translation"] < garde["tout (défaut)"],
-        "la montée exploite des motifs attachés à des positions précises",
-    )
-    + f" : décalée de 8 pixels, l'image ne garde que {pct(garde['sans translation'])} de son score, contre "
-    f"{pct(garde['tout (défaut)'])} pour l'image régularisée ; {fin}. "
-    + (
-        claim(sat_ab["sans translation"] > sat_ab["tout (défaut)"], "Le fond se couvre de taches aux couleurs saturées")
-        + f" (saturation moyenne {num(sat_ab['sans translation'])} contre {num(sat_ab['tout (défaut)'])}), et les "
-        "têtes de flamant se noient dans ce semis. "
-        if sat_ab["sans translation"] > sat_ab["tout (défaut)"]
-        else ""
-    )
-    + "Sans le flou en plus, la norme "
-    + f"({num(m_ab['norme'][-1], 0)}) "
-    + claim(m_ab["norme"][-1] > norme_bruit, "dépasse celle du bruit de départ")
-    + f" ({num(norme_bruit, 0)}) et "
-    + claim(
-        hf_ab["ni translation ni flou"] > max(hf_ab["tout (défaut)"], hf_ab["sans translation"]),
-        "l'image devient une texture dense de haute fréquence",
-    )
-    + f" ({pct(hf_ab['ni translation ni flou'])} de l'énergie dans les motifs fins) : on se rapproche d'un "
-    "exemple adversaire, une image très efficace pour le réseau et peu parlante pour un humain."
 )
 
 # %% [markdown] tags=["question"]
@@ -990,14 +1005,16 @@ m_avant, m_apres = mesures(model, departs, reve.target), mesures(model, reve.ima
 vignettes, titres_photo = [], []
 for k in (0, 2):  # une rangée par photo : la photo, puis l'image obtenue vers chacune des deux classes
     vignettes += [departs[k], reve.images[k], reve.images[k + 1]]
-    titres_photo += [f"départ\n{avant[k][0][0]}"] + [
+    titres_photo += [tr("départ\n{avant[k][0][0]}")] + [
         f"→ {cibles_photo[j]}\np = {num(m_apres['proba'][j], 3)}" for j in (k, k + 1)
     ]
 show(
     tp8.image_grid(moitie(torch.stack(vignettes)), titres_photo, ncols=3, title_lines=2),
-    alt="Deux rangées de trois images réduites de moitié : le chat, puis le chat poussé vers tabby et vers "
-    "goldfish ; la tasse, puis la tasse poussée vers espresso et vers volcano. Chaque titre donne la classe visée "
-    "et sa probabilité.",
+    alt=tr(
+        """Deux rangées de trois images réduites de moitié : le chat, puis le chat poussé vers tabby et vers \
+goldfish ; la tasse, puis la tasse poussée vers espresso et vers volcano. Chaque titre donne la classe visée et sa \
+probabilité."""
+    ),
 )
 
 # %% tags=["hide-input"]
@@ -1012,17 +1029,22 @@ prise = [
     spearmanr(gaussian(amplitude[k], 4).ravel(), gaussian(carte_depart[k], 4).ravel())[0] for k in range(len(departs))
 ]
 gardee = [float(np.corrcoef(departs[k].flatten(), reve.images[k].flatten())[0, 1]) for k in range(len(departs))]
-ascensions = ["le chat vers tabby", "le chat vers goldfish", "la tasse vers espresso", "la tasse vers volcano"]
+ascensions = [
+    tr("le chat vers tabby"),
+    tr("le chat vers goldfish"),
+    tr("la tasse vers espresso"),
+    tr("la tasse vers volcano"),
+]
 table(
     [
         {
-            "ascension": a,
-            "p avant": prob(m_avant["proba"][k]),
-            "p après": num(m_apres["proba"][k], 3),
-            "1re classe à la fin (p)": f"{apres[k][0][0]} ({num(apres[k][0][1])})",
-            "écart RMS (/255)": num(rms[k], 0),
-            "corrélation des pixels": num(gardee[k]),
-            "corrélation modification – saillance": num(prise[k]),
+            tr("ascension"): a,
+            tr("p avant"): tr("{prob(m_avant['proba'][k])}"),
+            tr("p après"): tr("{num(m_apres['proba'][k], 3)}"),
+            tr("1re classe à la fin (p)"): tr("{apres[k][0][0]} ({num(apres[k][0][1])})"),
+            tr("écart RMS (/255)"): tr("{num(rms[k], 0)}"),
+            tr("corrélation des pixels"): tr("{num(gardee[k])}"),
+            tr("corrélation modification – saillance"): tr("{num(prise[k])}"),
         }
         for k, a in enumerate(ascensions)
     ]
@@ -1031,91 +1053,92 @@ table(
 # %% tags=["hide-input"]
 suit = [a for a, r in zip(ascensions, prise) if r > 0.2]
 ignore = [a for a, r in zip(ascensions, prise) if r <= 0.2]
-texte_prise = (
-    "La montée modifie-t-elle la photo là où celle-ci offrait déjà une prise à la classe visée ? "
-    + (f"Oui pour {liste(suit)} : " if suit else "")
-    + ("la modification suit alors les zones où le gradient de la classe était déjà fort. " if suit else "")
-    + (
-        f"{'Non' if suit else 'Dans aucun cas'} pour {liste(ignore)} : la montée ne recycle pas seulement "
-        "ce que la photo montrait, elle peut aussi installer ses motifs ailleurs, là où la carte de départ ne "
-        "prévoyait rien — une carte de saillance, calculée en un point, ne prédit pas où mènera une longue "
-        "ascension."
-        if ignore
-        else "La montée recycle donc ce qu'elle trouve."
+oui = (
+    tr("Oui pour {liste(suit)} : la modification suit alors les zones où le gradient de la classe était déjà fort. ")
+    if suit
+    else ""
+)
+if not ignore:
+    non = tr("La montée recycle donc ce qu'elle trouve.")
+elif suit:
+    non = tr(
+        """Non pour {liste(ignore)} : la montée ne recycle pas seulement ce que la photo montrait, elle peut aussi \
+installer ses motifs ailleurs, là où la carte de départ ne prévoyait rien — une carte de saillance, calculée en un \
+point, ne prédit pas où mènera une longue ascension."""
     )
+else:
+    non = tr(
+        """Dans aucun cas pour {liste(ignore)} : la montée ne recycle pas seulement ce que la photo montrait, elle \
+peut aussi installer ses motifs ailleurs, là où la carte de départ ne prévoyait rien — une carte de saillance, \
+calculée en un point, ne prédit pas où mènera une longue ascension."""
+    )
+texte_prise = tr(
+    "La montée modifie-t-elle la photo là où celle-ci offrait déjà une prise à la classe visée ? {oui}{non}"
 )
 with torch.no_grad():
     scores_avant, scores_apres = model(departs[:1])[0], model(reve.images[:1])[0]
 chat, gagnant = int(reve.target[0]), int(scores_apres.argmax())
 premier_avant = int(scores_avant.argmax())
 if gagnant != chat:
-    texte_chat = (
-        f"Le chat fait exception, et c'est instructif. Le score de `{model.class_name(chat)}` a bien monté "
-        f"({num(scores_avant[chat], 1)} → {num(scores_apres[chat], 1)}), mais celui de "
-        f"`{model.class_name(gagnant)}` encore plus ({num(scores_avant[gagnant], 1)} → "
-        f"{num(scores_apres[gagnant], 1)}) : les rayures et les yeux qui font monter l'une de ces classes "
-        f"voisines font monter l'autre. La probabilité de `{model.class_name(chat)}` "
-        + ("*baisse* donc" if m_apres["proba"][0] < m_avant["proba"][0] else "ne monte donc que")
-        + f" ({num(m_avant['proba'][0])} → {num(m_apres['proba'][0], 3)}) alors que son score augmente : c'est "
-        "le revers de la maximisation du score, qui ne dit rien des autres classes : le score d'une classe "
-        "voisine peut monter en même temps. "
-        "Maximiser la probabilité, ou le score moins celui des classes voisines, trancherait entre elles."
+    sens_proba = tr("*baisse* donc") if m_apres["proba"][0] < m_avant["proba"][0] else tr("ne monte donc que")
+    texte_chat = tr(
+        """Le chat fait exception, et c'est instructif. Le score de `{model.class_name(chat)}` a bien monté \
+({num(scores_avant[chat], 1)} → {num(scores_apres[chat], 1)}), mais celui de `{model.class_name(gagnant)}` encore \
+plus ({num(scores_avant[gagnant], 1)} → {num(scores_apres[gagnant], 1)}) : les rayures et les yeux qui font monter \
+l'une de ces classes voisines font monter l'autre. La probabilité de `{model.class_name(chat)}` {sens_proba} \
+({num(m_avant['proba'][0])} → {num(m_apres['proba'][0], 3)}) alors que son score augmente : c'est le revers de la \
+maximisation du score, qui ne dit rien des autres classes : le score d'une classe voisine peut monter en même temps. \
+Maximiser la probabilité, ou le score moins celui des classes voisines, trancherait entre elles."""
     )
 elif premier_avant != chat:
-    texte_chat = (
-        f"Le chat passe de {num(m_avant['proba'][0])} à {num(m_apres['proba'][0], 3)} pour "
-        f"`{model.class_name(chat)}`, qui devient la première classe du réseau ; au départ, celui-ci y voyait "
-        f"surtout `{model.class_name(premier_avant)}` ($p = {num(float(scores_avant.softmax(0)[premier_avant]), tex=True)}$), "
-        "une classe voisine : la montée a tranché en faveur de la classe visée."
+    p_premier = float(scores_avant.softmax(0)[premier_avant])
+    texte_chat = tr(
+        """Le chat passe de {num(m_avant['proba'][0])} à {num(m_apres['proba'][0], 3)} pour \
+`{model.class_name(chat)}`, qui devient la première classe du réseau ; au départ, celui-ci y voyait surtout \
+`{model.class_name(premier_avant)}` ($p = {num(p_premier, tex=True)}$), une classe voisine : la montée a tranché en \
+faveur de la classe visée."""
     )
 else:
-    texte_chat = (
-        f"Le chat passe de {num(m_avant['proba'][0])} à {num(m_apres['proba'][0], 3)} pour "
-        f"`{model.class_name(chat)}`, déjà la première classe du réseau au départ."
+    texte_chat = tr(
+        """Le chat passe de {num(m_avant['proba'][0])} à {num(m_apres['proba'][0], 3)} pour \
+`{model.class_name(chat)}`, déjà la première classe du réseau au départ."""
     )
 prises_vraies = [prise[0], prise[2]]  # les deux ascensions vers la vraie classe
 if min(prises_vraies) > 0.2:
-    texte_comparer = (
-        "Comparer la photo et son « rêve » montre alors quelles structures de la photo le réseau exploite pour "
-        "cette classe, comme une carte de saillance (partie 1) rendue dans l'espace des images : "
-        + claim(
-            min(prises_vraies) > 0.2,
-            "vers leur vraie classe, les deux photos sont modifiées là où leur carte de saillance de départ était forte",
-        )
-        + f" (corrélation de rang de {num(prise[0])} et {num(prise[2])})."
+    texte_comparer = tr(
+        """Comparer la photo et son « rêve » montre alors quelles structures de la photo le réseau exploite pour \
+cette classe, comme une carte de saillance (partie 1) rendue dans l'espace des images : \
+{claim(min(prises_vraies) > 0.2, "vers leur vraie classe, les deux photos sont modifiées là où leur carte de saillance de départ était forte")} \
+(corrélation de rang de {num(prise[0])} et {num(prise[2])})."""
     )
 else:
-    texte_comparer = (
-        "Comparer la photo et son « rêve » peut suggérer quelles structures de la photo le réseau exploite pour "
-        "cette classe, à la manière d'une carte de saillance (partie 1) rendue dans l'espace des images ; mais, "
-        "même vers la vraie classe, la modification ne suit pas toujours la carte de saillance de départ (voir "
-        "plus bas) : cette lecture reste une hypothèse."
+    texte_comparer = tr(
+        """Comparer la photo et son « rêve » peut suggérer quelles structures de la photo le réseau exploite pour \
+cette classe, à la manière d'une carte de saillance (partie 1) rendue dans l'espace des images ; mais, même vers la \
+vraie classe, la modification ne suit pas toujours la carte de saillance de départ (voir plus bas) : cette lecture \
+reste une hypothèse."""
     )
-md(
-    f"Vers sa vraie classe, la tasse passe d'une probabilité de {num(m_avant['proba'][2])} à "
-    f"{num(m_apres['proba'][2], 3)}. L'image n'est pas seulement « confirmée » : la montée **amplifie ce "
-    "que le réseau y voit déjà**. "
-    + claim(min(gardee[0], gardee[2]) > 0.7, "La structure de la photo reste en place")
-    + f" (corrélation de {num(gardee[0])} et {num(gardee[2])} entre les pixels de départ et d'arrivée), mais "
-    "elle se charge de motifs de la classe. C'est le principe de *DeepDream* "
-    "(Mordvintsev et al., 2015), qui fait la même montée sur l'activité d'une couche intermédiaire plutôt "
-    "que sur un score de classe. " + texte_comparer + "\n\n" + texte_chat + "\n\n"
-    "Vers une classe sans rapport, "
-    + claim(min(m_apres["proba"][1], m_apres["proba"][3]) > 0.99, "le réseau bascule complètement")
-    + f" (p = {num(m_apres['proba'][1], 3)} pour `goldfish`, {num(m_apres['proba'][3], 3)} pour `volcano`, contre "
-    f"{sci(m_avant['proba'][1])} et {sci(m_avant['proba'][3])} au départ). "
-    + texte_prise
-    + " "
-    + claim(min(rms[1], rms[3]) > 10, "La modification est grande")
-    + f" (écart RMS de {num(rms[1], 0)} et {num(rms[3], 0)} niveaux sur 255) et bien visible, à l'opposé des "
-    "perturbations de quelques niveaux de la partie 2 : le basculement est le même, mais rien ne borne ici la "
-    "taille de la modification. Visible ne veut pas dire justifié : que les motifs ajoutés montrent la classe "
-    "cible à un humain, ou à un autre réseau, cette expérience ne le mesure pas ; Q11 pose la question à un "
-    "second réseau pour les images parties d'un bruit.\n\n"
-    "Partir de photos sert enfin la visualisation elle-même. Une classe a plusieurs *facettes* (pour le flamant : "
-    "debout, en vol, en groupe…), qu'une image partie d'un bruit mêle au hasard ; Nguyen, Yosinski et Clune (2016) "
-    "les séparent en regroupant les photos de la classe qui se ressemblent pour le réseau, puis en partant de "
-    "l'image moyenne de chaque groupe : une visualisation par facette."
+display(
+    tr(
+        """Vers sa vraie classe, la tasse passe d'une probabilité de {num(m_avant['proba'][2])} à \
+{num(m_apres['proba'][2], 3)}. L'image n'est pas seulement « confirmée » : la montée **amplifie ce que le réseau y \
+voit déjà**. {claim(min(gardee[0], gardee[2]) > 0.7, "La structure de la photo reste en place")} (corrélation de \
+{num(gardee[0])} et {num(gardee[2])} entre les pixels de départ et d'arrivée), mais elle se charge de motifs de la \
+classe. C'est le principe de *DeepDream* (Mordvintsev et al., 2015), qui fait la même montée sur l'activité d'une \
+couche intermédiaire plutôt que sur un score de classe. {texte_comparer}\n\n{texte_chat}\n\nVers une classe sans \
+rapport, {claim(min(m_apres["proba"][1], m_apres["proba"][3]) > 0.99, "le réseau bascule complètement")} \
+(p = {num(m_apres['proba'][1], 3)} pour `goldfish`, {num(m_apres['proba'][3], 3)} pour `volcano`, contre \
+{sci(m_avant['proba'][1])} et {sci(m_avant['proba'][3])} au départ). {texte_prise} \
+{claim(min(rms[1], rms[3]) > 10, "La modification est grande")} (écart RMS de {num(rms[1], 0)} et \
+{num(rms[3], 0)} niveaux sur 255) et bien visible, à l'opposé des perturbations de quelques niveaux de la partie 2 : \
+le basculement est le même, mais rien ne borne ici la taille de la modification. Visible ne veut pas dire justifié : \
+que les motifs ajoutés montrent la classe cible à un humain, ou à un autre réseau, cette expérience ne le mesure pas ; \
+Q11 pose la question à un second réseau pour les images parties d'un bruit.\n\nPartir de photos sert enfin la \
+visualisation elle-même. Une classe a plusieurs *facettes* (pour le flamant : debout, en vol, en groupe…), qu'une \
+image partie d'un bruit mêle au hasard ; Nguyen, Yosinski et Clune (2016) les séparent en regroupant les photos de \
+la classe qui se ressemblent pour le réseau, puis en partant de l'image moyenne de chaque groupe : une visualisation \
+par facette."""
+    )
 )
 
 # %% [markdown] tags=["question"]
@@ -1159,9 +1182,11 @@ if net2.model is not None:
     tp8.plotting.row_label(fig, axes[1, 0], net.name, 8)
     show(
         fig,
-        alt=f"Deux rangées de trois images réduites de moitié, flamingo, tarantula et king penguin : en haut celles "
-        f"de {model.name}, en bas celles de {net.name}, obtenues avec les mêmes réglages ; chacune est titrée de la "
-        "probabilité que lui donne le réseau qui l'a produite.",
+        alt=tr(
+            """Deux rangées de trois images réduites de moitié, flamingo, tarantula et king penguin : en haut celles \
+de {model.name}, en bas celles de {net.name}, obtenues avec les mêmes réglages ; chacune est titrée de la probabilité \
+que lui donne le réseau qui l'a produite."""
+        ),
     )
 
 # %% tags=["hide-input"]
@@ -1172,11 +1197,11 @@ if net2.model is not None:
         table(
             [
                 {
-                    "classe": c,
-                    f"{model.name}, ses images": num(m["proba"][idx2[k]], 3),
-                    f"{net.name}, ses images": num(m2["proba"][k], 3),
-                    f"{net.name}, images de {model.name}": prob(p_12[k]),
-                    f"{model.name}, images de {net.name}": prob(p_21[k]),
+                    tr("classe"): c,
+                    tr("{model.name}, ses images"): tr("{num(m['proba'][idx2[k]], 3)}"),
+                    tr("{net.name}, ses images"): tr("{num(m2['proba'][k], 3)}"),
+                    tr("{net.name}, images de {model.name}"): tr("{prob(p_12[k])}"),
+                    tr("{model.name}, images de {net.name}"): tr("{prob(p_21[k])}"),
                 }
                 for k, c in enumerate(CLASSES2)
             ]
@@ -1194,14 +1219,14 @@ if net2.model is not None:
     bruit = bruit_depart.expand(len(cibles2), -1, -1, -1)
     comparaison = {
         x.name: {
-            "réseau": x.name,
-            "paramètres (millions)": sum(p.numel() for p in x.parameters()) / 1e6,
-            "‖∇ỹ‖ sur le bruit": norme_gradient(x, bruit, cibles2),
-            "‖∇ỹ‖ sur ses images": norme_gradient(x, images, cibles2),
+            tr("réseau"): x.name,
+            tr("paramètres (millions)"): sum(p.numel() for p in x.parameters()) / 1e6,
+            tr("‖∇ỹ‖ sur le bruit"): norme_gradient(x, bruit, cibles2),
+            tr("‖∇ỹ‖ sur ses images"): norme_gradient(x, images, cibles2),
             "‖z‖₂": float(x.normalize(images).flatten(1).norm(dim=1).mean()),
-            "score ỹ": float(mesures(x, images, cibles2)["score"].mean()),
-            "saturation": float(saturation(images).mean()),
-            "motifs < 4 px": float(tp8.course.high_frequency_share(images).mean()),
+            tr("score ỹ"): float(mesures(x, images, cibles2)["score"].mean()),
+            tr("saturation"): float(saturation(images).mean()),
+            tr("motifs < 4 px"): float(tp8.course.high_frequency_share(images).mean()),
         }
         for x, images in ((model, viz.images[idx2]), (net, viz2.images))
     }
@@ -1216,16 +1241,16 @@ if net2.model is not None:
         return plus if a > b * (1 + tolerance) else moins if a < b * (1 - tolerance) else egal
 
     if net.name == "vgg16":
-        architecture = (
-            "VGG16 n'a pas de *pooling* global : sa dernière carte de caractéristiques est lue par des couches "
-            "entièrement connectées, qui tiennent compte de la position des motifs, et ses champs récepteurs "
-            "grandissent par petites convolutions $3 \\times 3$. "
+        architecture = tr(
+            """VGG16 n'a pas de *pooling* global : sa dernière carte de caractéristiques est lue par des couches \
+entièrement connectées, qui tiennent compte de la position des motifs, et ses champs récepteurs grandissent par \
+petites convolutions $3 \\times 3$. """
         )
     elif net.name == "squeezenet1_0":
-        architecture = (
-            f"`{net.name}` est la première version de SqueezeNet : mêmes modules *Fire*, mais une première "
-            "convolution $7 \\times 7$ à 96 filtres (au lieu de $3 \\times 3$ à 64) et des sous-échantillonnages "
-            f"placés plus tard, pour environ 2,4 fois plus de calcul que `{model.name}`. "
+        architecture = tr(
+            """`{net.name}` est la première version de SqueezeNet : mêmes modules *Fire*, mais une première \
+convolution $7 \\times 7$ à 96 filtres (au lieu de $3 \\times 3$ à 64) et des sous-échantillonnages placés plus \
+tard, pour environ 2,4 fois plus de calcul que `{model.name}`. """
         )
     else:
         architecture = ""
@@ -1238,70 +1263,83 @@ if net2.model is not None:
 
     def millions(x):
         """« 1,25 million », « 138 millions »."""
-        return f"{num(x, 2 if x < 10 else 0)} million{'s' if x >= 2 else ''}"
+        return tr("{num(x, 2 if x < 10 else 0)} millions") if x >= 2 else tr("{num(x, 2 if x < 10 else 0)} million")
 
-    texte = (
-        f"`{net.name}` compte {millions(c2['paramètres (millions)'])} de paramètres, contre "
-        f"{millions(c1['paramètres (millions)'])} pour `{model.name}`. "
-        + architecture
-        + (
-            "Ses trois images le convainquent ("
-            + ("$p > 0{,}999$" if convaincu > 0.999 else f"$p \\geq {num(convaincu, 3, tex=True)}$")
-            + "). "
-            if convaincu > 0.9
-            else f"Seules {propres} de ses {len(CLASSES2)} images le convainquent (p minimal : {prob(convaincu)}) : "
-            "les réglages du TP, faits pour SqueezeNet 1.1, ne lui conviennent pas forcément. "
-            if propres
-            else f"Aucune de ses propres images ne le convainc (p maximal : {prob(float(m2['proba'].max()))}) : avec "
-            "les réglages du TP, faits pour SqueezeNet 1.1, la montée n'aboutit pas pour ce réseau. "
+    if convaincu > 0.999:
+        conviction = tr("Ses trois images le convainquent ($p > 0{{,}}999$). ")
+    elif convaincu > 0.9:
+        conviction = tr("Ses trois images le convainquent ($p \\geq {num(convaincu, 3, tex=True)}$). ")
+    elif propres:
+        conviction = tr(
+            """Seules {propres} de ses {len(CLASSES2)} images le convainquent (p minimal : {prob(convaincu)}) : les \
+réglages du TP, faits pour SqueezeNet 1.1, ne lui conviennent pas forcément. """
         )
-        + "Leurs couleurs sont "
-        + rapport(c2["saturation"], c1["saturation"], "plus saturées", "moins saturées", "aussi saturées")
-        + f" que celles de `{model.name}` (saturation moyenne {num(c2['saturation'])} contre {num(c1['saturation'])}), "
-        "et leurs motifs "
-        + rapport(c2["motifs < 4 px"], c1["motifs < 4 px"], "plus fins", "plus grossiers", "d'une finesse comparable")
-        + f" (part de l'énergie dans les motifs de moins de 4 pixels : {pct(c2['motifs < 4 px'])} contre "
-        f"{pct(c1['motifs < 4 px'])}). Comparez aussi la taille, le nombre et la disposition des motifs.\n\n"
-        f"Ses scores finaux valent en moyenne {fois(c2['score ỹ'] / c1['score ỹ'])} fois ceux de `{model.name}`. "
-        "Le pas $\\eta$ agit sur le gradient brut, dont la longueur dépend du réseau : sur le bruit de départ, "
-        f"celui de `{net.name}` vaut {fois(c2['‖∇ỹ‖ sur le bruit'] / c1['‖∇ỹ‖ sur le bruit'])} fois celui de "
-        f"`{model.name}`, et sur les images finales {fois(c2['‖∇ỹ‖ sur ses images'] / c1['‖∇ỹ‖ sur ses images'])} "
-        "fois. Avec les mêmes $\\eta$ et $\\lambda$, l'équilibre entre la poussée du gradient et la décroissance L2 "
-        "s'établit "
-        + rapport(
-            c2["‖z‖₂"], c1["‖z‖₂"], "à un contraste plus fort", "à un contraste plus faible", "à un contraste voisin"
+    else:
+        conviction = tr(
+            """Aucune de ses propres images ne le convainc (p maximal : {prob(float(m2['proba'].max()))}) : avec les \
+réglages du TP, faits pour SqueezeNet 1.1, la montée n'aboutit pas pour ce réseau. """
         )
-        + f" ($\\|z\\|_2$ moyen de {num(c2['‖z‖₂'], 0, tex=True)} contre {num(c1['‖z‖₂'], 0, tex=True)}) ; une "
-        "comparaison équitable demanderait de régler $\\eta$ pour chaque réseau (Q9)."
-    )
     passe = [c for k, c in enumerate(CLASSES2) if p_12[k] > 0.5]
     bloque = [c for k, c in enumerate(CLASSES2) if p_12[k] <= 0.5]
     retour = [c for k, c in enumerate(CLASSES2) if p_21[k] > 0.5]
-    transfert = (
-        f"\n\nDans le sens `{model.name}` → `{net.name}`, les images se transfèrent "
-        f"{'bien' if not bloque else 'mal' if not passe else 'inégalement'} : jugées par `{net.name}`, elles gardent "
-        f"une probabilité moyenne de {prob(p_12.mean())} pour la bonne classe"
-        + (f" (plus de 0,5 pour {', '.join(f'`{x}`' for x in passe)}" if passe else " (jamais plus de 0,5")
-        + (
-            " ; seulement " + ", ".join(f"{prob(p_12[CLASSES2.index(x)])} pour `{x}`" for x in bloque) + ")"
-            if bloque and passe
-            else ")"
+    if passe and bloque:
+        detail = tr(
+            """ (plus de 0,5 pour {', '.join(f'`{x}`' for x in passe)} ; seulement \
+{", ".join(tr("{prob(p_12[CLASSES2.index(x)])} pour `{x}`") for x in bloque)})"""
         )
-        + f". Dans l'autre sens, `{model.name}` donne en moyenne {prob(p_21.mean())} aux images de `{net.name}`, "
-        f"et plus de 0,5 pour {len(retour)} des {len(CLASSES2)}. "
-        + (
-            "Le transfert ne se juge pourtant que sur des images qui convainquent le réseau qui les a produites : "
-            "il faudrait d'abord régler $\\eta$ et $\\lambda$ pour ce réseau."
-            if propres == 0
-            else "Ce qui passe d'un réseau à l'autre correspond aux indices qu'ils partagent ; le reste exploite les "
-            "particularités du réseau qui a produit l'image, comme le font les exemples adversaires. Une "
-            "visualisation décrit *un* réseau, pas *la* classe."
-            if len(passe) + len(retour) < 2 * len(CLASSES2)
-            else "Sur ces trois classes, ce que la montée dessine pour un réseau, l'autre le reconnaît aussi : des "
-            "indices qu'ils partagent."
+    elif passe:
+        detail = tr(" (plus de 0,5 pour {', '.join(f'`{x}`' for x in passe)})")
+    else:
+        detail = tr(" (jamais plus de 0,5)")
+    if propres == 0:
+        lecon = tr(
+            """Le transfert ne se juge pourtant que sur des images qui convainquent le réseau qui les a produites : il \
+faudrait d'abord régler $\\eta$ et $\\lambda$ pour ce réseau."""
+        )
+    elif len(passe) + len(retour) < 2 * len(CLASSES2):
+        lecon = tr(
+            """Ce qui passe d'un réseau à l'autre correspond aux indices qu'ils partagent ; le reste exploite les \
+particularités du réseau qui a produit l'image, comme le font les exemples adversaires. Une visualisation décrit \
+*un* réseau, pas *la* classe."""
+        )
+    else:
+        lecon = tr(
+            """Sur ces trois classes, ce que la montée dessine pour un réseau, l'autre le reconnaît aussi : des indices \
+qu'ils partagent."""
+        )
+    taille2, taille1 = millions(c2["paramètres (millions)"]), millions(c1["paramètres (millions)"])
+    couleurs = rapport(
+        c2["saturation"], c1["saturation"], tr("plus saturées"), tr("moins saturées"), tr("aussi saturées")
+    )
+    finesse = rapport(
+        c2["motifs < 4 px"], c1["motifs < 4 px"], tr("plus fins"), tr("plus grossiers"), tr("d'une finesse comparable")
+    )
+    contraste = rapport(
+        c2["‖z‖₂"],
+        c1["‖z‖₂"],
+        tr("à un contraste plus fort"),
+        tr("à un contraste plus faible"),
+        tr("à un contraste voisin"),
+    )
+    transfere = tr("bien") if not bloque else tr("mal") if not passe else tr("inégalement")
+    display(
+        tr(
+            """`{net.name}` compte {taille2} de paramètres, contre {taille1} pour `{model.name}`. \
+{architecture}{conviction}Leurs couleurs sont {couleurs} que celles de `{model.name}` (saturation moyenne \
+{num(c2['saturation'])} contre {num(c1['saturation'])}), et leurs motifs {finesse} (part de l'énergie dans les \
+motifs de moins de 4 pixels : {pct(c2['motifs < 4 px'])} contre {pct(c1['motifs < 4 px'])}). Comparez aussi la \
+taille, le nombre et la disposition des motifs.\n\nSes scores finaux valent en moyenne {fois(c2['score ỹ'] / \
+c1['score ỹ'])} fois ceux de `{model.name}`. Le pas $\\eta$ agit sur le gradient brut, dont la longueur dépend du \
+réseau : sur le bruit de départ, celui de `{net.name}` vaut {fois(c2['‖∇ỹ‖ sur le bruit'] / c1['‖∇ỹ‖ sur le \
+bruit'])} fois celui de `{model.name}`, et sur les images finales {fois(c2['‖∇ỹ‖ sur ses images'] / c1['‖∇ỹ‖ sur ses \
+images'])} fois. Avec les mêmes $\\eta$ et $\\lambda$, l'équilibre entre la poussée du gradient et la décroissance \
+L2 s'établit {contraste} ($\\|z\\|_2$ moyen de {num(c2['‖z‖₂'], 0, tex=True)} contre {num(c1['‖z‖₂'], 0, tex=True)}) \
+; une comparaison équitable demanderait de régler $\\eta$ pour chaque réseau (Q9).\n\nDans le sens `{model.name}` → \
+`{net.name}`, les images se transfèrent {transfere} : jugées par `{net.name}`, elles gardent une probabilité moyenne \
+de {prob(p_12.mean())} pour la bonne classe{detail}. Dans l'autre sens, `{model.name}` donne en moyenne \
+{prob(p_21.mean())} aux images de `{net.name}`, et plus de 0,5 pour {len(retour)} des {len(CLASSES2)}. {lecon}"""
         )
     )
-    md(texte + transfert)
 
 # %% [markdown] tags=["enonce"]
 # La page [Des images lisibles](../images-lisibles/) poursuit au-delà du TP : elle change l'espace

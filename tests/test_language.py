@@ -9,7 +9,7 @@ from PIL import Image
 
 import tp8.course as course
 from tp8 import language
-from tp8.course import num, pct, quote, tr
+from tp8.course import claim, num, pct, quote, tr  # noqa: F401 - claim is read by the templates
 from tp8.errors import InputError
 
 TEMPLATE = "la carte vaut {num(ratio, 1)} fois la moyenne, soit {pct(share)} : {claim(ratio > 1, 'la carte est dense')}"
@@ -150,3 +150,25 @@ def test_an_english_notebook_loads_its_catalogue_and_displays_english(tmp_path, 
     monkeypatch.setenv(language.CATALOGUE_ENV, str(tmp_path / "absent.po"))
     with pytest.raises(InputError, match="unset TP8_CATALOGUE"):
         language.setup_from_environment()
+
+
+def test_a_template_in_a_comprehension_reads_the_function_around_it(catalogue):
+    def sentences(unit: str) -> list[str]:
+        return [str(tr("{num(v, 1)} {unit}")) for v in (0.5, 2.0)]
+
+    assert sentences("g") == ["0,5 g", "2,0 g"]
+
+
+def test_an_animation_carries_its_english_alt_text(catalogue):
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    frames = [Image.new("RGB", (8, 8), color) for color in ("red", "blue")]
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:])
+    language.use_catalogue(
+        {**language._catalogue, "Deux images qui alternent, rouge puis bleu.": "Two frames, red then blue."}
+    )
+    shown = course.animation(buffer.getvalue(), alt=tr("Deux images qui alternent, rouge puis bleu."))
+    data, metadata = shown._repr_mimebundle_()
+    assert 'alt="Deux images qui alternent' in data["text/html"]
+    assert 'alt="Two frames, red then blue."' in metadata["tp8"]["en"]["data"]["text/html"]

@@ -428,10 +428,11 @@ def show(fig: MatplotlibFigure | None = None, alt: str | None = None) -> None:
 
 
 def animation(path_or_bytes, alt: str, *, width: int | None = None):
-    """An animated image (WebP or GIF, e.g. from :func:`tp8.animate`) for a page, with its alt text."""
-    from IPython.display import HTML
+    """An animated image (WebP or GIF, e.g. from :func:`tp8.animate`) for a page, with its alt text
+    (``tr("…")``: in both languages, the English edition's image carrying the English)."""
     from PIL import Image
 
+    alt_en = getattr(alt, "en", None)
     alt = _check_alt(alt)
     data = path_or_bytes if isinstance(path_or_bytes, bytes) else open(path_or_bytes, "rb").read()  # noqa: SIM115
     image = Image.open(io.BytesIO(data))
@@ -442,9 +443,25 @@ def animation(path_or_bytes, alt: str, *, width: int | None = None):
     shown_w = width or w
     shown_h = round(h * shown_w / w)
     src = f"data:image/{kind};base64,{base64.b64encode(data).decode()}"
-    return HTML(
-        f'<img class="tp8-animation" src="{src}" alt="{html.escape(alt)}" width="{shown_w}" height="{shown_h}">'
-    )
+
+    def tag(text: str) -> str:
+        return f'<img class="tp8-animation" src="{src}" alt="{html.escape(text)}" width="{shown_w}" height="{shown_h}">'
+
+    return Animation(tag(alt), tag(_check_alt(alt_en)) if alt_en is not None else None)
+
+
+@dataclass
+class Animation:
+    """An animated image's HTML, and the English edition's (its alt text in English)."""
+
+    fr: str
+    en: str | None = None
+
+    def _repr_html_(self) -> str:
+        return self.fr
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return _both_html(self.fr, self.en)
 
 
 # --- tables, notices ---------------------------------------------------------------------------

@@ -242,9 +242,23 @@ def tr(template: str) -> Text:
     """
     if not isinstance(template, str):
         raise InputError("tr() takes the template string itself (written like an f-string, without the f)")
-    frame = sys._getframe(1)
-    namespace = {**frame.f_globals, **frame.f_locals}
-    return _both(template, namespace)
+    return _both(template, _namespace(sys._getframe(1)))
+
+
+_SCOPES = frozenset({"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>", "<lambda>"})
+
+
+def _namespace(frame) -> dict:
+    """What a field of a template called in ``frame`` can read: like an f-string written there, a
+    comprehension's template sees the names of the function around it too."""
+    layers = [frame.f_locals]
+    while frame.f_code.co_name in _SCOPES and frame.f_back is not None:
+        frame = frame.f_back
+        layers.append(frame.f_locals)
+    namespace = dict(frame.f_globals)
+    for layer in reversed(layers):
+        namespace.update(layer)
+    return namespace
 
 
 def gettext(text: str) -> Text:
