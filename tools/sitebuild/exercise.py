@@ -22,7 +22,7 @@ tagged ``question`` opens question *n* (``<a id="qn"></a>``, ``## Qn — <titre 
 paraphrased with its report number ``Q8.n``); its *section* runs to the next Markdown cell holding a
 ``#`` or ``##`` heading. Inside a section every Markdown cell is an answer unless tagged ``enonce``,
 and so is every code cell that calls ``claim(`` or displays prose (``Markdown(``, ``md(``,
-``notice(``); the other code cells (experiments) are kept. Outside, cells tagged ``solution`` are
+``notice(``, ``display(tr(``); the other code cells (experiments) are kept. Outside, cells tagged ``solution`` are
 answers. The exercise drops the answers and ends each section with a Markdown cell tagged
 ``answer-box`` ("Votre réponse — Q8.n"). A kept cell that still calls ``claim(`` on a page with
 questions, a ``## Qn`` heading outside a ``question`` cell, an ``enonce`` cell calling ``claim(``
@@ -192,6 +192,9 @@ _QN_IN_CODE = re.compile(r"""(?:^|["']|\\n)[ ]{0,3}##[ \t]+Q\d+\b""")
 _ANCHOR = re.compile(r"""<a\s+id=["']q(\d+)["']\s*>\s*</a>""")
 _CLAIM = re.compile(r"\bclaim\s*\(")
 _PROSE = re.compile(r"(?<!def )\b(?:Markdown|md|notice)\s*\(")
+#: A text of the run (``tp8.course.tr``) displayed by a cell is prose from this many characters on: a
+#: paragraph, where a one-line readout of a number ("ρ moyen : 0,42", once a ``print``) is not.
+PROSE_CHARS = 150
 
 
 def _headings(markdown: str) -> list[tuple[int, int, str]]:
@@ -220,8 +223,44 @@ def calls_claim(cell) -> bool:
 
 
 def shows_prose(cell) -> bool:
-    """Whether a code cell displays prose (``Markdown(``, ``md(``, ``notice(``) or calls ``claim(``."""
-    return cell.get("cell_type") == "code" and (calls_claim(cell) or bool(_PROSE.search(_code(cell.source))))
+    """Whether a code cell displays prose (``Markdown(``, ``md(``, ``notice(``, a paragraph through
+    ``display(tr(…))``) or calls ``claim(``."""
+    if cell.get("cell_type") != "code":
+        return False
+    return calls_claim(cell) or bool(_PROSE.search(_code(cell.source))) or _displays_paragraph(cell.source)
+
+
+def _displays_paragraph(source: str) -> bool:
+    """Whether the cell displays a ``tr("…")`` text of at least :data:`PROSE_CHARS` characters: directly,
+    or a cell that writes one (not as a figure's ``alt=``) and calls ``display``."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+
+    def is_tr(node) -> bool:
+        return (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", getattr(node.func, "attr", None)) == "tr"
+            and bool(node.args)
+            and isinstance(node.args[0], ast.Constant)
+            and len(str(node.args[0].value)) >= PROSE_CHARS
+        )
+
+    alts = {
+        id(k.value) for node in ast.walk(tree) if isinstance(node, ast.Call) for k in node.keywords if k.arg == "alt"
+    }
+    writes = displays = False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Expr) and is_tr(node.value):
+            return True
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "display":
+            displays = True
+        if is_tr(node) and id(node) not in alts:
+            writes = True
+    return writes and displays
 
 
 def _cell_lines(nb, source_text: str | None) -> list[int] | None:
@@ -526,6 +565,13 @@ def _string_parts(source: str) -> tuple[list[str], list[str]]:
         elif isinstance(node, ast.Call):
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            if name == "tr" and node.args and isinstance(node.args[0], ast.Constant):
+                # A sentence of the run written like an f-string: the claims in its fields are answers too.
+                from .translation import _template_tree
+
+                inner = _template_tree(str(node.args[0].value))
+                if inner is not None:
+                    claims.extend(_string_parts(ast.unparse(inner))[1])
             if name == "claim" and len(node.args) >= 2:
                 sentence = node.args[1]
                 if isinstance(sentence, ast.Constant) and isinstance(sentence.value, str):

@@ -385,7 +385,9 @@ def french_id(heading: str) -> str | None:
     match = _HEADING.match(heading)
     if match is None or "\n" in heading.strip() or "{#" in heading:
         return None
-    text = re.sub(r"`([^`]*)`|\*+|_+(?=\w)|\[([^\]]*)\]\([^)]*\)", lambda m: m.group(1) or m.group(2) or "", match.group(2))
+    text = re.sub(
+        r"`([^`]*)`|\*+|_+(?=\w)|\[([^\]]*)\]\([^)]*\)", lambda m: m.group(1) or m.group(2) or "", match.group(2)
+    )
     return slugify(text, "-")
 
 
