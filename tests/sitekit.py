@@ -268,11 +268,12 @@ def page_file(site: Path, url: str) -> Path:
 
 
 def html_pages(site: Path) -> list[str]:
-    """Site-relative URLs of every page of the site (not the 404 page, not vendored files)."""
+    """Site-relative URLs of every page of the site's French edition (not the 404 page, not vendored
+    files, not the English edition under ``en/``: call it with ``site / "en"`` for that one)."""
     urls = []
     for path in sorted(site.rglob("*.html")):
         rel = path.relative_to(site).as_posix()
-        if rel == "404.html" or rel.startswith("assets/"):
+        if rel == "404.html" or rel.startswith(("assets/", "en/")):
             continue
         urls.append(rel[: -len("index.html")] if path.name == "index.html" else rel)
     return urls

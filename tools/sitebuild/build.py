@@ -142,7 +142,7 @@ def prepare(build: Build, files, config, notebook_files: list, log) -> None:
             rendered.add(paths[name])
             if name == variant and page.label not in ran:
                 build.report["unchanged" if existed else "text_only"].append(page.label)
-                if not existed and outcome.record is not None:
+                if not existed and outcome.record is not None and build.edition == "fr":
                     log(f"{page.label} — texte modifié, pas de ré-exécution")
         if p.excluded or outcome.record is None:
             log(f"{page.label} — non exécutée ({'exclue' if p.excluded else 'execute: off'}), affichée sans sorties")

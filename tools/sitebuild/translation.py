@@ -277,6 +277,10 @@ def update(path: Path, name: str, messages: list[Message]) -> tuple[object, bool
 # --- what the build looks up --------------------------------------------------------------------------
 
 
+#: A link the build made relative to the site's root, from a page below it (``](../compte-rendu-tp8.ipynb``).
+_ROOT_LINK = re.compile(r"\]\(((?:\.\./)+)([^)#:]+\.ipynb)")
+
+
 @dataclass
 class Lookup:
     """The English of a page's messages, and what is missing or stale (for the log and the page)."""
@@ -288,11 +292,22 @@ class Lookup:
     invalid: dict[str, str] = field(default_factory=dict)  # msgid → why its English cannot be used
 
     def english(self, msgid: str) -> tuple[str | None, str]:
-        """``(English, state)``: ``state`` is ``"ok"``, ``"stale"`` (an older French's English) or ``"missing"``."""
+        """``(English, state)``: ``state`` is ``"ok"``, ``"stale"`` (an older French's English) or ``"missing"``.
+
+        A passage whose links to the site's root the build made relative (``](../compte-rendu-tp8.ipynb)``,
+        ``variants.link_to_root``) is found as the author wrote it, and its English gets the same links.
+        """
         if msgid in self.entries:
             return self.entries[msgid], "ok"
         if msgid in self.stale:
             return self.stale[msgid], "stale"
+        written = _ROOT_LINK.sub(r"](\2", msgid)
+        if written != msgid:
+            english, state = self.english(written)
+            if english is not None:
+                for prefix, name in set(_ROOT_LINK.findall(msgid)):
+                    english = english.replace(f"]({name}", f"]({prefix}{name}")
+                return english, state
         return None, "missing"
 
     def code_entries(self, messages: list[Message]) -> dict[str, str]:
