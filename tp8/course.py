@@ -617,7 +617,7 @@ def high_frequency_share(images, cutoff: float = 0.25):
     """Share of each image's spectral energy above ``cutoff`` cycles per pixel (channel means removed).
 
     Natural photos keep a few percent of their energy above 0.25 cycle/pixel (patterns finer than
-    4 pixels); white noise keeps about 80 %. A tensor ``(N,)`` for a batch ``(N, 3, H, W)``.
+    4 pixels); white noise keeps about 80%. A tensor ``(N,)`` for a batch ``(N, 3, H, W)``.
     """
     import torch
 

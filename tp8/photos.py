@@ -55,6 +55,8 @@ PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 #: What a credit must say.
 REQUIRED = ("title", "licence", "source")
 _KNOWN = {"title", "title_en", "author", "licence", "licence_url", "source", "imagenet_class", "note"}
+#: The English of a credit's words, for the course's English edition (each optional: the French otherwise).
+_KNOWN |= {"author_en", "licence_en", "source_en", "note_en"}
 
 
 class PhotoError(ImageLoadError):
@@ -75,6 +77,11 @@ class PhotoCredit:
     title_en: str = ""
     note: str = ""
     distributed_by: str = ""  #: the package that ships a bundled photo
+    author_en: str = ""  #: the English of ``author``, ``licence``, ``source``, ``note``, ``distributed_by``
+    licence_en: str = ""
+    source_en: str = ""
+    note_en: str = ""
+    distributed_by_en: str = ""
     loader: str = ""  #: ``package:argument`` for a bundled photo
     path: str = ""  #: the course photo's credit file (``<name>.toml``), where it was read
 
@@ -86,7 +93,7 @@ def _credit(name: str, table: dict, where: str, *, bundled: bool) -> PhotoCredit
             f"{where}: the photo {name!r} has no {' nor '.join(missing)}; a photo of the course needs a title, a "
             "licence and a source (see the teachers' page, « Vos photos »), so that its credit can be published"
         )
-    allowed = _KNOWN | ({"loader", "distributed_by"} if bundled else set())
+    allowed = _KNOWN | ({"loader", "distributed_by", "distributed_by_en"} if bundled else set())
     unknown = sorted(set(table) - allowed)
     if unknown:
         raise PhotoError(f"{where}: unknown key(s) {unknown}; the keys are {sorted(allowed)}")

@@ -57,16 +57,16 @@ def credits_markdown(photos: list, lang: str = "fr") -> str:
     rows = [head, "|---|---|---|---|---|"]
     notes = []
     for p in photos:
-        licence = f"[{_cell(p.licence)}]({p.licence_url})" if p.licence_url else _cell(p.licence)
+        licence = f"[{_cell(field(p, 'licence'))}]({p.licence_url})" if p.licence_url else _cell(field(p, "licence"))
         note = field(p, "note")
         if note:
             notes.append(f"[^{p.name}]: {note}")
             licence += f"[^{p.name}]"
         source = p.source if p.source.startswith("http") else ""
-        who = field(p, "author") or p.source
+        who = field(p, "author") or field(p, "source")
         author = f"[{_cell(who)}]({source})" if source else _cell(who)
         course = "this course" if en else "ce cours"
-        given = _cell(p.distributed_by) if p.distributed_by else f"{course} (`docs/photos/{p.name}`)"
+        given = _cell(field(p, "distributed_by")) if p.distributed_by else f"{course} (`docs/photos/{p.name}`)"
         rows.append(f"| `{p.name}` | {_cell(field(p, 'title'))} | {author} | {given} | {licence} |")
     return "\n".join(rows) + ("\n\n" + "\n\n".join(notes) if notes else "") + "\n"
 
