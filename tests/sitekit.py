@@ -428,9 +428,59 @@ class SwitchedBuilds:
 
 #: French words that an English sentence does not use (function words, and the course's own nouns).
 FRENCH_WORDS = frozenset(
-    "le la les des du un une est sont vous votre vos pour dans sur avec cette ces qui que pas aux au ou où mais très "
-    "être nous leur sans chaque entre aussi donc alors lorsque quand parce peut fait cela réseau carte cartes réponse "
-    "énoncé corrigé corrigés cours partie".split()
+    [
+        "le",
+        "la",
+        "les",
+        "des",
+        "du",
+        "un",
+        "une",
+        "est",
+        "sont",
+        "vous",
+        "votre",
+        "vos",
+        "pour",
+        "dans",
+        "sur",
+        "avec",
+        "cette",
+        "ces",
+        "qui",
+        "que",
+        "pas",
+        "aux",
+        "au",
+        "ou",
+        "où",
+        "mais",
+        "très",
+        "être",
+        "nous",
+        "leur",
+        "sans",
+        "chaque",
+        "entre",
+        "aussi",
+        "donc",
+        "alors",
+        "lorsque",
+        "quand",
+        "parce",
+        "peut",
+        "fait",
+        "cela",
+        "réseau",
+        "carte",
+        "cartes",
+        "réponse",
+        "énoncé",
+        "corrigé",
+        "corrigés",
+        "cours",
+        "partie",
+    ]
 )
 
 

@@ -57,3 +57,27 @@ def test_the_english_edition_shares_the_french_build_s_executions(site):
         french = site / rel
         if stamps and french.is_file():
             assert stamps == re.findall(r'data-executed-at="([^"]+)"', french.read_text("utf-8")), rel
+
+
+#: Words of an English sentence that French does not use.
+ENGLISH_WORDS = frozenset("the and of is are with which this that from by its their into than when".split())
+
+
+@pytest.mark.parametrize("url", [u for u in PAGES if not u.startswith("api")] or [""])
+def test_a_french_page_has_no_english_sentence(site, url):
+    """The API page is left out: it shows tp8's docstrings, in English in both editions. Titles of papers
+    (in italics) and class names (in code or italics) are English in French too."""
+    from bs4 import BeautifulSoup
+
+    page = (site / url / "index.html" if url else site / "index.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(page, "html.parser")
+    for tag in soup.select('[lang="en"], code, pre, script, style, em, cite, .arithmatex, .md-select, .MathJax, a[href^="http"]'):
+        tag.decompose()
+    main = soup.select_one("article") or soup
+    blocks = [" ".join(t.get_text(" ").split()) for t in main.select("p, li, td, th, h1, h2, h3, h4, figcaption")]
+    english = {}
+    for block in blocks:
+        words = {w for w in re.findall(r"[a-z]+", block.lower()) if w in ENGLISH_WORDS}
+        if len(words) >= 3:
+            english[block[:120]] = sorted(words)
+    assert english == {}, f"{url or 'index'}: English in the French page"

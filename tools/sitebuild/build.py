@@ -161,7 +161,9 @@ def prepare(build: Build, files, config, notebook_files: list, log) -> None:
         build.pages[page.src_uri] = Shown(page, variant, paths[variant], receipt, {}, p.key if outcome.record else None)
         by_uri[page.src_uri].abs_src_path = str(paths[variant])
         if not build.show_solutions and page.has_exercises:
-            build.secrets += audit.secrets(page, stated_answers(outcome))
+            # In the English edition: the answers in English (the page as the catalogue translates it).
+            said = page if build.edition == "fr" else _english_page(page, tables[page.src_uri])
+            build.secrets += audit.secrets(said, stated_answers(outcome))
     # What another page's run displays all the same (a notice of tp8.course common to the pages, such as
     # the second network's) is no secret of a held page; an author quoting it in prose still is.
     build.secrets += audit.not_public(held_secrets, shown_texts)
@@ -224,6 +226,13 @@ def prepare(build: Build, files, config, notebook_files: list, log) -> None:
         files.append(File.generated(config, variants.REPORT_NAME, content=report, inclusion=InclusionLevel.INCLUDED))
     if build.edition == "fr":  # notebooks/ holds the French notebooks (Colab opens them from the repository)
         sync_students(build.root, texts, notebooks.sync_mode(), log)
+
+
+def _english_page(page, table):
+    """``page`` with its notebook in English (its answers as the English edition states them)."""
+    import dataclasses
+
+    return dataclasses.replace(page, nb=english.notebook(page.nb, page, table, english.Lagging()))
 
 
 def _title(build: Build, page, table) -> str:

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import translation
+from . import audit, translation
 
 EDITION_ENV = "TP8_EDITION"
 SITE_CATALOGUE = "mkdocs.po"  # the site's own strings (navigation, name, description)
@@ -215,9 +215,12 @@ def notebook(nb, page, table: translation.Lookup, lagging: Lagging):
     build = out.metadata.get("tp8_build")
     if isinstance(build, dict):
         english = build.get("english") or {}
-        claims = english.get("claims") or []
-        # The audit checks that each claim is stated on the page: in English, its English.
-        build["claims"] = [c for c in claims if c]
+        claims = build.get("claims") or []
+        translated = list(english.get("claims") or []) + [None] * len(claims)
+        # Each claim in English where the run wrote one (the same order: build["claims_at"] still counts them).
+        build["claims"] = [en or fr for fr, en in zip(claims, translated, strict=False)]
+        for sentence in audit.unstated_claims(out):  # a claim's English that its passage's English does not say
+            lagging.passages.append((page.label, 1, "phrase vérifiée absente du texte anglais", first_words(sentence)))
     return out
 
 
