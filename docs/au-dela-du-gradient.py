@@ -85,7 +85,8 @@ table(
 #
 # Une passe avant et une passe arrière. C'est une dérivée : elle décrit ce qui se passe dans un voisinage
 # infinitésimal de $x$, et ce voisinage est accidenté. Un réseau à ReLU est affine par morceaux ; son
-# gradient saute d'un morceau à l'autre au gré de chaque pixel, d'où un grain très fin.
+# gradient est constant sur chaque région linéaire et saute à leurs frontières, qui passent tout près de
+# n'importe quelle entrée : d'où une carte bruitée, au grain très fin.
 #
 # **SmoothGrad** (Smilkov et al., 2017) prend au sérieux ce diagnostic : plutôt que la pente en un point,
 # la pente moyenne dans un voisinage. On ajoute à la photo $n$ bruits gaussiens indépendants et on moyenne
@@ -610,8 +611,8 @@ show(
 détruit, en fonction du dernier bloc rendu aléatoire (de classifier.1 à features.0), pour six « méthodes » :
 les contours de Sobel restent à 1 tout du long ; le bruit tiré à chaque appel tombe à 0 dès la première
 étape ; le gradient brut, SmoothGrad et les gradients intégrés tombent vers des valeurs faibles ; Grad-CAM
-tombe près de zéro dès les premiers blocs. Des traits fins donnent chaque photo, interrompus là où sa carte
-est nulle."""
+tombe le plus vite, près de zéro après quelques blocs, puis remonte en partie. Des traits fins donnent chaque
+photo, interrompus là où sa carte est nulle."""
     ),
 )
 
@@ -1160,7 +1161,8 @@ def occlusion_rank():
 display(
     tr(
         """
-- **Le gradient brut** est la moins chère des cartes ; il {coherence("gradient")}, mais sa carte est
+- **Le gradient brut** est, avec Grad-CAM, la moins chère des cartes (une passe avant et une passe
+  arrière) ; il {coherence("gradient")}, mais sa carte est
   granuleuse (rugosité {num(r_grad)}) ; il {versus_chance("gradient")}. On le lit après lissage, pour sa
   structure grossière, comme en partie 1.
 - **SmoothGrad** retire au gradient une bonne part de son grain (rugosité {num(r_sg)}), pour {N_SAMPLES} fois
@@ -1188,7 +1190,7 @@ Enfin, on ne lira le détail au pixel près d'aucune d'elles. Les chiffres de ce
 photos (quatre pour le test de cohérence et pour les cartes du réseau en négatif) et un seul réseau : ils
 illustrent une méthode de vérification, pas un classement définitif.
 
-*Cette page a été exécutée en {num(page_clock.seconds, 0)} s lors de la construction du site, sur un
+*Les calculs de cette page ont pris {num(page_clock.seconds, 0)} s lors de la construction du site, sur un
 processeur (cartes : {num(sum(seconds.values()), 0)} s ; test de cohérence :
 {num(clock_sanity.seconds, 0)} s ; courbes de suppression et d'insertion : {num(clock_curves.seconds, 0)} s).*
 """

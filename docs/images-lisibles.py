@@ -81,7 +81,7 @@ model = tp8.load_model()  # SqueezeNet 1.1 (Iandola et al., 2016), pré-entraîn
 #    gradient, exprimé dans cette base, construit d'abord des formes, puis du détail.
 # 2. **Des couleurs décorrélées.** Dans une photo, les trois canaux varient presque ensemble :
 #    l'essentiel des variations est de luminosité, celles de teinte sont faibles. On décrit chaque
-#    pixel par trois composantes indépendantes — une luminance et deux axes de couleurs opposées.
+#    pixel par trois composantes décorrélées — une luminance et deux axes de couleurs opposées.
 #    La covariance des couleurs d'ImageNet s'écrit $\Sigma = U\,\mathrm{diag}(v_1, v_2, v_3)\,U^\top$,
 #    où les colonnes de $U$ sont ces trois axes et $v_k$ la variance des couleurs le long de
 #    l'axe $k$ ; sa racine carrée $M = U\,\mathrm{diag}(\sqrt{v_1}, \sqrt{v_2}, \sqrt{v_3})$ (la
@@ -126,7 +126,7 @@ model = tp8.load_model()  # SqueezeNet 1.1 (Iandola et al., 2016), pré-entraîn
 # qu'à une position exacte n'en est plus un maximum. Aucune pénalité $L_2$ n'est ajoutée : la
 # sigmoïde borne les pixels, et rien dans $J$ ne pénalise le détail fin. Un autre remède classique
 # procède à l'inverse : la *variation totale* de Mahendran et Vedaldi (2015, 2016), la somme des
-# écarts entre pixels voisins, s'ajoute à l'objectif comme pénalité ; elle déplace les maxima
+# écarts (en valeur absolue ou au carré) entre pixels voisins, s'ajoute à l'objectif comme pénalité ; elle déplace les maxima
 # eux-mêmes vers des images lisses, là où la description de Fourier ne change que le chemin qui y
 # mène.
 

@@ -68,7 +68,7 @@
 # ## Figure 1 — les trois approches sur une même photo
 #
 # Le sujet du TP annonce une « figure 1 » qui illustre ses trois parties ; voici la nôtre, calculée
-# sur une photo d'espresso libre de droits (fournie avec scikit-image). Tout le code nécessaire tient
+# sur une photo d'espresso du domaine public (CC0, fournie avec scikit-image). Tout le code nécessaire tient
 # dans la cellule suivante : chaque approche est **un appel** à `tp8`.
 
 # %% tags=["remove-cell"]

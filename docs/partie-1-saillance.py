@@ -22,9 +22,9 @@
 #
 # Notons $f : \mathbb{R}^{3 \times H \times W} \to \mathbb{R}^{K}$ le réseau figé, $x$ l'image et
 # $\tilde y = f(x)$ le vecteur des $K = 1000$ scores (les *logits*, avant le softmax). Un réseau de
-# convolutions avec ReLU est une fonction très non linéaire de $x$, mais, comme toute fonction
-# dérivable, il est **localement** presque affine. Le développement de Taylor à l'ordre 1 du score de la
-# classe $c$ au voisinage de $x$ s'écrit
+# convolutions avec ReLU est une fonction très non linéaire de $x$, mais il est **affine par morceaux**
+# (convolutions, ReLU et max-pooling le sont) : presque partout, il est **localement** affine. Le
+# développement de Taylor à l'ordre 1 du score de la classe $c$ au voisinage de $x$ s'écrit
 #
 # $$
 # \tilde y_c(x + \delta) = \tilde y_c(x) + w_c^\top \delta + o(\|\delta\|),

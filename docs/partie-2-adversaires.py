@@ -129,9 +129,10 @@ display(tr("""{tp8.course.provenance(model)} : {num(n_params / 1e6, 1)} M param�
 
 
 # %% [markdown]
-# Nous prenons cinq photos libres de droits fournies avec `tp8` que SqueezeNet 1.1 reconnaît de façon sensée,
-# et, pour chacune, deux classes cibles choisies **loin** de son contenu (un chat qu'on veut faire passer pour un
-# poisson rouge ou un bus scolaire, un expresso pour une tarentule…), soit dix attaques.
+# Nous prenons cinq photos sous licence libre (domaine public, CC0 ou CC BY) fournies avec `tp8` que
+# SqueezeNet 1.1 reconnaît de façon sensée, et, pour chacune, deux classes cibles choisies **loin** de son
+# contenu (un chat qu'on veut faire passer pour un poisson rouge ou un bus scolaire, un expresso pour une
+# tarentule…), soit dix attaques.
 
 # %%
 PHOTOS = ["chelsea", "coffee", "motorcycle", "china", "grace_hopper"]
@@ -348,32 +349,32 @@ tp8.course.table(
 # %% tags=["hide-input"]
 display(
     tr(
-        """- **{claim(it.median() <= naive_iter / 4, "Peu d'itérations")}.** Il a fallu entre {int(it.min())} et \
-{int(it.max())} pas (médiane {num(it.median(), 0)}, pour {naive_iter} permis) pour que chaque image arrondie soit \
+        """- **{claim(it.quantile(0.5) <= naive_iter / 4, "Peu d'itérations")}.** Il a fallu entre {int(it.min())} et \
+{int(it.max())} pas (médiane {num(it.quantile(0.5), 0)}, pour {naive_iter} permis) pour que chaque image arrondie soit \
 classée dans sa cible ; {int(naive.success.sum())} attaques sur {len(targets)} ont réussi.
 - **De petits écarts par valeur.** L'écart quadratique moyen par valeur ne va que de {num(rmse.min(), 2)} à \
 {num(rmse.max(), 2)} niveau de gris sur 255. Quelques valeurs isolées bougent bien plus (médiane de \
-$\\|\\delta\\|_\\infty$ : {num(naive.linf_255.median(), 0)} niveaux, maximum {num(naive.linf_255.max(), 0)}) : \
+$\\|\\delta\\|_\\infty$ : {num(naive.linf_255.quantile(0.5), 0)} niveaux, maximum {num(naive.linf_255.max(), 0)}) : \
 {claim(beyond < 0.05, "c'est rare")} ({pct(beyond, 1)} des valeurs des dix images bougent de plus de 4 niveaux), \
 mais rien dans la méthode ne l'interdit (voir Q7).
 - **Petites devant l'image.** $\\|\\delta\\|_2/\\|x\\|_2$ vaut entre {pct(ratio.min(), 2)} et \
-{pct(ratio.max(), 2)} (médiane {pct(ratio.median(), 2)}) ; le PSNR va de {num(psnr.min(), 1)} à \
+{pct(ratio.max(), 2)} (médiane {pct(ratio.quantile(0.5), 2)}) ; le PSNR va de {num(psnr.min(), 1)} à \
 {num(psnr.max(), 1)} dB, {claim(float(psnr.min()) > INVISIBLE_PSNR_DB, "au-delà du seuil")} de \
 {num(INVISIBLE_PSNR_DB, 0)} dB où une différence répartie sur l'image devient en pratique invisible.
-- **Diffuses.** Une fois arrondie, la perturbation modifie en médiane {pct(changed.median())} des \
+- **Diffuses.** Une fois arrondie, la perturbation modifie en médiane {pct(changed.quantile(0.5))} des \
 {num(n_values, 0)} valeurs de l'image, {claim(slight.min() > 0.5, "d'un ou deux niveaux pour la plupart")} (de \
 {pct(slight.min())} à {pct(slight.max())} des valeurs modifiées, selon l'attaque), et \
 {claim(blocks.min() > 0.9, "touche toute l'image")} : au moins {pct(blocks.min())} des blocs de $8\\times8$ pixels \
 contiennent une valeur modifiée. Rien de localisé, donc, même si son intensité varie d'une zone à l'autre (voir Q7).
-- **Un chemin cohérent.** $\\|\\delta\\|_2$ atteint en médiane {pct(straight.median())} de la borne \
+- **Un chemin cohérent.** $\\|\\delta\\|_2$ atteint en médiane {pct(straight.quantile(0.5))} de la borne \
 $\\eta\\,T$ ; des pas de directions indépendantes n'en atteindraient que $1/\\sqrt{{T}}$, soit \
-{pct(walk.median())} ici. {claim(straight.median() > 0.7, "Les pas successifs vont donc en grande partie dans la \
-même direction") if straight.median() > 0.7 else claim(straight.median() > 1.5 * walk.median(), "Les pas successifs \
+{pct(walk.quantile(0.5))} ici. {claim(straight.quantile(0.5) > 0.7, "Les pas successifs vont donc en grande partie dans la \
+même direction") if straight.quantile(0.5) > 0.7 else claim(straight.quantile(0.5) > 1.5 * walk.quantile(0.5), "Les pas successifs \
 ne s'annulent donc pas comme des pas au hasard : ils gardent une direction commune")}, comme le prévoit un modèle \
 localement linéaire.
-- **{claim(naive.target_prob.median() < photo_prob.median(), "Des probabilités plus faibles que sur les photos")}.** \
+- **{claim(naive.target_prob.quantile(0.5) < photo_prob.quantile(0.5), "Des probabilités plus faibles que sur les photos")}.** \
 La cible l'emporte avec une probabilité comprise entre {pct(naive.target_prob.min())} et \
-{pct(naive.target_prob.max())} (médiane {pct(naive.target_prob.median())}, contre {pct(photo_prob.median())} pour \
+{pct(naive.target_prob.max())} (médiane {pct(naive.target_prob.quantile(0.5))}, contre {pct(photo_prob.quantile(0.5))} pour \
 la classe prédite sur les photos d'origine) : l'attaque s'arrête dès que la cible passe en tête."""
     )
 )
@@ -660,10 +661,10 @@ def iterated_estimate(images, target, overshoot=0.02, max_iter=50):
 delta_iterated, unrounded_iterated, steps_iterated = iterated_estimate(naive.original, naive.target)
 iterated = 255 * delta_iterated.flatten(1).norm(dim=1)  # in grey levels, like naive.l2_255
 reached = steps_iterated < 50
-path_part = float((naive.l2_255 / iterated)[reached].median())  # what the naive path adds
-nonlinear_part = float((iterated / (255 * linear))[reached].median())  # what the iterated estimate still needs
+path_part = float((naive.l2_255 / iterated)[reached].quantile(0.5))  # what the naive path adds
+nonlinear_part = float((iterated / (255 * linear))[reached].quantile(0.5))  # what the iterated estimate still needs
 # the same without the 8-bit rounding, which lengthens a perturbation a little
-unrounded_part = float((255 * unrounded_iterated.flatten(1).norm(dim=1) / (255 * linear))[reached].median())
+unrounded_part = float((255 * unrounded_iterated.flatten(1).norm(dim=1) / (255 * linear))[reached].quantile(0.5))
 tp8.course.table(
     [
         {
@@ -695,17 +696,17 @@ display(
     tr(
         """Sur nos dix attaques, l'avance $d$ de la classe d'origine sur la cible vaut entre {num(gap.min(), 1)} et \
 {num(gap.max(), 1)} (en unités de score), et l'estimation linéaire $d/\\|\\nabla d\\|_2$ donne une distance médiane \
-de {num(255 * linear.median(), 0)}/255. La perturbation trouvée par la méthode naïve \
-({num(naive.l2_255.median(), 0)}/255 en médiane) n'est qu'un **majorant** de la distance à la frontière : \
-{claim(factor.median() > 1, "elle est plus longue que l'estimation")}, d'un facteur médian de \
-{num(factor.median(), 1)}. Deux causes s'y mêlent. La méthode naïve ne prend pas le plus court chemin : elle ne fait \
+de {num(255 * linear.quantile(0.5), 0)}/255. La perturbation trouvée par la méthode naïve \
+({num(naive.l2_255.quantile(0.5), 0)}/255 en médiane) n'est qu'un **majorant** de la distance à la frontière : \
+{claim(factor.quantile(0.5) > 1, "elle est plus longue que l'estimation")}, d'un facteur médian de \
+{num(factor.quantile(0.5), 1)}. Deux causes s'y mêlent. La méthode naïve ne prend pas le plus court chemin : elle ne fait \
 que monter $\\tilde y_j$, par pas de longueur fixe. L'estimation itérée, qui vise à chaque pas la frontière la plus \
-proche, trouve en médiane {num(iterated[reached].median(), 0)}/255 ({int(reached.sum())} attaques sur \
+proche, trouve en médiane {num(iterated[reached].quantile(0.5), 0)}/255 ({int(reached.sum())} attaques sur \
 {len(targets)} abouties) : {claim(bool(reached.all()) and path_part > 1.1, "c'est plus court que la méthode \
 naïve")} (rapport médian {num(path_part, 1)}). Mais {claim(bool(reached.all()) and unrounded_part > 1.3, "cela \
 reste plus long que l'estimation faite sur la photo")} (facteur médian {num(nonlinear_part, 1)}, et encore \
 {num(unrounded_part, 1)} avant l'arrondi à 8 bits) : le réseau n'est linéaire que localement, et la frontière \
-recule à mesure qu'on avance vers elle. {dominant} {claim(factor.median() < 10, "Le bon ordre de grandeur est pourtant là")} : l'approximation \
+recule à mesure qu'on avance vers elle. {dominant} {claim(factor.quantile(0.5) < 10, "Le bon ordre de grandeur est pourtant là")} : l'approximation \
 linéaire explique pourquoi la frontière de décision est si proche. L'estimation itérée est une version ciblée et \
 simplifiée de l'attaque DeepFool (Moosavi-Dezfooli et al., 2016 ; voir Q7)."""
     )
@@ -783,7 +784,7 @@ if second is not None:
     t_orig, t_adv = p_orig[idx, naive.target], p_adv[idx, naive.target]
     hit = int(((p_adv.argmax(1) == naive.target) & (p_orig.argmax(1) != naive.target)).sum())
     changed2 = int((p_adv.argmax(1) != p_orig.argmax(1)).sum())
-    gain = float((t_adv / t_orig).median())
+    gain = float((t_adv / t_orig).quantile(0.5))
 
     def transfer_columns(k):
         return {
@@ -834,15 +835,15 @@ de ces changements revient à l'attaque elle-même."""
         untargeted = ""
     if gain < 2:
         pull = tr("la perturbation ne le rapproche guère de la cible")
-    elif t_adv.median() < 0.01:
+    elif t_adv.quantile(0.5) < 0.01:
         pull = tr("elle augmente, mais reste infime")
     else:
         pull = tr("la perturbation rapproche nettement le second réseau de la cible")
     display(
         tr(
             """Sur `{second.name}`, **{hits} dans la cible** visée pour SqueezeNet 1.1, et la prédiction {moved}. \
-{verdict}.{untargeted} La probabilité de la cible passe d'une médiane de ${sci(t_orig.median(), tex=True)}$ sur \
-les originaux à ${sci(t_adv.median(), tex=True)}$ sur les images adversaires (rapport médian × {num(gain, 1)}) : \
+{verdict}.{untargeted} La probabilité de la cible passe d'une médiane de ${sci(t_orig.quantile(0.5), tex=True)}$ sur \
+les originaux à ${sci(t_adv.quantile(0.5), tex=True)}$ sur les images adversaires (rapport médian × {num(gain, 1)}) : \
 {pull}."""
         )
     )
@@ -975,7 +976,7 @@ def runner_up_margin(result):
 
 
 margins = {label: runner_up_margin(r)[r.success] for label, r in METHODS.items()}
-small_margins = [float(margins[label].median()) for label in ("naïve, η = 0,2", "BIM ciblée, ε = 4/255")]
+small_margins = [float(margins[label].quantile(0.5)) for label in ("naïve, η = 0,2", "BIM ciblée, ε = 4/255")]
 with torch.no_grad():
     top_two = model.probabilities(naive.original[first]).topk(2, dim=1).values.cpu()
 photo_margin = top_two[:, 0] - top_two[:, 1]  # the photos' own lead of their class over the next one
@@ -983,11 +984,11 @@ summary = [
     {
         tr("méthode"): label,
         tr("succès"): tr("{pct(r.success_rate, 0)}"),
-        tr("itérations (médiane)"): tr("{num(r.iterations.float().median(), 0)}"),
-        tr("‖δ‖₂ /255 (médiane)"): tr("{num(r.l2_255.median(), 0)}"),
+        tr("itérations (médiane)"): tr("{num(r.iterations.float().quantile(0.5), 0)}"),
+        tr("‖δ‖₂ /255 (médiane)"): tr("{num(r.l2_255.quantile(0.5), 0)}"),
         "‖δ‖∞ /255 (max)": tr("{num(r.linf_255.max(), 0)}"),
-        tr("p(cible) (médiane)"): tr("{pct(r.target_prob.median())}"),
-        tr("marge sur la 2ᵉ classe (médiane)"): tr("{num(margins[label].median())}") if r.success.any() else "—",
+        tr("p(cible) (médiane)"): tr("{pct(r.target_prob.quantile(0.5))}"),
+        tr("marge sur la 2ᵉ classe (médiane)"): tr("{num(margins[label].quantile(0.5))}") if r.success.any() else "—",
         tr("quitte sa classe d'origine"): tr("{pct((r.predicted != r.original_class).float().mean())}"),
     }
     for label, r in METHODS.items()
@@ -997,7 +998,7 @@ summary.append(
         tr("méthode"): tr("FGSM non ciblée, ε = 4/255"),
         tr("succès"): "—",
         tr("itérations (médiane)"): "1",
-        tr("‖δ‖₂ /255 (médiane)"): tr("{num(255 * delta_untargeted.flatten(1).norm(dim=1).median(), 0)}"),
+        tr("‖δ‖₂ /255 (médiane)"): tr("{num(255 * delta_untargeted.flatten(1).norm(dim=1).quantile(0.5), 0)}"),
         "‖δ‖∞ /255 (max)": tr("{num(255 * delta_untargeted.abs().max(), 0)}"),
         tr("p(cible) (médiane)"): "—",
         tr("marge sur la 2ᵉ classe (médiane)"): "—",
@@ -1008,43 +1009,43 @@ tp8.course.table(summary)
 
 # %% tags=["hide-input"]
 left = (fast.predicted != fast.original_class).float().mean()
-higher = naive_big.target_prob.median() > naive.target_prob.median()
+higher = naive_big.target_prob.quantile(0.5) > naive.target_prob.quantile(0.5)
 # (a claim holding a backslash is named outside the template: a field cannot hold one before Python 3.12)
 linf_price = tr("La borne $L_\\infty$ a un prix en norme $L_2$")
 if higher:
     overshoot = tr(
-        """ et atteint une probabilité médiane plus élevée ({pct(naive_big.target_prob.median())} contre \
-{pct(naive.target_prob.median())}) : son dernier pas dépasse la frontière."""
+        """ et atteint une probabilité médiane plus élevée ({pct(naive_big.target_prob.quantile(0.5))} contre \
+{pct(naive.target_prob.quantile(0.5))}) : son dernier pas dépasse la frontière."""
     )
 else:
     overshoot = tr(" sans gagner en probabilité.")
 further = ""
-if margins["naïve, η = 1"].median() > small_margins[0]:
+if margins["naïve, η = 1"].quantile(0.5) > small_margins[0]:
     further = tr(", le dernier pas, plus long, allant plus loin au-delà de la frontière")
 display(
     tr(
         """- **FGSM ciblée** ne réussit que {pct(fast.success_rate)} des attaques : \
 {claim(fast.success_rate < 0.5, "un seul pas linéaire de 4/255 ne suffit pas à atteindre une cible lointaine")}, \
-alors même que {claim(fast.l2_255.median() >= max(r.l2_255.median() for r in METHODS.values()), "sa perturbation \
+alors même que {claim(fast.l2_255.quantile(0.5) >= max(r.l2_255.quantile(0.5) for r in METHODS.values()), "sa perturbation \
 est la plus grande en norme $L_2$")} (toutes les valeurs bougent de $\\pm\\varepsilon$). Elle fait pourtant quitter \
 sa classe d'origine à {pct(left)} des images, et la FGSM non ciblée (telle que publiée, mais avec la classe prédite \
 à la place de l'étiquette) à {pct(left_untargeted)} : {claim(min(left_untargeted, float(left)) > fast.success_rate, \
 "s'éloigner de la classe d'origine, un seul pas linéaire le fait bien plus souvent que rejoindre une cible \
 choisie")}.
-- **La BIM ciblée** réussit {pct(pgd.success_rate)} des attaques en {num(pgd.iterations.float().median(), 0)} pas \
+- **La BIM ciblée** réussit {pct(pgd.success_rate)} des attaques en {num(pgd.iterations.float().quantile(0.5), 0)} pas \
 (médiane) avec au plus {num(pgd.linf_255.max(), 0)}/255 par valeur, contre {num(naive.linf_255.max(), 0)}/255 pour \
-la méthode naïve. {claim(pgd.l2_255.median() > naive.l2_255.median(), linf_price)} (médiane \
-{num(pgd.l2_255.median(), 0)}/255 contre {num(naive.l2_255.median(), 0)}/255), car chaque pas signé modifie \
+la méthode naïve. {claim(pgd.l2_255.quantile(0.5) > naive.l2_255.quantile(0.5), linf_price)} (médiane \
+{num(pgd.l2_255.quantile(0.5), 0)}/255 contre {num(naive.l2_255.quantile(0.5), 0)}/255), car chaque pas signé modifie \
 presque toutes les valeurs.
-- **Le pas naïf** $\\eta = 1$ réussit en {num(naive_big.iterations.float().median(), 0)} pas (médiane) au lieu de \
-{num(naive.iterations.float().median(), 0)}, mais {claim(naive_big.l2_255.median() > naive.l2_255.median(), \
-"laisse une perturbation plus grande")} ($\\|\\delta\\|_2$ médiane {num(naive_big.l2_255.median(), 0)}/255, \
+- **Le pas naïf** $\\eta = 1$ réussit en {num(naive_big.iterations.float().quantile(0.5), 0)} pas (médiane) au lieu de \
+{num(naive.iterations.float().quantile(0.5), 0)}, mais {claim(naive_big.l2_255.quantile(0.5) > naive.l2_255.quantile(0.5), \
+"laisse une perturbation plus grande")} ($\\|\\delta\\|_2$ médiane {num(naive_big.l2_255.quantile(0.5), 0)}/255, \
 $\\|\\delta\\|_\\infty$ jusqu'à {num(naive_big.linf_255.max(), 0)}/255){overshoot}
-- Les attaques itératives s'arrêtent dès le basculement : {claim(max(small_margins) < photo_margin.median() / 2, \
+- Les attaques itératives s'arrêtent dès le basculement : {claim(max(small_margins) < photo_margin.quantile(0.5) / 2, \
 "avec de petits pas, l'image reste au ras de la frontière")}. La marge médiane de la cible sur la deuxième classe \
 n'est que de {num(small_margins[0], 2)} en probabilité pour la méthode naïve ($\\eta = 0{{,}}2$) et de \
-{num(small_margins[1], 2)} pour la BIM ciblée, contre {num(photo_margin.median(), 2)} pour la classe prédite sur \
-les photos d'origine ; avec $\\eta = 1$, elle vaut {num(margins['naïve, η = 1'].median(), 2)}{further}. La FGSM, elle, ne s'arrête pas : elle fait un seul pas de taille $\\varepsilon$, que la \
+{num(small_margins[1], 2)} pour la BIM ciblée, contre {num(photo_margin.quantile(0.5), 2)} pour la classe prédite sur \
+les photos d'origine ; avec $\\eta = 1$, elle vaut {num(margins['naïve, η = 1'].quantile(0.5), 2)}{further}. La FGSM, elle, ne s'arrête pas : elle fait un seul pas de taille $\\varepsilon$, que la \
 cible soit atteinte ou non."""
     )
 )
@@ -1128,7 +1129,7 @@ droite celle de la BIM ciblée, toutes deux multipliées par 10 autour d'un gris
 def unevenness(result):
     """How concentrated a perturbation is: coefficient of variation of |δ| smoothed over 8-pixel blocks."""
     local = torch.nn.functional.avg_pool2d(result.perturbation.abs().sum(1, keepdim=True), 8).flatten(1)
-    return (local.std(dim=1) / local.mean(dim=1)).median()
+    return (local.std(dim=1) / local.mean(dim=1)).quantile(0.5)
 
 
 display(

@@ -83,8 +83,8 @@
 # Le réseau ne reçoit pas les pixels $x \in [0,1]$ mais leur version normalisée, canal par canal,
 # $z = (x - \mu)/\sigma$, avec $\mu$ et $\sigma$ la moyenne et l'écart-type des pixels d'ImageNet.
 # `tp8` fait la montée directement sur $z$ et pénalise $\|z\|_2^2$. L'origine $z = 0$ n'est donc
-# pas l'image noire mais **l'image moyenne d'ImageNet**, un gris légèrement chaud : la pénalité
-# tire vers cette image neutre. C'est aussi le choix de Simonyan et al., qui optimisent une image
+# pas l'image noire mais **une image uniforme de la couleur moyenne d'ImageNet** (l'« image
+# moyenne » de la suite), un gris légèrement chaud : la pénalité tire vers cette image neutre. C'est aussi le choix de Simonyan et al., qui optimisent une image
 # dont on a retranché la moyenne et rajoutent celle-ci pour l'affichage.
 #
 # ### Les régularisations implicites
@@ -107,8 +107,8 @@
 #   `clip_contribution_percentile` de `tp8.class_visualization`, non utilisés ici).
 #
 # D'autres travaux pénalisent plutôt le détail fin dans l'objectif lui-même : Mahendran et Vedaldi
-# (2015, 2016) ajoutent à la norme de l'image sa *variation totale*, la somme des écarts entre
-# pixels voisins, un a priori explicite sur les images naturelles. Le TP s'en tient au flou, qui
+# (2015, 2016) ajoutent à la norme de l'image sa *variation totale*, la somme des écarts (en valeur
+# absolue ou au carré) entre pixels voisins, un a priori explicite sur les images naturelles. Le TP s'en tient au flou, qui
 # agit sur l'image sans changer ce que l'on maximise.
 
 # %% tags=["remove-cell"]
@@ -585,8 +585,9 @@ l'image."""
 # qu'après un entraînement adversaire (partie 2, Q7), le gradient du score ressemble à l'objet : la
 # carte de saillance en dessine les contours, et une attaque assez grande fait apparaître dans
 # l'image des traits de la classe visée. Santurkar et al. (2019) obtiennent ainsi des images de
-# classes par une simple montée de gradient, partie d'un tirage aléatoire qui n'a que les
-# statistiques grossières des photos de la classe, sans translation, flou ni pénalité ; Engstrom
+# classes par une montée de gradient projetée dans une grande boule $\ell_2$ autour d'un tirage
+# aléatoire qui n'a que les statistiques grossières des photos de la classe, sans translation ni
+# flou ; Engstrom
 # et al. (2019) visualisent de même les unités de l'avant-dernière couche. Ce que montre une
 # visualisation tient donc au moins autant au réseau qu'à la méthode : les motifs illisibles d'un
 # réseau ordinaire sont des indices qu'il utilise vraiment, et qu'un réseau robuste a appris à
@@ -1298,9 +1299,9 @@ faudrait d'abord régler $\\eta$ et $\\lambda$ pour ce réseau."""
         )
     elif len(passe) + len(retour) < 2 * len(CLASSES2):
         lecon = tr(
-            """Ce qui passe d'un réseau à l'autre correspond aux indices qu'ils partagent ; le reste exploite les \
-particularités du réseau qui a produit l'image, comme le font les exemples adversaires. Une visualisation décrit \
-*un* réseau, pas *la* classe."""
+            """Ce qui passe d'un réseau à l'autre reflète vraisemblablement des indices que les deux réseaux \
+partagent ; le reste, des particularités du réseau qui a produit l'image, comme celles qu'exploitent les exemples \
+adversaires. Une visualisation décrit *un* réseau, pas *la* classe."""
         )
     else:
         lecon = tr(
@@ -1352,10 +1353,10 @@ de {prob(p_12.mean())} pour la bonne classe{detail}. Dans l'autre sens, `{model.
 #   maximise le score $\tilde y_i$ d'une classe moins une pénalité de norme. `tp8` utilise la
 #   norme au carré dans l'espace normalisé : à chaque pas, l'image est ramenée d'un facteur
 #   $1 - 2\eta\lambda$ vers l'image moyenne d'ImageNet.
-# - Les **régularisations implicites** (translation aléatoire, flou, projection sur $[0,1]$) ne
-#   changent guère la conviction du réseau (mesuré en Q9 sur une classe et un tirage), mais beaucoup
-#   pour nous : elles écartent les motifs de
-#   haute fréquence qu'exploitent aussi les exemples adversaires.
+# - Les **régularisations implicites** (translation aléatoire et flou ; mesuré en Q9 sur une classe
+#   et un tirage) ne changent guère la conviction du réseau, mais beaucoup pour nous : la
+#   translation écarte les motifs attachés à des positions précises des pixels, et le flou la
+#   texture de haute fréquence qu'exploitent aussi les exemples adversaires.
 # - Les images obtenues montrent **des parties d'objets et des textures** de la classe, répétées
 #   plutôt qu'assemblées en un objet entier. L'objectif, un score moyenné sur toutes les positions,
 #   récompense la répétition ; que le réseau s'appuie surtout sur des indices locaux, ce sont des

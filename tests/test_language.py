@@ -172,3 +172,16 @@ def test_an_animation_carries_its_english_alt_text(catalogue):
     data, metadata = shown._repr_mimebundle_()
     assert 'alt="Deux images qui alternent' in data["text/html"]
     assert 'alt="Two frames, red then blue."' in metadata["tp8"]["en"]["data"]["text/html"]
+
+
+def test_tick_labels_given_as_text_are_drawn_in_english(catalogue):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.bar([0, 1], [1, 2])
+    ax.set_xticks([0, 1], [tr("oiseau"), "2"])
+    fig.canvas.draw()  # the French figure, as show() saves it first
+    assert course._to_english(fig)
+    fig.canvas.draw()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["bird", "2"]
+    plt.close(fig)

@@ -278,8 +278,18 @@ def _english_label(text: str) -> str:
 def _to_english(fig) -> bool:
     """Turn the figure's texts (titles, labels, legends, annotations) into English; ``True`` if any changed."""
     from matplotlib.text import Text as MplText
+    from matplotlib.ticker import ScalarFormatter
 
     changed = False
+    for ax in fig.axes:  # tick labels given as text (set_xticks(…, labels)) are redrawn from their formatter
+        for axis in (ax.xaxis, ax.yaxis):
+            if isinstance(axis.get_major_formatter(), ScalarFormatter):
+                continue  # numbers: their English comes from the formatter (_plain_ticks)
+            french = [label.get_text() for label in axis.get_ticklabels()]
+            english = [_english_label(text) for text in french]
+            if english != french:
+                axis.set_ticks(axis.get_ticklocs(), english)
+                changed = True
     for artist in fig.findobj(MplText):
         old = artist.get_text()
         if not old:
