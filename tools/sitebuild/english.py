@@ -103,6 +103,14 @@ def configure(config, docs_dir: Path) -> Lagging:
         return found or text
 
     config.theme["language"] = "en"
+    alternate = config.extra.get("alternate")
+    if isinstance(alternate, list):  # seen from site/en/: the French root is one level up
+        config.extra["alternate"] = [
+            {**entry, "link": {"fr": "../", "en": "./"}.get(entry.get("lang"), entry.get("link"))}
+            if isinstance(entry, dict)
+            else entry
+            for entry in alternate
+        ]
     for name in ("material/search", "search"):  # its language was read from the theme's, before this hook
         plugin = config.plugins.get(name)
         if plugin is not None and hasattr(plugin, "config"):
