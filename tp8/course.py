@@ -220,7 +220,15 @@ def claim(condition, sentence: str) -> str:
         return str(sentence)
     text = gettext(str(sentence))
     record.en = text.en
-    return text
+    # Returned, not displayed: a guard cell must not state its own sentence (the build checks that the
+    # page's text does).
+    return _Sentence(str(text), text.en)
+
+
+class _Sentence(Text):
+    """A claimed sentence with its English, shown as a plain value (not as Markdown) when a cell ends with it."""
+
+    _repr_mimebundle_ = None
 
 
 def claims() -> list[str]:
