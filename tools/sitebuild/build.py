@@ -342,13 +342,7 @@ def finish(build: Build, config, log) -> None:
             if lines
             else "édition anglaise : tout est traduit"
         )
-        if config.strict and sitedir.strict_warnings():
-            sitedir.abandon(build.building_dir)
-            build.building_dir = None
-            return
-        sitedir.publish(build.building_dir, build.final_site_dir)
-        config.site_dir = str(build.final_site_dir)
-        build.building_dir = None
+        _swap_in(build, config)
         return
     for line in networks_lines(build):
         log(line)
@@ -384,6 +378,11 @@ def finish(build: Build, config, log) -> None:
             indent=1,
         ),
     )
+    _swap_in(build, config)
+
+
+def _swap_in(build: Build, config) -> None:
+    """The new site in place of the old one, unless ``--strict`` is about to refuse it (then it goes)."""
     if config.strict and sitedir.strict_warnings():
         sitedir.abandon(build.building_dir)
         build.building_dir = None

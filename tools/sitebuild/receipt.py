@@ -115,32 +115,28 @@ def _duration_fr(seconds: float) -> str:
     return f"{minutes}\u00a0min\u00a0{seconds:02d}\u00a0s"
 
 
-def _network_fr(net: dict) -> str:
+_NETWORK_WORDS = {
+    "fr": {"file": "fichier", "torchvision": "poids torchvision", "random": "poids aléatoires (test)",
+           "unknown": "poids d'origine inconnue"},
+    "en": {"file": "file", "torchvision": "torchvision weights", "random": "random weights (test)",
+           "unknown": "weights of unknown origin"},
+}  # fmt: skip
+
+
+def _network(net: dict, lang: str = "fr") -> str:
+    """A network of the receipt: its name and where its weights came from, in ``lang``."""
     import html
 
+    words = _NETWORK_WORDS[lang]
     shown = html.escape(net.get("shown") or net.get("model") or "?")
     name = html.escape(net.get("name") or "")
     if net.get("kind") == "file":
-        return f"{shown} — fichier <code>{name}</code>, SHA-256 <code>{html.escape(net.get('sha256') or '?')}…</code>"
+        return f"{shown} — {words['file']} <code>{name}</code>, SHA-256 <code>{html.escape(net.get('sha256') or '?')}…</code>"
     if net.get("kind") == "torchvision":
-        return f"{shown} — poids torchvision <code>{name}</code>"
+        return f"{shown} — {words['torchvision']} <code>{name}</code>"
     if net.get("kind") == "random":
-        return f"{shown} — poids aléatoires (test)"
-    return f"{shown} — poids d'origine inconnue"
-
-
-def _network_en(net: dict) -> str:
-    import html
-
-    shown = html.escape(net.get("shown") or net.get("model") or "?")
-    name = html.escape(net.get("name") or "")
-    if net.get("kind") == "file":
-        return f"{shown} — file <code>{name}</code>, SHA-256 <code>{html.escape(net.get('sha256') or '?')}…</code>"
-    if net.get("kind") == "torchvision":
-        return f"{shown} — torchvision weights <code>{name}</code>"
-    if net.get("kind") == "random":
-        return f"{shown} — random weights (test)"
-    return f"{shown} — weights of unknown origin"
+        return f"{shown} — {words['random']}"
+    return f"{shown} — {words['unknown']}"
 
 
 def _receipt_en(data: dict) -> str:
@@ -166,7 +162,7 @@ def _receipt_en(data: dict) -> str:
         machine = "CPU" + (f" {html.escape(device['name'])}" if device.get("name") else "")
         if threads:
             machine += f", {threads} compute thread{'s' if threads > 1 else ''}"
-    weights = "; ".join(_network_en(n) for n in data.get("networks") or []) or "no network loaded"
+    weights = "; ".join(_network(n, "en") for n in data.get("networks") or []) or "no network loaded"
     return (
         f'\n<footer class="tp8-receipt" data-executed-at="{html.escape(data["executed_at"])}" data-search-exclude'
         ' aria-label="Execution receipt">\n'
@@ -206,7 +202,7 @@ def receipt_html(data: dict | None, lang: str = "fr") -> str:
         if threads:
             machine += f", {threads} fil{'s' if threads > 1 else ''} de calcul"
     networks = data.get("networks") or []
-    weights = " ; ".join(_network_fr(n) for n in networks) or "aucun réseau chargé"
+    weights = " ; ".join(_network(n) for n in networks) or "aucun réseau chargé"
     return (
         # Shown to the minute; data-executed-at keeps the second, so two runs never read the same.
         f'\n<footer class="tp8-receipt" data-executed-at="{html.escape(data["executed_at"])}" data-search-exclude'
